@@ -1,0 +1,153 @@
+"""Typed, serialisable events: the one stream every consumer reads.
+
+Every long operation in ``agents`` is an async generator of these records. They are frozen
+pydantic models with a ``type`` discriminator, so a JSONL line parses back to the same object.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+
+def new_id() -> str:
+    """Return a short unique id for messages and runs."""
+    return uuid.uuid4().hex[:12]
+
+
+class Record(BaseModel):
+    """Base of every serialisable record: frozen, strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class EventBase(Record):
+    ts: float = Field(default_factory=time.time, description="Unix time the event was made")
+
+
+class Usage(Record):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    # True when the server sent no usage and the counts were estimated client-side.
+    estimated: bool = False
+
+
+FinishReason = Literal["stop", "length", "cancelled", "error"]
+
+ErrorKind = Literal[
+    "unreachable",
+    "timeout",
+    "auth",
+    "rate_limit",
+    "server_error",
+    "bad_request",
+    "context_overflow",
+    "model_not_found",
+    "disconnected",
+    "malformed_response",
+    "missing_package",
+    "invalid_reference",
+    "unsupported",
+    "internal",
+]
+
+
+class ModelLoadProgress(EventBase):
+    type: Literal["model_load_progress"] = "model_load_progress"
+    model: str
+    stage: str
+    fraction: float | None = Field(default=None, ge=0.0, le=1.0)
+    detail: str = ""
+
+
+class Notice(EventBase):
+    type: Literal["notice"] = "notice"
+    level: Literal["info", "warning"] = "info"
+    text: str
+
+
+class ContextTrimmed(EventBase):
+    type: Literal["context_trimmed"] = "context_trimmed"
+    message_id: str
+    dropped_messages: int
+    truncated_chars: int = 0
+    prompt_tokens: int
+    context_tokens: int
+
+
+class MessageStarted(EventBase):
+    type: Literal["message_started"] = "message_started"
+    message_id: str
+    agent: str
+    model: str
+
+
+class TokenDelta(EventBase):
+    type: Literal["token_delta"] = "token_delta"
+    message_id: str
+    text: str
+    token_ids: tuple[int, ...] = ()
+
+
+class MessageCompleted(EventBase):
+    type: Literal["message_completed"] = "message_completed"
+    message_id: str
+    agent: str
+    model: str
+    text: str
+    finish_reason: FinishReason
+    usage: Usage = Usage()
+    latency_s: float = 0.0
+    first_token_s: float | None = None
+    # Exact generated token ids, when the model ran in-process (the interpretability
+    # panel re-reads a message from these rather than re-tokenising its text).
+    token_ids: tuple[int, ...] | None = None
+
+
+class ErrorEvent(EventBase):
+    type: Literal["error"] = "error"
+    kind: ErrorKind
+    message: str
+    message_id: str | None = None
+    retryable: bool = False
+    detail: str = ""
+
+
+class Finished(EventBase):
+    type: Literal["finished"] = "finished"
+    reason: Literal["completed", "cancelled", "error"]
+
+
+Event = Annotated[
+    Union[
+        ModelLoadProgress,
+        Notice,
+        ContextTrimmed,
+        MessageStarted,
+        TokenDelta,
+        MessageCompleted,
+        ErrorEvent,
+        Finished,
+    ],
+    Field(discriminator="type"),
+]
+
+_EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def event_to_json(event: EventBase) -> str:
+    """Serialise one event to a single JSON line (no trailing newline)."""
+    return event.model_dump_json()
+
+
+def event_from_json(line: str | bytes) -> Event:
+    """Parse one JSON line back into its typed event."""
+    return _EVENT_ADAPTER.validate_json(line)
+
+
+def event_json_schema() -> dict:
+    """JSON Schema of the event union, for consumers outside Python."""
+    return _EVENT_ADAPTER.json_schema()

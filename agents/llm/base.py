@@ -1,0 +1,101 @@
+"""The one provider protocol every model implements, and the records it speaks in."""
+
+from __future__ import annotations
+
+import threading
+from typing import AsyncIterator, Literal, Protocol, Sequence, runtime_checkable
+
+from pydantic import Field
+
+from agents.events import ErrorKind, Event, Record, new_id
+
+
+class ChatMessage(Record):
+    role: Literal["system", "user", "assistant"]
+    content: str
+    # The speaker's name; base models see it as the transcript label ("Alice: ...").
+    name: str | None = None
+
+
+class GenerationParams(Record):
+    max_tokens: int = Field(default=256, ge=1, le=32768)
+    temperature: float = Field(default=0.7, ge=0.0, le=2.0)
+    top_p: float = Field(default=1.0, gt=0.0, le=1.0)
+    seed: int | None = None
+    stop: tuple[str, ...] = ()
+
+
+class CompletionRequest(Record):
+    messages: tuple[ChatMessage, ...]
+    params: GenerationParams = GenerationParams()
+    # Who is about to speak: the transcript prompt ends with "<speaker>:".
+    speaker: str = "Assistant"
+    message_id: str = Field(default_factory=new_id)
+
+
+class ModelIdentity(Record):
+    """What produced a message, precisely enough to reproduce it."""
+
+    ref: str
+    name: str
+    backend: Literal["local", "openai-compatible", "scripted"]
+    sha256: str | None = None
+    device: str | None = None
+    dtype: str | None = None
+    base_url: str | None = None
+
+
+class ScoredCandidate(Record):
+    text: str
+    logprob: float
+    n_tokens: int
+
+
+class ProviderError(Exception):
+    """A failure with a kind that maps one-to-one onto an ``ErrorEvent``."""
+
+    def __init__(self, kind: ErrorKind, message: str, *, retryable: bool = False, detail: str = ""):
+        super().__init__(message)
+        self.kind: ErrorKind = kind
+        self.message = message
+        self.retryable = retryable
+        self.detail = detail
+        self.retry_after_s: float | None = None
+
+
+class CancelToken:
+    """A stop flag readable from the event loop and from worker threads alike."""
+
+    def __init__(self) -> None:
+        self._flag = threading.Event()
+
+    def cancel(self) -> None:
+        self._flag.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._flag.is_set()
+
+
+@runtime_checkable
+class Provider(Protocol):
+    identity: ModelIdentity
+
+    def stream(
+        self, request: CompletionRequest, cancel: CancelToken | None = None
+    ) -> AsyncIterator[Event]:
+        """Yield MessageStarted, TokenDelta*, then exactly one MessageCompleted.
+
+        Failures never raise: they arrive as an ErrorEvent before the MessageCompleted
+        (finish_reason "error", with whatever text was produced before the failure).
+        """
+        ...
+
+    async def score(
+        self, messages: Sequence[ChatMessage], candidates: Sequence[str], speaker: str = "Assistant"
+    ) -> list[ScoredCandidate]:
+        """Log-likelihood of each candidate as the speaker's next words. Raises ProviderError."""
+        ...
+
+    async def aclose(self) -> None:
+        ...

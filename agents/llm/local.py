@@ -1,0 +1,116 @@
+"""The local provider: a Hugging Face causal LM run in-process on a worker thread."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import AsyncIterator, Sequence
+
+from agents.events import ContextTrimmed, Event, Usage
+from agents.llm import local_generate
+from agents.llm.base import (
+    CancelToken,
+    ChatMessage,
+    CompletionRequest,
+    ModelIdentity,
+    ProviderError,
+    ScoredCandidate,
+)
+from agents.llm.local_model import LoadedModel
+from agents.llm.prompt import clean_text, fit_to_context, render_transcript, speaker_stops
+from agents.llm.streaming import MessageAssembler
+from agents.llm.worker import ThreadJob
+
+
+class LocalProvider:
+    """Streams completions and scores continuations with an in-process model."""
+
+    def __init__(self, loaded: LoadedModel):
+        self.loaded = loaded
+        self.identity: ModelIdentity = loaded.identity
+        self._tokenizer = loaded.tokenizer
+
+    @property
+    def has_chat_template(self) -> bool:
+        return bool(getattr(self._tokenizer, "chat_template", None))
+
+    def render(self, messages: Sequence[ChatMessage], speaker: str) -> str:
+        """The exact prompt text: the model's chat template, or a speaker transcript."""
+        if not self.has_chat_template:
+            return render_transcript(messages, speaker)
+        chat = [{"role": m.role, "content": clean_text(m.content)} for m in messages]
+        return self._tokenizer.apply_chat_template(chat, add_generation_prompt=True, tokenize=False)
+
+    def encode(self, text: str) -> list[int]:
+        # Chat templates already spell out BOS; transcripts need the tokenizer to add it.
+        return self._tokenizer(text, add_special_tokens=not self.has_chat_template)["input_ids"]
+
+    def count_tokens(self, messages: Sequence[ChatMessage], speaker: str = "Assistant") -> int:
+        return len(self.encode(self.render(messages, speaker)))
+
+    async def stream(
+        self, request: CompletionRequest, cancel: CancelToken | None = None
+    ) -> AsyncIterator[Event]:
+        cancel = cancel or CancelToken()
+        params = request.params
+        stops = tuple(params.stop) + (() if self.has_chat_template else speaker_stops(request.messages, request.speaker))
+        out = MessageAssembler(request, self.identity.ref, stops)
+        yield out.started()
+        max_new = min(params.max_tokens, max(1, self.loaded.context_tokens // 2))
+        budget = self.loaded.context_tokens - max_new
+        fitted = fit_to_context(request.messages, lambda ms: self.count_tokens(ms, request.speaker), budget)
+        prompt_ids = self.encode(self.render(fitted.messages, request.speaker))[-budget:]
+        if fitted.dropped or fitted.truncated_chars:
+            yield ContextTrimmed(
+                message_id=request.message_id,
+                dropped_messages=fitted.dropped,
+                truncated_chars=fitted.truncated_chars,
+                prompt_tokens=len(prompt_ids),
+                context_tokens=self.loaded.context_tokens,
+            )
+        spec = local_generate.GenerationSpec(prompt_ids, max_new, params.temperature, params.top_p, params.seed, stops)
+        job = ThreadJob(lambda emit: local_generate.generate(self.loaded, spec, cancel, emit), self.loaded.executor)
+        try:
+            async for token_id, text in job:
+                event = out.delta(text, (token_id,))
+                if event is not None:
+                    yield event
+                if out.scanner.stopped:
+                    cancel.cancel()
+            finish = job.result
+        except asyncio.CancelledError:
+            cancel.cancel()
+            await job.wait()
+            raise
+        except Exception as exc:  # a torch failure must become an event, not a traceback
+            cancel.cancel()
+            await job.wait()
+            yield out.error(ProviderError("internal", f"local generation failed: {exc}"))
+            finish = "error"
+        if out.scanner.stopped:
+            finish = "stop"
+        usage = Usage(prompt_tokens=len(prompt_ids), completion_tokens=len(out.token_ids))
+        for event in out.completed(finish, usage, with_token_ids=True):
+            yield event
+
+    async def score(
+        self, messages: Sequence[ChatMessage], candidates: Sequence[str], speaker: str = "Assistant"
+    ) -> list[ScoredCandidate]:
+        if not candidates:
+            return []
+        prompt_ids = self.encode(self.render(messages, speaker))
+        cand_ids = [self._tokenizer(clean_text(c), add_special_tokens=False)["input_ids"] for c in candidates]
+        budget = self.loaded.context_tokens - max(len(ids) for ids in cand_ids)
+        if budget < 1:
+            raise ProviderError("context_overflow", "a candidate is longer than the context window")
+        prompt_ids = prompt_ids[-budget:]
+        loop = asyncio.get_running_loop()
+        logprobs = await loop.run_in_executor(
+            self.loaded.executor, local_generate.score_continuations, self.loaded, prompt_ids, cand_ids
+        )
+        return [
+            ScoredCandidate(text=text, logprob=lp, n_tokens=len(ids))
+            for text, lp, ids in zip(candidates, logprobs, cand_ids)
+        ]
+
+    async def aclose(self) -> None:
+        """The loaded model is shared process-wide; nothing to release per provider."""

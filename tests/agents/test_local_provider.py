@@ -1,0 +1,160 @@
+"""The local provider on a tiny random model built in the test (same code path as Gemma)."""
+
+import asyncio
+import threading
+
+import pytest
+
+from agents.events import ContextTrimmed, ErrorEvent, MessageCompleted, MessageStarted, ModelLoadProgress, TokenDelta
+from agents.llm.base import CancelToken, ChatMessage, CompletionRequest, GenerationParams
+from agents.llm.local import LocalProvider
+from agents.llm.providers import ProviderLoader
+from agents.settings import LocalSettings, Settings
+
+
+@pytest.fixture
+async def provider(tiny_model_dir):
+    settings = Settings(local=LocalSettings(device="cpu", context_tokens=256))
+    loader = ProviderLoader(f"local:{tiny_model_dir}", settings)
+    events = [e async for e in loader.events()]
+    assert isinstance(events[-1], ModelLoadProgress) and events[-1].stage == "ready"
+    assert isinstance(loader.provider, LocalProvider)
+    return loader.provider
+
+
+def request(text="Hello there", **params):
+    defaults = dict(max_tokens=12, temperature=0.0)
+    defaults.update(params)
+    return CompletionRequest(
+        messages=(ChatMessage(role="user", content=text),), params=GenerationParams(**defaults), speaker="Alice"
+    )
+
+
+async def collect(provider, req, cancel=None):
+    return [e async for e in provider.stream(req, cancel)]
+
+
+async def test_stream_is_started_deltas_completed(provider):
+    events = await collect(provider, request())
+    assert isinstance(events[0], MessageStarted) and events[0].agent == "Alice"
+    done = events[-1]
+    assert isinstance(done, MessageCompleted)
+    deltas = [e for e in events if isinstance(e, TokenDelta)]
+    assert "".join(d.text for d in deltas) == done.text
+    assert done.usage.prompt_tokens > 0
+    assert 0 < len(done.token_ids) <= 12
+    assert done.usage.completion_tokens == len(done.token_ids)
+    assert done.finish_reason in ("stop", "length")
+
+
+async def test_same_seed_same_text_and_different_seeds_differ(provider):
+    async def sample(seed):
+        events = await collect(provider, request(temperature=1.0, max_tokens=16, seed=seed))
+        return events[-1].token_ids
+
+    first, again = await sample(7), await sample(7)
+    assert first == again
+    others = {await sample(s) for s in range(8, 12)}
+    assert len(others | {first}) > 1
+
+
+async def test_exact_token_ids_decode_to_the_message_text(provider):
+    done = (await collect(provider, request(max_tokens=20)))[-1]
+    decoded = provider.loaded.tokenizer.decode(list(done.token_ids), skip_special_tokens=True)
+    assert decoded.strip().startswith(done.text[:10])
+
+
+async def test_cancel_stops_the_worker_and_closes_the_message(provider):
+    cancel = CancelToken()
+    events = []
+    async for event in provider.stream(request(max_tokens=200, temperature=1.0, seed=1), cancel):
+        events.append(event)
+        if isinstance(event, MessageStarted):
+            cancel.cancel()
+    done = events[-1]
+    assert isinstance(done, MessageCompleted) and done.finish_reason == "cancelled"
+    assert len(done.token_ids or ()) < 200
+    # the worker thread is free again: the next request runs normally
+    assert (await collect(provider, request()))[-1].finish_reason in ("stop", "length")
+
+
+async def test_task_cancellation_waits_for_the_worker(provider):
+    async def consume():
+        async for _ in provider.stream(request(max_tokens=200, temperature=1.0, seed=2)):
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(consume())
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert (await collect(provider, request()))[-1].finish_reason in ("stop", "length")
+
+
+async def test_generation_does_not_block_the_event_loop(provider):
+    ticks = 0
+    done = asyncio.Event()
+
+    async def ticker():
+        nonlocal ticks
+        while not done.is_set():
+            ticks += 1
+            await asyncio.sleep(0.001)
+
+    tick_task = asyncio.create_task(ticker())
+    events = await collect(provider, request(max_tokens=60, temperature=1.0, seed=3))
+    done.set()
+    await tick_task
+    deltas = sum(isinstance(e, TokenDelta) for e in events)
+    # the loop kept running between tokens: far more ticks than tokens were produced
+    assert ticks > deltas
+    assert threading.current_thread() is threading.main_thread()
+
+
+async def test_long_conversation_is_trimmed_with_a_marker_not_a_crash(provider):
+    history = tuple(
+        ChatMessage(role="user" if i % 2 else "assistant", content=f"message number {i} " * 8, name=None if i % 2 else "Alice")
+        for i in range(40)
+    )
+    req = CompletionRequest(messages=history, params=GenerationParams(max_tokens=8, temperature=0.0), speaker="Alice")
+    events = await collect(provider, req)
+    trimmed = [e for e in events if isinstance(e, ContextTrimmed)]
+    assert trimmed and trimmed[0].dropped_messages > 0
+    assert trimmed[0].prompt_tokens <= 256
+    assert isinstance(events[-1], MessageCompleted) and events[-1].finish_reason != "error"
+
+
+@pytest.mark.parametrize("text", ["", " ", "a" * 20_000, "odd \ud800 surrogate ✓ 🤖 \u0000 日本語 \u202e"])
+async def test_empty_huge_and_odd_prompts_are_handled(provider, text):
+    events = await collect(provider, request(text, max_tokens=4))
+    assert not any(isinstance(e, ErrorEvent) for e in events)
+    assert isinstance(events[-1], MessageCompleted)
+
+
+async def test_stop_sequences_cut_the_text(provider):
+    first = (await collect(provider, request(max_tokens=30, temperature=0.0)))[-1].text
+    if len(first) < 4:
+        pytest.skip("the random model produced too little text to place a stop in")
+    stop = first[2:4]
+    done = (await collect(provider, request(max_tokens=30, temperature=0.0, stop=(stop,))))[-1]
+    assert stop not in done.text and done.finish_reason == "stop"
+    assert first.startswith(done.text)
+
+
+async def test_scores_match_a_direct_reference_computation(provider):
+    import torch
+
+    messages = (ChatMessage(role="user", content="The quick brown"),)
+    candidates = [" fox jumps", " dog", " Paris is the capital"]
+    scored = await provider.score(messages, candidates, speaker="Alice")
+    tok, model = provider.loaded.tokenizer, provider.loaded.model
+    prompt_ids = provider.encode(provider.render(messages, "Alice"))
+    for cand, result in zip(candidates, scored):
+        ids = tok(cand, add_special_tokens=False)["input_ids"]
+        full = torch.tensor([prompt_ids + ids])
+        with torch.no_grad():
+            logp = torch.log_softmax(model(full).logits[0].float(), dim=-1)
+        expected = sum(float(logp[len(prompt_ids) - 1 + j, t]) for j, t in enumerate(ids))
+        assert result.n_tokens == len(ids)
+        assert result.logprob == pytest.approx(expected, abs=1e-3)
+        assert result.logprob < 0

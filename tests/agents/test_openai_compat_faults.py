@@ -1,0 +1,133 @@
+"""The OpenAI-compatible provider against a real, misbehaving HTTP server on 127.0.0.1."""
+
+import socket
+import time
+
+import pytest
+
+from agents.events import ErrorEvent, MessageCompleted, Notice, TokenDelta
+from agents.llm.base import CancelToken, ChatMessage, CompletionRequest, GenerationParams
+from agents.llm.openai_compat import OpenAICompatProvider
+from agents.llm.refs import parse_model_ref
+from agents.settings import Settings
+from tests.helpers.fault_server import FaultServer
+
+
+@pytest.fixture
+async def server():
+    srv = await FaultServer().start()
+    yield srv
+    await srv.stop()
+
+
+def provider_for(base_url: str, model: str, **options) -> OpenAICompatProvider:
+    query = "&".join(f"{k}={v}" for k, v in {"timeout": 2, "retries": 2, **options}.items())
+    return OpenAICompatProvider(parse_model_ref(f"openai-compatible:{base_url}#{model}?{query}", Settings()))
+
+
+def request(**params):
+    return CompletionRequest(
+        messages=(ChatMessage(role="user", content="hi"),), params=GenerationParams(max_tokens=5, **params), speaker="Bot"
+    )
+
+
+async def run(provider, req=None, cancel=None):
+    try:
+        return [e async for e in provider.stream(req or request(), cancel)]
+    finally:
+        await provider.aclose()
+
+
+def error_of(events):
+    errors = [e for e in events if isinstance(e, ErrorEvent)]
+    assert len(errors) == 1, events
+    done = events[-1]
+    assert isinstance(done, MessageCompleted) and done.finish_reason == "error"
+    return errors[0], done
+
+
+@pytest.mark.parametrize("api", ["chat", "completions"])
+async def test_a_good_stream_gives_text_and_server_usage(server, api):
+    events = await run(provider_for(server.base_url, "ok", api=api))
+    done = events[-1]
+    assert done.text == "Hello world" and done.finish_reason == "stop"
+    assert (done.usage.prompt_tokens, done.usage.completion_tokens, done.usage.estimated) == (7, 2, False)
+    assert "".join(e.text for e in events if isinstance(e, TokenDelta)) == "Hello world"
+
+
+async def test_completions_api_sends_a_transcript_with_speaker_stops(server):
+    await run(provider_for(server.base_url, "ok", api="completions"))
+    body = server.bodies[-1]
+    assert body["prompt"].endswith("User: hi\n\nBot:")
+    assert "\nUser:" in body["stop"]
+
+
+async def test_wrong_key_is_an_auth_error_without_retries(server, monkeypatch):
+    monkeypatch.setenv("AGORA_LAB_API_KEY", "sk-wrong")
+    error, _ = error_of(await run(provider_for(server.base_url, "auth")))
+    assert error.kind == "auth" and not error.retryable
+    assert server.requests["auth"] == 1
+    assert server.headers[-1]["authorization"] == "Bearer sk-wrong"
+
+
+async def test_rate_limit_is_retried_after_the_servers_delay(server):
+    events = await run(provider_for(server.base_url, "rate_limit_once"))
+    assert any(isinstance(e, Notice) and "retrying" in e.text for e in events)
+    assert events[-1].text == "Hello world"
+    assert server.requests["rate_limit_once"] == 2
+
+
+async def test_server_error_is_retried_then_reported(server):
+    error, _ = error_of(await run(provider_for(server.base_url, "server_error", retries=1)))
+    assert error.kind == "server_error"
+    assert server.requests["server_error"] == 2
+
+
+async def test_disconnect_mid_stream_keeps_the_partial_text(server):
+    error, done = error_of(await run(provider_for(server.base_url, "disconnect")))
+    assert error.kind == "disconnected"
+    assert done.text == "Hello"
+    assert server.requests["disconnect"] == 1  # never retried once text was shown
+
+
+@pytest.mark.parametrize("model", ["malformed", "no_choices"])
+async def test_malformed_chunks_are_a_typed_error(server, model):
+    error, done = error_of(await run(provider_for(server.base_url, model)))
+    assert error.kind == "malformed_response"
+    assert done.text == "Hello"
+
+
+async def test_context_overflow_is_recognised(server):
+    error, _ = error_of(await run(provider_for(server.base_url, "context")))
+    assert error.kind == "context_overflow"
+
+
+async def test_a_silent_server_times_out_within_the_configured_time(server):
+    started = time.monotonic()
+    error, _ = error_of(await run(provider_for(server.base_url, "hang", timeout=0.5, retries=0)))
+    assert error.kind == "timeout"
+    assert time.monotonic() - started < 30  # bounded by the timeout, not hanging forever
+
+
+async def test_unreachable_server_is_a_clear_error():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens here once closed
+    error, _ = error_of(await run(provider_for(f"http://127.0.0.1:{port}/v1", "m", retries=0)))
+    assert error.kind == "unreachable"
+    assert f"127.0.0.1:{port}" in error.message
+
+
+async def test_cancel_closes_the_message_as_cancelled(server):
+    cancel = CancelToken()
+    cancel.cancel()
+    events = await run(provider_for(server.base_url, "ok"), cancel=cancel)
+    assert events[-1].finish_reason == "cancelled"
+
+
+async def test_context_window_option_trims_old_turns(server):
+    history = tuple(ChatMessage(role="user", content="x" * 400) for _ in range(10))
+    req = CompletionRequest(messages=history, params=GenerationParams(max_tokens=5))
+    events = await run(provider_for(server.base_url, "ok", ctx=300), req)
+    assert any(e.type == "context_trimmed" for e in events)
+    assert len(server.bodies[-1]["messages"]) < 10
