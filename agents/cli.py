@@ -12,13 +12,14 @@ import getpass
 import sys
 from typing import Sequence
 
-from agents import __version__
+from agents import __version__, cli_team
 from agents.cli_output import EventPrinter
 from agents.events import ErrorEvent, MessageCompleted
 from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams, ProviderError
 from agents.llm.providers import ProviderLoader
 from agents.llm.refs import ACCEPTED_FORMS
 from agents.settings import SettingsError, load_settings, settings_path
+from agents.spec import TeamFileError
 
 EXIT_OK, EXIT_MODEL_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_argument("action", choices=["set", "delete"])
     keys.add_argument("name", help="endpoint name (as in endpoint:NAME)")
     sub.add_parser("settings", help="print the settings file's path and contents")
+    cli_team.add_parsers(sub)
     return parser
 
 
@@ -68,12 +70,19 @@ async def _dispatch(args: argparse.Namespace) -> int:
             return _show_settings()
         if args.command == "keys":
             return _keys(args.action, args.name)
+        if args.command == "run":
+            return await cli_team.command_run(args)
+        if args.command == "sessions":
+            return await cli_team.command_sessions(args)
         if args.command == "ask":
             if not args.prompt.strip():
                 print("error: the prompt is empty", file=sys.stderr)
                 return EXIT_USAGE
             return await _ask(args, [ChatMessage(role="user", content=args.prompt)])
         return await _chat(args)
+    except (TeamFileError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except (ProviderError, SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, SettingsError) or exc.kind in ("invalid_reference",) else EXIT_MODEL_ERROR

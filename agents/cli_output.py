@@ -1,4 +1,8 @@
-"""Print the event stream in a terminal: model text to stdout, everything else to stderr."""
+"""Print the event stream in a terminal: model text to stdout, everything else to stderr.
+
+Simultaneous turns stream one at a time: the first message started is shown live, the
+others are held and printed whole when they complete, so lines never interleave.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,22 @@ from typing import TextIO
 
 from agents.events import (
     ContextTrimmed,
+    Delegated,
     ErrorEvent,
     EventBase,
+    Finished,
+    HumanInputRequested,
     MessageCompleted,
     MessageStarted,
     ModelLoadProgress,
     Notice,
+    RoundStarted,
+    RunStarted,
+    SpeakerSelected,
+    Terminated,
     TokenDelta,
+    VerdictReached,
+    VoteTallied,
     event_to_json,
 )
 
@@ -23,26 +36,41 @@ class EventPrinter:
         self.json_lines = json_lines
         self.out = out or sys.stdout
         self.err = err or sys.stderr
+        self._live: str | None = None
+        self._held: dict[str, str] = {}
 
     def show(self, event: EventBase) -> None:
         if self.json_lines:
-            self.out.write(event_to_json(event) + "\n")
-            self.out.flush()
-            return
-        if isinstance(event, TokenDelta):
-            self.out.write(event.text)
-            self.out.flush()
+            self._write(event_to_json(event) + "\n")
         elif isinstance(event, MessageStarted):
-            self.out.write(f"{event.agent}: ")
-            self.out.flush()
+            if self._live is None:
+                self._live = event.message_id
+                self._write(f"{event.agent}: ")
+            else:
+                self._held[event.message_id] = ""
+        elif isinstance(event, TokenDelta):
+            if event.message_id == self._live:
+                self._write(event.text)
+            elif event.message_id in self._held:
+                self._held[event.message_id] += event.text
         elif isinstance(event, MessageCompleted):
-            self.out.write("\n")
-            self.out.flush()
-            self._status(
-                f"[{event.finish_reason}; {event.usage.completion_tokens} tokens in {event.latency_s:.2f} s]"
-            )
+            self._completed(event)
         else:
-            self._status(_describe(event))
+            self._status(describe(event))
+
+    def _completed(self, event: MessageCompleted) -> None:
+        if event.message_id == self._live:
+            self._live = None
+            self._write("\n")
+        else:
+            self._held.pop(event.message_id, None)
+            self._write(f"{event.agent}: {event.text}\n")
+        approx = "~" if event.usage.estimated else ""
+        self._status(f"[{event.finish_reason}; {approx}{event.usage.completion_tokens} tokens in {event.latency_s:.2f} s]")
+
+    def _write(self, text: str) -> None:
+        self.out.write(text)
+        self.out.flush()
 
     def _status(self, text: str) -> None:
         if text:
@@ -50,7 +78,8 @@ class EventPrinter:
             self.err.flush()
 
 
-def _describe(event: EventBase) -> str:
+def describe(event: EventBase) -> str:
+    """One line for a non-message event ("" when it needs none)."""
     if isinstance(event, ModelLoadProgress):
         percent = "" if event.fraction is None else f" {event.fraction:4.0%}"
         return f"[model{percent}] {event.stage}" + (f" ({event.detail})" if event.detail else "")
@@ -60,4 +89,24 @@ def _describe(event: EventBase) -> str:
         return f"[context] {event.dropped_messages} earlier message(s) trimmed to fit {event.context_tokens} tokens"
     if isinstance(event, ErrorEvent):
         return f"error ({event.kind}): {event.message}" + (f"\n  {event.detail}" if event.detail else "")
+    if isinstance(event, RunStarted):
+        return f"== {event.team.get('name', 'team')} · session {event.run_id} ==\nTask: {event.task}"
+    if isinstance(event, RoundStarted):
+        return f"-- round {event.round} --"
+    if isinstance(event, VerdictReached):
+        winner = f", winner {event.winner}" if event.winner else ""
+        return f"[{'final judgment' if event.final else 'verdict'}] {event.decision}{winner} ({event.method}): {event.reason}"
+    if isinstance(event, VoteTallied):
+        return f"[vote] {event.winner or 'no majority'} {event.counts}"
+    if isinstance(event, SpeakerSelected):
+        return f"[next speaker] {event.speaker} ({event.method})"
+    if isinstance(event, Delegated):
+        return f"[delegated] {event.manager} -> {event.worker}: {event.subtask}"
+    if isinstance(event, HumanInputRequested):
+        return f"[waiting for {event.agent}] {event.prompt}"
+    if isinstance(event, Terminated):
+        return f"[stopped] {event.condition}"
+    if isinstance(event, Finished):
+        answer = f": {event.final_answer}" if event.final_answer else ""
+        return f"== finished ({event.reason}){answer} =="
     return ""

@@ -116,9 +116,75 @@ class ErrorEvent(EventBase):
     detail: str = ""
 
 
+class RunStarted(EventBase):
+    """The session header: everything needed to understand and reproduce the run."""
+
+    type: Literal["run_started"] = "run_started"
+    run_id: str
+    team: dict  # the full team spec, as in its file
+    task: str
+    models: dict[str, dict] = {}  # agent name -> ModelIdentity fields
+    seed: int | None = None
+    app_version: str
+    parent_run: str | None = None
+    forked_at_message: int | None = None
+
+
+class RoundStarted(EventBase):
+    type: Literal["round_started"] = "round_started"
+    round: int
+
+
+class VerdictReached(EventBase):
+    type: Literal["verdict"] = "verdict"
+    round: int
+    judge: str
+    decision: Literal["continue", "decided"]
+    winner: str | None = None
+    answer: str | None = None
+    reason: str = ""
+    confidence: float | None = None
+    # How the judge's text was read: json, tolerant text, constrained scoring, or a default.
+    method: Literal["json", "tolerant", "scored", "default"]
+    final: bool = False
+
+
+class VoteTallied(EventBase):
+    type: Literal["vote"] = "vote"
+    votes: dict[str, str]
+    counts: dict[str, int]
+    winner: str | None
+
+
+class SpeakerSelected(EventBase):
+    type: Literal["speaker_selected"] = "speaker_selected"
+    speaker: str
+    method: Literal["model", "fallback", "schedule"]
+    detail: str = ""
+
+
+class Delegated(EventBase):
+    type: Literal["delegated"] = "delegated"
+    manager: str
+    worker: str
+    subtask: str
+
+
+class HumanInputRequested(EventBase):
+    type: Literal["human_input_requested"] = "human_input_requested"
+    agent: str
+    prompt: str
+
+
+class Terminated(EventBase):
+    type: Literal["terminated"] = "terminated"
+    condition: str
+
+
 class Finished(EventBase):
     type: Literal["finished"] = "finished"
     reason: Literal["completed", "cancelled", "error"]
+    final_answer: str | None = None
 
 
 Event = Annotated[
@@ -130,6 +196,14 @@ Event = Annotated[
         TokenDelta,
         MessageCompleted,
         ErrorEvent,
+        RunStarted,
+        RoundStarted,
+        VerdictReached,
+        VoteTallied,
+        SpeakerSelected,
+        Delegated,
+        HumanInputRequested,
+        Terminated,
         Finished,
     ],
     Field(discriminator="type"),

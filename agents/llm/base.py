@@ -64,17 +64,25 @@ class ProviderError(Exception):
 
 
 class CancelToken:
-    """A stop flag readable from the event loop and from worker threads alike."""
+    """A stop flag readable from the event loop and from worker threads alike.
 
-    def __init__(self) -> None:
+    A child token is cancelled with its parent, but cancelling the child (one message
+    reaching its stop sequence) leaves the parent (the whole run) alone.
+    """
+
+    def __init__(self, parent: "CancelToken | None" = None) -> None:
         self._flag = threading.Event()
+        self._parent = parent
 
     def cancel(self) -> None:
         self._flag.set()
 
+    def child(self) -> "CancelToken":
+        return CancelToken(self)
+
     @property
     def cancelled(self) -> bool:
-        return self._flag.is_set()
+        return self._flag.is_set() or (self._parent is not None and self._parent.cancelled)
 
 
 @runtime_checkable

@@ -50,7 +50,8 @@ class LocalProvider:
     async def stream(
         self, request: CompletionRequest, cancel: CancelToken | None = None
     ) -> AsyncIterator[Event]:
-        cancel = cancel or CancelToken()
+        # Our own child token: stopping this message must not stop the caller's run.
+        cancel = cancel.child() if cancel is not None else CancelToken()
         params = request.params
         stops = tuple(params.stop) + (() if self.has_chat_template else speaker_stops(request.messages, request.speaker))
         out = MessageAssembler(request, self.identity.ref, stops)

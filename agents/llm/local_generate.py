@@ -82,14 +82,15 @@ def generate(loaded: Any, spec: GenerationSpec, cancel: CancelToken, emit: Calla
     decoder = IncrementalDecoder(tokenizer)
     window = max((len(s) for s in spec.stops), default=0) + 32
     text = ""
+    head = decode_head(loaded)
     with torch.inference_mode():
-        logits, past = _prefill(model, spec.prompt_ids, device, cancel)
-        if logits is None:
+        hidden, past = _prefill(model, spec.prompt_ids, device, cancel)
+        if hidden is None:
             return "cancelled"
         for _ in range(spec.max_new_tokens):
             if cancel.cancelled:
                 return "cancelled"
-            token_id = _sample(logits.to("cpu"), spec.temperature, spec.top_p, generator)
+            token_id = _sample(head(hidden).to("cpu"), spec.temperature, spec.top_p, generator)
             if token_id in eos:
                 return "stop"
             delta = decoder.add(token_id)
@@ -98,22 +99,47 @@ def generate(loaded: Any, spec: GenerationSpec, cancel: CancelToken, emit: Calla
             if any(stop in text for stop in spec.stops):
                 return "stop"
             step = torch.tensor([[token_id]], device=device)
-            out = model(input_ids=step, past_key_values=past, use_cache=True)
-            logits, past = out.logits[0, -1], out.past_key_values
+            out = model.base_model(input_ids=step, past_key_values=past, use_cache=True)
+            hidden, past = out.last_hidden_state[0, -1], out.past_key_values
     return "length"
 
 
 def _prefill(model: Any, prompt_ids: list[int], device: Any, cancel: CancelToken) -> tuple[Any, Any]:
+    """Run the prompt in chunks; return the last final hidden state and the KV cache."""
     import torch
 
-    past, logits = None, None
+    past, hidden = None, None
     for start in range(0, len(prompt_ids), PREFILL_CHUNK):
         if cancel.cancelled:
             return None, None
         chunk = torch.tensor([prompt_ids[start : start + PREFILL_CHUNK]], device=device)
-        out = model(input_ids=chunk, past_key_values=past, use_cache=True, logits_to_keep=1)
-        logits, past = out.logits[0, -1], out.past_key_values
-    return logits, past
+        out = model.base_model(input_ids=chunk, past_key_values=past, use_cache=True)
+        hidden, past = out.last_hidden_state[0, -1], out.past_key_values
+    return hidden, past
+
+
+def decode_head(loaded: Any) -> Callable[[Any], Any]:
+    """The unembedding used for sampling.
+
+    Decoding on a CPU is memory-bound, and Gemma's 262k x 640 unembedding is most of the
+    bytes read per token: a bfloat16 copy halves them (3x faster here; KL to float32
+    about 1e-5, measured in tests/bench). Everything else, and every score, stays float32.
+    """
+    import torch
+
+    model = loaded.model
+    weight = model.lm_head.weight
+    if weight.device.type != "cpu" or weight.dtype != torch.float32 or getattr(model.lm_head, "bias", None) is not None:
+        return lambda hidden: _project(model, hidden)
+    if getattr(loaded, "_head_bf16", None) is None:
+        loaded._head_bf16 = weight.detach().to(torch.bfloat16)
+    cap = getattr(model.config.get_text_config(), "final_logit_softcapping", None)
+
+    def project(hidden: Any) -> Any:
+        logits = (hidden.to(torch.bfloat16) @ loaded._head_bf16.T).float()
+        return torch.tanh(logits / cap) * cap if cap else logits
+
+    return project
 
 
 def score_continuations(loaded: Any, prompt_ids: list[int], candidates: Sequence[list[int]]) -> list[float]:

@@ -136,8 +136,10 @@ async def test_stop_sequences_cut_the_text(provider):
     if len(first) < 4:
         pytest.skip("the random model produced too little text to place a stop in")
     stop = first[2:4]
-    done = (await collect(provider, request(max_tokens=30, temperature=0.0, stop=(stop,))))[-1]
+    run_token = CancelToken()
+    done = (await collect(provider, request(max_tokens=30, temperature=0.0, stop=(stop,)), run_token))[-1]
     assert stop not in done.text and done.finish_reason == "stop"
+    assert not run_token.cancelled  # ending one message never stops the caller's whole run
     assert first.startswith(done.text)
 
 

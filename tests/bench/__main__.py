@@ -11,9 +11,12 @@ BENCHES = {"spine": bench_spine.main}
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.bench")
-    parser.add_argument("names", nargs="*", choices=[*BENCHES, []], default=list(BENCHES))
+    parser.add_argument("names", nargs="*", help=f"benchmarks to run (default: all of {sorted(BENCHES)})")
     parser.add_argument("--skip-cold", action="store_true", help="skip first-start conversion timings")
     args = parser.parse_args()
+    unknown = set(args.names) - set(BENCHES)
+    if unknown:
+        parser.error(f"unknown benchmark(s) {sorted(unknown)}; known: {sorted(BENCHES)}")
     for name in args.names or BENCHES:
         BENCHES[name](skip_cold=args.skip_cold)
 

@@ -1,0 +1,113 @@
+"""Sessions: one append-only JSONL event log per run, crash-safe.
+
+Every event is appended as it happens, except token deltas, which are coalesced into larger
+deltas (a message's text is also in its MessageCompleted). The file is flushed at every
+event that matters and fsync'ed at every completed message, verdict, error and the end, so
+killing the process loses at most the message being typed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import AsyncIterator, Iterable
+
+from agents.events import (
+    ErrorEvent,
+    Event,
+    EventBase,
+    Finished,
+    MessageCompleted,
+    RunStarted,
+    TokenDelta,
+    VerdictReached,
+    VoteTallied,
+    event_to_json,
+)
+from agents.paths import data_dir
+from agents.session.redact import redact_secrets, secret_values
+
+DURABLE = (MessageCompleted, VerdictReached, VoteTallied, ErrorEvent, Finished, RunStarted)
+COALESCE_CHARS = 200
+SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def sessions_dir() -> Path:
+    folder = data_dir() / "sessions"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def session_path(session_id: str) -> Path:
+    if not SESSION_ID.match(session_id):
+        raise ValueError(f"not a session id: {session_id!r}")
+    return sessions_dir() / f"{session_id}.jsonl"
+
+
+class SessionWriter:
+    def __init__(self, session_id: str, path: Path | None = None):
+        self.session_id = session_id
+        self.path = path or session_path(session_id)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = self.path.open("a", encoding="utf-8")
+        self._pending: dict[str, list[TokenDelta]] = {}
+        self._secrets = secret_values()
+        # Tells the session browser this log is still being written by a live process.
+        self.lock = self.path.with_suffix(".lock")
+        self.lock.write_text(str(os.getpid()))
+
+    def write(self, event: EventBase) -> None:
+        if isinstance(event, TokenDelta):
+            self._coalesce(event)
+            return
+        if isinstance(event, MessageCompleted):
+            self._pending.pop(event.message_id, None)  # its text supersedes the deltas
+        self._append(event)
+        if isinstance(event, DURABLE):
+            os.fsync(self._file.fileno())
+
+    def _coalesce(self, delta: TokenDelta) -> None:
+        pending = self._pending.setdefault(delta.message_id, [])
+        pending.append(delta)
+        if sum(len(d.text) for d in pending) >= COALESCE_CHARS:
+            self._append(_merge(self._pending.pop(delta.message_id)))
+
+    def _append(self, event: EventBase) -> None:
+        self._file.write(redact_secrets(event_to_json(event), self._secrets) + "\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        for deltas in self._pending.values():
+            self._append(_merge(deltas))
+        self._pending.clear()
+        if not self._file.closed:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+        self.lock.unlink(missing_ok=True)
+
+
+def _merge(deltas: list[TokenDelta]) -> TokenDelta:
+    ids = tuple(i for d in deltas for i in d.token_ids)
+    return TokenDelta(message_id=deltas[0].message_id, text="".join(d.text for d in deltas), token_ids=ids, ts=deltas[-1].ts)
+
+
+async def recorded(stream: AsyncIterator[Event], writer: SessionWriter) -> AsyncIterator[Event]:
+    """Pass a run's events through, appending each to the session log first."""
+    try:
+        async for event in stream:
+            writer.write(event)
+            yield event
+    finally:
+        writer.close()
+
+
+def write_events(path: Path, events: Iterable[EventBase]) -> None:
+    """Write a whole log at once (forks copy their parent's prefix this way)."""
+    writer = SessionWriter(path.stem, path)
+    try:
+        for event in events:
+            writer.write(event)
+    finally:
+        writer.close()

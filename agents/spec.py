@@ -1,0 +1,188 @@
+"""Team files: a versioned JSON description of agents, protocol and termination.
+
+Validation errors name the file, the field and the problem. Version 0 files (the
+pre-release format: "members", "system_prompt", a protocol given as a bare string) load
+through a migration.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import Field, ValidationError, model_validator
+
+from agents.agent import Agent
+from agents.events import Record
+from agents.llm.base import ProviderError
+from agents.llm.refs import parse_model_ref
+
+TEAM_FILE_VERSION = 1
+KNOWN_TOOLS = ("calculator",)
+TEMPLATE_PACKAGE = "assets.teams"
+
+
+class TeamFileError(ValueError):
+    """A team file that cannot run; the message says file, field and problem."""
+
+
+class DebateProtocol(Record):
+    kind: Literal["debate"] = "debate"
+    turn_order: Literal["sequential", "simultaneous"] = "sequential"
+    aggregate: Literal["judge", "majority_vote"] = "judge"
+    max_rounds: int = Field(default=3, ge=1, le=50)
+    stop_on_consensus: bool = True
+
+
+class RoundRobinProtocol(Record):
+    kind: Literal["round_robin"] = "round_robin"
+    max_rounds: int = Field(default=3, ge=1, le=100)
+
+
+class SelectorProtocol(Record):
+    kind: Literal["selector"] = "selector"
+    max_turns: int = Field(default=8, ge=1, le=200)
+    selector_model: str | None = Field(default=None, description="Model that picks speakers (default: first agent's)")
+
+
+class ManagerWorkersProtocol(Record):
+    kind: Literal["manager_workers"] = "manager_workers"
+    max_delegations: int = Field(default=4, ge=1, le=50)
+
+
+Protocol = Annotated[
+    Union[DebateProtocol, RoundRobinProtocol, SelectorProtocol, ManagerWorkersProtocol],
+    Field(discriminator="kind"),
+]
+
+
+class TerminationSpec(Record):
+    """Conditions that end a run; any one that fires stops it (see agents.termination)."""
+
+    max_messages: int | None = Field(default=None, ge=1)
+    text_mention: str | None = Field(default=None, min_length=1)
+    token_budget: int | None = Field(default=None, ge=1)
+    timeout_s: float | None = Field(default=None, gt=0)
+    consensus: bool = False
+
+
+class TeamSpec(Record):
+    version: int = TEAM_FILE_VERSION
+    name: str = Field(min_length=1)
+    description: str = ""
+    agents: tuple[Agent, ...] = Field(min_length=1)
+    protocol: Protocol
+    termination: TerminationSpec = TerminationSpec()
+    sample_task: str = ""
+
+    @model_validator(mode="after")
+    def _semantics(self) -> "TeamSpec":
+        names = [a.name for a in self.agents]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"agent names must be unique; repeated: {duplicates}")
+        for problem in protocol_problems(self):
+            raise ValueError(problem)
+        return self
+
+    def by_role(self, role: str) -> list[Agent]:
+        return [a for a in self.agents if a.role == role]
+
+
+def protocol_problems(spec: TeamSpec) -> list[str]:
+    """What the protocol needs that the team lacks (also used for live canvas validation)."""
+    p, problems = spec.protocol, []
+    roles = [a.role for a in spec.agents]
+    if p.kind == "debate":
+        if roles.count("debater") < 2:
+            problems.append(f"a debate needs two or more agents with role 'debater' (has {roles.count('debater')})")
+        if p.aggregate == "judge" and roles.count("judge") != 1:
+            problems.append(f"a debate refereed by a judge needs exactly one agent with role 'judge' (has {roles.count('judge')})")
+    elif p.kind == "manager_workers":
+        if roles.count("manager") != 1:
+            problems.append(f"manager and workers needs exactly one 'manager' (has {roles.count('manager')})")
+        if roles.count("worker") < 1:
+            problems.append("manager and workers needs at least one 'worker'")
+    elif len(spec.agents) < 2 and all(r != "human" for r in roles):
+        problems.append(f"a {p.kind.replace('_', '-')} team needs at least two agents")
+    return problems
+
+
+def migrate(data: Any) -> Any:
+    """Bring an older team file up to the current version."""
+    if not isinstance(data, dict) or data.get("version", 0) != 0:
+        return data
+    data = dict(data)
+    data["agents"] = [
+        {("persona" if k == "system_prompt" else k): v for k, v in member.items()}
+        for member in data.pop("members", data.get("agents", []))
+    ]
+    if isinstance(data.get("protocol"), str):
+        data["protocol"] = {"kind": data["protocol"]}
+    data["version"] = TEAM_FILE_VERSION
+    return data
+
+
+def parse_team(data: Any, source: str = "<team>", check_models: bool = True) -> TeamSpec:
+    """Validate team data; raise TeamFileError naming source, field and problem."""
+    if isinstance(data, dict) and data.get("version", TEAM_FILE_VERSION) > TEAM_FILE_VERSION:
+        raise TeamFileError(f"{source}: version {data['version']} is newer than this Agora Lab understands ({TEAM_FILE_VERSION})")
+    try:
+        spec = TeamSpec.model_validate(migrate(data))
+    except ValidationError as exc:
+        problems = "; ".join(f"{_where(e['loc'], data)}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors())
+        raise TeamFileError(f"{source}: {problems}") from None
+    for index, agent in enumerate(spec.agents):
+        unknown = sorted(set(agent.tools) - set(KNOWN_TOOLS))
+        if unknown:
+            raise TeamFileError(f"{source}: agents[{index}].tools: unknown tool(s) {unknown}; known: {list(KNOWN_TOOLS)}")
+        if check_models:
+            try:
+                parse_model_ref(agent.model)
+            except ProviderError as exc:
+                raise TeamFileError(f"{source}: agents[{index}].model: {exc.message}") from None
+    return spec
+
+
+def _where(loc: tuple, data: Any) -> str:
+    parts = [str(p) for p in loc if not (isinstance(p, str) and p.endswith("Protocol"))]
+    if not parts:
+        return "(team)"
+    text = parts[0]
+    for part in parts[1:]:
+        text += f"[{part}]" if part.isdigit() else f".{part}"
+    return text
+
+
+def load_team(path: str | Path, check_models: bool = True) -> TeamSpec:
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TeamFileError(f"{path}: no such file") from None
+    except json.JSONDecodeError as exc:
+        raise TeamFileError(f"{path}: line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TeamFileError(f"{path}: cannot read: {exc}") from None
+    return parse_team(data, str(path), check_models)
+
+
+def save_team(spec: TeamSpec, path: str | Path) -> None:
+    Path(path).write_text(spec.model_dump_json(indent=2), encoding="utf-8")
+
+
+def team_json_schema() -> dict:
+    return TeamSpec.model_json_schema()
+
+
+def template_names() -> list[str]:
+    return sorted(p.name.removesuffix(".json") for p in resources.files(TEMPLATE_PACKAGE).iterdir() if p.name.endswith(".json"))
+
+
+def load_template(name: str) -> TeamSpec:
+    resource = resources.files(TEMPLATE_PACKAGE) / f"{name}.json"
+    if not resource.is_file():
+        raise TeamFileError(f"no template named {name!r}; templates: {template_names()}")
+    return parse_team(json.loads(resource.read_text(encoding="utf-8")), f"template {name}")

@@ -1,0 +1,179 @@
+"""What every protocol shares: who said what, how an agent is prompted, how a turn is taken."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass
+from typing import AsyncIterator, Awaitable, Callable, Sequence
+
+from agents.agent import Agent
+from agents.events import ErrorEvent, Event, HumanInputRequested, MessageCompleted, MessageStarted, Usage, new_id
+from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams, Provider
+from agents.spec import TeamSpec
+from agents.termination import Condition, ExternalStop, RunState
+
+MODERATOR = "Moderator"
+HumanInput = Callable[[Agent, str], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class Turn:
+    agent: str
+    text: str
+    message_id: str
+    round: int
+
+
+class RunAborted(Exception):
+    """A turn failed (provider error) or the user stopped the run; the protocol unwinds."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RunContext:
+    def __init__(
+        self,
+        spec: TeamSpec,
+        providers: dict[str, Provider],
+        task: str,
+        termination: Condition,
+        stop: ExternalStop,
+        *,
+        human: HumanInput | None = None,
+        seed: int | None = None,
+        prior: Sequence[MessageCompleted] = (),
+    ):
+        self.spec = spec
+        self.providers = providers
+        self.task = task
+        self.termination = termination
+        self.stop = stop
+        self.human = human
+        self.seed = seed
+        self.prior = deque(prior)
+        self.transcript: list[Turn] = []
+        self.state = RunState()
+        self.round = 0
+        self.fired: str | None = None
+        self.final_answer: str | None = None
+
+    def agent(self, name: str) -> Agent:
+        return next(a for a in self.spec.agents if a.name == name)
+
+    def messages_for(self, agent: Agent, turns: Sequence[Turn], instruction: str | None) -> tuple[ChatMessage, ...]:
+        """The agent's view: persona, the task, the turns it may see, then any instruction."""
+        others = ", ".join(a.name for a in self.spec.agents if a.name != agent.name)
+        system = f"You are {agent.name} ({agent.role}) in a team with {others}. {agent.persona}".strip()
+        messages = [ChatMessage(role="system", content=system), ChatMessage(role="user", content=self.task)]
+        for turn in turns:
+            role = "assistant" if turn.agent == agent.name else "user"
+            messages.append(ChatMessage(role=role, content=turn.text, name=turn.agent))
+        if instruction:
+            messages.append(ChatMessage(role="user", content=instruction, name=MODERATOR))
+        return tuple(messages)
+
+    def check_termination(self) -> str | None:
+        self.fired = self.fired or self.stop.check(self.state) or self.termination.check(self.state)
+        return self.fired
+
+    async def speak(self, agent: Agent, instruction: str | None = None, turns: Sequence[Turn] | None = None) -> AsyncIterator[Event]:
+        """Take one turn; on success the Turn is appended to the transcript."""
+        visible = self.transcript if turns is None else turns
+        async for event in self._turn_stream(agent, visible, instruction):
+            if isinstance(event, ErrorEvent) and event.message_id:
+                yield event
+                raise RunAborted(f"{agent.name}: {event.message}")
+            if isinstance(event, MessageCompleted):
+                self._record(event)
+            yield event
+        if self.stop.token.cancelled:
+            raise RunAborted("stopped by the user")
+
+    async def _model_turn(self, agent: Agent, visible: Sequence[Turn], instruction: str | None) -> AsyncIterator[Event]:
+        seed = None if self.seed is None else self.seed + self.state.messages
+        # Any team member's label ends the turn, also one who has not spoken yet.
+        stops = tuple(f"\n{name}:" for name in [a.name for a in self.spec.agents] + [MODERATOR])
+        params = GenerationParams(max_tokens=agent.max_tokens, temperature=agent.temperature, seed=seed, stop=stops)
+        request = CompletionRequest(messages=self.messages_for(agent, visible, instruction), params=params, speaker=agent.name)
+        async for event in self.providers[agent.name].stream(request, self.stop.token):
+            yield event
+
+    async def _human_turn(self, agent: Agent, visible: Sequence[Turn], instruction: str | None) -> AsyncIterator[Event]:
+        prompt = instruction or f"{agent.name}, your turn."
+        message_id = new_id()
+        yield HumanInputRequested(agent=agent.name, prompt=prompt)
+        yield MessageStarted(message_id=message_id, agent=agent.name, model="human")
+        if self.human is None:
+            yield ErrorEvent(kind="unsupported", message="this run has no way to ask a human", message_id=message_id)
+            return
+        text = (await self.human(agent, prompt)).strip()
+        yield MessageCompleted(message_id=message_id, agent=agent.name, model="human", text=text, finish_reason="stop", usage=Usage())
+
+    async def _replayed(self, done: MessageCompleted) -> AsyncIterator[Event]:
+        """A message kept from the parent session (fork/resume): no model call."""
+        yield MessageStarted(message_id=done.message_id, agent=done.agent, model=done.model)
+        yield done
+
+    def _record(self, done: MessageCompleted) -> None:
+        if done.finish_reason == "error":
+            return
+        self.transcript.append(Turn(done.agent, done.text, done.message_id, self.round))
+        self.state.messages += 1
+        self.state.tokens += done.usage.prompt_tokens + done.usage.completion_tokens
+        self.state.last_text = done.text
+
+    async def speak_all(self, agents: Sequence[Agent], instruction: str | None = None) -> AsyncIterator[Event]:
+        """Simultaneous turns: everyone sees the same transcript and answers concurrently.
+
+        Events interleave as they arrive; turns are recorded in the agents' order so the
+        transcript does not depend on which model happened to finish first.
+        """
+        visible = list(self.transcript)
+        queue: asyncio.Queue = asyncio.Queue()
+        done_marker = object()
+        results: dict[str, list[Event]] = {}
+
+        async def run_one(agent: Agent) -> None:
+            events: list[Event] = []
+            try:
+                async for event in self._turn_stream(agent, visible, instruction):
+                    events.append(event)
+                    await queue.put(event)
+            finally:
+                results[agent.name] = events
+                await queue.put(done_marker)
+
+        tasks = [asyncio.create_task(run_one(agent)) for agent in agents]
+        try:
+            remaining = len(tasks)
+            while remaining:
+                item = await queue.get()
+                if item is done_marker:
+                    remaining -= 1
+                elif not isinstance(item, MessageCompleted):
+                    yield item
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        for agent in agents:
+            for event in results.get(agent.name, []):
+                if isinstance(event, MessageCompleted):
+                    self._record(event)
+                    yield event
+        errors = [e for evs in results.values() for e in evs if isinstance(e, ErrorEvent) and e.message_id]
+        if errors:
+            raise RunAborted(errors[0].message)
+        if self.stop.token.cancelled:
+            raise RunAborted("stopped by the user")
+
+    def _turn_stream(self, agent: Agent, visible: Sequence[Turn], instruction: str | None) -> AsyncIterator[Event]:
+        """A kept message from the parent session, a human's input, or a model's reply."""
+        if self.prior and self.prior[0].agent == agent.name:
+            return self._replayed(self.prior.popleft())
+        if agent.role == "human":
+            return self._human_turn(agent, visible, instruction)
+        return self._model_turn(agent, visible, instruction)
