@@ -23,6 +23,9 @@ class GenerationParams(Record):
     top_p: float = Field(default=1.0, gt=0.0, le=1.0)
     seed: int | None = None
     stop: tuple[str, ...] = ()
+    # Penalise tokens already in the reply (CTRL-style; 1.0 = off). Small local models
+    # loop without it; remote servers get it as a frequency penalty.
+    repetition_penalty: float = Field(default=1.0, ge=1.0, le=2.0)
 
 
 class CompletionRequest(Record):

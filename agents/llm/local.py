@@ -68,7 +68,9 @@ class LocalProvider:
                 prompt_tokens=len(prompt_ids),
                 context_tokens=self.loaded.context_tokens,
             )
-        spec = local_generate.GenerationSpec(prompt_ids, max_new, params.temperature, params.top_p, params.seed, stops)
+        spec = local_generate.GenerationSpec(
+            prompt_ids, max_new, params.temperature, params.top_p, params.seed, stops, params.repetition_penalty
+        )
         job = ThreadJob(lambda emit: local_generate.generate(self.loaded, spec, cancel, emit), self.loaded.executor)
         try:
             async for token_id, text in job:

@@ -18,6 +18,7 @@ class GenerationSpec:
     top_p: float
     seed: int | None
     stops: tuple[str, ...]
+    repetition_penalty: float = 1.0
 
 
 class IncrementalDecoder:
@@ -29,7 +30,7 @@ class IncrementalDecoder:
 
     def __init__(self, tokenizer: Any):
         self._tokenizer = tokenizer
-        self._ids: list[int] = []
+        self.ids: list[int] = []
         self._prefix = 0
         self._read = 0
 
@@ -37,11 +38,11 @@ class IncrementalDecoder:
         return self._tokenizer.decode(ids, skip_special_tokens=True)
 
     def add(self, token_id: int) -> str:
-        self._ids.append(token_id)
-        before = self._decode(self._ids[self._prefix : self._read])
-        after = self._decode(self._ids[self._prefix :])
+        self.ids.append(token_id)
+        before = self._decode(self.ids[self._prefix : self._read])
+        after = self._decode(self.ids[self._prefix :])
         if len(after) > len(before) and not after.endswith("\ufffd"):
-            self._prefix, self._read = self._read, len(self._ids)
+            self._prefix, self._read = self._read, len(self.ids)
             return after[len(before) :]
         return ""
 
@@ -54,6 +55,17 @@ def _eos_ids(model: Any, tokenizer: Any) -> set[int]:
         token_id = tokenizer.convert_tokens_to_ids(special) if special in tokenizer.get_vocab() else None
         ids.add(token_id)
     return {i for i in ids if isinstance(i, int)}
+
+
+def _penalise(logits: Any, previous: list[int], penalty: float) -> Any:
+    if penalty == 1.0 or not previous:
+        return logits
+    import torch
+
+    ids = torch.tensor(sorted(set(previous)))
+    chosen = logits[ids]
+    logits[ids] = torch.where(chosen > 0, chosen / penalty, chosen * penalty)
+    return logits
 
 
 def _sample(logits: Any, temperature: float, top_p: float, generator: Any) -> int:
@@ -90,7 +102,8 @@ def generate(loaded: Any, spec: GenerationSpec, cancel: CancelToken, emit: Calla
         for _ in range(spec.max_new_tokens):
             if cancel.cancelled:
                 return "cancelled"
-            token_id = _sample(head(hidden).to("cpu"), spec.temperature, spec.top_p, generator)
+            logits = _penalise(head(hidden).to("cpu"), decoder.ids, spec.repetition_penalty)
+            token_id = _sample(logits, spec.temperature, spec.top_p, generator)
             if token_id in eos:
                 return "stop"
             delta = decoder.add(token_id)

@@ -126,6 +126,8 @@ class OpenAICompatProvider:
         )
         if params.seed is not None:
             common["seed"] = params.seed
+        if params.repetition_penalty > 1.0:
+            common["frequency_penalty"] = round(min(2.0, (params.repetition_penalty - 1.0) * 2), 3)
         if stops:
             common["stop"] = list(stops[:MAX_SERVER_STOPS])
         if self.endpoint.api == "completions":

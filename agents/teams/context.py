@@ -14,6 +14,7 @@ from agents.spec import TeamSpec
 from agents.termination import Condition, ExternalStop, RunState
 
 MODERATOR = "Moderator"
+REPETITION_PENALTY = 1.2  # small models otherwise repeat one line until max tokens
 HumanInput = Callable[[Agent, str], Awaitable[str]]
 
 
@@ -96,7 +97,10 @@ class RunContext:
         seed = None if self.seed is None else self.seed + self.state.messages
         # Any team member's label ends the turn, also one who has not spoken yet.
         stops = tuple(f"\n{name}:" for name in [a.name for a in self.spec.agents] + [MODERATOR])
-        params = GenerationParams(max_tokens=agent.max_tokens, temperature=agent.temperature, seed=seed, stop=stops)
+        params = GenerationParams(
+            max_tokens=agent.max_tokens, temperature=agent.temperature, seed=seed, stop=stops,
+            repetition_penalty=REPETITION_PENALTY,
+        )
         request = CompletionRequest(messages=self.messages_for(agent, visible, instruction), params=params, speaker=agent.name)
         async for event in self.providers[agent.name].stream(request, self.stop.token):
             yield event
