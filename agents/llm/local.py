@@ -15,6 +15,7 @@ from agents.llm.base import (
     ProviderError,
     ScoredCandidate,
 )
+from agents.llm.local_batch import GenerationJob
 from agents.llm.local_model import LoadedModel
 from agents.llm.prompt import clean_text, fit_to_context, render_transcript, speaker_stops
 from agents.llm.streaming import MessageAssembler
@@ -71,7 +72,7 @@ class LocalProvider:
         spec = local_generate.GenerationSpec(
             prompt_ids, max_new, params.temperature, params.top_p, params.seed, stops, params.repetition_penalty
         )
-        job = ThreadJob(lambda emit: local_generate.generate(self.loaded, spec, cancel, emit), self.loaded.executor)
+        job = ThreadJob(GenerationJob(self.loaded, spec, cancel), self.loaded.executor)
         try:
             async for token_id, text in job:
                 event = out.delta(text, (token_id,))

@@ -81,54 +81,103 @@ def _sample(logits: Any, temperature: float, top_p: float, generator: Any) -> in
     return int(torch.multinomial(probs, 1, generator=generator).item())
 
 
-def generate(loaded: Any, spec: GenerationSpec, cancel: CancelToken, emit: Callable[[Any], None]) -> str:
-    """Generate token by token; emit (token_id, text_delta); return the finish reason."""
+@dataclass
+class _Row:
+    """One sequence of a batch: its request, its output channel and its progress."""
+
+    spec: GenerationSpec
+    cancel: CancelToken
+    emit: Callable[[Any], None]
+    decoder: IncrementalDecoder
+    generator: Any
+    text: str = ""
+    finished: str | None = None
+
+    def check(self, step: int) -> None:
+        if self.finished is None and self.cancel.cancelled:
+            self.finished = "cancelled"
+        elif self.finished is None and step >= self.spec.max_new_tokens:
+            self.finished = "length"
+
+
+def generate_batch(loaded: Any, jobs: Sequence[tuple[Any, Callable[[Any], None]]]) -> list[str]:
+    """Generate for several requests at once, one forward pass per token for all of them.
+
+    Each job has ``spec`` and ``cancel``; each row emits (token_id, text_delta) on its own
+    channel. Returns each row's finish reason. A batch of one is plain generation.
+    """
     import torch
 
     model, tokenizer = loaded.model, loaded.tokenizer
-    device = model.device
-    generator = None
-    if spec.seed is not None:
-        generator = torch.Generator(device="cpu").manual_seed(spec.seed)
     eos = _eos_ids(model, tokenizer)
-    decoder = IncrementalDecoder(tokenizer)
-    window = max((len(s) for s in spec.stops), default=0) + 32
-    text = ""
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    rows = [
+        _Row(job.spec, job.cancel, emit, IncrementalDecoder(tokenizer),
+             torch.Generator(device="cpu").manual_seed(job.spec.seed) if job.spec.seed is not None else None)
+        for job, emit in jobs
+    ]
     head = decode_head(loaded)
     with torch.inference_mode():
-        hidden, past = _prefill(model, spec.prompt_ids, device, cancel)
-        if hidden is None:
-            return "cancelled"
-        for _ in range(spec.max_new_tokens):
-            if cancel.cancelled:
-                return "cancelled"
-            logits = _penalise(head(hidden).to("cpu"), decoder.ids, spec.repetition_penalty)
-            token_id = _sample(logits, spec.temperature, spec.top_p, generator)
-            if token_id in eos:
-                return "stop"
-            delta = decoder.add(token_id)
-            emit((token_id, delta))
-            text = (text + delta)[-window:]
-            if any(stop in text for stop in spec.stops):
-                return "stop"
-            step = torch.tensor([[token_id]], device=device)
-            out = model.base_model(input_ids=step, past_key_values=past, use_cache=True)
-            hidden, past = out.last_hidden_state[0, -1], out.past_key_values
-    return "length"
+        prefilled = _prefill(model, [r.spec.prompt_ids for r in rows], lambda: all(r.cancel.cancelled for r in rows))
+        if prefilled is None:
+            return ["cancelled"] * len(rows)
+        hidden, past, mask = prefilled
+        for step in range(max(r.spec.max_new_tokens for r in rows) + 1):
+            logits = head(hidden).to("cpu")
+            next_ids = [_advance(row, logits[i], step, eos, pad) for i, row in enumerate(rows)]
+            if all(row.finished for row in rows):
+                break
+            mask = torch.cat([mask, torch.ones((len(rows), 1), dtype=mask.dtype, device=mask.device)], dim=1)
+            out = model.base_model(
+                input_ids=torch.tensor(next_ids, device=model.device)[:, None], attention_mask=mask,
+                position_ids=(mask.sum(dim=1, keepdim=True) - 1), past_key_values=past, use_cache=True,
+            )
+            hidden, past = out.last_hidden_state[:, -1], out.past_key_values
+    return [row.finished or "length" for row in rows]
 
 
-def _prefill(model: Any, prompt_ids: list[int], device: Any, cancel: CancelToken) -> tuple[Any, Any]:
-    """Run the prompt in chunks; return the last final hidden state and the KV cache."""
+def _advance(row: _Row, logits: Any, step: int, eos: set[int], pad: int) -> int:
+    """Sample the row's next token and emit it; finished rows are fed padding."""
+    row.check(step)
+    if row.finished:
+        return pad
+    spec = row.spec
+    token_id = _sample(_penalise(logits, row.decoder.ids, spec.repetition_penalty), spec.temperature, spec.top_p, row.generator)
+    if token_id in eos:
+        row.finished = "stop"
+        return pad
+    delta = row.decoder.add(token_id)
+    row.emit((token_id, delta))
+    window = max((len(s) for s in spec.stops), default=0) + 32
+    row.text = (row.text + delta)[-window:]
+    if any(stop in row.text for stop in spec.stops):
+        row.finished = "stop"
+    return token_id
+
+
+def _prefill(model: Any, prompts: list[list[int]], all_cancelled: Callable[[], bool]) -> tuple[Any, Any, Any] | None:
+    """Run left-padded prompts in chunks; return last hidden states, KV cache and mask."""
     import torch
 
+    width = max(len(p) for p in prompts)
+    ids = torch.zeros((len(prompts), width), dtype=torch.long)
+    mask = torch.zeros((len(prompts), width), dtype=torch.long)
+    for i, prompt in enumerate(prompts):
+        ids[i, width - len(prompt) :] = torch.tensor(prompt)
+        mask[i, width - len(prompt) :] = 1
+    ids, mask = ids.to(model.device), mask.to(model.device)
+    positions = (mask.cumsum(dim=1) - 1).clamp(min=0)
     past, hidden = None, None
-    for start in range(0, len(prompt_ids), PREFILL_CHUNK):
-        if cancel.cancelled:
-            return None, None
-        chunk = torch.tensor([prompt_ids[start : start + PREFILL_CHUNK]], device=device)
-        out = model.base_model(input_ids=chunk, past_key_values=past, use_cache=True)
-        hidden, past = out.last_hidden_state[0, -1], out.past_key_values
-    return hidden, past
+    for start in range(0, width, PREFILL_CHUNK):
+        if all_cancelled():
+            return None
+        end = start + PREFILL_CHUNK
+        out = model.base_model(
+            input_ids=ids[:, start:end], attention_mask=mask[:, :end], position_ids=positions[:, start:end],
+            past_key_values=past, use_cache=True,
+        )
+        hidden, past = out.last_hidden_state[:, -1], out.past_key_values
+    return hidden, past, mask
 
 
 def decode_head(loaded: Any) -> Callable[[Any], Any]:

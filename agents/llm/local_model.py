@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -11,6 +10,7 @@ from typing import Any, Callable
 from agents.events import ModelLoadProgress, Notice
 from agents.llm import local_cache
 from agents.llm.base import ModelIdentity, ProviderError
+from agents.llm.local_batch import BatchingExecutor
 from agents.llm.refs import LocalRef
 
 Emit = Callable[[object], None]
@@ -24,9 +24,8 @@ class LoadedModel:
     tokenizer: Any
     identity: ModelIdentity
     context_tokens: int
-    executor: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="agora-torch")
-    )
+    # The one thread that runs this model; it batches concurrent generations.
+    executor: BatchingExecutor = field(default_factory=BatchingExecutor)
 
     @property
     def device(self) -> str:

@@ -160,3 +160,28 @@ async def test_scores_match_a_direct_reference_computation(provider):
         assert result.n_tokens == len(ids)
         assert result.logprob == pytest.approx(expected, abs=1e-3)
         assert result.logprob < 0
+
+
+async def test_concurrent_requests_share_forward_passes(provider):
+    model = provider.loaded.model.base_model
+    calls = []
+    handle = model.register_forward_hook(lambda module, args, kwargs_or_out: calls.append(1))
+    try:
+        async def one(seed, tokens):
+            req = request(f"prompt number {seed} " * (seed + 1), max_tokens=tokens, temperature=1.0, seed=seed)
+            return await collect(provider, req)
+
+        calls.clear()
+        solo = await one(1, 20)
+        solo_passes = len(calls)
+        calls.clear()
+        together = await asyncio.gather(one(1, 20), one(2, 20), one(3, 20))
+        batched_passes = len(calls)
+    finally:
+        handle.remove()
+    done = [events[-1] for events in together]
+    assert all(isinstance(d, MessageCompleted) and d.finish_reason != "error" for d in done)
+    # three requests took about as many passes as one, not three times as many
+    assert batched_passes <= solo_passes + 3 < 3 * solo_passes
+    # and batching does not change what a seeded request produces
+    assert done[0].token_ids == solo[-1].token_ids

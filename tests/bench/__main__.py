@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from tests.bench import bench_spine
+from tests.bench import bench_spine, bench_teams
 
-BENCHES = {"spine": bench_spine.main}
+BENCHES = {"spine": bench_spine.main, "teams": bench_teams.main}
 
 
 def main() -> None:
