@@ -7,6 +7,7 @@ from pydantic import Field, field_validator
 from agents.events import Record
 
 DEFAULT_MODEL = "local"
+RESERVED_NAMES = ("user", "moderator", "selector")
 
 
 class Agent(Record):
@@ -27,4 +28,6 @@ class Agent(Record):
         # stay on one line and must not contain the label separator.
         if "\n" in value or ":" in value or value != value.strip():
             raise ValueError("an agent name must be one line, without ':' or outer spaces")
+        if value.lower() in RESERVED_NAMES:
+            raise ValueError(f"{value!r} is reserved for the transcript's own labels; choose another name")
         return value

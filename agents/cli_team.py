@@ -45,7 +45,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     fork = actions.add_parser("fork", help="a new session keeping the first K messages")
     fork.add_argument("session")
     fork.add_argument("--at", type=int, required=True, help="keep this many messages")
-    fork.add_argument("--temperature", type=float, default=None)
+    fork.add_argument("--temperature", type=_temperature, default=None)
     _run_options(fork)
     resume = actions.add_parser("resume", help="continue a failed or interrupted session")
     resume.add_argument("session")
@@ -55,9 +55,32 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 def _run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", "-m", default=None, help="use this model reference for every agent")
     parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--max-tokens", type=int, default=None, help="cap every agent's reply length")
+    parser.add_argument("--max-tokens", type=_positive_int, default=None, help="cap every agent's reply length")
     parser.add_argument("--export", default=None, help="also export the session (.json, .md or .html)")
     parser.add_argument("--json", action="store_true", help="print every event as a JSON line")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 32768:
+        raise argparse.ArgumentTypeError("must be between 1 and 32768")
+    return value
+
+
+def _temperature(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 2.0:
+        raise argparse.ArgumentTypeError("must be between 0 and 2")
+    return value
+
+
+def _export_format(output: str | None) -> str | None:
+    if output is None:
+        return None
+    fmt = Path(output).suffix.lstrip(".").replace("markdown", "md")
+    if fmt not in FORMATS:
+        raise ValueError(f"--export {output}: the file must end in .json, .md or .html")
+    return fmt
 
 
 def resolve_team(name_or_path: str) -> TeamSpec:
@@ -79,6 +102,7 @@ async def command_run(args: argparse.Namespace) -> int:
 
 
 async def _execute(spec: TeamSpec, task: str, args: argparse.Namespace, prior=(), parent: str | None = None) -> int:
+    export_format = _export_format(args.export)  # a bad export path fails before any model runs
     printer = EventPrinter(json_lines=args.json)
     if args.max_tokens:
         agents = tuple(a.model_copy(update={"max_tokens": min(a.max_tokens, args.max_tokens)}) for a in spec.agents)
@@ -92,21 +116,34 @@ async def _execute(spec: TeamSpec, task: str, args: argparse.Namespace, prior=()
     stop = ExternalStop()
     run = TeamRun(spec, providers, human=_ask_human, seed=args.seed, stop=stop, prior=prior, parent_run=parent)
     writer = SessionWriter(run.run_id)
-    loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGINT, stop.set)
+    restore = _on_interrupt(stop)
     finished: Finished | None = None
     try:
         async for event in recorded(run.run_stream(task), writer):
             printer.show(event)
             finished = event if isinstance(event, Finished) else finished
     finally:
-        loop.remove_signal_handler(signal.SIGINT)
+        restore()
         for provider in {id(p): p for p in providers.values()}.values():
             await provider.aclose()
     print(f"session {run.run_id} saved: {writer.path}", file=sys.stderr)
     if args.export:
-        _export(run.run_id, args.export, None)
+        try:
+            _export(run.run_id, args.export, export_format)
+        except OSError as exc:  # the run's own outcome stays the exit code
+            print(f"error: could not export: {exc}", file=sys.stderr)
     return {"completed": EXIT_OK, "cancelled": EXIT_INTERRUPTED}.get(finished.reason if finished else "", EXIT_FAILED)
+
+
+def _on_interrupt(stop: ExternalStop):
+    """Ctrl-C stops the run cleanly (the session is closed, not torn); returns the undo."""
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGINT, stop.set)
+        return lambda: loop.remove_signal_handler(signal.SIGINT)
+    except (NotImplementedError, RuntimeError):  # Windows event loops have no signal handlers
+        previous = signal.signal(signal.SIGINT, lambda *_: loop.call_soon_threadsafe(stop.set))
+        return lambda: signal.signal(signal.SIGINT, previous)
 
 
 async def _ask_human(agent: Agent, prompt: str) -> str:

@@ -44,7 +44,6 @@ class RoundRobinProtocol(Record):
 class SelectorProtocol(Record):
     kind: Literal["selector"] = "selector"
     max_turns: int = Field(default=8, ge=1, le=200)
-    selector_model: str | None = Field(default=None, description="Model that picks speakers (default: first agent's)")
 
 
 class ManagerWorkersProtocol(Record):
@@ -111,14 +110,16 @@ def protocol_problems(spec: TeamSpec) -> list[str]:
 
 
 def migrate(data: Any) -> Any:
-    """Bring an older team file up to the current version."""
+    """Bring an older team file up to the current version (validation reports the rest)."""
     if not isinstance(data, dict) or data.get("version", 0) != 0:
         return data
     data = dict(data)
-    data["agents"] = [
-        {("persona" if k == "system_prompt" else k): v for k, v in member.items()}
-        for member in data.pop("members", data.get("agents", []))
-    ]
+    members = data.pop("members", data.get("agents", []))
+    if isinstance(members, list):
+        data["agents"] = [
+            {("persona" if k == "system_prompt" else k): v for k, v in m.items()} if isinstance(m, dict) else m
+            for m in members
+        ]
     if isinstance(data.get("protocol"), str):
         data["protocol"] = {"kind": data["protocol"]}
     data["version"] = TEAM_FILE_VERSION
@@ -127,7 +128,12 @@ def migrate(data: Any) -> Any:
 
 def parse_team(data: Any, source: str = "<team>", check_models: bool = True) -> TeamSpec:
     """Validate team data; raise TeamFileError naming source, field and problem."""
-    if isinstance(data, dict) and data.get("version", TEAM_FILE_VERSION) > TEAM_FILE_VERSION:
+    if not isinstance(data, dict):
+        raise TeamFileError(f"{source}: a team file must be a JSON object, not {type(data).__name__}")
+    version = data.get("version", TEAM_FILE_VERSION)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise TeamFileError(f"{source}: version: must be an integer (this Agora Lab writes {TEAM_FILE_VERSION})")
+    if version > TEAM_FILE_VERSION:
         raise TeamFileError(f"{source}: version {data['version']} is newer than this Agora Lab understands ({TEAM_FILE_VERSION})")
     try:
         spec = TeamSpec.model_validate(migrate(data))

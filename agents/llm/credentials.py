@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import urlparse
 
 from agents.llm.refs import OpenAIRef
 
@@ -12,12 +13,30 @@ DEFAULT_KEY_ENV = "AGORA_LAB_API_KEY"
 NO_KEY = "no-key"
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+# Keys handed to a client in this process: the session writer and exports redact them too,
+# so a server that echoes a key in an error body cannot get it into a file.
+KEYS_IN_USE: set[str] = set()
+
+
 def api_key_for(ref: OpenAIRef) -> str:
-    """The endpoint's key: its own env var, then AGORA_LAB_API_KEY, then the keyring."""
-    for var in (ref.endpoint.api_key_env, DEFAULT_KEY_ENV):
+    """The endpoint's key: its own env var, then AGORA_LAB_API_KEY, then the keyring.
+
+    The general AGORA_LAB_API_KEY goes only to endpoints saved in the user's settings and to
+    servers on this machine: a team file from someone else naming an inline URL must not
+    receive it (it can name its own variable with ``?key_env=``).
+    """
+    general_allowed = ref.saved or urlparse(ref.endpoint.base_url).hostname in LOOPBACK_HOSTS
+    for var in (ref.endpoint.api_key_env, DEFAULT_KEY_ENV if general_allowed else None):
         if var and os.environ.get(var):
-            return os.environ[var]
-    return _keyring_get(ref.name) or NO_KEY
+            return _in_use(os.environ[var])
+    return _in_use(_keyring_get(ref.name) or NO_KEY)
+
+
+def _in_use(key: str) -> str:
+    if key != NO_KEY:
+        KEYS_IN_USE.add(key)
+    return key
 
 
 def _keyring_get(name: str) -> str | None:

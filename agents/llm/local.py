@@ -22,6 +22,26 @@ from agents.llm.streaming import MessageAssembler
 from agents.llm.worker import ThreadJob
 
 
+def chat_turns(messages: Sequence[ChatMessage]) -> list[dict[str, str]]:
+    """Messages as strict chat turns: one system message first, then alternating turns.
+
+    Many chat templates (Gemma-IT, Llama-2, Mistral) raise on two user turns in a row;
+    a multi-agent transcript has many, so consecutive turns of one role are merged and
+    other speakers' names are kept in the text.
+    """
+    system = "\n\n".join(clean_text(m.content) for m in messages if m.role == "system")
+    turns: list[dict[str, str]] = [{"role": "system", "content": system}] if system else []
+    for m in messages:
+        if m.role == "system":
+            continue
+        text = clean_text(m.content) if m.role == "assistant" or not m.name else f"{m.name}: {clean_text(m.content)}"
+        if turns and turns[-1]["role"] == m.role:
+            turns[-1]["content"] += "\n\n" + text
+        else:
+            turns.append({"role": m.role, "content": text})
+    return turns
+
+
 class LocalProvider:
     """Streams completions and scores continuations with an in-process model."""
 
@@ -38,8 +58,7 @@ class LocalProvider:
         """The exact prompt text: the model's chat template, or a speaker transcript."""
         if not self.has_chat_template:
             return render_transcript(messages, speaker)
-        chat = [{"role": m.role, "content": clean_text(m.content)} for m in messages]
-        return self._tokenizer.apply_chat_template(chat, add_generation_prompt=True, tokenize=False)
+        return self._tokenizer.apply_chat_template(chat_turns(messages), add_generation_prompt=True, tokenize=False)
 
     def encode(self, text: str) -> list[int]:
         # Chat templates already spell out BOS; transcripts need the tokenizer to add it.
@@ -57,23 +76,22 @@ class LocalProvider:
         stops = tuple(params.stop) + (() if self.has_chat_template else speaker_stops(request.messages, request.speaker))
         out = MessageAssembler(request, self.identity.ref, stops)
         yield out.started()
-        max_new = min(params.max_tokens, max(1, self.loaded.context_tokens // 2))
-        budget = self.loaded.context_tokens - max_new
-        fitted = fit_to_context(request.messages, lambda ms: self.count_tokens(ms, request.speaker), budget)
-        prompt_ids = self.encode(self.render(fitted.messages, request.speaker))[-budget:]
-        if fitted.dropped or fitted.truncated_chars:
-            yield ContextTrimmed(
-                message_id=request.message_id,
-                dropped_messages=fitted.dropped,
-                truncated_chars=fitted.truncated_chars,
-                prompt_tokens=len(prompt_ids),
-                context_tokens=self.loaded.context_tokens,
-            )
-        spec = local_generate.GenerationSpec(
-            prompt_ids, max_new, params.temperature, params.top_p, params.seed, stops, params.repetition_penalty
-        )
-        job = ThreadJob(GenerationJob(self.loaded, spec, cancel), self.loaded.executor)
+        prompt_ids: list[int] = []
+        job = None
         try:
+            max_new = min(params.max_tokens, max(1, self.loaded.context_tokens // 2))
+            budget = self.loaded.context_tokens - max_new
+            fitted = fit_to_context(request.messages, lambda ms: self.count_tokens(ms, request.speaker), budget)
+            prompt_ids = self.encode(self.render(fitted.messages, request.speaker))[-budget:]
+            if fitted.dropped or fitted.truncated_chars:
+                yield ContextTrimmed(
+                    message_id=request.message_id, dropped_messages=fitted.dropped, truncated_chars=fitted.truncated_chars,
+                    prompt_tokens=len(prompt_ids), context_tokens=self.loaded.context_tokens,
+                )
+            spec = local_generate.GenerationSpec(
+                prompt_ids, max_new, params.temperature, params.top_p, params.seed, stops, params.repetition_penalty
+            )
+            job = ThreadJob(GenerationJob(self.loaded, spec, cancel), self.loaded.executor)
             async for token_id, text in job:
                 event = out.delta(text, (token_id,))
                 if event is not None:
@@ -81,15 +99,15 @@ class LocalProvider:
                 if out.scanner.stopped:
                     cancel.cancel()
             finish = job.result
-        except asyncio.CancelledError:
-            cancel.cancel()
-            await job.wait()
-            raise
-        except Exception as exc:  # a torch failure must become an event, not a traceback
-            cancel.cancel()
-            await job.wait()
-            yield out.error(ProviderError("internal", f"local generation failed: {exc}"))
+        except Exception as exc:  # a template or torch failure must become an event, not a traceback
+            yield out.error(ProviderError("internal", f"local generation failed: {exc!r}"))
             finish = "error"
+        finally:
+            # Also on task cancellation or an early aclose(): the worker must stop and be
+            # free before anyone else uses the model.
+            cancel.cancel()
+            if job is not None:
+                await job.wait()
         if out.scanner.stopped:
             finish = "stop"
         usage = Usage(prompt_tokens=len(prompt_ids), completion_tokens=len(out.token_ids))

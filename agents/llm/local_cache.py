@@ -81,15 +81,25 @@ def discard_checkpoint(sha256: str) -> None:
 
 def convert_gguf(gguf: Path, sha256: str, model_label: str, emit: Emit) -> Path:
     """Convert a GGUF into a cached transformers checkpoint (tokenizer + safetensors)."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
 
     final = converted_dir(sha256)
     partial = final.with_name(f"{sha256}.partial-{os.getpid()}")
-    shutil.rmtree(partial, ignore_errors=True)
+    for stale in final.parent.glob(f"{sha256}.partial-*"):  # left by a killed conversion
+        shutil.rmtree(stale, ignore_errors=True)
+    try:
+        return _convert_into(gguf, sha256, model_label, emit, partial, final)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)  # never leave a gigabyte of half-written weights
+        raise
+
+
+def _convert_into(gguf: Path, sha256: str, model_label: str, emit: Emit, partial: Path, final: Path) -> Path:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
     emit(ModelLoadProgress(model=model_label, stage="converting tokenizer", fraction=0.05))
     tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
     tokenizer.save_pretrained(partial)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 from typing import Any, AsyncIterator, Sequence
 
 import httpx
@@ -60,6 +61,9 @@ class OpenAICompatProvider:
         usage: Usage | None = None
         finish = "error"
         for attempt in range(self.endpoint.max_retries + 1):
+            if cancel.cancelled:
+                finish = "cancelled"
+                break
             try:
                 async for item in self._attempt(request, messages, stops, out, cancel):
                     if isinstance(item, Usage):
@@ -182,9 +186,13 @@ class OpenAICompatProvider:
 
 
 def _chat_dict(message: ChatMessage) -> dict[str, str]:
-    entry = {"role": message.role, "content": clean_text(message.content)}
+    """OpenAI allows only [A-Za-z0-9_-] in ``name``; the real name also leads the text."""
+    content = clean_text(message.content)
+    entry = {"role": message.role, "content": content}
     if message.name:
-        entry["name"] = message.name
+        entry["name"] = re.sub(r"[^A-Za-z0-9_-]", "_", message.name)[:64]
+        if message.role == "user":
+            entry["content"] = f"{message.name}: {content}"
     return entry
 
 

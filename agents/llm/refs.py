@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import parse_qsl, urlparse
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
 from agents.events import Record
 from agents.llm.base import ProviderError
@@ -26,7 +26,7 @@ ACCEPTED_FORMS = (
     "local",
     "local:/path/to/hf-model-dir",
     "local:/path/to/model.gguf",
-    "openai-compatible:http://HOST:PORT/v1#MODEL[?api=chat|completions&ctx=N&timeout=S&retries=N]",
+    "openai-compatible:http://HOST:PORT/v1#MODEL[?api=chat|completions&ctx=N&timeout=S&retries=N&key_env=VAR]",
     "endpoint:NAME (an endpoint saved in settings.json)",
 )
 _OPENAI_PREFIXES = ("openai-compatible:", "oai:")
@@ -46,6 +46,16 @@ class EndpointConfig(Record):
     max_retries: int = Field(default=2, ge=0, le=10)
     context_tokens: int | None = Field(default=None, ge=64)
 
+    @field_validator("base_url")
+    @classmethod
+    def _http_url_without_credentials(cls, value: str) -> str:
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        if parsed.username or parsed.password:
+            raise ValueError("credentials in the URL are refused (they would be written to session files); use an API key variable or the keyring")
+        return value.rstrip("/")
+
 
 class LocalRef(Record):
     kind: Literal["local"] = "local"
@@ -56,6 +66,7 @@ class OpenAIRef(Record):
     kind: Literal["openai-compatible"] = "openai-compatible"
     name: str  # endpoint name, used as keyring user name
     endpoint: EndpointConfig
+    saved: bool = False  # an endpoint from the user's own settings (not a team file's inline URL)
 
 
 ModelRef = LocalRef | OpenAIRef
@@ -84,9 +95,15 @@ def parse_model_ref(ref: str, settings: Settings | None = None) -> ModelRef:
 
 
 def _parse_local(ref: str, raw_path: str) -> LocalRef:
-    path = Path(raw_path).expanduser()
     if not raw_path:
         raise invalid_reference(ref, "'local:' needs a path")
+    try:
+        return _checked_local(ref, Path(raw_path).expanduser())
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise invalid_reference(ref, f"unusable path ({exc})") from None
+
+
+def _checked_local(ref: str, path: Path) -> LocalRef:
     if not path.exists():
         raise invalid_reference(ref, f"{path} does not exist")
     if path.is_file() and path.suffix != ".gguf":
@@ -100,12 +117,16 @@ def _parse_openai(ref: str, rest: str) -> OpenAIRef:
     base_url, sep, model_part = rest.partition("#")
     if not sep or not model_part:
         raise invalid_reference(ref, "the model name is missing after '#'")
-    parsed = urlparse(base_url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+    try:
+        parsed = urlparse(base_url)
+        netloc = parsed.hostname or ""
+    except ValueError as exc:
+        raise invalid_reference(ref, f"{base_url!r} is not a valid URL ({exc})") from None
+    if parsed.scheme not in ("http", "https") or not netloc:
         raise invalid_reference(ref, f"{base_url!r} is not an http(s) URL")
     model, _, query = model_part.partition("?")
     options = dict(parse_qsl(query, keep_blank_values=True))
-    aliases = {"ctx": "context_tokens", "timeout": "timeout_s", "retries": "max_retries"}
+    aliases = {"ctx": "context_tokens", "timeout": "timeout_s", "retries": "max_retries", "key_env": "api_key_env"}
     unknown = set(options) - set(aliases) - {"api"}
     if unknown:
         raise invalid_reference(ref, f"unknown option(s) {sorted(unknown)}")
@@ -114,7 +135,7 @@ def _parse_openai(ref: str, rest: str) -> OpenAIRef:
         endpoint = EndpointConfig(base_url=base_url.rstrip("/"), model=model, **fields)
     except ValidationError as exc:
         raise invalid_reference(ref, _first_error(exc)) from None
-    return OpenAIRef(name=f"{parsed.netloc}/{model}", endpoint=endpoint)
+    return OpenAIRef(name=f"{parsed.hostname}:{parsed.port or ''}/{model}", endpoint=endpoint)
 
 
 def _lookup_endpoint(ref: str, name: str, settings: Settings | None) -> OpenAIRef:
@@ -126,7 +147,7 @@ def _lookup_endpoint(ref: str, name: str, settings: Settings | None) -> OpenAIRe
     if endpoint is None:
         known = ", ".join(sorted(settings.endpoints)) or "none saved yet"
         raise invalid_reference(ref, f"no endpoint named {name!r} in settings (known: {known})")
-    return OpenAIRef(name=name, endpoint=endpoint)
+    return OpenAIRef(name=name, endpoint=endpoint, saved=True)
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -25,6 +25,8 @@ def team_of(log: SessionLog, model_override: str | None = None, temperature: flo
     if temperature is not None:
         changes["temperature"] = temperature
     if changes:
-        agents = tuple(a.model_copy(update=changes) if a.role != "human" else a for a in spec.agents)
-        spec = spec.model_copy(update={"agents": agents})
+        # Validated, not copied: a fork with an out-of-range setting must fail before it runs.
+        data = spec.model_dump(mode="json")
+        data["agents"] = [{**a, **changes} if a["role"] != "human" else a for a in data["agents"]]
+        spec = parse_team(data, f"fork of {log.session_id}", check_models=model_override is None)
     return spec

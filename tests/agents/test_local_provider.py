@@ -185,3 +185,26 @@ async def test_concurrent_requests_share_forward_passes(provider):
     assert batched_passes <= solo_passes + 3 < 3 * solo_passes
     # and batching does not change what a seeded request produces
     assert done[0].token_ids == solo[-1].token_ids
+
+
+async def test_closing_a_stream_early_stops_the_worker(provider):
+    model = provider.loaded.model.base_model
+    calls = []
+    handle = model.register_forward_hook(lambda *args: calls.append(1))
+    try:
+        stream = provider.stream(request(max_tokens=200, temperature=1.0, seed=4))
+        async for event in stream:
+            if isinstance(event, TokenDelta):
+                break
+        await stream.aclose()
+        await collect(provider, request(max_tokens=2))  # queued behind the closed one
+    finally:
+        handle.remove()
+    assert len(calls) < 60  # nowhere near the 200 tokens the closed request asked for
+
+
+async def test_a_failing_chat_template_is_an_error_event(provider, monkeypatch):
+    monkeypatch.setattr(type(provider), "render", lambda self, messages, speaker: (_ for _ in ()).throw(ValueError("bad template")))
+    events = await collect(provider, request())
+    assert [e.type for e in events][-2:] == ["error", "message_completed"]
+    assert events[-1].finish_reason == "error"

@@ -60,7 +60,7 @@ async def test_sequential_debate_order_and_a_decided_json_verdict_stops_it():
     assert speakers(events) == ["Pro", "Con", "Judge", "Pro", "Con", "Judge"]
     verdicts = [e for e in events if isinstance(e, VerdictReached)]
     assert [(v.decision, v.winner, v.method) for v in verdicts] == [("continue", None, "json"), ("decided", "Con", "json")]
-    assert events[-1] == Finished(reason="completed", final_answer="Con", ts=events[-1].ts)
+    assert events[-1] == Finished(reason="completed", final_answer="coffee", ts=events[-1].ts)  # the winner's answer
     # the judge saw both debaters' arguments, each debater the other's
     judge_prompt = providers["Judge"].requests[0].messages
     assert [m.name for m in judge_prompt if m.name in ("Pro", "Con")] == ["Pro", "Con"]
@@ -73,7 +73,7 @@ async def test_garbage_judge_output_falls_back_to_scoring_and_is_recorded():
     events = await run(spec, providers)
     verdicts = [e for e in events if isinstance(e, VerdictReached)]
     assert [(v.method, v.decision, v.winner) for v in verdicts] == [("scored", "decided", "Pro")]
-    assert events[-1].final_answer == "Pro"
+    assert events[-1].final_answer == "a"  # Pro's own answer
 
 
 async def test_unreadable_judge_without_scoring_takes_the_default_path():
@@ -226,3 +226,51 @@ async def test_prior_messages_are_kept_without_model_calls(kind):
     assert texts[:2] == ["p1", "c2"]
     assert providers["Pro"].requests == []
     assert second[0].parent_run == "parent" and second[0].forked_at_message == 1
+
+
+class CrashingProvider(ScriptedProvider):
+    async def stream(self, request, cancel=None):
+        yield (await self._started(request))
+        raise RuntimeError("provider bug")
+
+    async def _started(self, request):
+        from agents.events import MessageStarted as Started
+
+        return Started(message_id=request.message_id, agent=request.speaker, model="x")
+
+
+async def test_a_crash_in_a_simultaneous_turn_fails_the_run_and_keeps_the_others():
+    agents = DEBATERS + [{"name": "Third", "role": "debater"}]
+    spec = team("debate", agents, turn_order="simultaneous", aggregate="majority_vote", max_rounds=1)
+    providers = by_agent({"Pro": ["Answer: 1"], "Third": ["Answer: 2"]})
+    providers["Con"] = CrashingProvider([])
+    events = await run(spec, providers)
+    assert events[-1].reason == "error"
+    assert sorted(speakers(events)) == ["Pro", "Third"]  # the finished turns were passed on (and logged)
+    assert any(isinstance(e, ErrorEvent) and "provider bug" in e.message for e in events)
+
+
+async def test_done_must_open_a_line_and_abandoned_is_not_done():
+    spec = parse_team({"name": "t", "agents": [{"name": "Boss", "role": "manager"}, {"name": "W", "role": "worker"}],
+                       "protocol": {"kind": "manager_workers", "max_delegations": 1}})
+    providers = by_agent({"Boss": ["DELEGATE W: fix the ABANDONED cart", "Looks good.\nDONE: fixed"], "W": ["fixed it"]})
+    events = await run(spec, providers)
+    assert [e.worker for e in events if isinstance(e, Delegated)] == ["W"]
+    assert events[-1].final_answer == "fixed"
+
+
+def test_verdict_names_match_exactly_before_by_prefix():
+    from agents.teams.verdict import parse_verdict
+
+    assert parse_verdict('{"decision": "decided", "winner": "Bobby"}', ["Bob", "Bobby"]).winner == "Bobby"
+    assert parse_verdict('{"decision": "decided", "winner": "Bob."}', ["Bob", "Bobby"]).winner == "Bob"
+
+
+def test_transcript_labels_cannot_be_agent_names():
+    from pydantic import ValidationError
+
+    from agents.agent import Agent
+
+    for name in ("User", "moderator"):
+        with pytest.raises(ValidationError, match="reserved"):
+            Agent(name=name)

@@ -38,6 +38,9 @@ def test_openai_compatible_with_options():
         ("openai-compatible:http://h/v1#m?api=telepathy", "api"),
         ("local:/does/not/exist", "does not exist"),
         ("endpoint:nowhere", "no endpoint named"),
+        ("openai-compatible:http://user:sk-secret@h/v1#m", "credentials in the URL"),
+        ("openai-compatible:http://[::1/v1#m", "not a valid URL"),
+        ("local:" + "x" * 5000, "x"),
     ],
 )
 def test_bad_references_list_what_is_accepted(ref, fragment):
@@ -77,12 +80,17 @@ def test_api_keys_are_refused_in_settings(tmp_path):
 
 
 def test_api_key_comes_from_the_endpoint_env_var_first(monkeypatch):
-    ref = parse_model_ref("openai-compatible:http://h/v1#m", Settings())
+    ref = parse_model_ref("openai-compatible:http://127.0.0.1:8080/v1#m", Settings())
     monkeypatch.delenv("AGORA_LAB_API_KEY", raising=False)
     monkeypatch.setattr("agents.llm.credentials._keyring_get", lambda name: None)
     assert api_key_for(ref) == NO_KEY
     monkeypatch.setenv("AGORA_LAB_API_KEY", "generic")
     assert api_key_for(ref) == "generic"
+    # a team file's inline URL to another host never receives the general key
+    foreign = parse_model_ref("openai-compatible:https://elsewhere.example/v1#m", Settings())
+    assert api_key_for(foreign) == NO_KEY
+    monkeypatch.setenv("THEIR_KEY", "theirs")
+    assert api_key_for(parse_model_ref("oai:https://elsewhere.example/v1#m?key_env=THEIR_KEY", Settings())) == "theirs"
     own = ref.model_copy(update={"endpoint": ref.endpoint.model_copy(update={"api_key_env": "MY_KEY"})})
     monkeypatch.setenv("MY_KEY", "specific")
     assert api_key_for(own) == "specific"

@@ -103,3 +103,18 @@ def test_duplicate_agent_names_are_refused():
 def test_json_schema_is_exported():
     schema = team_json_schema()
     assert "agents" in schema["properties"] and "protocol" in schema["properties"]
+
+
+@pytest.mark.parametrize(
+    "data, fragment",
+    [
+        ({**DEBATE, "version": "1"}, "version: must be an integer"),
+        ([1, 2], "must be a JSON object"),
+        ({"name": "x", "agents": ["A", "B"], "protocol": {"kind": "round_robin"}}, "agents[0]"),
+        ({"version": 0, "name": "x", "members": None, "protocol": "debate"}, "team.json"),
+    ],
+)
+def test_wrongly_typed_team_data_is_a_clear_error(data, fragment):
+    with pytest.raises(TeamFileError) as info:
+        parse_team(data, "team.json")
+    assert fragment in str(info.value) and "team.json" in str(info.value)
