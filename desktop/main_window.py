@@ -1,0 +1,214 @@
+"""The main window: dockable panels around the live conversation, one run at a time."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import AsyncIterator, Callable
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMainWindow,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from agents.events import Event, Finished, MessageCompleted, ModelLoadProgress
+from agents.session.replay import replay
+from agents.session.store import SessionWriter, recorded
+from agents.settings import Settings, load_settings
+from agents.spec import TeamSpec, load_template, template_names
+from agents.teams.run import TeamRun, load_team_providers
+from agents.termination import ExternalStop
+from desktop.bridge import RunBridge
+from desktop.conversation.view import ConversationView
+from desktop.sessions.browser import SessionBrowser
+
+ProviderLoader = Callable[[TeamSpec, Settings, str | None], AsyncIterator]
+
+
+class Banner(QLabel):
+    """A non-modal, dismissable error line above the conversation: never a blocking dialog."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWordWrap(True)
+        self.setStyleSheet("QLabel { background:#fef2f2; color:#991b1b; border:1px solid #fca5a5; padding:6px; }")
+        self.hide()
+
+    def show_problem(self, text: str) -> None:
+        line = f"⚠ {escape(text)}"
+        self.setText(f"{self.text()}<br>{line}" if self.isVisible() and self.text() else line)
+        self.show()
+
+    def mousePressEvent(self, event) -> None:  # click to dismiss
+        self.hide()
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: Settings | None = None, provider_loader: ProviderLoader = load_team_providers):
+        super().__init__()
+        self.setWindowTitle("Agora Lab")
+        self.resize(1280, 800)
+        self.settings = settings or load_settings()
+        self.provider_loader = provider_loader
+        self.bridge = RunBridge(self)
+        self.stop = ExternalStop()
+        self.tokens = 0
+        self._build_centre()
+        self._build_team_dock()
+        self._build_docks()
+        self._build_actions()
+        self._connect_bridge()
+        self._restore()
+
+    # --- layout -----------------------------------------------------------------
+    def _build_centre(self) -> None:
+        centre = QWidget()
+        layout = QVBoxLayout(centre)
+        self.banner = Banner()
+        self.conversation = ConversationView()
+        layout.addWidget(self.banner)
+        layout.addWidget(self.conversation)
+        self.setCentralWidget(centre)
+        self.status_model = QLabel("model: –")
+        self.status_tokens = QLabel("tokens: 0")
+        self.statusBar().addPermanentWidget(self.status_model)
+        self.statusBar().addPermanentWidget(self.status_tokens)
+
+    def _build_team_dock(self) -> None:
+        panel = QWidget()
+        form = QFormLayout(panel)
+        self.template_box = QComboBox()
+        for name in template_names():
+            self.template_box.addItem(load_template(name).name, name)
+        self.template_box.currentIndexChanged.connect(self._template_chosen)
+        self.agent_list = QListWidget()
+        self.task_edit = QLineEdit()
+        self.run_button = QPushButton("Run")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setEnabled(False)
+        self.run_button.clicked.connect(self.start_run)
+        self.stop_button.clicked.connect(self.stop_run)
+        form.addRow("Team", self.template_box)
+        form.addRow("Agents", self.agent_list)
+        form.addRow("Task", self.task_edit)
+        form.addRow(self.run_button, self.stop_button)
+        self._dock("Team", panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._template_chosen()
+
+    def _build_docks(self) -> None:
+        self.sessions = SessionBrowser()
+        self.sessions.replayRequested.connect(self.start_replay)
+        self.sessions.problem.connect(self.banner.show_problem)
+        self._dock("Sessions", self.sessions, Qt.DockWidgetArea.RightDockWidgetArea)
+        for title in ("Planning", "Interpretability"):
+            frame = QLabel(f"{title} panel: not built yet.")
+            frame.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self._dock(title, frame, Qt.DockWidgetArea.BottomDockWidgetArea)
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{title.lower()}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_actions(self) -> None:
+        toolbar = self.addToolBar("Run")
+        toolbar.setObjectName("toolbar-run")
+        menu = self.menuBar().addMenu("&Run")
+        for text, shortcut, slot in (("&Run", "Ctrl+R", self.start_run), ("&Stop", "Ctrl+.", self.stop_run)):
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(shortcut))
+            action.triggered.connect(slot)
+            menu.addAction(action)
+            toolbar.addAction(action)
+
+    def _connect_bridge(self) -> None:
+        self.conversation.connect_bridge(self.bridge)
+        self.bridge.loadProgress.connect(self._on_progress)
+        self.bridge.errorRaised.connect(lambda e: self.banner.show_problem(f"{e.kind}: {e.message}"))
+        self.bridge.messageCompleted.connect(self._on_completed)
+        self.bridge.runningChanged.connect(self._on_running)
+        self.bridge.finished.connect(self._on_finished)
+
+    # --- runs -------------------------------------------------------------------
+    def current_team(self) -> TeamSpec:
+        return load_template(self.template_box.currentData())
+
+    def _template_chosen(self) -> None:
+        spec = self.current_team()
+        self.agent_list.clear()
+        self.agent_list.addItems([f"{a.name} — {a.role} ({a.model})" for a in spec.agents])
+        self.task_edit.setText(spec.sample_task)
+
+    def start_run(self) -> None:
+        if self.bridge.running:
+            return
+        self.conversation.clear()
+        self.banner.hide()
+        self.tokens = 0
+        self.stop = ExternalStop()
+        self.bridge.start(self._run_stream(self.current_team(), self.task_edit.text().strip() or "Introduce yourselves."))
+
+    async def _run_stream(self, spec: TeamSpec, task: str) -> AsyncIterator[Event]:
+        providers = {}
+        async for item in self.provider_loader(spec, self.settings, None):
+            if isinstance(item, dict):
+                providers = item
+            else:
+                yield item
+        run = TeamRun(spec, providers, stop=self.stop)
+        async for event in recorded(run.run_stream(task), SessionWriter(run.run_id)):
+            yield event
+
+    def start_replay(self, log) -> None:
+        if self.bridge.running:
+            return
+        self.conversation.clear()
+        self.bridge.start(replay(log, speed=4.0))
+
+    def stop_run(self) -> None:
+        self.stop.set()
+
+    def _on_progress(self, event: ModelLoadProgress) -> None:
+        percent = "" if event.fraction is None else f" {event.fraction:.0%}"
+        self.statusBar().showMessage(f"Loading {event.model}:{percent} {event.stage}")
+        if event.stage == "ready":
+            self.status_model.setText(f"model: {event.model} ({event.detail})")
+
+    def _on_completed(self, event: MessageCompleted) -> None:
+        self.tokens += event.usage.completion_tokens
+        self.status_tokens.setText(f"tokens: {self.tokens}")
+
+    def _on_running(self, running: bool) -> None:
+        self.run_button.setEnabled(not running)
+        self.stop_button.setEnabled(running)
+
+    def _on_finished(self, finished: Finished | None) -> None:
+        self.statusBar().showMessage(f"Finished: {finished.reason}" if finished else "Stopped", 10000)
+        self.sessions.refresh()
+        if finished is not None and finished.reason == "error":
+            self.banner.show_problem("the run failed; its session was saved and can be resumed")
+
+    # --- persistence --------------------------------------------------------------
+    def _restore(self) -> None:
+        store = QSettings("Agora Lab", "agora-lab")
+        if store.value("geometry") is not None:
+            self.restoreGeometry(store.value("geometry"))
+            self.restoreState(store.value("state"))
+
+    def closeEvent(self, event) -> None:
+        store = QSettings("Agora Lab", "agora-lab")
+        store.setValue("geometry", self.saveGeometry())
+        store.setValue("state", self.saveState())
+        self.stop.set()
+        super().closeEvent(event)

@@ -1,0 +1,91 @@
+"""Browser of stored sessions: date, team, task, status; replay, export, delete."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from agents.session.export import export_session
+from agents.session.library import SessionLog, delete_session, list_sessions, read_session
+
+COLUMNS = ("Date", "Team", "Task", "Status", "Messages")
+EXPORT_FILTERS = "HTML page (*.html);;Markdown (*.md);;JSON, loads back (*.json)"
+
+
+class SessionBrowser(QWidget):
+    replayRequested = Signal(object)  # SessionLog
+    problem = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.doubleClicked.connect(lambda _index: self.replay_selected())
+        buttons = QHBoxLayout()
+        for label, slot in (("Refresh", self.refresh), ("Replay", self.replay_selected), ("Export…", self.export_selected), ("Delete", self.delete_selected)):
+            button = QPushButton(label)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addLayout(buttons)
+        self.logs: list[SessionLog] = []
+        self.refresh()
+
+    def refresh(self) -> None:
+        try:
+            self.logs = list_sessions()
+        except OSError as exc:
+            self.problem.emit(f"cannot list sessions: {exc}")
+            self.logs = []
+        self.table.setRowCount(len(self.logs))
+        for row, log in enumerate(self.logs):
+            when = dt.datetime.fromtimestamp(log.started).strftime("%Y-%m-%d %H:%M")
+            for column, text in enumerate((when, log.team_name, log.task, log.status, str(len(log.messages)))):
+                self.table.setItem(row, column, QTableWidgetItem(text))
+
+    def selected(self) -> SessionLog | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.logs[rows[0].row()] if rows else None
+
+    def replay_selected(self) -> None:
+        log = self.selected()
+        if log is not None:
+            self.replayRequested.emit(read_session(log.path))
+
+    def export_selected(self, path: str | None = None) -> Path | None:
+        log = self.selected()
+        if log is None:
+            return None
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(self, "Export session", f"{log.session_id}.html", EXPORT_FILTERS)
+        if not path:
+            return None
+        fmt = Path(path).suffix.lstrip(".")
+        try:
+            return export_session(log, fmt, Path(path))
+        except (OSError, ValueError) as exc:
+            self.problem.emit(f"export failed: {exc}")
+            return None
+
+    def delete_selected(self) -> None:
+        log = self.selected()
+        if log is not None:
+            delete_session(log.session_id)
+            self.refresh()

@@ -1,0 +1,93 @@
+"""The window runs a team end to end (scripted providers), stops, lists and exports sessions."""
+
+import asyncio
+
+import pytest
+
+from agents.llm.scripted import ScriptedProvider
+from agents.session.library import list_sessions
+from desktop.main_window import MainWindow
+
+
+def scripted_loader(delay_s=0.0, words=30):
+    async def load(spec, settings, model_override):
+        reply = " ".join(["argument"] * words) + " Answer: 42"
+        yield {a.name: ScriptedProvider(lambda request: reply, delay_s=delay_s, name=a.name) for a in spec.agents}
+
+    return load
+
+
+def run_until_finished(qloop, window, timeout=30):
+    async def wait():
+        while window.bridge.running:
+            await asyncio.sleep(0.01)
+
+    qloop.run_until_complete(asyncio.wait_for(wait(), timeout))
+
+
+@pytest.fixture
+def window(qtbot, qloop):
+    win = MainWindow(provider_loader=scripted_loader())
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def test_a_template_runs_and_streams_into_bubbles(window, qloop):
+    window.template_box.setCurrentIndex(window.template_box.findData("debate_with_judge"))
+    window.start_run()
+    assert not window.run_button.isEnabled() and window.stop_button.isEnabled()
+    run_until_finished(qloop, window)
+    bubbles = list(window.conversation.bubbles.values())
+    assert len(bubbles) >= 3
+    assert all("Answer: 42" in b.text for b in bubbles)
+    assert any(card.kind in ("verdict", "final") for card in window.conversation.cards)
+    assert window.tokens > 0 and "tokens:" in window.status_tokens.text()
+    assert window.run_button.isEnabled()
+    sessions = list_sessions()
+    assert len(sessions) == 1 and sessions[0].status == "completed"
+    assert window.sessions.table.rowCount() == 1
+
+
+def test_stop_ends_the_run_and_the_session_says_cancelled(qtbot, qloop):
+    win = MainWindow(provider_loader=scripted_loader(delay_s=0.01, words=400))
+    qtbot.addWidget(win)
+    win.start_run()
+
+    async def stop_soon():
+        while not win.conversation.bubbles:
+            await asyncio.sleep(0.01)
+        win.stop_run()
+
+    qloop.run_until_complete(asyncio.wait_for(stop_soon(), 10))
+    run_until_finished(qloop, win)
+    assert list_sessions()[0].status == "cancelled"
+    first = next(iter(win.conversation.bubbles.values()))
+    assert len(first.text.split()) < 400
+
+
+def test_a_session_replays_and_exports_from_the_browser(window, qloop, tmp_path):
+    window.start_run()
+    run_until_finished(qloop, window)
+    live = [b.text for b in window.conversation.bubbles.values()]
+    window.sessions.table.selectRow(0)
+    window.sessions.replay_selected()
+    run_until_finished(qloop, window)
+    assert [b.text for b in window.conversation.bubbles.values()] == live
+    path = window.sessions.export_selected(str(tmp_path / "out.html"))
+    assert path is not None and "Answer: 42" in path.read_text()
+
+
+def test_a_provider_failure_shows_a_banner_not_a_crash(qtbot, qloop):
+    from agents.llm.base import ProviderError
+
+    async def failing(spec, settings, override):
+        yield {a.name: ScriptedProvider([ProviderError("unreachable", "cannot connect to http://127.0.0.1:9/v1")], name=a.name) for a in spec.agents}
+
+    win = MainWindow(provider_loader=failing)
+    qtbot.addWidget(win)
+    win.show()
+    win.start_run()
+    run_until_finished(qloop, win)
+    assert win.banner.isVisible() and "cannot connect" in win.banner.text()
+    assert list_sessions()[0].status == "failed"
