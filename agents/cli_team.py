@@ -147,11 +147,12 @@ def _on_interrupt(stop: ExternalStop):
 
 
 async def _ask_human(agent: Agent, prompt: str) -> str:
-    try:
-        return await asyncio.to_thread(input, f"\n[{agent.name}] {prompt}\n> ")
-    except EOFError:
+    # The question goes to stderr: stdout carries the transcript (or JSON lines).
+    print(f"\n[{agent.name}] {prompt}\n> ", end="", file=sys.stderr, flush=True)
+    line = await asyncio.to_thread(sys.stdin.readline)
+    if not line:
         print(f"[{agent.name}] no input available; the turn is left empty", file=sys.stderr)
-        return ""
+    return line.rstrip("\n")
 
 
 def _export(session: str, output: str, fmt: str | None) -> None:

@@ -93,7 +93,7 @@ class LlamaServer:
             self.process.wait(timeout=30)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # stopped after its module: an idle server still spins a core
 def llama_server(gguf_path):
     server = LlamaServer(gguf_path)
     yield server
