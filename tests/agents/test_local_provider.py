@@ -208,3 +208,18 @@ async def test_a_failing_chat_template_is_an_error_event(provider, monkeypatch):
     events = await collect(provider, request())
     assert [e.type for e in events][-2:] == ["error", "message_completed"]
     assert events[-1].finish_reason == "error"
+
+
+async def test_cancel_takes_effect_between_layers_not_only_between_tokens(provider):
+    cancel = CancelToken()
+    layers = provider.loaded.model.base_model.layers
+    reached = []
+    first = layers[0].register_forward_hook(lambda *args: (reached.append(0), cancel.cancel()))
+    second = layers[1].register_forward_pre_hook(lambda *args: reached.append(1))
+    try:
+        events = await collect(provider, request(max_tokens=50), cancel)
+    finally:
+        first.remove()
+        second.remove()
+    assert reached == [0]  # the pass stopped before layer 1 of the very first forward
+    assert events[-1].finish_reason == "cancelled" and not events[-1].token_ids
