@@ -13,7 +13,7 @@ LLAMA_CPP_VERSION := 0.3.36
 LLAMA_CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DMTMD_BUILD=OFF
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run install install-test test bench clean
+.PHONY: run install install-test test bench screenshots clean
 
 run: install
 	$(BIN)/agora-lab
@@ -46,6 +46,9 @@ test: install-test
 
 bench: install-test
 	$(BIN)/python -m tests.bench
+
+screenshots: install
+	xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python -m desktop.screenshots out/screenshots
 
 clean:
 	rm -rf $(VENV) build *.egg-info
