@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import json
 import sys
 from typing import Sequence
 
@@ -38,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_argument("action", choices=["set", "delete"])
     keys.add_argument("name", help="endpoint name (as in endpoint:NAME)")
     sub.add_parser("settings", help="print the settings file's path and contents")
+    schema = sub.add_parser("schema", help="print the JSON Schema of team files or of the event stream")
+    schema.add_argument("what", choices=["team", "events"])
     cli_team.add_parsers(sub)
     return parser
 
@@ -68,6 +71,12 @@ async def _dispatch(args: argparse.Namespace) -> int:
             return _models()
         if args.command == "settings":
             return _show_settings()
+        if args.command == "schema":
+            from agents.events import event_json_schema
+            from agents.spec import team_json_schema
+
+            print(json.dumps(team_json_schema() if args.what == "team" else event_json_schema(), indent=2))
+            return EXIT_OK
         if args.command == "keys":
             return _keys(args.action, args.name)
         if args.command == "run":

@@ -58,3 +58,11 @@ def test_a_bad_export_path_is_refused_before_anything_runs(tmp_path):
 def test_out_of_range_overrides_are_usage_errors():
     assert cli("run", "round_robin", "--max-tokens", "-5").returncode == 2
     assert cli("sessions", "fork", "x", "--at", "1", "--temperature", "9.5").returncode == 2
+
+
+def test_schemas_are_printed_as_json():
+    import json
+
+    team = json.loads(cli("schema", "team").stdout)
+    events = json.loads(cli("schema", "events").stdout)
+    assert "agents" in team["properties"] and "verdict" in events["discriminator"]["mapping"]
