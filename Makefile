@@ -41,8 +41,8 @@ $(VENV)/.test-installed: $(VENV)/.installed
 	$(BIN)/python -m pip install -q --find-links $(WHEELS) -e '.[test]'
 	touch $@
 
-# The Qt tests run in their own process: a qasync loop's Qt objects must not share a
-# process with torch worker threads that outlive it (see tests/desktop/conftest.py).
+# The Qt tests also run in their own process: belt and braces, so that no Qt object left
+# for the garbage collector can be freed on a torch worker thread (see tests/desktop/conftest.py).
 test: install-test
 	$(BIN)/python -m pytest --ignore=tests/desktop
 	$(BIN)/python -m pytest tests/desktop

@@ -23,9 +23,14 @@ def qt_objects_die_on_the_main_thread(qapp):
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def qloop(qapp):
-    """A qasync loop on the test's QApplication; scenarios run with loop.run_until_complete."""
+    """One qasync loop for the whole session, as the app has one for its whole life.
+
+    Scenarios run with loop.run_until_complete. A loop per test left closed loops (Qt
+    timers and signallers in reference cycles) for the garbage collector, which may run
+    on a torch worker thread: Qt then warns and can crash.
+    """
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
     yield loop
@@ -34,6 +39,8 @@ def qloop(qapp):
     loop.run_until_complete(asyncio.sleep(0.05))
     loop.close()
     asyncio.set_event_loop(None)
+    del loop
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)
