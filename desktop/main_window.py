@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from html import escape
+import asyncio
 from typing import AsyncIterator, Callable
 
 from PySide6.QtCore import QSettings, Qt
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -20,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from agents.agent import Agent
 from agents.events import Event, Finished, MessageCompleted, ModelLoadProgress
 from agents.session.replay import replay
 from agents.session.store import SessionWriter, recorded
@@ -52,6 +55,42 @@ class Banner(QLabel):
         self.hide()
 
 
+class HumanInputBar(QWidget):
+    """Shown when a Human agent's turn comes: the run waits until the person answers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        layout = QHBoxLayout(self)
+        self.prompt = QLabel()
+        self.edit = QLineEdit()
+        self.send = QPushButton("Send")
+        layout.addWidget(self.prompt)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(self.send)
+        self.send.clicked.connect(self._answer)
+        self.edit.returnPressed.connect(self._answer)
+        self._future: asyncio.Future | None = None
+        self.hide()
+
+    async def ask(self, agent: Agent, prompt: str) -> str:
+        self._future = asyncio.get_running_loop().create_future()
+        self.prompt.setText(f"<b>{escape(agent.name)}</b>: {escape(prompt)}")
+        self.show()
+        self.edit.setFocus()
+        try:
+            return await self._future
+        finally:
+            self.hide()
+
+    def _answer(self) -> None:
+        self.release(self.edit.text())
+        self.edit.clear()
+
+    def release(self, text: str = "") -> None:
+        if self._future is not None and not self._future.done():
+            self._future.set_result(text)
+
+
 class MainWindow(QMainWindow):
     def __init__(self, settings: Settings | None = None, provider_loader: ProviderLoader = load_team_providers):
         super().__init__()
@@ -75,8 +114,10 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(centre)
         self.banner = Banner()
         self.conversation = ConversationView()
+        self.human_bar = HumanInputBar()
         layout.addWidget(self.banner)
         layout.addWidget(self.conversation)
+        layout.addWidget(self.human_bar)
         self.setCentralWidget(centre)
         self.status_model = QLabel("model: –")
         self.status_tokens = QLabel("tokens: 0")
@@ -124,6 +165,12 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         toolbar = self.addToolBar("Run")
         toolbar.setObjectName("toolbar-run")
+        file_menu = self.menuBar().addMenu("&File")
+        for text, shortcut, slot in (("&Export session…", "Ctrl+E", self.export_latest), ("&Quit", "Ctrl+Q", self.close)):
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(shortcut))
+            action.triggered.connect(slot)
+            file_menu.addAction(action)
         menu = self.menuBar().addMenu("&Run")
         for text, shortcut, slot in (("&Run", "Ctrl+R", self.start_run), ("&Stop", "Ctrl+.", self.stop_run)):
             action = QAction(text, self)
@@ -166,7 +213,7 @@ class MainWindow(QMainWindow):
                 providers = item
             else:
                 yield item
-        run = TeamRun(spec, providers, stop=self.stop)
+        run = TeamRun(spec, providers, stop=self.stop, human=self.human_bar.ask)
         async for event in recorded(run.run_stream(task), SessionWriter(run.run_id)):
             yield event
 
@@ -176,8 +223,16 @@ class MainWindow(QMainWindow):
         self.conversation.clear()
         self.bridge.start(replay(log, speed=4.0))
 
+    def export_latest(self, path: str | None = None):
+        """Export the selected session, else the newest one (a save dialog asks where)."""
+        self.sessions.refresh()
+        if self.sessions.selected() is None and self.sessions.logs:
+            self.sessions.table.selectRow(0)
+        return self.sessions.export_selected(path)
+
     def stop_run(self) -> None:
         self.stop.set()
+        self.human_bar.release()  # a run waiting for a person must not outlive Stop
 
     def _on_progress(self, event: ModelLoadProgress) -> None:
         percent = "" if event.fraction is None else f" {event.fraction:.0%}"

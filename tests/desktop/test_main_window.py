@@ -76,6 +76,8 @@ def test_a_session_replays_and_exports_from_the_browser(window, qloop, tmp_path)
     assert [b.text for b in window.conversation.bubbles.values()] == live
     path = window.sessions.export_selected(str(tmp_path / "out.html"))
     assert path is not None and "Answer: 42" in path.read_text()
+    markdown = window.export_latest(str(tmp_path / "out.md"))
+    assert markdown is not None and "Answer: 42" in markdown.read_text()
 
 
 def test_a_provider_failure_shows_a_banner_not_a_crash(qtbot, qloop):
@@ -91,3 +93,32 @@ def test_a_provider_failure_shows_a_banner_not_a_crash(qtbot, qloop):
     run_until_finished(qloop, win)
     assert win.banner.isVisible() and "cannot connect" in win.banner.text()
     assert list_sessions()[0].status == "failed"
+
+
+def test_a_human_turn_asks_in_the_window_and_waits(qtbot, qloop, monkeypatch):
+    from agents.spec import parse_team
+
+    team = parse_team({"name": "with me", "agents": [{"name": "Bot"}, {"name": "Me", "role": "human"}],
+                       "protocol": {"kind": "round_robin", "max_rounds": 1}})
+
+    async def load(spec, settings, override):
+        yield {"Bot": ScriptedProvider(["Hello, human."], name="Bot")}
+
+    win = MainWindow(provider_loader=load)
+    qtbot.addWidget(win)
+    win.show()
+    monkeypatch.setattr(win, "current_team", lambda: team)
+    win.start_run()
+
+    async def answer_when_asked():
+        while not win.human_bar.isVisible():
+            await asyncio.sleep(0.01)
+        assert "Me" in win.human_bar.prompt.text()
+        qtbot.keyClicks(win.human_bar.edit, "Hi bot")
+        win.human_bar.send.click()
+
+    qloop.run_until_complete(asyncio.wait_for(answer_when_asked(), 10))
+    run_until_finished(qloop, win)
+    texts = {b.header.text().split("</b>")[0].split(">")[-1]: b.text for b in win.conversation.bubbles.values()}
+    assert texts == {"Bot": "Hello, human.", "Me": "Hi bot"}
+    assert not win.human_bar.isVisible() and list_sessions()[0].status == "completed"
