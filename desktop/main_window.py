@@ -166,18 +166,20 @@ class MainWindow(QMainWindow):
         toolbar = self.addToolBar("Run")
         toolbar.setObjectName("toolbar-run")
         file_menu = self.menuBar().addMenu("&File")
-        for text, shortcut, slot in (("&Export session…", "Ctrl+E", self.export_latest), ("&Quit", "Ctrl+Q", self.close)):
-            action = QAction(text, self)
-            action.setShortcut(QKeySequence(shortcut))
-            action.triggered.connect(slot)
-            file_menu.addAction(action)
-        menu = self.menuBar().addMenu("&Run")
-        for text, shortcut, slot in (("&Run", "Ctrl+R", self.start_run), ("&Stop", "Ctrl+.", self.stop_run)):
+        run_menu = self.menuBar().addMenu("&Run")
+        entries = (
+            (file_menu, "&Export session…", "Ctrl+E", self.export_latest, False),
+            (file_menu, "&Quit", "Ctrl+Q", self.close, False),
+            (run_menu, "&Run", "Ctrl+R", self.start_run, True),
+            (run_menu, "&Stop", "Ctrl+.", self.stop_run, True),
+        )
+        for menu, text, shortcut, slot, on_toolbar in entries:
             action = QAction(text, self)
             action.setShortcut(QKeySequence(shortcut))
             action.triggered.connect(slot)
             menu.addAction(action)
-            toolbar.addAction(action)
+            if on_toolbar:
+                toolbar.addAction(action)
 
     def _connect_bridge(self) -> None:
         self.conversation.connect_bridge(self.bridge)
