@@ -32,6 +32,7 @@ from agents.teams.run import TeamRun, load_team_providers
 from agents.termination import ExternalStop
 from desktop.bridge import RunBridge
 from desktop.conversation.view import ConversationView
+from desktop.loading import LoadingDialog
 from desktop.sessions.browser import SessionBrowser
 
 ProviderLoader = Callable[[TeamSpec, Settings, str | None], AsyncIterator]
@@ -99,6 +100,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or load_settings()
         self.provider_loader = provider_loader
         self.bridge = RunBridge(self)
+        self.loading = LoadingDialog(self)
         self.stop = ExternalStop()
         self.tokens = 0
         self._build_centre()
@@ -184,6 +186,9 @@ class MainWindow(QMainWindow):
     def _connect_bridge(self) -> None:
         self.conversation.connect_bridge(self.bridge)
         self.bridge.loadProgress.connect(self._on_progress)
+        self.bridge.loadProgress.connect(self.loading.on_progress)
+        self.bridge.runningChanged.connect(lambda running: running or self.loading.hide())
+        self.loading.canceled.connect(self.stop_run)
         self.bridge.errorRaised.connect(lambda e: self.banner.show_problem(f"{e.kind}: {e.message}"))
         self.bridge.messageCompleted.connect(self._on_completed)
         self.bridge.runningChanged.connect(self._on_running)

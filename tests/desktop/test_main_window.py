@@ -122,3 +122,19 @@ def test_a_human_turn_asks_in_the_window_and_waits(qtbot, qloop, monkeypatch):
     texts = {b.header.text().split("</b>")[0].split(">")[-1]: b.text for b in win.conversation.bubbles.values()}
     assert texts == {"Bot": "Hello, human.", "Me": "Hi bot"}
     assert not win.human_bar.isVisible() and list_sessions()[0].status == "completed"
+
+
+def test_model_loading_shows_progress_and_cancel_stops_the_run(window):
+    from agents.events import ModelLoadProgress
+
+    window.bridge.dispatch(ModelLoadProgress(model="local", stage="converting weights", fraction=0.4, detail="94/236 tensors"))
+    assert window.loading.isVisible() and window.loading.value() == 40
+    assert "converting weights" in window.loading.labelText()
+    window.bridge.dispatch(ModelLoadProgress(model="local", stage="loading tokenizer"))
+    assert window.loading.maximum() == 0  # busy: no measurable fraction
+    from PySide6.QtWidgets import QPushButton
+
+    window.loading.findChild(QPushButton).click()  # the dialog's Cancel button
+    assert window.stop.token.cancelled
+    window.bridge.dispatch(ModelLoadProgress(model="local", stage="ready", fraction=1.0))
+    assert not window.loading.isVisible()
