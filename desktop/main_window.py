@@ -24,10 +24,11 @@ from PySide6.QtWidgets import (
 
 from agents.agent import Agent
 from agents.events import Event, Finished, MessageCompleted, ModelLoadProgress
+from agents.session.fork import kept_messages, team_of
 from agents.session.replay import replay
 from agents.session.store import SessionWriter, recorded
 from agents.settings import Settings, load_settings
-from agents.spec import TeamSpec, load_template, template_names
+from agents.spec import TeamFileError, TeamSpec, load_template, template_names
 from agents.teams.run import TeamRun, load_team_providers
 from agents.termination import ExternalStop
 from desktop.bridge import RunBridge
@@ -150,6 +151,7 @@ class MainWindow(QMainWindow):
     def _build_docks(self) -> None:
         self.sessions = SessionBrowser()
         self.sessions.replayRequested.connect(self.start_replay)
+        self.sessions.forkRequested.connect(self.start_fork)
         self.sessions.problem.connect(self.banner.show_problem)
         self._dock("Sessions", self.sessions, Qt.DockWidgetArea.RightDockWidgetArea)
         for title in ("Planning", "Interpretability"):
@@ -205,22 +207,34 @@ class MainWindow(QMainWindow):
         self.task_edit.setText(spec.sample_task)
 
     def start_run(self) -> None:
+        self._start(self.current_team(), self.task_edit.text().strip() or "Introduce yourselves.")
+
+    def start_fork(self, log, keep: int) -> None:
+        """Continue a stored session from its first ``keep`` messages (a failed one: resume)."""
+        try:
+            spec = team_of(log)
+        except (ValueError, TeamFileError) as exc:
+            self.banner.show_problem(f"cannot fork: {exc}")
+            return
+        self._start(spec, log.task, kept_messages(log, keep), log.session_id)
+
+    def _start(self, spec: TeamSpec, task: str, prior=(), parent: str | None = None) -> None:
         if self.bridge.running:
             return
         self.conversation.clear()
         self.banner.hide()
         self.tokens = 0
         self.stop = ExternalStop()
-        self.bridge.start(self._run_stream(self.current_team(), self.task_edit.text().strip() or "Introduce yourselves."))
+        self.bridge.start(self._run_stream(spec, task, prior, parent))
 
-    async def _run_stream(self, spec: TeamSpec, task: str) -> AsyncIterator[Event]:
+    async def _run_stream(self, spec: TeamSpec, task: str, prior=(), parent: str | None = None) -> AsyncIterator[Event]:
         providers = {}
         async for item in self.provider_loader(spec, self.settings, None):
             if isinstance(item, dict):
                 providers = item
             else:
                 yield item
-        run = TeamRun(spec, providers, stop=self.stop, human=self.human_bar.ask)
+        run = TeamRun(spec, providers, stop=self.stop, human=self.human_bar.ask, prior=prior, parent_run=parent)
         async for event in recorded(run.run_stream(task), SessionWriter(run.run_id)):
             yield event
 

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
+    QInputDialog,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -26,6 +27,7 @@ EXPORT_FILTERS = "HTML page (*.html);;Markdown (*.md);;JSON, loads back (*.json)
 
 class SessionBrowser(QWidget):
     replayRequested = Signal(object)  # SessionLog
+    forkRequested = Signal(object, int)  # SessionLog, messages to keep
     problem = Signal(str)
 
     def __init__(self, parent: QWidget | None = None):
@@ -38,7 +40,11 @@ class SessionBrowser(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(lambda _index: self.replay_selected())
         buttons = QHBoxLayout()
-        for label, slot in (("Refresh", self.refresh), ("Replay", self.replay_selected), ("Export…", self.export_selected), ("Delete", self.delete_selected)):
+        actions = (
+            ("Refresh", self.refresh), ("Replay", self.replay_selected), ("Fork…", self.fork_selected),
+            ("Export…", self.export_selected), ("Delete", self.delete_selected),
+        )
+        for label, slot in actions:
             button = QPushButton(label)
             button.clicked.connect(slot)
             buttons.addWidget(button)
@@ -68,6 +74,21 @@ class SessionBrowser(QWidget):
         log = self.selected()
         if log is not None:
             self.replayRequested.emit(read_session(log.path))
+
+    def fork_selected(self, keep: int | None = None) -> None:
+        """A new run keeping the first ``keep`` messages (asked for when not given)."""
+        log = self.selected()
+        if log is None:
+            return
+        log = read_session(log.path)
+        if keep is None:
+            keep, accepted = QInputDialog.getInt(
+                self, "Fork session", f"Keep how many of its {len(log.messages)} messages?",
+                len(log.messages), 0, len(log.messages),
+            )
+            if not accepted:
+                return
+        self.forkRequested.emit(log, keep)
 
     def export_selected(self, path: str | None = None) -> Path | None:
         log = self.selected()

@@ -138,3 +138,17 @@ def test_model_loading_shows_progress_and_cancel_stops_the_run(window):
     assert window.stop.token.cancelled
     window.bridge.dispatch(ModelLoadProgress(model="local", stage="ready", fraction=1.0))
     assert not window.loading.isVisible()
+
+
+def test_fork_from_the_browser_keeps_messages_and_records_the_parent(window, qloop):
+    window.start_run()
+    run_until_finished(qloop, window)
+    parent = list_sessions()[0]
+    window.sessions.refresh()
+    window.sessions.table.selectRow(0)
+    window.sessions.fork_selected(keep=2)
+    run_until_finished(qloop, window)
+    child = next(s for s in list_sessions() if s.session_id != parent.session_id)
+    assert child.header.parent_run == parent.session_id and child.header.forked_at_message == 2
+    assert [m.text for m in child.messages[:2]] == [m.text for m in parent.messages[:2]]
+    assert child.status == "completed"
