@@ -34,6 +34,7 @@ from agents.termination import ExternalStop
 from desktop.bridge import RunBridge
 from desktop.conversation.view import ConversationView
 from desktop.loading import LoadingDialog
+from desktop.settings_dialog import SettingsDialog
 from desktop.sessions.browser import SessionBrowser
 
 ProviderLoader = Callable[[TeamSpec, Settings, str | None], AsyncIterator]
@@ -173,6 +174,7 @@ class MainWindow(QMainWindow):
         run_menu = self.menuBar().addMenu("&Run")
         entries = (
             (file_menu, "&Export session…", "Ctrl+E", self.export_latest, False),
+            (file_menu, "&Providers…", "Ctrl+,", self.open_settings, False),
             (file_menu, "&Quit", "Ctrl+Q", self.close, False),
             (run_menu, "&Run", "Ctrl+R", self.start_run, True),
             (run_menu, "&Stop", "Ctrl+.", self.stop_run, True),
@@ -243,6 +245,12 @@ class MainWindow(QMainWindow):
             return
         self.conversation.clear()
         self.bridge.start(replay(log, speed=4.0))
+
+    def open_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.settings, self)
+        dialog.accepted.connect(lambda: setattr(self, "settings", dialog.settings))
+        dialog.open()  # window-modal but asynchronous: the event loop keeps running
+        return dialog
 
     def export_latest(self, path: str | None = None):
         """Export the selected session, else the newest one (a save dialog asks where)."""

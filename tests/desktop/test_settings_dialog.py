@@ -1,0 +1,42 @@
+"""The providers dialog against a real HTTP server on 127.0.0.1; keys never reach the file."""
+
+from agents.settings import Settings, load_settings
+from desktop.settings_dialog import SettingsDialog
+from tests.helpers.fault_server import FaultServer
+
+
+def test_connection_test_and_save_without_the_key(qtbot, qloop, tmp_path, monkeypatch):
+    monkeypatch.setenv("AGORA_LAB_CONFIG_DIR", str(tmp_path / "config"))
+    stored = {}
+    monkeypatch.setattr("desktop.settings_dialog.store_api_key", lambda name, key: stored.update({name: key}))
+    server = qloop.run_until_complete(FaultServer().start())
+    try:
+        dialog = SettingsDialog(Settings())
+        qtbot.addWidget(dialog)
+        dialog.name.setText("lab")
+        dialog.base_url.setText(server.base_url)
+        dialog.model.setText("ok")
+        dialog.key.setText("sk-typed-in-the-dialog-123")
+        assert qloop.run_until_complete(dialog.test_connection())
+        assert "connected" in dialog.result.text()
+        dialog.model.setText("auth")
+        assert not qloop.run_until_complete(dialog.test_connection())
+        assert "auth" in dialog.result.text()
+        dialog.model.setText("ok")
+        dialog.device.setCurrentText("cpu")
+        dialog.save()
+    finally:
+        qloop.run_until_complete(server.stop())
+    saved = load_settings()
+    assert saved.endpoints["lab"].base_url == server.base_url and saved.local.device == "cpu"
+    assert "sk-typed" not in (tmp_path / "config" / "settings.json").read_text()
+    assert stored == {"lab": "sk-typed-in-the-dialog-123"}
+
+
+def test_a_bad_url_is_reported_not_raised(qtbot, qloop):
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    dialog.name.setText("x")
+    dialog.base_url.setText("localhost:8080")
+    assert not qloop.run_until_complete(dialog.test_connection())
+    assert "http(s)" in dialog.result.text()
