@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from html import escape
-import asyncio
 from typing import AsyncIterator, Callable
 
 from PySide6.QtCore import QSettings, Qt
@@ -12,7 +10,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -22,7 +19,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from agents.agent import Agent
 from agents.events import Event, Finished, MessageCompleted, ModelLoadProgress
 from agents.session.fork import kept_messages, team_of
 from agents.session.replay import replay
@@ -33,65 +29,13 @@ from agents.teams.run import TeamRun, load_team_providers
 from agents.termination import ExternalStop
 from desktop.bridge import RunBridge
 from desktop.conversation.view import ConversationView
+from desktop.inputs import Banner, HumanInputBar
 from desktop.loading import LoadingDialog
 from desktop.settings_dialog import SettingsDialog
 from desktop.sessions.browser import SessionBrowser
 
+TEAM_MODELS = "as in the team file"
 ProviderLoader = Callable[[TeamSpec, Settings, str | None], AsyncIterator]
-
-
-class Banner(QLabel):
-    """A non-modal, dismissable error line above the conversation: never a blocking dialog."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setWordWrap(True)
-        self.setStyleSheet("QLabel { background:#fef2f2; color:#991b1b; border:1px solid #fca5a5; padding:6px; }")
-        self.hide()
-
-    def show_problem(self, text: str) -> None:
-        line = f"⚠ {escape(text)}"
-        self.setText(f"{self.text()}<br>{line}" if self.isVisible() and self.text() else line)
-        self.show()
-
-    def mousePressEvent(self, event) -> None:  # click to dismiss
-        self.hide()
-
-
-class HumanInputBar(QWidget):
-    """Shown when a Human agent's turn comes: the run waits until the person answers."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        layout = QHBoxLayout(self)
-        self.prompt = QLabel()
-        self.edit = QLineEdit()
-        self.send = QPushButton("Send")
-        layout.addWidget(self.prompt)
-        layout.addWidget(self.edit, 1)
-        layout.addWidget(self.send)
-        self.send.clicked.connect(self._answer)
-        self.edit.returnPressed.connect(self._answer)
-        self._future: asyncio.Future | None = None
-        self.hide()
-
-    async def ask(self, agent: Agent, prompt: str) -> str:
-        self._future = asyncio.get_running_loop().create_future()
-        self.prompt.setText(f"<b>{escape(agent.name)}</b>: {escape(prompt)}")
-        self.show()
-        self.edit.setFocus()
-        try:
-            return await self._future
-        finally:
-            self.hide()
-
-    def _answer(self) -> None:
-        self.release(self.edit.text())
-        self.edit.clear()
-
-    def release(self, text: str = "") -> None:
-        if self._future is not None and not self._future.done():
-            self._future.set_result(text)
 
 
 class MainWindow(QMainWindow):
@@ -136,6 +80,9 @@ class MainWindow(QMainWindow):
             self.template_box.addItem(load_template(name).name, name)
         self.template_box.currentIndexChanged.connect(self._template_chosen)
         self.agent_list = QListWidget()
+        self.model_box = QComboBox()
+        self.model_box.setEditable(True)  # any model reference may be typed
+        self._fill_models()
         self.task_edit = QLineEdit()
         self.run_button = QPushButton("Run")
         self.stop_button = QPushButton("Stop")
@@ -144,6 +91,7 @@ class MainWindow(QMainWindow):
         self.stop_button.clicked.connect(self.stop_run)
         form.addRow("Team", self.template_box)
         form.addRow("Agents", self.agent_list)
+        form.addRow("Model", self.model_box)
         form.addRow("Task", self.task_edit)
         form.addRow(self.run_button, self.stop_button)
         self._dock("Team", panel, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -202,6 +150,10 @@ class MainWindow(QMainWindow):
     def current_team(self) -> TeamSpec:
         return load_template(self.template_box.currentData())
 
+    def _fill_models(self) -> None:
+        self.model_box.clear()
+        self.model_box.addItems([TEAM_MODELS, "local"] + [f"endpoint:{n}" for n in sorted(self.settings.endpoints)])
+
     def _template_chosen(self) -> None:
         spec = self.current_team()
         self.agent_list.clear()
@@ -231,7 +183,9 @@ class MainWindow(QMainWindow):
 
     async def _run_stream(self, spec: TeamSpec, task: str, prior=(), parent: str | None = None) -> AsyncIterator[Event]:
         providers = {}
-        async for item in self.provider_loader(spec, self.settings, None):
+        override = self.model_box.currentText().strip()
+        override = None if override in ("", TEAM_MODELS) else override
+        async for item in self.provider_loader(spec, self.settings, override):
             if isinstance(item, dict):
                 providers = item
             else:
@@ -248,7 +202,7 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> SettingsDialog:
         dialog = SettingsDialog(self.settings, self)
-        dialog.accepted.connect(lambda: setattr(self, "settings", dialog.settings))
+        dialog.accepted.connect(lambda: (setattr(self, "settings", dialog.settings), self._fill_models()))
         dialog.open()  # window-modal but asynchronous: the event loop keeps running
         return dialog
 

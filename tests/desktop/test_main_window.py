@@ -152,3 +152,20 @@ def test_fork_from_the_browser_keeps_messages_and_records_the_parent(window, qlo
     assert child.header.parent_run == parent.session_id and child.header.forked_at_message == 2
     assert [m.text for m in child.messages[:2]] == [m.text for m in parent.messages[:2]]
     assert child.status == "completed"
+
+
+def test_the_model_box_overrides_every_agents_model(qtbot, qloop):
+    seen = []
+
+    async def load(spec, settings, override):
+        seen.append(override)
+        yield {a.name: ScriptedProvider(lambda request: "ok", name=a.name) for a in spec.agents}
+
+    win = MainWindow(provider_loader=load)
+    qtbot.addWidget(win)
+    win.start_run()
+    run_until_finished(qloop, win)
+    win.model_box.setCurrentText("openai-compatible:http://127.0.0.1:8080/v1#gemma")
+    win.start_run()
+    run_until_finished(qloop, win)
+    assert seen == [None, "openai-compatible:http://127.0.0.1:8080/v1#gemma"]
