@@ -12,7 +12,7 @@ from pathlib import Path
 from agents.agent import Agent
 from agents.cli_output import EventPrinter
 from agents.events import Finished
-from agents.session.export import FORMATS, export_session
+from agents.session.export import FORMATS, export_session, format_from_path
 from agents.session.fork import kept_messages, team_of
 from agents.session.library import delete_session, list_sessions, read_session
 from agents.session.replay import replay
@@ -75,12 +75,7 @@ def _temperature(text: str) -> float:
 
 
 def _export_format(output: str | None) -> str | None:
-    if output is None:
-        return None
-    fmt = Path(output).suffix.lstrip(".").replace("markdown", "md")
-    if fmt not in FORMATS:
-        raise ValueError(f"--export {output}: the file must end in .json, .md or .html")
-    return fmt
+    return None if output is None else format_from_path(output)
 
 
 def resolve_team(name_or_path: str) -> TeamSpec:
@@ -157,8 +152,7 @@ async def _ask_human(agent: Agent, prompt: str) -> str:
 
 def _export(session: str, output: str, fmt: str | None) -> None:
     path = Path(output)
-    fmt = fmt or path.suffix.lstrip(".").replace("markdown", "md")
-    export_session(read_session(session), fmt, path)
+    export_session(read_session(session), fmt or format_from_path(path), path)
     print(f"exported {path}", file=sys.stderr)
 
 

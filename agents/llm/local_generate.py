@@ -231,13 +231,7 @@ def decode_head(loaded: Any) -> Callable[[Any], Any]:
         return lambda hidden: _project(model, hidden)
     if getattr(loaded, "_head_bf16", None) is None:
         loaded._head_bf16 = weight.detach().to(torch.bfloat16)
-    cap = getattr(model.config.get_text_config(), "final_logit_softcapping", None)
-
-    def project(hidden: Any) -> Any:
-        logits = (hidden.to(torch.bfloat16) @ loaded._head_bf16.T).float()
-        return torch.tanh(logits / cap) * cap if cap else logits
-
-    return project
+    return lambda hidden: _softcap(model, (hidden.to(torch.bfloat16) @ loaded._head_bf16.T).float())
 
 
 def score_continuations(loaded: Any, prompt_ids: list[int], candidates: Sequence[list[int]]) -> list[float]:
@@ -275,10 +269,12 @@ def score_continuations(loaded: Any, prompt_ids: list[int], candidates: Sequence
 
 def _project(model: Any, hidden: Any) -> Any:
     """Unembed final hidden states exactly as the model's own head does (soft-capping too)."""
+    return _softcap(model, model.lm_head(hidden))
+
+
+def _softcap(model: Any, logits: Any) -> Any:
+    """Final-logit soft-capping as the model's config asks (Gemma 2 has it; Gemma 3 not)."""
     import torch
 
-    logits = model.lm_head(hidden)
     cap = getattr(model.config.get_text_config(), "final_logit_softcapping", None)
-    if cap:
-        logits = torch.tanh(logits / cap) * cap
-    return logits
+    return torch.tanh(logits / cap) * cap if cap else logits

@@ -26,6 +26,14 @@ PALETTE = ["#2563eb", "#dc2626", "#059669", "#9333ea", "#d97706", "#0891b2", "#d
 FORMATS = ("json", "md", "html")
 
 
+def format_from_path(path: str | Path) -> str:
+    """The export format a file name asks for (.json, .md/.markdown, .html)."""
+    fmt = Path(path).suffix.lstrip(".").lower().replace("markdown", "md")
+    if fmt not in FORMATS:
+        raise ValueError(f"{path}: the file must end in .json, .md or .html")
+    return fmt
+
+
 def export_session(log: SessionLog, fmt: str, path: Path) -> Path:
     renderers = {"json": to_json, "md": to_markdown, "html": to_html}
     if fmt not in renderers:

@@ -17,9 +17,9 @@ from agents.events import (
     VerdictReached,
     VoteTallied,
 )
+from agents.session.export import PALETTE  # one colour per agent, as in exports
 from desktop.bridge import RunBridge
 
-PALETTE = ["#2563eb", "#dc2626", "#059669", "#9333ea", "#d97706", "#0891b2", "#db2777", "#4d7c0f"]
 
 
 class MessageBubble(QFrame):

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from agents.session.export import export_session
+from agents.session.export import export_session, format_from_path
 from agents.session.library import SessionLog, delete_session, list_sessions, read_session
 
 COLUMNS = ("Date", "Team", "Task", "Status", "Messages")
@@ -98,9 +98,8 @@ class SessionBrowser(QWidget):
             path, _ = QFileDialog.getSaveFileName(self, "Export session", f"{log.session_id}.html", EXPORT_FILTERS)
         if not path:
             return None
-        fmt = Path(path).suffix.lstrip(".")
         try:
-            return export_session(log, fmt, Path(path))
+            return export_session(log, format_from_path(path), Path(path))
         except (OSError, ValueError) as exc:
             self.problem.emit(f"export failed: {exc}")
             return None

