@@ -103,10 +103,19 @@ class MainWindow(QMainWindow):
         self.sessions.forkRequested.connect(self.start_fork)
         self.sessions.problem.connect(self.banner.show_problem)
         self._dock("Sessions", self.sessions, Qt.DockWidgetArea.RightDockWidgetArea)
-        for title in ("Planning", "Interpretability"):
-            frame = QLabel(f"{title} panel: not built yet.")
-            frame.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            self._dock(title, frame, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._dock("Planning", self._planning_panel(), Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._dock("Interpretability", self._interp_panel(), Qt.DockWidgetArea.BottomDockWidgetArea)
+
+    # Each panel is built by its own method so that the panels grow independently.
+    def _planning_panel(self) -> QWidget:
+        frame = QLabel("Planning panel: not built yet.")
+        frame.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        return frame
+
+    def _interp_panel(self) -> QWidget:
+        frame = QLabel("Interpretability panel: not built yet.")
+        frame.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        return frame
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
