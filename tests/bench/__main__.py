@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import pkgutil
 
-from tests.bench import bench_spine, bench_teams
+import tests.bench
 
-BENCHES = {"spine": bench_spine.main, "teams": bench_teams.main}
+# Every tests/bench/bench_NAME.py with a main(skip_cold=...) is a benchmark called NAME.
+BENCHES = {
+    info.name.removeprefix("bench_"): info.name
+    for info in pkgutil.iter_modules(tests.bench.__path__)
+    if info.name.startswith("bench_")
+}
 
 
 def main() -> None:
@@ -18,7 +25,7 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown benchmark(s) {sorted(unknown)}; known: {sorted(BENCHES)}")
     for name in args.names or BENCHES:
-        BENCHES[name](skip_cold=args.skip_cold)
+        importlib.import_module(f"tests.bench.{BENCHES[name]}").main(skip_cold=args.skip_cold)
 
 
 if __name__ == "__main__":
