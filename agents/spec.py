@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Sequence, Union
 
 from pydantic import Field, ValidationError, model_validator
 
@@ -67,6 +67,18 @@ class TerminationSpec(Record):
     consensus: bool = False
 
 
+class Link(Record):
+    """An arrow on the team canvas: ``source`` speaks to, or judges, ``target``.
+
+    Without any ``speaks_to`` links everyone hears everyone; with them, an agent hears
+    itself, the agents that speak to it and the agents it judges (agents.teams.context).
+    """
+
+    source: str = Field(min_length=1)
+    target: str = Field(min_length=1)
+    kind: Literal["speaks_to", "judges"] = "speaks_to"
+
+
 class TeamSpec(Record):
     version: int = TEAM_FILE_VERSION
     name: str = Field(min_length=1)
@@ -74,6 +86,9 @@ class TeamSpec(Record):
     agents: tuple[Agent, ...] = Field(min_length=1)
     protocol: Protocol
     termination: TerminationSpec = TerminationSpec()
+    links: tuple[Link, ...] = ()
+    # Where each agent sits on the builder's canvas; no effect on a run.
+    layout: dict[str, tuple[float, float]] = Field(default_factory=dict)
     sample_task: str = ""
 
     @model_validator(mode="after")
@@ -82,18 +97,48 @@ class TeamSpec(Record):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"agent names must be unique; repeated: {duplicates}")
-        for problem in protocol_problems(self):
-            raise ValueError(problem)
+        problems = link_problems(self.agents, self.links) + protocol_problems(self.protocol, self.agents)
+        if problems:
+            raise ValueError("; ".join(problems))  # all of them: a user fixes a file in one go
         return self
 
     def by_role(self, role: str) -> list[Agent]:
         return [a for a in self.agents if a.role == role]
 
+    def heard_by(self, name: str) -> frozenset[str] | None:
+        """Whose turns ``name`` hears; None means everyone's (the team has no speaks_to links)."""
+        if not any(link.kind == "speaks_to" for link in self.links):
+            return None
+        heard = {name}
+        for link in self.links:
+            if link.target == name and link.kind == "speaks_to":
+                heard.add(link.source)
+            if link.source == name and link.kind == "judges":
+                heard.add(link.target)
+        return frozenset(heard)
 
-def protocol_problems(spec: TeamSpec) -> list[str]:
+
+def link_problems(agents: Sequence[Agent], links: Sequence[Link]) -> list[str]:
+    """Links must join two different, existing agents; only a judge judges."""
+    roles = {a.name: a.role for a in agents}
+    problems = []
+    for link in links:
+        missing = [n for n in (link.source, link.target) if n not in roles]
+        if missing:
+            problems.append(f"a link names no agent of this team: {missing[0]!r}")
+        elif link.source == link.target:
+            problems.append(f"{link.source} cannot be linked to itself")
+        elif link.kind == "judges" and roles[link.source] != "judge":
+            problems.append(f"{link.source} judges {link.target} but its role is {roles[link.source]!r}, not 'judge'")
+    if len(set(links)) != len(links):
+        problems.append("the same link appears twice")
+    return problems
+
+
+def protocol_problems(protocol: "Protocol", agents: Sequence[Agent]) -> list[str]:
     """What the protocol needs that the team lacks (also used for live canvas validation)."""
-    p, problems = spec.protocol, []
-    roles = [a.role for a in spec.agents]
+    p, problems = protocol, []
+    roles = [a.role for a in agents]
     if p.kind == "debate":
         if roles.count("debater") < 2:
             problems.append(f"a debate needs two or more agents with role 'debater' (has {roles.count('debater')})")
@@ -104,7 +149,7 @@ def protocol_problems(spec: TeamSpec) -> list[str]:
             problems.append(f"manager and workers needs exactly one 'manager' (has {roles.count('manager')})")
         if roles.count("worker") < 1:
             problems.append("manager and workers needs at least one 'worker'")
-    elif len(spec.agents) < 2 and all(r != "human" for r in roles):
+    elif len(agents) < 2 and all(r != "human" for r in roles):
         problems.append(f"a {p.kind.replace('_', '-')} team needs at least two agents")
     return problems
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import AsyncIterator, Callable
 
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
-    QFormLayout,
+    QFileDialog,
+    QGridLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
     QMainWindow,
     QPushButton,
     QVBoxLayout,
@@ -24,10 +23,14 @@ from agents.session.fork import kept_messages, team_of
 from agents.session.replay import replay
 from agents.session.store import SessionWriter, recorded
 from agents.settings import Settings, load_settings
-from agents.spec import TeamFileError, TeamSpec, load_template, template_names
+from agents.spec import TeamFileError, TeamSpec
 from agents.teams.run import TeamRun, load_team_providers
 from agents.termination import ExternalStop
 from desktop.bridge import RunBridge
+from desktop.builder.builder import TeamBuilder
+from desktop.builder.gallery import TemplateGallery
+from desktop.menus import build_menus
+from desktop.theme import ThemeKeeper
 from desktop.conversation.view import ConversationView
 from desktop.inputs import Banner, HumanInputBar
 from desktop.loading import LoadingDialog
@@ -49,10 +52,13 @@ class MainWindow(QMainWindow):
         self.loading = LoadingDialog(self)
         self.stop = ExternalStop()
         self.tokens = 0
+        self.docks: list[QDockWidget] = []
+        self.theme = ThemeKeeper(str(QSettings("Agora Lab", "agora-lab").value("theme", "system")))
+        self.theme.apply()
         self._build_centre()
         self._build_team_dock()
         self._build_docks()
-        self._build_actions()
+        self.actions = build_menus(self)
         self._connect_bridge()
         self._restore()
 
@@ -63,6 +69,7 @@ class MainWindow(QMainWindow):
         self.banner = Banner()
         self.conversation = ConversationView()
         self.human_bar = HumanInputBar()
+        layout.addWidget(self._build_run_bar())
         layout.addWidget(self.banner)
         layout.addWidget(self.conversation)
         layout.addWidget(self.human_bar)
@@ -72,30 +79,36 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.status_model)
         self.statusBar().addPermanentWidget(self.status_tokens)
 
-    def _build_team_dock(self) -> None:
-        panel = QWidget()
-        form = QFormLayout(panel)
-        self.template_box = QComboBox()
-        for name in template_names():
-            self.template_box.addItem(load_template(name).name, name)
-        self.template_box.currentIndexChanged.connect(self._template_chosen)
-        self.agent_list = QListWidget()
+    def _build_run_bar(self) -> QWidget:
+        bar = QWidget()
+        grid = QGridLayout(bar)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.task_edit = QLineEdit()
+        self.task_edit.setPlaceholderText("The task or question for the team")
+        self.task_edit.returnPressed.connect(self.start_run)
         self.model_box = QComboBox()
         self.model_box.setEditable(True)  # any model reference may be typed
         self._fill_models()
-        self.task_edit = QLineEdit()
         self.run_button = QPushButton("Run")
         self.stop_button = QPushButton("Stop")
         self.stop_button.setEnabled(False)
         self.run_button.clicked.connect(self.start_run)
         self.stop_button.clicked.connect(self.stop_run)
-        form.addRow("Team", self.template_box)
-        form.addRow("Agents", self.agent_list)
-        form.addRow("Model", self.model_box)
-        form.addRow("Task", self.task_edit)
-        form.addRow(self.run_button, self.stop_button)
-        self._dock("Team", panel, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._template_chosen()
+        grid.addWidget(QLabel("Task"), 0, 0)
+        grid.addWidget(self.task_edit, 0, 1, 1, 3)
+        grid.addWidget(QLabel("Model"), 1, 0)
+        grid.addWidget(self.model_box, 1, 1)
+        grid.addWidget(self.run_button, 1, 2)
+        grid.addWidget(self.stop_button, 1, 3)
+        grid.setColumnStretch(1, 1)
+        return bar
+
+    def _build_team_dock(self) -> None:
+        self.builder = TeamBuilder(self._model_choices())
+        self.builder.problem.connect(self.banner.show_problem)
+        self.builder.document.changed.connect(self._team_changed)
+        self._dock("Team builder", self.builder, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.open_template("debate_with_judge")
 
     def _build_docks(self) -> None:
         self.sessions = SessionBrowser()
@@ -103,8 +116,10 @@ class MainWindow(QMainWindow):
         self.sessions.forkRequested.connect(self.start_fork)
         self.sessions.problem.connect(self.banner.show_problem)
         self._dock("Sessions", self.sessions, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock("Planning", self._planning_panel(), Qt.DockWidgetArea.BottomDockWidgetArea)
-        self._dock("Interpretability", self._interp_panel(), Qt.DockWidgetArea.BottomDockWidgetArea)
+        planning = self._dock("Planning", self._planning_panel(), Qt.DockWidgetArea.BottomDockWidgetArea)
+        interp = self._dock("Interpretability", self._interp_panel(), Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(planning, interp)
+        planning.raise_()
 
     # Each panel is built by its own method so that the panels grow independently.
     def _planning_panel(self) -> QWidget:
@@ -122,27 +137,8 @@ class MainWindow(QMainWindow):
         dock.setObjectName(f"dock-{title.lower()}")
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
+        self.docks.append(dock)
         return dock
-
-    def _build_actions(self) -> None:
-        toolbar = self.addToolBar("Run")
-        toolbar.setObjectName("toolbar-run")
-        file_menu = self.menuBar().addMenu("&File")
-        run_menu = self.menuBar().addMenu("&Run")
-        entries = (
-            (file_menu, "&Export session…", "Ctrl+E", self.export_latest, False),
-            (file_menu, "&Providers…", "Ctrl+,", self.open_settings, False),
-            (file_menu, "&Quit", "Ctrl+Q", self.close, False),
-            (run_menu, "&Run", "Ctrl+R", self.start_run, True),
-            (run_menu, "&Stop", "Ctrl+.", self.stop_run, True),
-        )
-        for menu, text, shortcut, slot, on_toolbar in entries:
-            action = QAction(text, self)
-            action.setShortcut(QKeySequence(shortcut))
-            action.triggered.connect(slot)
-            menu.addAction(action)
-            if on_toolbar:
-                toolbar.addAction(action)
 
     def _connect_bridge(self) -> None:
         self.conversation.connect_bridge(self.bridge)
@@ -155,22 +151,76 @@ class MainWindow(QMainWindow):
         self.bridge.runningChanged.connect(self._on_running)
         self.bridge.finished.connect(self._on_finished)
 
+    # --- team files ---------------------------------------------------------------
+    def new_team(self) -> None:
+        self.builder.new_team()
+
+    def open_gallery(self) -> TemplateGallery:
+        gallery = TemplateGallery(self)
+        gallery.chosen.connect(self.open_template)
+        gallery.open()
+        return gallery
+
+    def open_team_file(self, path: str | None = None) -> None:
+        if path is None:
+            self._ask_path("Open team", False, self.open_team_file)
+        elif self.builder.open_file(path):
+            self.task_edit.setText(self.builder.draft.sample_task or self.task_edit.text())
+
+    def save_team_file(self, path: str | None = None) -> None:
+        path = path or self.builder.document.path
+        if path is None:
+            self.save_team_as()
+        elif self.builder.save_file(path):
+            self._team_changed(self.builder.draft)
+            self.statusBar().showMessage(f"Saved {path}", 5000)
+
+    def save_team_as(self, path: str | None = None) -> None:
+        if path is None:
+            self._ask_path("Save team as", True, self.save_team_file)
+        else:
+            self.save_team_file(path)
+
+    def _ask_path(self, title: str, save: bool, then: Callable[[str], None]) -> QFileDialog:
+        """A non-blocking file dialog (a modal exec() would stall the asyncio loop)."""
+        dialog = QFileDialog(self, title, str(self.builder.document.path or ""), "Team files (*.json)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave if save else QFileDialog.AcceptMode.AcceptOpen)
+        dialog.setDefaultSuffix("json")
+        dialog.fileSelected.connect(then)
+        dialog.open()
+        return dialog
+
+    def set_theme(self, choice: str) -> None:
+        self.theme.apply(choice)
+        QSettings("Agora Lab", "agora-lab").setValue("theme", choice)
+
     # --- runs -------------------------------------------------------------------
     def current_team(self) -> TeamSpec:
-        return load_template(self.template_box.currentData())
+        """The team on the canvas; TeamFileError says what it still lacks."""
+        return self.builder.team()
+
+    def _model_choices(self) -> list[str]:
+        return ["local"] + [f"endpoint:{n}" for n in sorted(self.settings.endpoints)]
 
     def _fill_models(self) -> None:
         self.model_box.clear()
-        self.model_box.addItems([TEAM_MODELS, "local"] + [f"endpoint:{n}" for n in sorted(self.settings.endpoints)])
+        self.model_box.addItems([TEAM_MODELS] + self._model_choices())
 
-    def _template_chosen(self) -> None:
-        spec = self.current_team()
-        self.agent_list.clear()
-        self.agent_list.addItems([f"{a.name} — {a.role} ({a.model})" for a in spec.agents])
-        self.task_edit.setText(spec.sample_task)
+    def open_template(self, name: str) -> None:
+        self.builder.open_template(name)
+        self.task_edit.setText(self.builder.draft.sample_task)
+
+    def _team_changed(self, draft) -> None:
+        path = self.builder.document.path
+        self.setWindowTitle(f"Agora Lab — {draft.name}" + (f" ({path.name})" if path else ""))
 
     def start_run(self) -> None:
-        self._start(self.current_team(), self.task_edit.text().strip() or "Introduce yourselves.")
+        try:
+            team = self.current_team()
+        except TeamFileError as exc:
+            self.banner.show_problem(f"the team cannot run yet — {exc}")
+            return
+        self._start(team, self.task_edit.text().strip() or "Introduce yourselves.")
 
     def start_fork(self, log, keep: int) -> None:
         """Continue a stored session from its first ``keep`` messages (a failed one: resume)."""
@@ -211,9 +261,14 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> SettingsDialog:
         dialog = SettingsDialog(self.settings, self)
-        dialog.accepted.connect(lambda: (setattr(self, "settings", dialog.settings), self._fill_models()))
+        dialog.accepted.connect(self._settings_saved)
         dialog.open()  # window-modal but asynchronous: the event loop keeps running
         return dialog
+
+    def _settings_saved(self) -> None:
+        self.settings = self.sender().settings
+        self._fill_models()
+        self.builder.agent_form.set_models(self._model_choices())
 
     def export_latest(self, path: str | None = None):
         """Export the selected session, else the newest one (a save dialog asks where)."""
@@ -252,6 +307,8 @@ class MainWindow(QMainWindow):
         if store.value("geometry") is not None:
             self.restoreGeometry(store.value("geometry"))
             self.restoreState(store.value("state"))
+        else:  # first start: a narrow sessions list leaves room for the conversation
+            QTimer.singleShot(0, lambda: self.resizeDocks(self.docks[:2], [480, 300], Qt.Orientation.Horizontal))
 
     def closeEvent(self, event) -> None:
         store = QSettings("Agora Lab", "agora-lab")

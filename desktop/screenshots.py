@@ -19,7 +19,7 @@ from desktop.main_window import MainWindow
 async def _shoot(window: MainWindow, folder: Path) -> None:
     app = QApplication.instance()
     window.grab().save(str(folder / "01-window.png"))
-    window.template_box.setCurrentIndex(window.template_box.findData("debate_with_judge"))
+    window.open_template("debate_with_judge")
     window.start_run()
     while len(window.conversation.bubbles) < 2 and window.bridge.running:
         await asyncio.sleep(0.1)

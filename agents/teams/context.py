@@ -69,7 +69,10 @@ class RunContext:
         others = ", ".join(a.name for a in self.spec.agents if a.name != agent.name)
         system = f"You are {agent.name} ({agent.role}) in a team with {others}. {agent.persona}".strip()
         messages = [ChatMessage(role="system", content=system), ChatMessage(role="user", content=self.task)]
+        heard = self.spec.heard_by(agent.name)
         for turn in turns:
+            if heard is not None and turn.agent not in heard:
+                continue  # the canvas gave this agent no link from that speaker
             role = "assistant" if turn.agent == agent.name else "user"
             messages.append(ChatMessage(role=role, content=turn.text, name=turn.agent))
         if instruction:

@@ -34,7 +34,7 @@ def window(qtbot, qloop):
 
 
 def test_a_template_runs_and_streams_into_bubbles(window, qloop):
-    window.template_box.setCurrentIndex(window.template_box.findData("debate_with_judge"))
+    window.open_template("debate_with_judge")
     window.start_run()
     assert not window.run_button.isEnabled() and window.stop_button.isEnabled()
     run_until_finished(qloop, window)

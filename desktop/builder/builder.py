@@ -1,0 +1,197 @@
+"""The team builder: palette, canvas, live validation and the property editors, on one draft."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from agents.spec import (
+    DebateProtocol,
+    ManagerWorkersProtocol,
+    RoundRobinProtocol,
+    SelectorProtocol,
+    TeamFileError,
+    TeamSpec,
+    TerminationSpec,
+    load_team,
+    load_template,
+    save_team,
+)
+from agents.team_draft import TeamDraft
+from desktop.builder.canvas import TeamCanvas
+from desktop.builder.document import DraftDocument
+from desktop.builder.forms import AgentForm, RecordForm
+from desktop.builder.palette import RolePalette
+
+PROTOCOLS = {p.model_fields["kind"].default: p for p in (DebateProtocol, RoundRobinProtocol, SelectorProtocol, ManagerWorkersProtocol)}
+
+
+class ProtocolForm(QWidget):
+    """Protocol kind, then that protocol's own parameters."""
+
+    edited = Signal(object)  # the new protocol record
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        layout = QFormLayout(self)
+        self.kind = QComboBox()
+        self.kind.addItems(list(PROTOCOLS))
+        self.stack = QStackedWidget()
+        self.forms = {kind: RecordForm(cls) for kind, cls in PROTOCOLS.items()}
+        for kind, form in self.forms.items():
+            self.stack.addWidget(form)
+            form.edited.connect(lambda values, kind=kind: self.edited.emit(PROTOCOLS[kind](**values)))
+        self.kind.currentTextChanged.connect(lambda kind: self.edited.emit(PROTOCOLS[kind]()))
+        layout.addRow("Protocol", self.kind)
+        layout.addRow(self.stack)
+
+    def show_protocol(self, protocol) -> None:
+        self.kind.blockSignals(True)
+        self.kind.setCurrentText(protocol.kind)
+        self.kind.blockSignals(False)
+        self.stack.setCurrentWidget(self.forms[protocol.kind])
+        self.forms[protocol.kind].show_record(protocol)
+
+
+class TeamBuilder(QWidget):
+    """Edits a team by drag and drop; every edit goes through ``document`` (undoable)."""
+
+    problem = Signal(str)  # a file could not be opened or saved
+
+    def __init__(self, models: list[str], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.document = DraftDocument(parent=self)
+        self.selected = ""
+        self.palette = RolePalette()
+        self.canvas = TeamCanvas()
+        self.validation = QLabel()
+        self.validation.setWordWrap(True)
+        self.name_edit = QLineEdit()
+        self.name_edit.editingFinished.connect(lambda: self._apply("Rename team", self.draft.renamed(self.name_edit.text())))
+        self.agent_form = AgentForm(models)
+        self.protocol_form = ProtocolForm()
+        self.termination_form = RecordForm(TerminationSpec)
+        self._lay_out()
+        self._connect()
+        self.document.reset(TeamDraft())
+
+    @property
+    def draft(self) -> TeamDraft:
+        return self.document.draft
+
+    def _lay_out(self) -> None:
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Team"))
+        top.addWidget(self.name_edit)
+        tabs = QTabWidget()
+        tabs.addTab(self.agent_form, "Agent")
+        tabs.addTab(self.protocol_form, "Protocol")
+        tabs.addTab(self.termination_form, "Termination")
+        self.tabs = tabs
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.palette)
+        layout.addWidget(self.canvas, 3)
+        layout.addWidget(self.validation)
+        layout.addWidget(tabs, 2)
+
+    def _connect(self) -> None:
+        c = self.canvas
+        c.cardDropped.connect(lambda role, at: self._apply(f"Add {role}", self.draft.with_card(role, (at.x(), at.y()))))
+        c.nodeMoved.connect(lambda name, at: self._apply(f"Move {name}", self.draft.moved(name, (at.x(), at.y()))))
+        c.linkRequested.connect(lambda s, t: self._apply(f"Link {s} → {t}", self.draft.with_link(s, t)))
+        c.deleteRequested.connect(self._delete)
+        c.selectionChangedTo.connect(self._select)
+        self.agent_form.edited.connect(self._edit_agent)
+        self.protocol_form.edited.connect(lambda p: self._apply("Change protocol", self.draft.with_protocol(p)))
+        self.termination_form.edited.connect(lambda v: self._apply("Change termination", self.draft.with_termination(TerminationSpec(**v))))
+        self.document.changed.connect(self._show)
+
+    # --- edits ----------------------------------------------------------------------
+    def _apply(self, text: str, after: TeamDraft) -> None:
+        self.document.apply(text, after)
+
+    def _delete(self, names: list[str], links: list) -> None:
+        after = self.draft
+        for link in links:
+            after = after.without_link(link)
+        for name in names:
+            after = after.without_agent(name)
+        self._apply("Delete " + ", ".join(names or ["link"]), after)
+
+    def _edit_agent(self, name: str, changes: dict) -> None:
+        try:
+            after = self.draft.with_agent_changed(name, **changes)
+        except ValueError as exc:
+            self.agent_form.show_agent(self.draft.agent(name))  # put back what is valid
+            self.problem.emit(f"{name}: {exc}")
+            return
+        new_name = changes.get("name", name)
+        self._apply(f"Edit {name}", after)
+        self.canvas.select(new_name)
+
+    def _select(self, name: str) -> None:
+        self.selected = name
+        self.agent_form.show_agent(self.draft.agent(name) if name else None)
+        if name:
+            self.tabs.setCurrentWidget(self.agent_form)
+
+    def _show(self, draft: TeamDraft) -> None:
+        self.canvas.show_draft(draft)
+        self.name_edit.setText(draft.name)
+        self.protocol_form.show_protocol(draft.protocol)
+        self.termination_form.show_record(draft.termination)
+        names = {a.name for a in draft.agents}
+        self._select(self.selected if self.selected in names else "")
+        problems = draft.problems()
+        self.validation.setText(
+            "Ready to run." if not problems else "Missing: " + "; ".join(problems)
+        )
+        self.validation.setStyleSheet(f"color: {'#1a7f37' if not problems else '#cf222e'}; font-weight: bold")
+
+    # --- files ----------------------------------------------------------------------
+    def new_team(self) -> None:
+        self.document.reset(TeamDraft())
+
+    def open_spec(self, spec: TeamSpec, path: Path | None = None) -> None:
+        self.document.reset(TeamDraft.from_spec(spec), path)
+        QTimer.singleShot(0, self.canvas.fit)  # once the view has its size
+
+    def open_template(self, name: str) -> None:
+        self.open_spec(load_template(name))
+
+    def open_file(self, path: str | Path) -> bool:
+        try:
+            self.open_spec(load_team(path, check_models=False), Path(path))
+        except TeamFileError as exc:
+            self.problem.emit(str(exc))  # the team on the canvas stays as it was
+            return False
+        return True
+
+    def save_file(self, path: str | Path) -> bool:
+        try:
+            save_team(self.draft.to_spec(str(path)), path)
+        except (TeamFileError, OSError) as exc:
+            self.problem.emit(f"not saved: {exc}")
+            return False
+        self.document.path = Path(path)
+        self.document.undo_stack.setClean()
+        return True
+
+    def team(self) -> TeamSpec:
+        """The runnable team, or TeamFileError saying what the canvas still lacks."""
+        return self.draft.to_spec()

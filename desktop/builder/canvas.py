@@ -1,0 +1,246 @@
+"""The team canvas: agents are nodes, arrows are links; cards are dropped from the palette.
+
+The canvas never changes the draft itself: it reports what the user did (dropped a card,
+moved a node, dragged an arrow, pressed Delete) and redraws from the draft it is shown.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsLineItem, QGraphicsPathItem, QGraphicsScene, QGraphicsView
+
+from agents.spec import Link
+from agents.team_draft import TeamDraft
+from desktop.builder.palette import ROLE_MIME, role_colour
+
+NODE_W, NODE_H, PORT_R = 150.0, 58.0, 7.0
+
+
+class AgentNode(QGraphicsItem):
+    """One agent: a card with its name, role and model, and a port to drag links from."""
+
+    def __init__(self, canvas: "TeamCanvas", name: str, role: str, model: str):
+        super().__init__()
+        self.canvas, self.name, self.role, self.model = canvas, name, role, model
+        flags = QGraphicsItem.GraphicsItemFlag
+        self.setFlags(flags.ItemIsMovable | flags.ItemIsSelectable | flags.ItemSendsGeometryChanges)
+        self.setCursor(Qt.CursorShape.OpenHandCursor)
+        self.setToolTip(f"{name} ({role}) — drag the dot on the right to another agent to link them")
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(-2, -2, NODE_W + PORT_R + 4, NODE_H + 4)
+
+    def port_centre(self) -> QPointF:
+        return QPointF(NODE_W, NODE_H / 2)
+
+    def on_port(self, scene_pos: QPointF) -> bool:
+        return QLineF(self.mapFromScene(scene_pos), self.port_centre()).length() <= PORT_R + 3
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        colour = QColor(role_colour(self.role))
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(QColor("#1f6feb") if self.isSelected() else colour.darker(140), 3 if self.isSelected() else 1.5))
+        painter.setBrush(QBrush(colour.lighter(175)))
+        painter.drawRoundedRect(QRectF(0, 0, NODE_W, NODE_H), 10, 10)
+        painter.setPen(QColor("#1b1b1b"))
+        bold = QFont(painter.font())
+        bold.setBold(True)
+        painter.setFont(bold)
+        painter.drawText(QRectF(10, 6, NODE_W - 20, 22), Qt.AlignmentFlag.AlignLeft, self.name)
+        painter.setFont(QFont(painter.font().family(), 8))
+        painter.drawText(QRectF(10, 30, NODE_W - 20, 20), Qt.AlignmentFlag.AlignLeft, f"{self.role} · {self.model}")
+        painter.setPen(QPen(colour.darker(160), 1.5))
+        painter.setBrush(QBrush(colour))
+        painter.drawEllipse(self.port_centre(), PORT_R, PORT_R)
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+            self.canvas.redraw_links()
+        return super().itemChange(change, value)
+
+
+class LinkArrow(QGraphicsPathItem):
+    """An arrow between two nodes; dashed when it is a judge's."""
+
+    def __init__(self, link: Link):
+        super().__init__()
+        self.link = link
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.setZValue(-1)
+        self.setToolTip(f"{link.source} {link.kind.replace('_', ' ')} {link.target}")
+
+    def route(self, source: AgentNode, target: AgentNode, selected: bool) -> None:
+        start = source.mapToScene(source.port_centre())
+        end_rect = target.sceneBoundingRect().adjusted(0, 0, -PORT_R, 0)
+        end = _border_point(end_rect, start)
+        path = QPainterPath(start)
+        path.lineTo(end)
+        line = QLineF(end, start)
+        line.setLength(12)
+        for angle in (-25, 25):
+            wing = QLineF(line)
+            wing.setAngle(line.angle() + angle)
+            path.moveTo(end)
+            path.lineTo(wing.p2())
+        pen = QPen(QColor("#1f6feb" if selected else "#555555"), 3 if selected else 2)
+        if self.link.kind == "judges":
+            pen.setStyle(Qt.PenStyle.DashLine)
+        self.setPen(pen)
+        self.setPath(path)
+
+
+def _border_point(rect: QRectF, towards: QPointF) -> QPointF:
+    """Where the line from the rectangle's centre to ``towards`` leaves the rectangle."""
+    centre = rect.center()
+    dx, dy = towards.x() - centre.x(), towards.y() - centre.y()
+    if dx == 0 and dy == 0:
+        return centre
+    scale = min(rect.width() / 2 / abs(dx) if dx else float("inf"), rect.height() / 2 / abs(dy) if dy else float("inf"))
+    return QPointF(centre.x() + dx * scale, centre.y() + dy * scale)
+
+
+class TeamCanvas(QGraphicsView):
+    cardDropped = Signal(str, QPointF)  # role, scene position
+    nodeMoved = Signal(str, QPointF)  # agent name, new scene position
+    linkRequested = Signal(str, str)  # source, target
+    deleteRequested = Signal(list, list)  # agent names, links
+    selectionChangedTo = Signal(str)  # the one selected agent's name, or ""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setScene(QGraphicsScene(self))  # parented, so Python does not collect it
+        self.scene().setSceneRect(QRectF(-200, -200, 1200, 900))
+        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.setAcceptDrops(True)
+        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.nodes: dict[str, AgentNode] = {}
+        self.arrows: list[LinkArrow] = []
+        self._pending_link: tuple[AgentNode, QGraphicsLineItem] | None = None
+        self._press_positions: dict[str, QPointF] = {}
+        self.scene().selectionChanged.connect(self._selection_changed)
+
+    # --- drawing from the draft ---------------------------------------------------
+    def show_draft(self, draft: TeamDraft) -> None:
+        selected = self.selected_names()
+        self.scene().blockSignals(True)
+        for name in [n for n in self.nodes if n not in {a.name for a in draft.agents}]:
+            self.scene().removeItem(self.nodes.pop(name))
+        for agent in draft.agents:
+            node = self.nodes.get(agent.name)
+            if node is None:
+                node = self.nodes[agent.name] = AgentNode(self, agent.name, agent.role, agent.model)
+                self.scene().addItem(node)
+            node.role, node.model = agent.role, agent.model
+            node.setPos(QPointF(*draft.position(agent.name)))
+            node.setSelected(agent.name in selected)
+            node.update()
+        for arrow in self.arrows:
+            self.scene().removeItem(arrow)
+        self.arrows = [LinkArrow(link) for link in draft.links]
+        for arrow in self.arrows:
+            self.scene().addItem(arrow)
+        self.scene().blockSignals(False)
+        self.redraw_links()
+
+    def fit(self) -> None:
+        """Show every agent, zooming out if needed but never in past 100%."""
+        rect = self.scene().itemsBoundingRect().adjusted(-30, -30, 30, 30)
+        if rect.isEmpty():
+            return
+        view = self.viewport().rect()
+        scale = min(1.0, view.width() / rect.width(), view.height() / rect.height())
+        self.resetTransform()
+        self.scale(scale, scale)
+        self.centerOn(rect.center())
+
+    def wheelEvent(self, event) -> None:
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:  # Ctrl+wheel zooms
+            factor = 1.15 if event.angleDelta().y() > 0 else 1 / 1.15
+            self.scale(factor, factor)
+            return
+        super().wheelEvent(event)
+
+    def redraw_links(self) -> None:
+        for arrow in self.arrows:
+            source, target = self.nodes.get(arrow.link.source), self.nodes.get(arrow.link.target)
+            if source and target:
+                arrow.route(source, target, arrow.isSelected())
+
+    def select(self, name: str) -> None:
+        self.scene().clearSelection()
+        if name in self.nodes:
+            self.nodes[name].setSelected(True)
+
+    def selected_names(self) -> list[str]:
+        return [n for n, node in self.nodes.items() if node.isSelected()]
+
+    def _selection_changed(self) -> None:
+        names = self.selected_names()
+        self.redraw_links()
+        self.selectionChangedTo.emit(names[0] if len(names) == 1 else "")
+
+    # --- palette drops ------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        event.setAccepted(event.mimeData().hasFormat(ROLE_MIME))
+
+    def dragMoveEvent(self, event) -> None:
+        event.setAccepted(event.mimeData().hasFormat(ROLE_MIME))
+
+    def dropEvent(self, event) -> None:
+        role = bytes(event.mimeData().data(ROLE_MIME)).decode()
+        event.acceptProposedAction()
+        at = self.mapToScene(event.position().toPoint()) - QPointF(NODE_W / 2, NODE_H / 2)
+        self.cardDropped.emit(role, at)
+
+    # --- linking and moving -------------------------------------------------------
+    def node_at(self, scene_pos: QPointF) -> AgentNode | None:
+        for item in self.scene().items(scene_pos):
+            if isinstance(item, AgentNode):
+                return item
+        return None
+
+    def mousePressEvent(self, event) -> None:
+        scene_pos = self.mapToScene(event.position().toPoint())
+        node = self.node_at(scene_pos)
+        if node is not None and event.button() == Qt.MouseButton.LeftButton and node.on_port(scene_pos):
+            start = node.mapToScene(node.port_centre())
+            line = self.scene().addLine(QLineF(start, scene_pos), QPen(QColor("#1f6feb"), 2, Qt.PenStyle.DashLine))
+            self._pending_link = (node, line)
+            return
+        self._press_positions = {n: node.pos() for n, node in self.nodes.items()}
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._pending_link is not None:
+            node, line = self._pending_link
+            line.setLine(QLineF(line.line().p1(), self.mapToScene(event.position().toPoint())))
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._pending_link is not None:
+            source, line = self._pending_link
+            self._pending_link = None
+            self.scene().removeItem(line)
+            target = self.node_at(self.mapToScene(event.position().toPoint()))
+            if target is not None and target is not source:
+                self.linkRequested.emit(source.name, target.name)
+            return
+        super().mouseReleaseEvent(event)
+        for name, before in self._press_positions.items():
+            node = self.nodes.get(name)
+            if node is not None and node.pos() != before:
+                self.nodeMoved.emit(name, node.pos())
+        self._press_positions = {}
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            self.delete_selection()
+            return
+        super().keyPressEvent(event)
+
+    def delete_selection(self) -> None:
+        links = [a.link for a in self.arrows if a.isSelected()]
+        if self.selected_names() or links:
+            self.deleteRequested.emit(self.selected_names(), links)

@@ -1,0 +1,215 @@
+"""Editors for the selected agent, the protocol and the termination conditions.
+
+Forms are built from the pydantic records' own fields (types, bounds, choices), so a new
+protocol parameter appears in the builder without touching this module. A form emits the
+changed values when the user commits an edit; it never edits the draft itself.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any
+
+from annotated_types import Ge, Gt, Le
+from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QWidget,
+)
+
+from agents.agent import Agent
+from agents.spec import KNOWN_TOOLS
+from agents.team_draft import ROLE_CARDS
+
+OFF = "off"
+
+
+def _label(field: str) -> str:
+    return field.replace("_", " ").capitalize()
+
+
+def _bounds(info) -> tuple[float | None, float | None]:
+    low = high = None
+    for rule in info.metadata:
+        if isinstance(rule, (Ge, Gt)):
+            low = getattr(rule, "ge", None) if isinstance(rule, Ge) else rule.gt
+        if isinstance(rule, Le):
+            high = rule.le
+    return low, high
+
+
+def editor_for(annotation: Any, info) -> QWidget:
+    """A widget for one field: choices, a switch, a number (0 means off when optional) or text."""
+    args = typing.get_args(annotation)
+    optional = type(None) in args
+    base = next((a for a in args if a is not type(None)), annotation) if isinstance(annotation, types.UnionType) else annotation
+    low, high = _bounds(info)
+    if typing.get_origin(base) is typing.Literal:
+        box = QComboBox()
+        box.addItems([str(v) for v in typing.get_args(base)])
+        return box
+    if base is bool:
+        return QCheckBox()
+    if base in (int, float):
+        spin = QSpinBox() if base is int else QDoubleSpinBox()
+        spin.setKeyboardTracking(False)  # commit on Enter or focus out, not per keystroke
+        spin.setRange(0 if optional else (low if low is not None else 0), high if high is not None else 1_000_000)
+        if optional:
+            spin.setSpecialValueText(OFF)
+        return spin
+    return QLineEdit()
+
+
+def read(widget: QWidget) -> Any:
+    if isinstance(widget, QComboBox):
+        return widget.currentText()
+    if isinstance(widget, QCheckBox):
+        return widget.isChecked()
+    if isinstance(widget, (QSpinBox, QDoubleSpinBox)):
+        value = widget.value()
+        return None if widget.specialValueText() == OFF and value == widget.minimum() else value
+    return widget.text().strip() or None
+
+
+def write(widget: QWidget, value: Any) -> None:
+    widget.blockSignals(True)
+    if isinstance(widget, QComboBox):
+        widget.setCurrentText(str(value))
+    elif isinstance(widget, QCheckBox):
+        widget.setChecked(bool(value))
+    elif isinstance(widget, (QSpinBox, QDoubleSpinBox)):
+        widget.setValue(widget.minimum() if value is None else value)
+    else:
+        widget.setText("" if value is None else str(value))
+    widget.blockSignals(False)
+
+
+def committed(widget: QWidget):
+    """The signal that says the user finished editing this widget."""
+    if isinstance(widget, QComboBox):
+        return widget.currentTextChanged if not widget.isEditable() else widget.lineEdit().editingFinished
+    if isinstance(widget, QCheckBox):
+        return widget.toggled
+    if isinstance(widget, (QSpinBox, QDoubleSpinBox)):
+        return widget.valueChanged
+    return widget.editingFinished
+
+
+class RecordForm(QWidget):
+    """Edits one frozen record type field by field; ``edited`` carries all current values."""
+
+    edited = Signal(dict)
+
+    def __init__(self, record_type: type, skip: tuple[str, ...] = ("kind",), parent: QWidget | None = None):
+        super().__init__(parent)
+        self.record_type = record_type
+        self.fields: dict[str, QWidget] = {}
+        form = QFormLayout(self)
+        for name, info in record_type.model_fields.items():
+            if name in skip:
+                continue
+            widget = self.fields[name] = editor_for(info.annotation, info)
+            widget.setToolTip(info.description or "")
+            committed(widget).connect(self._commit)
+            form.addRow(_label(name), widget)
+
+    def show_record(self, record) -> None:
+        for name, widget in self.fields.items():
+            write(widget, getattr(record, name))
+
+    def values(self) -> dict:
+        return {name: read(widget) for name, widget in self.fields.items()}
+
+    def _commit(self, *_) -> None:
+        self.edited.emit(self.values())
+
+
+class _FocusOut(QObject):
+    """Commit a multi-line text when it loses focus (it has no editingFinished)."""
+
+    def __init__(self, callback):
+        super().__init__()
+        self.callback = callback
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.FocusOut:
+            self.callback()
+        return False
+
+
+class AgentForm(QWidget):
+    """The property editor for the selected agent."""
+
+    edited = Signal(str, dict)  # the agent's current name, the changed fields
+
+    def __init__(self, models: list[str], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.current: Agent | None = None
+        form = QFormLayout(self)
+        self.name = QLineEdit()
+        self.role = QComboBox()
+        self.role.setEditable(True)  # a custom role is allowed
+        self.role.addItems(list(ROLE_CARDS))
+        self.persona = QPlainTextEdit()
+        self.persona.setMaximumHeight(90)
+        self.model = QComboBox()
+        self.model.setEditable(True)  # any model reference may be typed
+        self.set_models(models)
+        info = Agent.model_fields
+        self.temperature = editor_for(float, info["temperature"])
+        self.temperature.setSingleStep(0.1)
+        self.max_tokens = editor_for(int, info["max_tokens"])
+        self.tools = {tool: QCheckBox(tool) for tool in KNOWN_TOOLS}
+        for label, widget in (("Name", self.name), ("Role", self.role), ("Persona", self.persona), ("Model", self.model),
+                              ("Temperature", self.temperature), ("Max tokens", self.max_tokens)):
+            form.addRow(label, widget)
+        for tool, box in self.tools.items():
+            form.addRow("Tool" if tool == KNOWN_TOOLS[0] else "", box)
+            box.toggled.connect(self._commit)
+        for widget in (self.name, self.role, self.model, self.temperature, self.max_tokens):
+            committed(widget).connect(self._commit)
+        self._focus = _FocusOut(self._commit)
+        self.persona.installEventFilter(self._focus)
+        self.show_agent(None)
+
+    def set_models(self, models: list[str]) -> None:
+        text = self.model.currentText()
+        self.model.clear()
+        self.model.addItems(models)
+        self.model.setCurrentText(text)
+
+    def show_agent(self, agent: Agent | None) -> None:
+        self.current = agent
+        self.setEnabled(agent is not None)
+        if agent is None:
+            return
+        for widget, value in ((self.name, agent.name), (self.role, agent.role), (self.model, agent.model),
+                              (self.temperature, agent.temperature), (self.max_tokens, agent.max_tokens)):
+            write(widget, value)
+        self.persona.blockSignals(True)
+        self.persona.setPlainText(agent.persona)
+        self.persona.blockSignals(False)
+        for tool, box in self.tools.items():
+            write(box, tool in agent.tools)
+
+    def values(self) -> dict:
+        return {
+            "name": self.name.text().strip(), "role": self.role.currentText().strip(),
+            "persona": self.persona.toPlainText().strip(), "model": self.model.currentText().strip(),
+            "temperature": self.temperature.value(), "max_tokens": self.max_tokens.value(),
+            "tools": tuple(t for t, box in self.tools.items() if box.isChecked()),
+        }
+
+    def _commit(self, *_) -> None:
+        if self.current is None:
+            return
+        changes = {k: v for k, v in self.values().items() if getattr(self.current, k) != v}
+        if changes:
+            self.edited.emit(self.current.name, changes)

@@ -1,0 +1,54 @@
+"""Light and dark palettes; "system" follows the desktop's colour scheme, also when it changes."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
+
+THEMES = ("system", "light", "dark")
+_DARK = {
+    QPalette.ColorRole.Window: "#1f2328", QPalette.ColorRole.WindowText: "#e6edf3",
+    QPalette.ColorRole.Base: "#161b22", QPalette.ColorRole.AlternateBase: "#21262d",
+    QPalette.ColorRole.Text: "#e6edf3", QPalette.ColorRole.Button: "#2d333b",
+    QPalette.ColorRole.ButtonText: "#e6edf3", QPalette.ColorRole.Highlight: "#1f6feb",
+    QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#2d333b",
+    QPalette.ColorRole.ToolTipText: "#e6edf3", QPalette.ColorRole.PlaceholderText: "#8b949e",
+    QPalette.ColorRole.Link: "#58a6ff", QPalette.ColorRole.Mid: "#444c56",
+}
+
+
+def system_is_dark() -> bool:
+    return QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
+
+
+def palette_for(dark: bool) -> QPalette:
+    app = QApplication.instance()
+    palette = app.style().standardPalette()
+    if dark:
+        for role, colour in _DARK.items():
+            palette.setColor(role, QColor(colour))
+        palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor("#6e7681"))
+        palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#6e7681"))
+        palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText, QColor("#6e7681"))
+    return palette
+
+
+class ThemeKeeper:
+    """Applies the chosen theme and re-applies "system" when the desktop switches scheme."""
+
+    def __init__(self, choice: str = "system"):
+        self.choice = choice if choice in THEMES else "system"
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._scheme_changed)
+
+    def apply(self, choice: str | None = None) -> bool:
+        """Set the palette; returns whether it is dark."""
+        self.choice = choice or self.choice
+        dark = self.choice == "dark" or (self.choice == "system" and system_is_dark())
+        QApplication.instance().setStyle("Fusion")  # the one style that honours a palette everywhere
+        QApplication.instance().setPalette(palette_for(dark))
+        return dark
+
+    def _scheme_changed(self, _scheme) -> None:
+        if self.choice == "system":
+            self.apply()
