@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -23,10 +24,13 @@ from pydantic import ValidationError
 
 from agents.events import ErrorEvent, MessageCompleted
 from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams
-from agents.llm.credentials import store_api_key
+from agents.llm.credentials import delete_api_key, store_api_key
 from agents.llm.openai_compat import OpenAICompatProvider
 from agents.llm.refs import EndpointConfig, OpenAIRef
 from agents.settings import LocalSettings, Settings, save_settings
+
+
+NEW_ENDPOINT = "New endpoint…"
 
 
 class SettingsDialog(QDialog):
@@ -34,6 +38,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Agora Lab — providers")
         self.settings = settings
+        self.removed: set[str] = set()
         layout = QVBoxLayout(self)
         layout.addWidget(self._local_group(settings.local))
         layout.addWidget(self._endpoint_group(settings))
@@ -60,16 +65,18 @@ class SettingsDialog(QDialog):
         return group
 
     def _endpoint_group(self, settings: Settings) -> QGroupBox:
-        group = QGroupBox("OpenAI-compatible endpoint (use it as endpoint:NAME)")
+        group = QGroupBox("OpenAI-compatible endpoints (use one as endpoint:NAME)")
         form = QFormLayout(group)
-        name, endpoint = next(iter(settings.endpoints.items()), ("", None))
-        self.name = QLineEdit(name)
-        self.base_url = QLineEdit(endpoint.base_url if endpoint else "http://127.0.0.1:8080/v1")
-        self.model = QLineEdit(endpoint.model if endpoint else "")
+        self.endpoints = dict(settings.endpoints)  # edited here, written on Save
+        self.chooser = QComboBox()
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.clicked.connect(self.remove_endpoint)
+        row = QHBoxLayout()
+        row.addWidget(self.chooser, 1)
+        row.addWidget(self.remove_button)
+        self.name, self.base_url, self.model, self.key_env = QLineEdit(), QLineEdit(), QLineEdit(), QLineEdit()
         self.api = QComboBox()
         self.api.addItems(["chat", "completions"])
-        self.api.setCurrentText(endpoint.api if endpoint else "chat")
-        self.key_env = QLineEdit(endpoint.api_key_env or "" if endpoint else "")
         self.key = QLineEdit()
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
         self.key.setPlaceholderText("stored in the OS keyring, never in a file")
@@ -77,11 +84,39 @@ class SettingsDialog(QDialog):
         self.test_button.clicked.connect(lambda: asyncio.ensure_future(self.test_connection()))
         self.result = QLabel("")
         self.result.setWordWrap(True)
+        form.addRow("Endpoint", row)
         for label, widget in (("Name", self.name), ("Base URL", self.base_url), ("Model", self.model), ("API", self.api),
                               ("Key variable", self.key_env), ("API key", self.key)):
             form.addRow(label, widget)
         form.addRow(self.test_button, self.result)
+        self.chooser.currentIndexChanged.connect(self._show_endpoint)
+        self._fill_chooser()
         return group
+
+    def _fill_chooser(self) -> None:
+        self.chooser.blockSignals(True)
+        self.chooser.clear()
+        self.chooser.addItems(sorted(self.endpoints) + [NEW_ENDPOINT])
+        self.chooser.blockSignals(False)
+        self._show_endpoint()
+
+    def _show_endpoint(self) -> None:
+        name = self.chooser.currentText()
+        endpoint = self.endpoints.get(name)
+        self.name.setText(name if endpoint else "")
+        self.base_url.setText(endpoint.base_url if endpoint else "http://127.0.0.1:8080/v1")
+        self.model.setText(endpoint.model if endpoint else "")
+        self.api.setCurrentText(endpoint.api if endpoint else "chat")
+        self.key_env.setText((endpoint.api_key_env or "") if endpoint else "")
+        self.key.clear()
+        self.remove_button.setEnabled(endpoint is not None)
+
+    def remove_endpoint(self) -> None:
+        """Forget the chosen endpoint (on Save); its keyring entry goes with it."""
+        name = self.chooser.currentText()
+        if self.endpoints.pop(name, None) is not None:
+            self.removed.add(name)
+            self._fill_chooser()
 
     def endpoint(self) -> EndpointConfig | None:
         if not self.name.text().strip():
@@ -119,12 +154,18 @@ class SettingsDialog(QDialog):
     def save(self) -> None:
         try:
             local = LocalSettings(device=self.device.currentText(), dtype=self.dtype.currentText(), context_tokens=self.context.value())
-            endpoints = dict(self.settings.endpoints)
+            endpoints = dict(self.endpoints)
             endpoint = self.endpoint()
+            chosen = self.chooser.currentText()
+            if endpoint is not None and chosen in endpoints and chosen != self.name.text().strip():
+                endpoints.pop(chosen)  # renamed: the old name goes
+                self.removed.add(chosen)
             if endpoint is not None:
                 endpoints[self.name.text().strip()] = endpoint
             self.settings = self.settings.model_copy(update={"local": local, "endpoints": endpoints})
             save_settings(Settings.model_validate(self.settings.model_dump()))
+            for name in self.removed - set(endpoints):
+                delete_api_key(name, missing_ok=True)
             if self.key.text() and endpoint is not None:
                 store_api_key(self.name.text().strip(), self.key.text())
         except ValidationError as exc:

@@ -55,7 +55,13 @@ def store_api_key(name: str, key: str) -> None:
     keyring.set_password(KEYRING_SERVICE, name, key)
 
 
-def delete_api_key(name: str) -> None:
+def delete_api_key(name: str, missing_ok: bool = False) -> None:
+    """Remove a key from the OS keyring; ``missing_ok``: no key (or no keyring) is fine."""
     import keyring
+    from keyring.errors import NoKeyringError, PasswordDeleteError
 
-    keyring.delete_password(KEYRING_SERVICE, name)
+    try:
+        keyring.delete_password(KEYRING_SERVICE, name)
+    except (PasswordDeleteError, NoKeyringError):
+        if not missing_ok:
+            raise

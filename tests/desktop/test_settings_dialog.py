@@ -40,3 +40,26 @@ def test_a_bad_url_is_reported_not_raised(qtbot, qloop):
     dialog.base_url.setText("localhost:8080")
     assert not qloop.run_until_complete(dialog.test_connection())
     assert "http(s)" in dialog.result.text()
+
+
+def test_endpoints_are_listed_edited_and_removed(qtbot, tmp_path, monkeypatch):
+    from agents.llm.refs import EndpointConfig
+    from agents.settings import save_settings
+
+    monkeypatch.setenv("AGORA_LAB_CONFIG_DIR", str(tmp_path / "config"))
+    forgotten = []
+    monkeypatch.setattr("desktop.settings_dialog.delete_api_key", lambda name, missing_ok: forgotten.append(name))
+    endpoints = {n: EndpointConfig(base_url=f"http://127.0.0.1:{p}/v1", model=n) for n, p in (("alpha", 1), ("beta", 2))}
+    save_settings(Settings(endpoints=endpoints))
+    dialog = SettingsDialog(load_settings())
+    qtbot.addWidget(dialog)
+    assert [dialog.chooser.itemText(i) for i in range(dialog.chooser.count())] == ["alpha", "beta", "New endpoint…"]
+    dialog.chooser.setCurrentText("beta")
+    assert dialog.base_url.text() == "http://127.0.0.1:2/v1" and dialog.model.text() == "beta"
+    dialog.remove_button.click()
+    assert dialog.chooser.currentText() == "alpha" and dialog.name.text() == "alpha"
+    dialog.model.setText("alpha-2")
+    dialog.save()
+    saved = load_settings()
+    assert set(saved.endpoints) == {"alpha"} and saved.endpoints["alpha"].model == "alpha-2"
+    assert forgotten == ["beta"]
