@@ -53,7 +53,7 @@ class MainWindow(QMainWindow):
         self.stop = ExternalStop()
         self.tokens = 0
         self.docks: list[QDockWidget] = []
-        self.theme = ThemeKeeper(str(QSettings("Agora Lab", "agora-lab").value("theme", "system")))
+        self.theme = ThemeKeeper(str(QSettings("Agora Lab", "agora-lab").value("theme", "system")), self)
         self.theme.apply()
         self._build_centre()
         self._build_team_dock()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -18,10 +18,6 @@ _DARK = {
 }
 
 
-def system_is_dark() -> bool:
-    return QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
-
-
 def palette_for(dark: bool) -> QPalette:
     app = QApplication.instance()
     palette = app.style().standardPalette()
@@ -34,21 +30,23 @@ def palette_for(dark: bool) -> QPalette:
     return palette
 
 
-class ThemeKeeper:
+class ThemeKeeper(QObject):
     """Applies the chosen theme and re-applies "system" when the desktop switches scheme."""
 
-    def __init__(self, choice: str = "system"):
+    def __init__(self, choice: str = "system", parent: QObject | None = None):
+        super().__init__(parent)  # parented: the connection below dies with the window
         self.choice = choice if choice in THEMES else "system"
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._scheme_changed)
 
-    def apply(self, choice: str | None = None) -> bool:
+    def apply(self, choice: str | None = None, scheme: Qt.ColorScheme | None = None) -> bool:
         """Set the palette; returns whether it is dark."""
         self.choice = choice or self.choice
-        dark = self.choice == "dark" or (self.choice == "system" and system_is_dark())
+        scheme = QGuiApplication.styleHints().colorScheme() if scheme is None else scheme
+        dark = self.choice == "dark" or (self.choice == "system" and scheme == Qt.ColorScheme.Dark)
         QApplication.instance().setStyle("Fusion")  # the one style that honours a palette everywhere
         QApplication.instance().setPalette(palette_for(dark))
         return dark
 
-    def _scheme_changed(self, _scheme) -> None:
+    def _scheme_changed(self, scheme: Qt.ColorScheme) -> None:
         if self.choice == "system":
-            self.apply()
+            self.apply(scheme=scheme)
