@@ -192,6 +192,7 @@ class MainWindow(QMainWindow):
 
     def set_theme(self, choice: str) -> None:
         self.theme.apply(choice)
+        self.conversation.restyle()
         QSettings("Agora Lab", "agora-lab").setValue("theme", choice)
 
     # --- runs -------------------------------------------------------------------

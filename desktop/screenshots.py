@@ -1,7 +1,7 @@
 """Render the window's main states to PNG: `xvfb-run python -m desktop.screenshots OUTDIR`.
 
 Runs a real team on the configured default model (the embedded Gemma), so the pictures
-show what a user sees: the empty window, a debate streaming, the finished debate.
+show what a user sees: the team builder, a debate streaming and finished, the dark theme.
 """
 
 from __future__ import annotations
@@ -16,21 +16,42 @@ from PySide6.QtWidgets import QApplication
 from desktop.main_window import MainWindow
 
 
-async def _shoot(window: MainWindow, folder: Path) -> None:
-    app = QApplication.instance()
-    window.grab().save(str(folder / "01-window.png"))
+def _save(widget, folder: Path, name: str) -> None:
+    QApplication.instance().processEvents()
+    widget.grab().save(str(folder / name))
+
+
+async def _builder_states(window: MainWindow, folder: Path) -> None:
+    window.new_team()
+    builder = window.builder
+    builder.document.apply("Add", builder.draft.with_card("debater", (0, 0)).with_card("critic", (200, 0)))
+    builder.canvas.fit()
+    _save(window, folder, "02-builder-incomplete.png")
+    gallery = window.open_gallery()
+    await asyncio.sleep(0.2)
+    _save(gallery, folder, "03-template-gallery.png")
+    gallery.reject()
     window.open_template("debate_with_judge")
+    await asyncio.sleep(0.2)
+    builder.canvas.select("Judge")
+    _save(window, folder, "01-builder.png")
+
+
+async def _shoot(window: MainWindow, folder: Path) -> None:
+    await _builder_states(window, folder)
     window.start_run()
     while len(window.conversation.bubbles) < 2 and window.bridge.running:
         await asyncio.sleep(0.1)
-    app.processEvents()
-    window.grab().save(str(folder / "02-debate-streaming.png"))
+    _save(window, folder, "04-debate-streaming.png")
     while window.bridge.running:
         await asyncio.sleep(0.2)
     await asyncio.sleep(0.3)
     window.conversation.verticalScrollBar().setValue(window.conversation.verticalScrollBar().maximum())
-    app.processEvents()
-    window.grab().save(str(folder / "03-debate-finished.png"))
+    _save(window, folder, "05-debate-finished.png")
+    window.set_theme("dark")
+    await asyncio.sleep(0.2)
+    _save(window, folder, "06-dark-theme.png")
+    window.set_theme("system")
 
 
 def main(folder: str) -> None:

@@ -83,7 +83,7 @@ class LinkArrow(QGraphicsPathItem):
             wing.setAngle(line.angle() + angle)
             path.moveTo(end)
             path.lineTo(wing.p2())
-        pen = QPen(QColor("#1f6feb" if selected else "#555555"), 3 if selected else 2)
+        pen = QPen(QColor("#1f6feb" if selected else "#8b949e"), 3 if selected else 2)
         if self.link.kind == "judges":
             pen.setStyle(Qt.PenStyle.DashLine)
         self.setPen(pen)

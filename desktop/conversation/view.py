@@ -70,7 +70,8 @@ class Card(QLabel):
         super().__init__(html)
         self.kind = kind
         self.setWordWrap(True)
-        self.setStyleSheet(f"QLabel {{ {self.STYLES[kind]} border-radius:8px; padding:6px; color:#111827; }}")
+        # The kind's own style comes last so that an info line stays grey (readable on both themes).
+        self.setStyleSheet(f"QLabel {{ color:#111827; border-radius:8px; padding:6px; {self.STYLES[kind]} }}")
 
 
 class ConversationView(QScrollArea):
@@ -98,6 +99,11 @@ class ConversationView(QScrollArea):
         self.bubbles.clear()
         self.cards.clear()
         self._colours.clear()
+
+    def restyle(self) -> None:
+        """Re-read the palette after a theme change (style sheets resolve palette() once)."""
+        for widget in list(self.bubbles.values()) + self.cards:
+            widget.setStyleSheet(widget.styleSheet())
 
     def colour_of(self, agent: str) -> str:
         return self._colours.setdefault(agent, PALETTE[len(self._colours) % len(PALETTE)])
