@@ -1,11 +1,16 @@
-"""Live conversation: one coloured bubble per message, round separators, verdict cards."""
+"""Live conversation: one coloured bubble per message, round separators, verdict cards.
+
+A model/view list, not a widget per message: a transcript of thousands of messages costs
+only the rows on screen to paint, and a streaming message re-lays out only itself.
+"""
 
 from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
 
 from agents.events import (
     ErrorEvent,
@@ -19,72 +24,64 @@ from agents.events import (
 )
 from agents.session.export import PALETTE  # one colour per agent, as in exports
 from desktop.bridge import RunBridge
+from desktop.conversation.delegate import ENTRY_ROLE, ConversationDelegate
+from desktop.conversation.entries import CardEntry, Entry, MessageEntry
 
 
-
-class MessageBubble(QFrame):
-    def __init__(self, agent: str, model: str, colour: str):
-        super().__init__()
-        self.setObjectName("bubble")
-        self.setStyleSheet(
-            f"#bubble {{ border-left: 5px solid {colour}; border-radius: 8px; background: palette(base); }}"
-        )
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(10, 6, 10, 6)
-        self.header = QLabel(f"<b style='color:{colour}'>{escape(agent)}</b> <span style='color:gray'>· {escape(model)}</span>")
-        self.body = QLabel("")
-        self.body.setWordWrap(True)
-        self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.body.setTextFormat(Qt.TextFormat.PlainText)  # Markdown once complete: cheap while streaming
-        self.footer = QLabel("<span style='color:gray'>streaming…</span>")
-        for widget in (self.header, self.body, self.footer):
-            layout.addWidget(widget)
-        self.text = ""
-
-    def append(self, text: str) -> None:
-        self.text += text
-        self.body.setText(self.text)
-
-    def complete(self, event: MessageCompleted) -> None:
-        self.text = event.text
-        self.body.setTextFormat(Qt.TextFormat.MarkdownText)
-        self.body.setText(event.text or "*(empty)*")
-        approx = "~" if event.usage.estimated else ""
-        self.footer.setText(
-            f"<span style='color:gray'>{approx}{event.usage.completion_tokens} tokens · "
-            f"{event.latency_s:.2f} s · {event.finish_reason}</span>"
-        )
+RELAYOUT_MS = 33
 
 
-class Card(QLabel):
-    """A verdict, vote, notice or error between the bubbles."""
+class ConversationModel(QAbstractListModel):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.entries: list[Entry] = []
 
-    STYLES = {
-        "verdict": "background:#eef2ff; border:1px solid #a5b4fc;",
-        "final": "background:#fffbeb; border:1px solid #f59e0b;",
-        "error": "background:#fef2f2; border:1px solid #fca5a5;",
-        "info": "color:gray; border:none;",
-    }
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.entries)
 
-    def __init__(self, html: str, kind: str):
-        super().__init__(html)
-        self.kind = kind
-        self.setWordWrap(True)
-        # The kind's own style comes last so that an info line stays grey (readable on both themes).
-        self.setStyleSheet(f"QLabel {{ color:#111827; border-radius:8px; padding:6px; {self.STYLES[kind]} }}")
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        entry = self.entries[index.row()]
+        if role == ENTRY_ROLE:
+            return entry
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{entry.agent}: {entry.text}" if isinstance(entry, MessageEntry) else entry.html
+        return None
+
+    def append(self, entry: Entry) -> QModelIndex:
+        row = len(self.entries)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self.entries.append(entry)
+        self.endInsertRows()
+        return self.index(row)
+
+    def reset(self) -> None:
+        self.beginResetModel()
+        self.entries.clear()
+        self.endResetModel()
 
 
-class ConversationView(QScrollArea):
+class ConversationView(QListView):
+    inspectRequested = Signal(str)  # message id: "Inspect with local model" from the context menu
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWidgetResizable(True)
-        self._content = QWidget()
-        self._layout = QVBoxLayout(self._content)
-        self._layout.addStretch(1)
-        self.setWidget(self._content)
-        self.bubbles: dict[str, MessageBubble] = {}
-        self.cards: list[Card] = []
+        self.conversation = ConversationModel(self)
+        self.setModel(self.conversation)
+        self.setItemDelegate(ConversationDelegate(self))
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setStyleSheet("QListView { background: palette(window); border: none; }")
+        self.bubbles: dict[str, MessageEntry] = {}
+        self.cards: list[CardEntry] = []
+        self._rows: dict[str, int] = {}
         self._colours: dict[str, str] = {}
+        self._follow = True
+        self._relayout = QTimer(self)  # one layout for any number of new or grown rows
+        self._relayout.setSingleShot(True)
+        self._relayout.setInterval(RELAYOUT_MS)
+        self._relayout.timeout.connect(self._do_relayout)
 
     def connect_bridge(self, bridge: RunBridge) -> None:
         bridge.messageStarted.connect(self.on_started)
@@ -94,38 +91,43 @@ class ConversationView(QScrollArea):
         bridge.errorRaised.connect(self.on_error)
 
     def clear(self) -> None:
-        for widget in list(self.bubbles.values()) + self.cards:
-            widget.deleteLater()
+        self.conversation.reset()
         self.bubbles.clear()
         self.cards.clear()
+        self._rows.clear()
         self._colours.clear()
 
     def restyle(self) -> None:
-        """Re-read the palette after a theme change (style sheets resolve palette() once)."""
-        for widget in list(self.bubbles.values()) + self.cards:
-            widget.setStyleSheet(widget.styleSheet())
+        """Repaint with the new palette after a theme change."""
+        self.setStyleSheet(self.styleSheet())
+        self.viewport().update()
 
     def colour_of(self, agent: str) -> str:
         return self._colours.setdefault(agent, PALETTE[len(self._colours) % len(PALETTE)])
 
+    # --- events from the bridge ---------------------------------------------------
     def on_started(self, event: MessageStarted) -> None:
-        bubble = MessageBubble(event.agent, event.model, self.colour_of(event.agent))
-        self.bubbles[event.message_id] = bubble
-        self._add(bubble)
+        entry = MessageEntry(message_id=event.message_id, agent=event.agent, model=event.model, colour=self.colour_of(event.agent))
+        self.bubbles[event.message_id] = entry
+        self._add(entry)
+        self._rows[event.message_id] = len(self.conversation.entries) - 1
 
     def on_text(self, message_id: str, text: str) -> None:
-        bubble = self.bubbles.get(message_id)
-        if bubble is not None:
-            bubble.append(text)
-            self._follow()
+        entry = self.bubbles.get(message_id)
+        if entry is None:
+            return
+        width = self.itemDelegate().text_width()
+        before = entry.document(width).size().height()
+        entry.append(text)
+        self._changed(message_id, entry.document(width).size().height() != before)
 
     def on_completed(self, event: MessageCompleted) -> None:
-        bubble = self.bubbles.get(event.message_id)
-        if bubble is None:  # a replay can start mid-message
+        entry = self.bubbles.get(event.message_id)
+        if entry is None:  # a replay can start mid-message
             self.on_started(MessageStarted(message_id=event.message_id, agent=event.agent, model=event.model))
-            bubble = self.bubbles[event.message_id]
-        bubble.complete(event)
-        self._follow()
+            entry = self.bubbles[event.message_id]
+        entry.complete(event)
+        self._changed(event.message_id, True)
 
     def on_event(self, event) -> None:
         if isinstance(event, RoundStarted):
@@ -148,16 +150,58 @@ class ConversationView(QScrollArea):
     def on_error(self, event: ErrorEvent) -> None:
         self._card(f"<b>Error ({event.kind}):</b> {escape(event.message)}", "error")
 
+    # --- layout -------------------------------------------------------------------
     def _card(self, html: str, kind: str) -> None:
-        card = Card(html, kind)
+        card = CardEntry(html=html, kind=kind)
         self.cards.append(card)
         self._add(card)
 
-    def _add(self, widget: QWidget) -> None:
-        self._layout.insertWidget(self._layout.count() - 1, widget)
-        self._follow()
+    def _add(self, entry: Entry) -> None:
+        self._relayout_soon()
+        self.conversation.append(entry)
 
-    def _follow(self) -> None:
+    def _changed(self, message_id: str, height_changed: bool) -> None:
+        """Repaint one row; only a row that grew makes the list lay out again (at most ~30 Hz)."""
+        if height_changed:
+            self._relayout_soon()
+        if not self._relayout.isActive():  # asking for a row's rectangle would force the pending layout now
+            self.update(self.conversation.index(self._rows[message_id]))
+
+    def _relayout_soon(self) -> None:
+        if not self._relayout.isActive():
+            self._follow = self._following()  # decided before the rows grow
+            self._relayout.start()
+
+    def _do_relayout(self) -> None:
+        self.scheduleDelayedItemsLayout()
+        self.executeDelayedItemsLayout()
+        if self._follow:
+            self.scrollToBottom()
+        self.viewport().update()
+
+    def _following(self) -> bool:
         bar = self.verticalScrollBar()
-        if bar.value() >= bar.maximum() - 40:  # only when the user has not scrolled up
-            bar.setValue(bar.maximum())
+        return bar.value() >= bar.maximum() - 40  # only when the user has not scrolled up
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._relayout_soon()  # text re-wraps at the new width
+
+    # --- context menu ---------------------------------------------------------------
+    def entry_at(self, pos) -> Entry | None:
+        index = self.indexAt(pos)
+        return index.data(ENTRY_ROLE) if index.isValid() else None
+
+    def contextMenuEvent(self, event) -> None:
+        entry = self.entry_at(event.pos())
+        if not isinstance(entry, MessageEntry):
+            return
+        menu = self.message_menu(entry)
+        menu.popup(event.globalPos())
+
+    def message_menu(self, entry: MessageEntry) -> QMenu:
+        menu = QMenu(self)
+        menu.addAction("Copy text", lambda: QGuiApplication.clipboard().setText(entry.text))
+        inspect = menu.addAction("Inspect with local model", lambda: self.inspectRequested.emit(entry.message_id))
+        inspect.setEnabled(entry.done is not None)
+        return menu

@@ -167,7 +167,7 @@ def test_a_team_built_by_dragging_runs(window, qtbot, qloop):
     window.task_edit.setText("Is tea better than coffee?")
     window.start_run()
     run_until_finished(qloop, window)
-    headers = " ".join(b.header.text() for b in window.conversation.bubbles.values())
+    headers = " ".join(b.agent for b in window.conversation.bubbles.values())
     assert "Debater 2" in headers and "Judge" in headers
 
 

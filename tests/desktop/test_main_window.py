@@ -119,7 +119,7 @@ def test_a_human_turn_asks_in_the_window_and_waits(qtbot, qloop, monkeypatch):
 
     qloop.run_until_complete(asyncio.wait_for(answer_when_asked(), 10))
     run_until_finished(qloop, win)
-    texts = {b.header.text().split("</b>")[0].split(">")[-1]: b.text for b in win.conversation.bubbles.values()}
+    texts = {b.agent: b.text for b in win.conversation.bubbles.values()}
     assert texts == {"Bot": "Hello, human.", "Me": "Hi bot"}
     assert not win.human_bar.isVisible() and list_sessions()[0].status == "completed"
 
