@@ -13,7 +13,7 @@ LLAMA_CPP_VERSION := 0.3.36
 LLAMA_CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DMTMD_BUILD=OFF
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run install install-test test bench screenshots clean
+.PHONY: run install install-test test bench screenshots package clean
 
 run: install
 	$(BIN)/agora-lab
@@ -55,3 +55,6 @@ screenshots: install
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+package:
+	packaging/build.sh
