@@ -54,7 +54,7 @@ screenshots: install
 	xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python -m desktop.screenshots out/screenshots
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info
 
 package:
 	packaging/build.sh

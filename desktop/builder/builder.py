@@ -86,7 +86,7 @@ class TeamBuilder(QWidget):
         self.termination_form = RecordForm(TerminationSpec)
         self._lay_out()
         self._connect()
-        self.document.reset(TeamDraft())
+        self.document.show(TeamDraft())
 
     @property
     def draft(self) -> TeamDraft:
@@ -165,10 +165,10 @@ class TeamBuilder(QWidget):
 
     # --- files ----------------------------------------------------------------------
     def new_team(self) -> None:
-        self.document.reset(TeamDraft())
+        self.document.replace("New team", TeamDraft())
 
     def open_spec(self, spec: TeamSpec, path: Path | None = None) -> None:
-        self.document.reset(TeamDraft.from_spec(spec), path)
+        self.document.replace(f"Open {spec.name}", TeamDraft.from_spec(spec), path)
         QTimer.singleShot(0, self.canvas.fit)  # once the view has its size
 
     def open_template(self, name: str) -> None:

@@ -1,4 +1,8 @@
-"""The draft being edited, with its undo stack: every canvas or form edit is one command."""
+"""The draft being edited, with its undo stack: every canvas or form edit is one command.
+
+Opening a file or a template is a command too, so Ctrl+Z brings back the team that was on the
+canvas before: nothing is lost by opening something else.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +13,21 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from agents.team_draft import TeamDraft
 
+State = tuple[TeamDraft, Path | None]  # the draft and the file it belongs to
+
 
 class DraftEdit(QUndoCommand):
-    """Swap one immutable draft for another: an edit of any kind is undone the same way."""
+    """Swap one immutable draft (and its file) for another: any edit is undone the same way."""
 
-    def __init__(self, document: "DraftDocument", text: str, before: TeamDraft, after: TeamDraft):
+    def __init__(self, document: "DraftDocument", text: str, before: State, after: State):
         super().__init__(text)
         self.document, self.before, self.after = document, before, after
 
     def redo(self) -> None:
-        self.document.show(self.after)
+        self.document.show(*self.after)
 
     def undo(self) -> None:
-        self.document.show(self.before)
+        self.document.show(*self.before)
 
 
 class DraftDocument(QObject):
@@ -37,15 +43,12 @@ class DraftDocument(QObject):
 
     def apply(self, text: str, after: TeamDraft) -> None:
         if after != self.draft:
-            self.undo_stack.push(DraftEdit(self, text, self.draft, after))
+            self.undo_stack.push(DraftEdit(self, text, (self.draft, self.path), (after, self.path)))
 
-    def reset(self, draft: TeamDraft, path: Path | None = None) -> None:
-        """A new or opened team: a fresh history."""
-        self.undo_stack.clear()
-        self.path = path
-        self.show(draft)
-        self.undo_stack.setClean()
+    def replace(self, text: str, draft: TeamDraft, path: Path | None = None) -> None:
+        """A new or opened team, undoable like any edit."""
+        self.undo_stack.push(DraftEdit(self, text, (self.draft, self.path), (draft, path)))
 
-    def show(self, draft: TeamDraft) -> None:
-        self.draft = draft
+    def show(self, draft: TeamDraft, path: Path | None = None) -> None:
+        self.draft, self.path = draft, path
         self.changed.emit(draft)

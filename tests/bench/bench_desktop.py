@@ -118,6 +118,39 @@ def responsiveness() -> None:
     window.close()
 
 
+def stop_latency(runs: int = 5) -> None:
+    """Stop pressed while the embedded model streams -> run over (bubbles closed, buttons back)."""
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.main_window import MainWindow
+
+    print("== Desktop: Stop while the embedded model streams -> run ended in the window ==")
+    app = QApplication.instance() or QApplication([])
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    window = MainWindow()
+    window.show()
+    window.model_box.setCurrentText("local")
+    latencies = []
+
+    async def one_run():
+        window.start_run()
+        while not any(b.text for b in window.conversation.bubbles.values()):
+            await asyncio.sleep(0.005)
+        pressed = time.perf_counter()
+        window.stop_run()
+        while window.bridge.running:
+            await asyncio.sleep(0.001)
+        latencies.append((time.perf_counter() - pressed) * 1000)
+
+    with loop:
+        for _ in range(runs):
+            loop.run_until_complete(one_run())
+    print(f"{runs} stops: median {statistics.median(latencies):.1f} ms, max {max(latencies):.1f} ms (goal: within 200 ms)")
+    window.close()
+
+
 PROBE = """
 import time, asyncio, sys
 import qasync
@@ -157,6 +190,7 @@ def launch_time(runs: int = 3) -> None:
 
 def main(skip_cold: bool = False) -> None:
     responsiveness()
+    stop_latency()
     launch_time()
 
 

@@ -75,7 +75,7 @@ def test_dragging_cards_and_linking_builds_a_valid_debate(window, qtbot):
 def test_every_edit_undoes_and_redoes_with_the_standard_keys(window, qtbot):
     build_debate(window, qtbot)
     stack, canvas = window.builder.document.undo_stack, window.builder.canvas
-    assert stack.count() == 4  # three drops and a link
+    assert stack.count() == 6  # the opened template, New team, three drops and a link
     before = window.builder.draft.position("Judge")
     drag_mouse(qtbot, canvas.viewport(), node_point(window, "Judge", 60, 20), node_point(window, "Judge", 60, 20) + QPoint(0, 120))
     assert window.builder.draft.position("Judge")[1] > before[1] + 50
@@ -146,6 +146,9 @@ def test_save_and_reopen_a_team_file_and_a_broken_one_is_refused(window, qtbot, 
     assert "my-team.json" in window.windowTitle()
     window.new_team()
     assert window.builder.draft.agents == ()
+    window.builder.document.undo_stack.undo()  # New team is undoable: nothing is lost
+    assert window.builder.draft.to_spec() == saved
+    window.new_team()
     window.open_team_file(str(path))
     assert window.builder.draft.to_spec() == saved
     broken = tmp_path / "broken.json"
