@@ -35,10 +35,12 @@ class RunBridge(QObject):
     eventReceived = Signal(object)  # every other event (rounds, verdicts, votes, notices, ...)
     finished = Signal(object)  # Finished, or None if the stream ended without one
     runningChanged = Signal(bool)
+    tokensInFlight = Signal(int)  # tokens streamed so far in messages not yet completed
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._pending: dict[str, str] = {}
+        self._in_flight: dict[str, int] = {}
         self._task: asyncio.Task | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(FLUSH_INTERVAL_MS)
@@ -52,6 +54,7 @@ class RunBridge(QObject):
         """Consume ``stream`` on the running (qasync) loop; one stream per bridge at a time."""
         if self.running:
             raise RuntimeError("this bridge is already running a stream")
+        self._in_flight.clear()
         self._task = asyncio.ensure_future(self._consume(stream))
         self._timer.start()
         self.runningChanged.emit(True)
@@ -81,9 +84,11 @@ class RunBridge(QObject):
         """Route one event to its signal (tests call this directly)."""
         if isinstance(event, TokenDelta):
             self._pending[event.message_id] = self._pending.get(event.message_id, "") + event.text
+            self._in_flight[event.message_id] = self._in_flight.get(event.message_id, 0) + max(1, len(event.token_ids))
             return
         if isinstance(event, MessageCompleted):
             self._flush_one(event.message_id)
+            self._in_flight.pop(event.message_id, None)
             self.messageCompleted.emit(event)
         elif isinstance(event, MessageStarted):
             self.messageStarted.emit(event)
@@ -97,6 +102,7 @@ class RunBridge(QObject):
     def flush(self) -> None:
         for message_id in list(self._pending):
             self._flush_one(message_id)
+        self.tokensInFlight.emit(sum(self._in_flight.values()))
 
     def _flush_one(self, message_id: str) -> None:
         text = self._pending.pop(message_id, "")

@@ -148,6 +148,7 @@ class MainWindow(QMainWindow):
         self.loading.canceled.connect(self.stop_run)
         self.bridge.errorRaised.connect(lambda e: self.banner.show_problem(f"{e.kind}: {e.message}"))
         self.bridge.messageCompleted.connect(self._on_completed)
+        self.bridge.tokensInFlight.connect(lambda n: self.status_tokens.setText(f"tokens: {self.tokens + n}"))
         self.bridge.runningChanged.connect(self._on_running)
         self.bridge.finished.connect(self._on_finished)
 

@@ -26,3 +26,19 @@ def test_completion_flushes_its_pending_text_first(qtbot):
     bridge.dispatch(TokenDelta(message_id="a", text="Hi"))
     bridge.dispatch(MessageCompleted(message_id="a", agent="A", model="m", text="Hi", finish_reason="stop"))
     assert order == [("text", "Hi"), ("done", "Hi")]
+
+
+def test_tokens_in_flight_are_counted_live_until_their_message_completes(qtbot):
+    from agents.events import MessageCompleted, TokenDelta
+    from desktop.bridge import RunBridge
+
+    bridge = RunBridge()
+    counts = []
+    bridge.tokensInFlight.connect(counts.append)
+    bridge.dispatch(TokenDelta(message_id="a", text="one"))
+    bridge.dispatch(TokenDelta(message_id="a", text=" two three", token_ids=(5, 6)))
+    bridge.dispatch(TokenDelta(message_id="b", text="x"))
+    bridge.flush()
+    bridge.dispatch(MessageCompleted(message_id="a", agent="A", model="m", text="one two three", finish_reason="stop"))
+    bridge.flush()
+    assert counts == [4, 1]
