@@ -196,6 +196,7 @@ class PlanStarted(EventBase):
     run_id: str
     env: str
     seed: int
+    env_options: dict = {}  # instance options beyond the seed (e.g. the number of blocks)
     algo: str
     world_model: str  # "exact", or "llm:<model reference>"
     policy: str
@@ -216,6 +217,7 @@ class PlanNodeCreated(EventBase):
     episode: int = 0  # re-planning starts a new tree
     prior: float | None = None
     parsed: bool = True
+    goal: bool = False  # the imagined state meets the goal
     # The simulator's state for the same actions, when the world model is not exact.
     true_state: str | None = None
     raw_output: str = ""

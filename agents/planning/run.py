@@ -77,7 +77,7 @@ class PlanRun:
         return [
             RunStarted(run_id=self.run_id, team=team, task=self.env.goal_text(), models={"Planner": model} if model else {},
                        seed=c.seed, app_version=__version__),
-            PlanStarted(run_id=self.run_id, env=c.env, seed=c.seed, algo=c.algo, world_model=self.ctx.world_model.label,
+            PlanStarted(run_id=self.run_id, env=c.env, seed=c.seed, env_options=c.env_options, algo=c.algo, world_model=self.ctx.world_model.label,
                         policy=self.ctx.policy.label, value=self.ctx.value_fn.label, budget=asdict(c.budget),
                         initial=self.env.render(self.env.initial), goal=self.env.goal_text(),
                         optimal_length=self.solver.distance(self.env.initial) if self.solver else None),

@@ -103,7 +103,7 @@ class SearchContext:
         self.events.append(PlanNodeCreated(
             node_id=node.id, parent=None if parent is None else parent.id, action=action,
             state=self.env.render(state) if state is not None else raw, depth=node.depth, episode=self.episode,
-            prior=prior, parsed=state is not None, true_state=checked, raw_output=raw if not self.exact_model else "",
+            prior=prior, parsed=state is not None, goal=node.goal, true_state=checked, raw_output=raw if not self.exact_model else "",
         ))
         return node
 
