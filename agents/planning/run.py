@@ -66,7 +66,7 @@ class PlanRun:
     def _parts(self):
         c, env, p = self.config, self.env, self.provider
         world = ExactWorldModel(env) if c.world_model == "exact" else LLMWorldModel(env, p, self.meter)
-        policy = AllActions(env) if c.policy == "all" else LLMPolicy(env, p, self.meter)
+        policy = AllActions(env) if c.policy == "all" else LLMPolicy(env, p, self.meter, c.budget.branching)
         value = HeuristicValue(env) if c.value == "heuristic" else LLMValue(env, p, self.meter)
         return world, policy, value
 

@@ -38,6 +38,9 @@ class TreeItem(QGraphicsItem):
         self.model = model
         self.selected: int | None = None
         self._rect = QRectF()
+        self._edges: tuple[list, list, list] = ([], [], [])
+        self._groups: dict[int, list[QRectF]] = {}
+        self._rects_for: float | None = None
         self._palette = [value_colour(i / (LEVELS - 1)) for i in range(LEVELS)]
 
     def refresh(self) -> None:
@@ -45,24 +48,35 @@ class TreeItem(QGraphicsItem):
         xs = [n.x for n in self.model.nodes.values()] or [0.0]
         ys = [n.y for n in self.model.nodes.values()] or [0.0]
         self._rect = QRectF(min(xs) - 20, min(ys) - 20, max(xs) - min(xs) + 40, max(ys) - min(ys) + 40)
+        self._edges = self._edge_groups()
+        self._rects_for = None  # node squares depend on the zoom: rebuilt on the next paint
         self.update()
+
+    def _edge_groups(self) -> tuple[list[QLineF], list[QLineF], list[QLineF]]:
+        nodes = self.model.nodes
+        edges, pruned, plan = [], [], []
+        for node in nodes.values():
+            parent = nodes.get(node.created.parent) if node.created.parent is not None else None
+            if parent is not None:
+                (plan if node.on_plan else pruned if node.pruned else edges).append(QLineF(parent.x, parent.y, node.x, node.y))
+        return edges, pruned, plan
+
+    def _node_groups(self, size: float) -> dict[int, list[QRectF]]:
+        """Node squares grouped by colour, cached per zoom level (painting is then a few calls)."""
+        if self._rects_for != size:
+            half, groups = size / 2, {}
+            for node in self.model.nodes.values():
+                groups.setdefault(self._colour_key(node), []).append(QRectF(node.x - half, node.y - half, size, size))
+            self._groups, self._rects_for = groups, size
+        return self._groups
 
     def boundingRect(self) -> QRectF:
         return self._rect
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
-        nodes = self.model.nodes
         scale = option.levelOfDetailFromTransform(painter.worldTransform())
-        edges, pruned_edges, plan_edges = [], [], []
-        groups: dict[int, list[QRectF]] = {}
         size = max(NODE, 6.0 / max(scale, 1e-6))  # never smaller than 6 pixels on screen
-        half = size / 2
-        for node in nodes.values():
-            parent = nodes.get(node.created.parent) if node.created.parent is not None else None
-            if parent is not None:
-                line = QLineF(parent.x, parent.y + half, node.x, node.y - half)
-                (plan_edges if node.on_plan else pruned_edges if node.pruned else edges).append(line)
-            groups.setdefault(self._colour_key(node), []).append(QRectF(node.x - half, node.y - half, size, size))
+        edges, pruned_edges, plan_edges = self._edges
         painter.setPen(_pen("#94a3b8", 1))
         painter.drawLines(edges)
         painter.setPen(_pen("#e2e8f0", 1))
@@ -71,10 +85,10 @@ class TreeItem(QGraphicsItem):
         painter.drawLines(plan_edges)
         # Level of detail: outlines only where nodes are big enough on screen to show them.
         painter.setPen(_pen("#334155", 1) if scale > 0.6 else Qt.PenStyle.NoPen)
-        for key, rects in groups.items():
+        for key, rects in self._node_groups(size).items():
             painter.setBrush(QBrush(PRUNED if key == -1 else UNVALUED if key == -2 else self._palette[key]))
             painter.drawRects(rects)
-        self._paint_marks(painter, nodes, size)
+        self._paint_marks(painter, self.model.nodes, size)
 
     def _paint_marks(self, painter: QPainter, nodes: dict[int, TreeNode], size: float) -> None:
         painter.setBrush(Qt.BrushStyle.NoBrush)

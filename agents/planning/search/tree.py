@@ -25,6 +25,7 @@ class Budget:
     max_seconds: float = 120.0
     max_depth: int = 24
     beam_width: int = 5
+    branching: int = 4  # most actions a model policy proposes per state
     prune_below: float = 0.0  # values at or below this are dead ends
     exploration: float = 1.0  # the UCT constant
     max_real_steps: int = 40
