@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
         self.planning.problem.connect(self.banner.show_problem)
         self.planning.runningChanged.connect(lambda running: running or self.sessions.refresh())
         self.sessions.replayRequested.connect(self.planning.show_session)  # a stored planning run opens here too
+        self.bridge.eventReceived.connect(self.planning.feed)  # a team Planner's search grows here live
         return self.planning
 
     def _interp_panel(self) -> QWidget:

@@ -17,7 +17,7 @@ from typing import AsyncIterator
 from PySide6.QtCore import QTimer, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QSlider, QSplitter, QVBoxLayout, QWidget
 
-from agents.events import EventBase, Finished, ModelLoadProgress, PlanFinished, PlanIteration, PlanStarted
+from agents.events import PLAN_EVENTS, EventBase, ModelLoadProgress, PlanFinished, PlanIteration, PlanStarted, RunStarted
 from agents.llm.base import CancelToken
 from agents.llm.providers import ProviderLoader
 from agents.planning.envs import make_env
@@ -175,6 +175,21 @@ class PlanningPanel(QWidget):
             self.metrics.setText(_metrics_text(event))
         if apply:
             self.model.apply(event)
+
+    def feed(self, event: EventBase) -> None:
+        """Plan events from another run (a team's Planner turn), shown live while it lasts."""
+        if self.running:
+            return
+        if isinstance(event, RunStarted):
+            self.session_id = event.run_id
+        elif isinstance(event, PlanStarted):
+            self.show_events([])
+        if isinstance(event, PLAN_EVENTS):
+            self.pending.append(event)
+            self.timer.start()
+        if isinstance(event, PlanFinished):
+            self.timer.stop()
+            self.flush()
 
     # --- viewing ----------------------------------------------------------------------
     def show_events(self, events: list[EventBase]) -> None:
