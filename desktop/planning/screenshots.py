@@ -11,12 +11,10 @@ import asyncio
 import sys
 from pathlib import Path
 
-import qasync
-from PySide6.QtWidgets import QApplication
-
 from agents.planning.run import PlanConfig
 from agents.planning.search.tree import Budget
 from desktop.planning.panel import PlanningPanel
+from desktop.screenshots import render
 
 
 async def _mid_search(panel: PlanningPanel, path: Path) -> None:
@@ -60,18 +58,9 @@ async def _shoot(panel: PlanningPanel, folder: Path, llm: bool) -> None:
 
 
 def main(argv: list[str]) -> None:
-    out = Path(argv[0] if argv else "out/screenshots")
-    out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    panel = PlanningPanel()
-    panel.resize(1500, 820)
-    panel.show()
-    with loop:
-        loop.run_until_complete(_shoot(panel, out, "--llm" in argv))
-    print("\n".join(str(p) for p in sorted(out.glob("planning-*.png"))))
-
+    llm = "--llm" in argv
+    folder = next((a for a in argv if not a.startswith("--")), "out/screenshots")
+    render(folder, PlanningPanel, lambda panel, out: _shoot(panel, out, llm), (1500, 820), "planning-*.png")
 
 if __name__ == "__main__":
     main(sys.argv[1:])
