@@ -21,6 +21,7 @@ class PlanControls(QWidget):
         self.algo = self._combo(sorted(ALGORITHMS), "mcts")
         self.world_model = self._combo(["exact", "llm"], "exact")
         self.policy = self._combo(["all", "llm"], "all")
+        self.value = self._combo(["heuristic", "llm"], "heuristic")
         self.model = QLineEdit("local")
         self.model.setPlaceholderText("model for llm parts")
         self.budget = QSpinBox(minimum=1, maximum=1_000_000, value=500)
@@ -29,7 +30,7 @@ class PlanControls(QWidget):
             QPushButton("Run"), QPushButton("Stop"), QPushButton("Fit"), QPushButton("Export…"))
         self.stop_button.setEnabled(False)
         for label, widget in (("Env", self.env), ("Seed", self.seed), ("Search", self.algo), ("World model", self.world_model),
-                              ("Policy", self.policy), ("Model", self.model), ("Budget", self.budget), ("Pace", self.pace)):
+                              ("Policy", self.policy), ("Value", self.value), ("Model", self.model), ("Budget", self.budget), ("Pace", self.pace)):
             row.addWidget(QLabel(label))
             row.addWidget(widget)
         for button in (self.run_button, self.stop_button, self.fit_button, self.export_button):
@@ -37,6 +38,7 @@ class PlanControls(QWidget):
         row.addStretch(1)
         self.world_model.currentTextChanged.connect(self._model_needed)
         self.policy.currentTextChanged.connect(self._model_needed)
+        self.value.currentTextChanged.connect(self._model_needed)
         self._model_needed()
 
     @staticmethod
@@ -47,11 +49,11 @@ class PlanControls(QWidget):
         return box
 
     def _model_needed(self) -> None:
-        self.model.setEnabled("llm" in (self.world_model.currentText(), self.policy.currentText()))
+        self.model.setEnabled("llm" in (self.world_model.currentText(), self.policy.currentText(), self.value.currentText()))
 
     def config(self) -> PlanConfig:
         return PlanConfig(env=self.env.currentText(), seed=self.seed.value(), algo=self.algo.currentText(),
-                          world_model=self.world_model.currentText(), policy=self.policy.currentText(),
+                          world_model=self.world_model.currentText(), policy=self.policy.currentText(), value=self.value.currentText(),
                           budget=Budget(max_expansions=self.budget.value()))
 
     def pace_s(self) -> float:

@@ -63,7 +63,7 @@ async def world_model_accuracy(provider, count: int) -> None:
         exact += predicted == nxt
     elapsed = time.perf_counter() - started
     print(f"embedded model as world model: {exact}/{count} Blocksworld ({BLOCKS} blocks) next states exactly right = {exact / count:.0%} "
-          f"({parsed / count:.0%} parsed) · {elapsed / count:.1f} s per step · reference: GPT-4 28% on PlanBench")
+          f"({parsed / count:.0%} parsed) · {elapsed / count:.1f} s per step · reference: GPT-4 28% on PlanBench", flush=True)
 
 
 async def success_with_and_without_search(provider, count: int) -> None:
@@ -78,7 +78,7 @@ async def success_with_and_without_search(provider, count: int) -> None:
             solved += done.success
             calls += done.metrics["model_calls"]
         print(f"embedded model {label}: solved {solved}/{count} Blocksworld ({BLOCKS} blocks) · {calls} model calls · "
-              f"{time.perf_counter() - started:.0f} s (exact world model, heuristic values)")
+              f"{time.perf_counter() - started:.0f} s (exact world model, heuristic values)", flush=True)
 
 
 def embedded_parts() -> None:
