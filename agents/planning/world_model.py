@@ -65,8 +65,8 @@ class LLMWorldModel:
 
 
 def _example(env: Env) -> str:
-    """A worked transition from a different seed, so the prompt never leaks this instance."""
-    other = make_env(env.name, env.seed + 1000)
+    """A worked transition from another instance of the same size, so the prompt never leaks this one."""
+    other = make_env(env.name, env.seed + 1000, **getattr(env, "options", {}))
     state = other.initial
     action, nxt = next(iter(other.successors(state).items()))
     return f"State: {other.render(state)}\nAction: {action}\nNext state: {other.render(nxt)}"

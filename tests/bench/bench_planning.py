@@ -57,10 +57,12 @@ def transitions(count: int) -> list:
 
 async def world_model_accuracy(provider, count: int) -> None:
     meter, exact, parsed, started = Meter(), 0, 0, time.perf_counter()
-    for env, state, action, nxt in transitions(count):
+    for index, (env, state, action, nxt) in enumerate(transitions(count), 1):
         predicted, info = await LLMWorldModel(env, provider, meter).step(state, action)
         parsed += info.parsed
         exact += predicted == nxt
+        if index % 10 == 0:
+            print(f"  ... {index}/{count}: {exact} right, {parsed} parsed, {time.perf_counter() - started:.0f} s", flush=True)
     elapsed = time.perf_counter() - started
     print(f"embedded model as world model: {exact}/{count} Blocksworld ({BLOCKS} blocks) next states exactly right = {exact / count:.0%} "
           f"({parsed / count:.0%} parsed) · {elapsed / count:.1f} s per step · reference: GPT-4 28% on PlanBench", flush=True)
@@ -87,8 +89,8 @@ def embedded_parts() -> None:
 
     async def go():
         provider = await open_provider("local", Settings(local=LocalSettings(device="auto", context_tokens=2048)))
-        await success_with_and_without_search(provider, int(os.environ.get("AGORA_BENCH_PLAN_INSTANCES", 20)))
         await world_model_accuracy(provider, int(os.environ.get("AGORA_BENCH_PLAN_WM", 100)))
+        await success_with_and_without_search(provider, int(os.environ.get("AGORA_BENCH_PLAN_INSTANCES", 20)))
     asyncio.run(go())
 
 

@@ -117,3 +117,13 @@ def test_a_team_planners_search_is_fed_into_the_panel(qloop, panel):
     assert panel.model.started is not None and panel.model.steps
     assert len(panel.model.nodes) == sum(isinstance(e, PlanNodeCreated) for e in events)
     assert panel.session_id == events[0].run_id
+
+
+def test_the_window_hosts_the_panel_and_its_runs_appear_in_the_sessions_browser(qtbot, qloop):
+    from desktop.main_window import MainWindow
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    assert isinstance(win.planning, PlanningPanel)
+    run(qloop, win.planning, PlanConfig(env="game24", seed=2, algo="beam"))
+    assert win.planning.session_id in [log.session_id for log in win.sessions.logs]

@@ -43,6 +43,7 @@ class Blocksworld:
         if not 2 <= self.n_blocks <= len(COLOURS):
             raise ValueError(f"blocksworld needs 2 to {len(COLOURS)} blocks, not {self.n_blocks}")
         self.blocks = COLOURS[: self.n_blocks]
+        self.options = {"n_blocks": self.n_blocks}  # what makes another instance the same size
         self.goal = _random_stacks(list(self.blocks), rng)
         start = self.goal
         while start == self.goal:
