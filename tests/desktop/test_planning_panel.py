@@ -127,3 +127,12 @@ def test_the_window_hosts_the_panel_and_its_runs_appear_in_the_sessions_browser(
     assert isinstance(win.planning, PlanningPanel)
     run(qloop, win.planning, PlanConfig(env="game24", seed=2, algo="beam"))
     assert win.planning.session_id in [log.session_id for log in win.sessions.logs]
+
+
+def test_a_bad_model_reference_is_a_clear_problem_not_a_crash(qloop, panel):
+    problems = []
+    panel.problem.connect(problems.append)
+    panel.controls.model.setText("gpt-99")
+    run(qloop, panel, PlanConfig(env="maze", seed=1, world_model="llm"))
+    assert problems and "gpt-99" in problems[0] and not panel.running
+    assert panel.controls.run_button.isEnabled()
