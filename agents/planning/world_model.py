@@ -58,7 +58,11 @@ class LLMWorldModel:
         return prompt(system, user)
 
     async def step(self, state: State, action: str) -> tuple[State | None, StepInfo]:
-        reply = await generate(self.provider, self.meter, self.messages(state, action), MAX_STATE_TOKENS, ("\n\n", "Action:"))
+        shown = self.env.render(state)
+        # A next state is about as long as this one; a one-line state ends at the line's end.
+        budget = min(MAX_STATE_TOKENS, len(shown) // 3 + 16)
+        stops = ("\n\n", "Action:") if "\n" in shown else ("\n", "Action:")
+        reply = await generate(self.provider, self.meter, self.messages(state, action), budget, stops)
         text = reply.text.strip()
         nxt = self.env.parse_state(text) if reply.error is None else None
         return nxt, StepInfo(legal=True, parsed=nxt is not None, raw_output=text, error=reply.error)
