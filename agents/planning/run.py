@@ -61,7 +61,10 @@ class PlanRun:
         self.run_id = run_id or new_id()
         self.ctx = SearchContext(self.env, *self._parts(), config.budget, self.meter, cancel, config.world_model == "exact")
         self.solver = Solver(self.env) if solve_exactly else None
-        self.plan: list[str] = []
+        self.plan: list[str] = []  # the actions taken for real
+        self.real_state: State = self.env.initial
+        self.first_divergence: int | None = None  # the real step whose outcome first surprised
+        self._steps: list[EventBase] = []
 
     def _parts(self):
         c, env, p = self.config, self.env, self.provider
@@ -98,7 +101,7 @@ class PlanRun:
         yield Finished(reason=reason, final_answer="\n".join(self.plan) or None)
 
     async def _act(self) -> AsyncIterator[EventBase]:
-        real, self.first_divergence = self.env.initial, None
+        real = self.env.initial
         while not self.env.is_goal(real) and len(self.plan) < self.config.budget.max_real_steps and self.ctx.within_budget():
             root = self.ctx.new_root(real)
             async for event in ALGORITHMS[self.config.algo](self.ctx, root):
@@ -119,7 +122,7 @@ class PlanRun:
 
     def _execute(self, real: State, chosen: list[Node]) -> tuple[State, bool]:
         """Take the plan's actions for real until the goal, the end, or the first surprise."""
-        self._steps: list[EventBase] = []
+        self._steps = []
         for node in chosen:
             actual = self.env.successors(real).get(node.action)
             if actual is None:  # the imagined world allowed what the real one does not
@@ -142,8 +145,7 @@ class PlanRun:
         self.real_state = actual
 
     def _finished(self) -> PlanFinished:
-        real = getattr(self, "real_state", self.env.initial)
-        success = self.env.is_goal(real)
+        success = self.env.is_goal(self.real_state)
         reason = "goal" if success else self.ctx.stopped or ("max_steps" if len(self.plan) >= self.config.budget.max_real_steps else "no_plan")
-        metrics = run_metrics(self.ctx, self.solver, success, self.plan, getattr(self, "first_divergence", None))
+        metrics = run_metrics(self.ctx, self.solver, success, self.plan, self.first_divergence)
         return PlanFinished(success=success, reason=reason, plan=tuple(self.plan), metrics=metrics)
