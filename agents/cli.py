@@ -13,7 +13,7 @@ import json
 import sys
 from typing import Sequence
 
-from agents import __version__, cli_team
+from agents import __version__, cli_plan, cli_team
 from agents.cli_output import EventPrinter
 from agents.events import ErrorEvent, MessageCompleted
 from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams, ProviderError
@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="print the JSON Schema of team files or of the event stream")
     schema.add_argument("what", choices=["team", "events"])
     cli_team.add_parsers(sub)
+    cli_plan.add_parser(sub)
     return parser
 
 
@@ -83,6 +84,8 @@ async def _dispatch(args: argparse.Namespace) -> int:
             return await cli_team.command_run(args)
         if args.command == "sessions":
             return await cli_team.command_sessions(args)
+        if args.command == "plan":
+            return await cli_plan.command_plan(args)
         if args.command == "ask":
             if not args.prompt.strip():
                 print("error: the prompt is empty", file=sys.stderr)

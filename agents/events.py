@@ -187,6 +187,116 @@ class Finished(EventBase):
     final_answer: str | None = None
 
 
+# --- planning (agents/planning): search trees and "imagine, then act" runs ------------------
+PruneKind = Literal["value", "beam", "depth", "duplicate", "unparsable", "illegal", "dead_end"]
+
+
+class PlanStarted(EventBase):
+    type: Literal["plan_started"] = "plan_started"
+    run_id: str
+    env: str
+    seed: int
+    env_options: dict = {}  # instance options beyond the seed (e.g. the number of blocks)
+    algo: str
+    world_model: str  # "exact", or "llm:<model reference>"
+    policy: str
+    value: str
+    budget: dict = {}
+    initial: str
+    goal: str
+    optimal_length: int | None = None  # from the exact solver; None: unsolvable
+
+
+class PlanNodeCreated(EventBase):
+    type: Literal["plan_node_created"] = "plan_node_created"
+    node_id: int
+    parent: int | None
+    action: str | None
+    state: str  # the imagined state as text (a failed parse: the model's raw text)
+    depth: int
+    episode: int = 0  # re-planning starts a new tree
+    prior: float | None = None
+    parsed: bool = True
+    goal: bool = False  # the imagined state meets the goal
+    # The simulator's state for the same actions, when the world model is not exact.
+    true_state: str | None = None
+    raw_output: str = ""
+
+
+class PlanNodeEvaluated(EventBase):
+    type: Literal["plan_node_evaluated"] = "plan_node_evaluated"
+    node_id: int
+    value: float
+    method: str
+    raw_output: str = ""
+
+
+class PlanNodePruned(EventBase):
+    type: Literal["plan_node_pruned"] = "plan_node_pruned"
+    node_id: int
+    kind: PruneKind
+    reason: str
+
+
+class PlanNodeSelected(EventBase):
+    type: Literal["plan_node_selected"] = "plan_node_selected"
+    node_id: int
+    reason: Literal["select", "keep", "plan"]
+
+
+class PlanBackprop(EventBase):
+    type: Literal["plan_backprop"] = "plan_backprop"
+    node_ids: tuple[int, ...]
+    reward: float
+    visits: tuple[int, ...]
+    values: tuple[float, ...]
+
+
+class PlanIssue(EventBase):
+    type: Literal["plan_issue"] = "plan_issue"
+    kind: Literal["illegal_action", "unparsable_prediction", "model_error"]
+    node_id: int | None
+    text: str
+    detail: str = ""
+
+
+class PlanRealStep(EventBase):
+    type: Literal["plan_real_step"] = "plan_real_step"
+    step: int
+    action: str
+    node_id: int | None
+    predicted: str | None
+    actual: str
+    diff: tuple[str, ...] = ()
+    match: bool
+
+
+class PlanIteration(EventBase):
+    """A snapshot after one search iteration, for the replay slider."""
+
+    type: Literal["plan_iteration"] = "plan_iteration"
+    episode: int
+    iteration: int
+    nodes: int
+    expanded: int
+    model_calls: int
+    best_path: tuple[int, ...]
+    best_value: float | None = None
+
+
+class PlanFinished(EventBase):
+    type: Literal["plan_finished"] = "plan_finished"
+    success: bool
+    reason: Literal["goal", "budget", "no_plan", "max_steps", "cancelled", "error"]
+    plan: tuple[str, ...]
+    metrics: dict = {}
+
+
+PLAN_EVENTS = (PlanStarted, PlanNodeCreated, PlanNodeEvaluated, PlanNodePruned, PlanNodeSelected,
+               PlanBackprop, PlanIssue, PlanRealStep, PlanIteration, PlanFinished)
+# --- end of planning events --------------------------------------------------------------------
+
+
 Event = Annotated[
     Union[
         ModelLoadProgress,
@@ -205,6 +315,16 @@ Event = Annotated[
         HumanInputRequested,
         Terminated,
         Finished,
+        PlanStarted,
+        PlanNodeCreated,
+        PlanNodeEvaluated,
+        PlanNodePruned,
+        PlanNodeSelected,
+        PlanBackprop,
+        PlanIssue,
+        PlanRealStep,
+        PlanIteration,
+        PlanFinished,
     ],
     Field(discriminator="type"),
 ]

@@ -123,9 +123,14 @@ class MainWindow(QMainWindow):
 
     # Each panel is built by its own method so that the panels grow independently.
     def _planning_panel(self) -> QWidget:
-        frame = QLabel("Planning panel: not built yet.")
-        frame.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        return frame
+        from desktop.planning.panel import PlanningPanel
+
+        self.planning = PlanningPanel(self.settings)
+        self.planning.problem.connect(self.banner.show_problem)
+        self.planning.runningChanged.connect(lambda running: running or self.sessions.refresh())
+        self.sessions.replayRequested.connect(self.planning.show_session)  # a stored planning run opens here too
+        self.bridge.eventReceived.connect(self.planning.feed)  # a team Planner's search grows here live
+        return self.planning
 
     def _interp_panel(self) -> QWidget:
         frame = QLabel("Interpretability panel: not built yet.")

@@ -54,19 +54,23 @@ async def _shoot(window: MainWindow, folder: Path) -> None:
     window.set_theme("system")
 
 
-def main(folder: str) -> None:
+def render(folder: str, make_widget, scenario, size=(1400, 900), pattern: str = "*.png") -> None:
+    """Show ``make_widget()`` on a qasync loop, run ``await scenario(widget, folder)``, list the PNGs."""
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    window = MainWindow()
-    window.resize(1400, 900)
-    window.show()
+    widget = make_widget()
+    widget.resize(*size)
+    widget.show()
     with loop:
-        loop.run_until_complete(_shoot(window, out))
-    print("\n".join(str(p) for p in sorted(out.glob("*.png"))))
+        loop.run_until_complete(scenario(widget, out))
+    print("\n".join(str(p) for p in sorted(out.glob(pattern))))
 
+
+def main(folder: str) -> None:
+    render(folder, MainWindow, _shoot)
 
 if __name__ == "__main__":
     main(sys.argv[1] if len(sys.argv) > 1 else "out/screenshots")

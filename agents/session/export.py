@@ -18,6 +18,7 @@ from agents.events import (
     event_from_json,
     event_to_json,
 )
+from agents.planning.report import plan_html, plan_markdown, plan_tree
 from agents.session.library import SessionLog, _status
 from agents.session.redact import redact_secrets
 
@@ -44,7 +45,11 @@ def export_session(log: SessionLog, fmt: str, path: Path) -> Path:
 
 def to_json(log: SessionLog) -> str:
     events = [json.loads(event_to_json(e)) for e in log.events]
-    return json.dumps({"format": EXPORT_FORMAT, "version": 1, "session_id": log.session_id, "status": log.status, "events": events}, indent=1)
+    data = {"format": EXPORT_FORMAT, "version": 1, "session_id": log.session_id, "status": log.status, "events": events}
+    tree = plan_tree(log.events)
+    if tree is not None:  # planning runs: the tree, ready to use without replaying the events
+        data["plan"] = tree
+    return json.dumps(data, indent=1)
 
 
 def load_json_export(path: Path) -> SessionLog:
@@ -88,7 +93,7 @@ def to_markdown(log: SessionLog) -> str:
             lines += [f"*Stopped: {event.condition}*", ""]
         elif isinstance(event, Finished) and event.final_answer:
             lines += ["## Final answer", "", event.final_answer, ""]
-    return "\n".join(lines)
+    return "\n".join(lines + plan_markdown(log.events))
 
 
 CSS = """
@@ -128,6 +133,7 @@ def to_html(log: SessionLog) -> str:
     parts.append("</header><main>")
     for event in log.events:
         parts.append(_html_event(event, colour))
+    parts.append(plan_html(log.events))
     parts.append("</main></body></html>")
     return "".join(parts)
 

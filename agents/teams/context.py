@@ -11,6 +11,7 @@ from agents.agent import Agent
 from agents.events import ErrorEvent, Event, HumanInputRequested, MessageCompleted, MessageStarted, Usage, new_id
 from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams, Provider
 from agents.spec import TeamSpec
+from agents.teams.planner import planner_turn, planning_problem
 from agents.termination import Condition, ExternalStop, RunState
 
 MODERATOR = "Moderator"
@@ -186,4 +187,6 @@ class RunContext:
             return self._replayed(self.prior.popleft())
         if agent.role == "human":
             return self._human_turn(agent, visible, instruction)
+        if agent.role == "planner" and (problem := planning_problem(self.task, agent.persona)) is not None:
+            return planner_turn(agent, problem, self.providers.get(agent.name), self.stop.token)
         return self._model_turn(agent, visible, instruction)

@@ -1,0 +1,1 @@
+"""Planning: exact environments, world models, tree search and "imagine, then act" runs."""

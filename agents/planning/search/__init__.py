@@ -1,0 +1,1 @@
+"""Tree search over imagined states: beam (Tree-of-Thoughts), DFS with pruning, MCTS (UCT)."""

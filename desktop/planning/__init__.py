@@ -1,0 +1,1 @@
+"""The planning panel: live search tree, node details, imagined-vs-real view, replay."""
