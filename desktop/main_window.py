@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -116,8 +117,9 @@ class MainWindow(QMainWindow):
         self.sessions.forkRequested.connect(self.start_fork)
         self.sessions.problem.connect(self.banner.show_problem)
         self._dock("Sessions", self.sessions, Qt.DockWidgetArea.RightDockWidgetArea)
-        planning = self._dock("Planning", self._planning_panel(), Qt.DockWidgetArea.BottomDockWidgetArea)
-        interp = self._dock("Interpretability", self._interp_panel(), Qt.DockWidgetArea.BottomDockWidgetArea)
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        planning = self._dock("Planning", _shrinkable(self._planning_panel()), bottom)
+        interp = self._dock("Interpretability", _shrinkable(self._interp_panel()), bottom)
         self.tabifyDockWidget(planning, interp)
         planning.raise_()
 
@@ -314,8 +316,13 @@ class MainWindow(QMainWindow):
         if store.value("geometry") is not None:
             self.restoreGeometry(store.value("geometry"))
             self.restoreState(store.value("state"))
-        else:  # first start: a narrow sessions list leaves room for the conversation
-            QTimer.singleShot(0, lambda: self.resizeDocks(self.docks[:2], [480, 300], Qt.Orientation.Horizontal))
+        else:  # first start: a narrow sessions list and low bottom panels leave room for the conversation
+            QTimer.singleShot(0, self._default_dock_sizes)
+
+    def _default_dock_sizes(self) -> None:
+        self.resizeDocks(self.docks[:2], [480, 300], Qt.Orientation.Horizontal)
+        bottom = [d for d in self.docks if self.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea]
+        self.resizeDocks(bottom[:1], [max(240, self.height() // 3)], Qt.Orientation.Vertical)
 
     def closeEvent(self, event) -> None:
         store = QSettings("Agora Lab", "agora-lab")
@@ -323,3 +330,12 @@ class MainWindow(QMainWindow):
         store.setValue("state", self.saveState())
         self.stop.set()
         super().closeEvent(event)
+
+
+def _shrinkable(panel: QWidget) -> QScrollArea:
+    """A panel the window may squeeze below its own minimum (it scrolls instead of crowding the rest)."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    scroll.setWidget(panel)
+    return scroll

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
+    QSplitter,
     QStackedWidget,
     QTabWidget,
     QVBoxLayout,
@@ -97,17 +100,28 @@ class TeamBuilder(QWidget):
         top.addWidget(QLabel("Team"))
         top.addWidget(self.name_edit)
         tabs = QTabWidget()
-        tabs.addTab(self.agent_form, "Agent")
-        tabs.addTab(self.protocol_form, "Protocol")
-        tabs.addTab(self.termination_form, "Termination")
+        for form, title in ((self.agent_form, "Agent"), (self.protocol_form, "Protocol"), (self.termination_form, "Termination")):
+            scroll = QScrollArea()  # the forms may shrink: the dock shares the window's height
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setWidget(form)
+            tabs.addTab(scroll, title)
         self.tabs = tabs
+        upper = QWidget()
+        column = QVBoxLayout(upper)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.palette)
+        column.addWidget(self.canvas, 1)
+        column.addWidget(self.validation)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(upper)
+        splitter.addWidget(tabs)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
-        layout.addWidget(self.palette)
-        layout.addWidget(self.canvas, 3)
-        layout.addWidget(self.validation)
-        layout.addWidget(tabs, 2)
+        layout.addWidget(splitter, 1)
 
     def _connect(self) -> None:
         c = self.canvas
@@ -148,7 +162,7 @@ class TeamBuilder(QWidget):
         self.selected = name
         self.agent_form.show_agent(self.draft.agent(name) if name else None)
         if name:
-            self.tabs.setCurrentWidget(self.agent_form)
+            self.tabs.setCurrentIndex(0)  # the Agent tab
 
     def _show(self, draft: TeamDraft) -> None:
         self.canvas.show_draft(draft)
