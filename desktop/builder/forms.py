@@ -49,7 +49,8 @@ def editor_for(annotation: Any, info) -> QWidget:
     """A widget for one field: choices, a switch, a number (0 means off when optional) or text."""
     args = typing.get_args(annotation)
     optional = type(None) in args
-    base = next((a for a in args if a is not type(None)), annotation) if isinstance(annotation, types.UnionType) else annotation
+    is_union = typing.get_origin(annotation) in (typing.Union, types.UnionType)
+    base = next((a for a in args if a is not type(None)), annotation) if is_union else annotation
     low, high = _bounds(info)
     if typing.get_origin(base) is typing.Literal:
         box = QComboBox()
