@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import AsyncIterator, Literal, Protocol, Sequence, runtime_checkable
 
@@ -86,6 +87,27 @@ class CancelToken:
     @property
     def cancelled(self) -> bool:
         return self._flag.is_set() or (self._parent is not None and self._parent.cancelled)
+
+
+class Cancelled(Exception):
+    """Raised by ``unless_cancelled`` when the token was cancelled before the awaitable finished."""
+
+
+async def unless_cancelled(awaitable, cancel: CancelToken, poll_s: float = 0.02):
+    """Await ``awaitable``, giving up within ``poll_s`` of ``cancel`` (the token is a thread flag,
+    so it is polled): Stop must not wait for a slow connect, a silent server or a backoff sleep."""
+    task = asyncio.ensure_future(awaitable)
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=poll_s)
+            if done:
+                return task.result()
+            if cancel.cancelled:
+                raise Cancelled()
+    finally:
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
 
 
 @runtime_checkable

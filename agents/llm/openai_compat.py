@@ -12,12 +12,14 @@ import openai
 
 from agents.events import ContextTrimmed, Event, Notice, Usage
 from agents.llm.base import (
+    Cancelled,
     CancelToken,
     ChatMessage,
     CompletionRequest,
     ModelIdentity,
     ProviderError,
     ScoredCandidate,
+    unless_cancelled,
 )
 from agents.llm.credentials import api_key_for
 from agents.llm.openai_errors import classify
@@ -73,12 +75,19 @@ class OpenAICompatProvider:
                     else:
                         yield item
                 break
+            except Cancelled:
+                finish = "cancelled"
+                break
             except Exception as exc:  # every failure becomes an event; see openai_errors
                 error = classify(exc, base_url=self.endpoint.base_url, model=self.endpoint.model, streaming_started=bool(out.completion_tokens))
                 if error.retryable and not out.completion_tokens and attempt < self.endpoint.max_retries:
                     delay = self._backoff(attempt, error)
                     yield Notice(level="warning", text=f"{error.message}; retrying in {delay:.1f} s (attempt {attempt + 2}/{self.endpoint.max_retries + 1})")
-                    await asyncio.sleep(delay)
+                    try:
+                        await unless_cancelled(asyncio.sleep(delay), cancel)
+                    except Cancelled:
+                        finish = "cancelled"
+                        break
                     continue
                 yield out.error(error)
                 finish = "error"
@@ -93,13 +102,15 @@ class OpenAICompatProvider:
         self, request: CompletionRequest, messages: Sequence[ChatMessage], stops: Sequence[str], out: MessageAssembler, cancel: CancelToken
     ) -> AsyncIterator[Any]:
         """One HTTP request; yields TokenDelta events, then Usage and the finish reason."""
-        response = await self._open(request, messages, stops)
+        response = await unless_cancelled(self._open(request, messages, stops), cancel)
         finish: str | None = None
+        chunks = response.__aiter__()
         try:
-            async for chunk in response:
-                if cancel.cancelled:
-                    yield "cancelled"
-                    return
+            while True:
+                try:
+                    chunk = await unless_cancelled(chunks.__anext__(), cancel)
+                except StopAsyncIteration:
+                    break
                 if getattr(chunk, "usage", None):
                     yield Usage(prompt_tokens=chunk.usage.prompt_tokens or 0, completion_tokens=chunk.usage.completion_tokens or 0)
                 text, reason = _chunk_text(chunk, self.endpoint.api)

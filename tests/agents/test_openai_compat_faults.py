@@ -1,5 +1,6 @@
 """The OpenAI-compatible provider against a real, misbehaving HTTP server on 127.0.0.1."""
 
+import asyncio
 import socket
 import time
 
@@ -131,3 +132,20 @@ async def test_context_window_option_trims_old_turns(server):
     events = await run(provider_for(server.base_url, "ok", ctx=300), req)
     assert any(e.type == "context_trimmed" for e in events)
     assert len(server.bodies[-1]["messages"]) < 10
+
+
+@pytest.mark.parametrize("model", ["hang", "server_error"])
+async def test_stop_does_not_wait_for_a_silent_server_or_a_backoff(server, model):
+    """Cancelling while the request hangs (timeout 60 s) or while waiting to retry ends the message at once."""
+    cancel = CancelToken()
+    provider = provider_for(server.base_url, model, timeout=60, retries=3)
+
+    async def stop_soon():
+        await asyncio.sleep(0.3)
+        cancel.cancel()
+
+    stopper = asyncio.ensure_future(stop_soon())
+    events = await asyncio.wait_for(run(provider, cancel=cancel), 10)  # far below the 60 s timeout
+    await stopper
+    assert events[-1].finish_reason == "cancelled"
+    assert not any(isinstance(e, ErrorEvent) for e in events)
