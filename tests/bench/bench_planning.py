@@ -3,7 +3,8 @@ policy with and without search, and the tree view's frame rate at 5,000 nodes.
 
 `python -m tests.bench planning`. AGORA_BENCH_PLAN_WM (default 100 transitions),
 AGORA_BENCH_PLAN_INSTANCES (default 20) and AGORA_BENCH_PLAN_EXPANSIONS (default 60 per
-search) shrink the embedded-model parts on a slow machine.
+search) shrink the embedded-model parts on a slow machine; AGORA_BENCH_PLAN_SKIP_GREEDY=1 skips
+the no-search baseline when only the search half needs re-measuring.
 """
 
 from __future__ import annotations
