@@ -72,5 +72,6 @@ def render(folder: str, make_widget, scenario, size=(1400, 900), pattern: str = 
 def main(folder: str) -> None:
     render(folder, MainWindow, _shoot)
 
+
 if __name__ == "__main__":
     main(sys.argv[1] if len(sys.argv) > 1 else "out/screenshots")

@@ -53,11 +53,11 @@ class StateView(QWidget):
         painter.fillRect(self.rect(), QColor("#f8fafc"))
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QColor("#334155"))
-        painter.drawText(QRectF(8, self.height() - 22, self.width() - 16, 20), Qt.AlignmentFlag.AlignLeft, self.note)
+        painter.drawText(QRectF(8, self.height() - 40, self.width() - 16, 38), Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, self.note)
         width = (self.width() - 24) / max(1, len(self.panes))
         for i, (title, view, changed, colour) in enumerate(self.panes):
             painter.save()  # each drawing may change the font
-            box = QRectF(8 + i * (width + 8), 8, width, self.height() - 36)
+            box = QRectF(8 + i * (width + 8), 8, width, self.height() - 54)
             painter.setPen(QPen(QColor("#cbd5e1")))
             painter.setBrush(QColor("#ffffff"))
             painter.drawRoundedRect(box, 6, 6)

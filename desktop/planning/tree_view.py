@@ -17,6 +17,7 @@ NODE = 10.0
 PRUNED = QColor("#cbd5e1")
 UNVALUED = QColor("#94a3b8")
 LEVELS = 10
+MAX_FIT_ZOOM = 1.6
 
 
 def value_colour(value: float) -> QColor:
@@ -135,6 +136,10 @@ class TreeView(QGraphicsView):
         self.scene().setSceneRect(self.item.boundingRect())
         if self.follow:
             self.fitInView(self.item.boundingRect(), Qt.AspectRatioMode.KeepAspectRatio)
+            if self.transform().m11() > MAX_FIT_ZOOM:  # a small tree stays node-sized, not poster-sized
+                self.resetTransform()
+                self.scale(MAX_FIT_ZOOM, MAX_FIT_ZOOM)
+                self.centerOn(self.item.boundingRect().center())
 
     def select(self, node_id: int | None) -> None:
         self.item.selected = node_id
