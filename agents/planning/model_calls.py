@@ -10,13 +10,15 @@ import math
 from dataclasses import dataclass
 
 from agents.events import ErrorEvent, MessageCompleted
-from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams, Provider, ProviderError
+from agents.llm.base import CancelToken, ChatMessage, CompletionRequest, GenerationParams, Provider, ProviderError
 
 
 @dataclass
 class Meter:
     model_calls: int = 0
     tokens: int = 0
+    # The run's stop token, handed to every generation so Stop interrupts a call in flight.
+    cancel: CancelToken | None = None
 
 
 @dataclass
@@ -31,10 +33,13 @@ def prompt(system: str, user: str) -> tuple[ChatMessage, ...]:
 
 async def generate(provider: Provider, meter: Meter, messages, max_tokens: int, stop: tuple[str, ...] = ()) -> Reply:
     """Greedy generation (temperature 0: a world model should be deterministic)."""
+    if meter.cancel is not None and meter.cancel.cancelled:
+        return Reply("", "cancelled: the run was stopped")  # no new call once Stop is pressed
     params = GenerationParams(max_tokens=max_tokens, temperature=0.0, stop=stop, seed=0)
     meter.model_calls += 1
     text, error = "", None
-    async for event in provider.stream(CompletionRequest(messages=messages, params=params, speaker="Planner")):
+    request = CompletionRequest(messages=messages, params=params, speaker="Planner")
+    async for event in provider.stream(request, meter.cancel):
         if isinstance(event, ErrorEvent):
             error = f"{event.kind}: {event.message}"
         elif isinstance(event, MessageCompleted):

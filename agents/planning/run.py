@@ -57,7 +57,7 @@ class PlanRun:
             raise ValueError("this planner asks a model (world model, policy or value): give it a provider")
         self.config, self.provider = config, provider
         self.env: Env = make_env(config.env, config.seed, **config.env_options)
-        self.meter = Meter()
+        self.meter = Meter(cancel=cancel)
         self.run_id = run_id or new_id()
         self.ctx = SearchContext(self.env, *self._parts(), config.budget, self.meter, cancel, config.world_model == "exact")
         self.solver = Solver(self.env) if solve_exactly else None
@@ -96,6 +96,8 @@ class PlanRun:
         except ProviderError as exc:  # a model failure ends the run cleanly, with what it had
             yield ErrorEvent(kind=exc.kind, message=exc.message)
             self.ctx.stopped = "error"
+        if self.ctx.cancel.cancelled:  # also when Stop cut a model call and the search ran dry
+            self.ctx.stopped = "cancelled"
         yield self._finished()
         reason = {"cancelled": "cancelled", "error": "error"}.get(self.ctx.stopped or "", "completed")
         yield Finished(reason=reason, final_answer="\n".join(self.plan) or None)

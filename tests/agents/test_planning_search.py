@@ -102,3 +102,25 @@ def test_unknown_algorithm_or_missing_model_is_a_clear_error():
         PlanRun(PlanConfig(algo="astar"))
     with pytest.raises(ValueError, match="provider"):
         PlanRun(PlanConfig(world_model="llm"))
+
+
+def test_stop_interrupts_a_model_call_in_flight():
+    """The run's stop token reaches the world model's generation, so Stop does not wait for it."""
+    from agents.llm.base import CancelToken
+    from agents.llm.scripted import ScriptedProvider
+
+    cancel = CancelToken()
+    slow = ScriptedProvider(lambda request: " ".join(["word"] * 10_000), delay_s=0.001)  # ~10 s if not stopped
+
+    async def collect():
+        async def stop_soon():
+            while not slow.requests:
+                await asyncio.sleep(0.001)
+            await asyncio.sleep(0.05)
+            cancel.cancel()
+        stopper = asyncio.ensure_future(stop_soon())
+        events = [e async for e in PlanRun(PlanConfig(env="blocksworld", seed=1, algo="beam", world_model="llm"), slow, cancel=cancel).run_stream()]
+        await stopper
+        return events
+    events = asyncio.run(asyncio.wait_for(collect(), 5))
+    assert finished(events).reason == "cancelled" and len(slow.requests) == 1
