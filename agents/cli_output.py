@@ -20,6 +20,10 @@ from agents.events import (
     MessageStarted,
     ModelLoadProgress,
     Notice,
+    PlanFinished,
+    PlanIssue,
+    PlanRealStep,
+    PlanStarted,
     RoundStarted,
     RunStarted,
     SpeakerSelected,
@@ -109,4 +113,22 @@ def describe(event: EventBase) -> str:
     if isinstance(event, Finished):
         answer = f": {event.final_answer}" if event.final_answer else ""
         return f"== finished ({event.reason}){answer} =="
+    return describe_plan(event)
+
+
+def describe_plan(event: EventBase) -> str:
+    """A planning run in a terminal: the start, the real steps, problems and the result (not every node)."""
+    if isinstance(event, PlanStarted):
+        return (f"{event.env} #{event.seed} · {event.algo} · world model {event.world_model} · optimal length {event.optimal_length}\n"
+                f"start: {event.initial}\n{event.goal}")
+    if isinstance(event, PlanRealStep):
+        mark = "ok" if event.match else "DIVERGED: " + "; ".join(event.diff)
+        return f"step {event.step}: {event.action}   [{mark}]"
+    if isinstance(event, PlanIssue):
+        return f"[{event.kind}] {event.text[:100]}"
+    if isinstance(event, PlanFinished):
+        m = event.metrics
+        return (f"{'solved' if event.success else 'not solved'} ({event.reason}): {m['plan_length']} steps "
+                f"(optimal {m['optimal_length']}), {m['nodes']} nodes, {m['nodes_expanded']} expanded, "
+                f"{m['model_calls']} model calls, world-model accuracy {m['wm_accuracy']}")
     return ""

@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from agents.cli_output import EventPrinter
-from agents.events import EventBase, Finished, PlanFinished, PlanIssue, PlanRealStep, PlanStarted
+from agents.cli_output import EventPrinter, describe_plan
+from agents.events import EventBase, Finished, PlanFinished, PlanRealStep
 from agents.llm.base import CancelToken
 from agents.llm.providers import ProviderLoader
 from agents.planning.envs import ENVS
@@ -84,20 +84,8 @@ async def command_plan(args: argparse.Namespace) -> int:
 
 def _show(printer: EventPrinter, event: EventBase, json_lines: bool) -> None:
     """Plan events are many; the terminal gets the start, the real steps, problems and the result."""
-    if json_lines:
+    if json_lines or not type(event).__name__.startswith("Plan"):
         printer.show(event)
-    elif isinstance(event, PlanStarted):
-        print(f"{event.env} #{event.seed} · {event.algo} · world model {event.world_model} · optimal length {event.optimal_length}\n"
-              f"start: {event.initial}\n{event.goal}", file=sys.stderr)
-    elif isinstance(event, PlanRealStep):
-        mark = "ok" if event.match else "DIVERGED: " + "; ".join(event.diff)
-        print(f"step {event.step}: {event.action}   [{mark}]")
-    elif isinstance(event, PlanIssue):
-        print(f"[{event.kind}] {event.text[:100]}", file=sys.stderr)
-    elif isinstance(event, PlanFinished):
-        m = event.metrics
-        print(f"{'solved' if event.success else 'not solved'} ({event.reason}): {m['plan_length']} steps "
-              f"(optimal {m['optimal_length']}), {m['nodes']} nodes, {m['nodes_expanded']} expanded, "
-              f"{m['model_calls']} model calls, world-model accuracy {m['wm_accuracy']}")
-    elif not type(event).__name__.startswith("Plan"):
-        printer.show(event)
+    elif text := describe_plan(event):
+        # The steps and the result are the output; the rest is commentary on stderr.
+        print(text, file=sys.stdout if isinstance(event, (PlanRealStep, PlanFinished)) else sys.stderr)

@@ -45,3 +45,18 @@ def test_bad_plan_options_are_usage_errors(tmp_path):
     assert cli("plan", "--budget", "0", data_dir=tmp_path).returncode == 2
     result = cli("plan", "--export", str(tmp_path / "x.txt"), data_dir=tmp_path)
     assert result.returncode == 2 and ".json, .md or .html" in result.stderr
+
+
+def test_a_stored_planning_run_replays_in_the_terminal(tmp_path, monkeypatch, capsys):
+    from agents import cli
+    from agents.session.library import list_sessions
+
+    monkeypatch.setenv("AGORA_LAB_DATA_DIR", str(tmp_path / "data"))
+    assert cli.main(["plan", "--env", "blocksworld", "--seed", "1", "--algo", "beam", "--world-model", "exact"]) == 0
+    live = capsys.readouterr().out
+    session = list_sessions()[0].session_id
+    assert cli.main(["sessions", "replay", session, "--speed", "0"]) == 0
+    replayed = capsys.readouterr()
+    text = replayed.out + replayed.err
+    assert "step 1:" in text and "solved (goal)" in text
+    assert [l for l in live.splitlines() if l.startswith("step ")] == [l for l in text.splitlines() if l.startswith("step ")]
