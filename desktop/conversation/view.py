@@ -194,14 +194,14 @@ class ConversationView(QListView):
 
     def contextMenuEvent(self, event) -> None:
         entry = self.entry_at(event.pos())
-        if not isinstance(entry, MessageEntry):
-            return
-        menu = self.message_menu(entry)
-        menu.popup(event.globalPos())
+        if isinstance(entry, MessageEntry):
+            self.message_menu(entry.message_id).popup(event.globalPos())
 
-    def message_menu(self, entry: MessageEntry) -> QMenu:
+    def message_menu(self, message_id: str) -> QMenu:
+        entry = self.bubbles[message_id]
         menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one per right-click; gone once closed
+        inspect = menu.addAction("Inspect with local model", lambda: self.inspectRequested.emit(message_id))
+        inspect.setEnabled(entry.done is not None)  # not while it is still streaming
         menu.addAction("Copy text", lambda: QGuiApplication.clipboard().setText(entry.text))
-        inspect = menu.addAction("Inspect with local model", lambda: self.inspectRequested.emit(entry.message_id))
-        inspect.setEnabled(entry.done is not None)
         return menu

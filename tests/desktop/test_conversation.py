@@ -58,11 +58,11 @@ def test_the_message_menu_copies_and_asks_for_inspection(qtbot):
     view = ConversationView()
     qtbot.addWidget(view)
     start(view, "m1")
-    menu = view.message_menu(view.bubbles["m1"])
+    menu = view.message_menu("m1")
     inspect = next(a for a in menu.actions() if a.text() == "Inspect with local model")
     assert not inspect.isEnabled()  # not while the message is still streaming
     complete(view, "m1", "final words")
-    menu = view.message_menu(view.bubbles["m1"])
+    menu = view.message_menu("m1")
     with qtbot.waitSignal(view.inspectRequested) as signal:
         next(a for a in menu.actions() if a.text() == "Inspect with local model").trigger()
     assert signal.args == ["m1"]
