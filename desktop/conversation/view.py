@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QApplication, QFrame, QLabel, QMenu, QScrollArea, QVBoxLayout, QWidget
 
 from agents.events import (
     ErrorEvent,
@@ -74,6 +74,8 @@ class Card(QLabel):
 
 
 class ConversationView(QScrollArea):
+    inspectRequested = Signal(str)  # message id: the bubble's "Inspect with local model"
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWidgetResizable(True)
@@ -105,7 +107,18 @@ class ConversationView(QScrollArea):
     def on_started(self, event: MessageStarted) -> None:
         bubble = MessageBubble(event.agent, event.model, self.colour_of(event.agent))
         self.bubbles[event.message_id] = bubble
+        bubble.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        bubble.body.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)  # the bubble's menu, on the text too
+        bubble.customContextMenuRequested.connect(
+            lambda pos, b=bubble, m=event.message_id: self.message_menu(m).popup(b.mapToGlobal(pos))
+        )
         self._add(bubble)
+
+    def message_menu(self, message_id: str) -> QMenu:
+        menu = QMenu(self)
+        menu.addAction("Inspect with local model", lambda: self.inspectRequested.emit(message_id))
+        menu.addAction("Copy text", lambda: QApplication.clipboard().setText(self.bubbles[message_id].text))
+        return menu
 
     def on_text(self, message_id: str, text: str) -> None:
         bubble = self.bubbles.get(message_id)
