@@ -13,7 +13,7 @@ from typing import Any, Sequence
 from agents.events import MessageCompleted
 from agents.interp.records import InspectInput, TokenSpan
 from agents.interp.tokens import token_labels
-from agents.llm.local import LocalProvider
+from agents.llm.local import RECENT_PROMPTS, LocalProvider
 from agents.llm.prompt import clean_text
 from agents.spec import TeamSpec
 from agents.teams.context import RunContext, Turn
@@ -37,10 +37,15 @@ def message_input(
         raise ValueError(f"message {message_id} is not in this conversation")
     target, before = messages[index], [m for m in messages[:index] if m.finish_reason != "error"]
     provider = LocalProvider(loaded)
-    chat = _chat_messages(target.agent, before, task, team)
-    prompt = provider.render(chat, target.agent)
-    prompt_ids = provider.encode(prompt)
     exact = bool(target.token_ids) and target.model == loaded.identity.ref
+    chat = _chat_messages(target.agent, before, task, team)
+    # The prompt the model really saw, when this process generated the message; else rebuilt.
+    prompt, prompt_ids = RECENT_PROMPTS.get(message_id) if exact and message_id in RECENT_PROMPTS else (None, None)
+    exact_prompt = prompt is not None
+    if prompt is None:
+        prompt = provider.render(chat, target.agent)
+        prompt_ids = provider.encode(prompt)
+    prompt_ids = list(prompt_ids)
     own = list(target.token_ids) if exact else loaded.tokenizer(clean_text(target.text), add_special_tokens=False)["input_ids"]
     ids = _fit(loaded, prompt_ids + own)
     cut = len(prompt_ids) + len(own) - len(ids)  # tokens dropped from the front
@@ -51,6 +56,7 @@ def message_input(
     return InspectInput(
         token_ids=tuple(ids), labels=token_labels(loaded.tokenizer, ids), spans=tuple(spans),
         title=f"{target.agent}: {target.text[:60]}", focus_start=max(0, len(prompt_ids) - cut), exact_ids=exact,
+        exact_prompt=exact_prompt,
     )
 
 
@@ -72,7 +78,8 @@ def _spans(loaded: Any, prompt: str, prompt_ids: list[int], chat: tuple, before:
     offsets = encoded.get("offset_mapping")
     if offsets is None:
         return []
-    shift = len(prompt_ids) - len(encoded["input_ids"])  # a BOS the tokenizer adds itself
+    # A BOS the provider's encode adds (positive), or the front the provider cut to fit (negative).
+    shift = len(prompt_ids) - len(encoded["input_ids"])
     parts = [("system", None, None, m.content) for m in chat if m.role == "system"]
     parts += [("task", None, None, task)] if task else []
     counts: dict[str, int] = {}
@@ -81,15 +88,26 @@ def _spans(loaded: Any, prompt: str, prompt_ids: list[int], chat: tuple, before:
         parts.append((f"{m.agent} #{counts[m.agent]}", m.agent, m.message_id, m.text))
     spans, cursor = [], 0
     for label, agent, message_id, text in parts:
-        needle = clean_text(text).strip()
-        found = prompt.find(needle, cursor) if needle else -1
+        found, length = _find(prompt, clean_text(text).strip(), cursor)
         if found < 0:
             continue
-        cursor = found + len(needle)
+        cursor = found + length
         tokens = [i for i, (a, b) in enumerate(offsets) if b > found and a < cursor]
-        if tokens:
-            spans.append(TokenSpan(label, tokens[0] + shift, tokens[-1] + 1 + shift, agent, message_id))
+        if tokens and tokens[-1] + 1 + shift > 0:
+            spans.append(TokenSpan(label, max(0, tokens[0] + shift), tokens[-1] + 1 + shift, agent, message_id))
     return spans
+
+
+def _find(prompt: str, needle: str, cursor: int) -> tuple[int, int]:
+    """Where ``needle`` is, or failing that its longest tail found in halvings (fitting a
+    prompt to the context window can cut a message's beginning)."""
+    length = len(needle)
+    while length >= 16 or (length and length == len(needle)):
+        found = prompt.find(needle[len(needle) - length:], cursor)
+        if found >= 0:
+            return found, length
+        length //= 2
+    return -1, 0
 
 
 # All attention for 4,096 tokens is 4.6 GB of float32 on Gemma 3 270M: a sane ceiling.

@@ -37,6 +37,8 @@ class InspectInput:
     focus_start: int = 0
     # True when the message's own generated ids were used rather than a re-tokenisation.
     exact_ids: bool = False
+    # True when the context is the very prompt the model saw (recorded when it generated).
+    exact_prompt: bool = False
 
 
 @dataclass(frozen=True)

@@ -105,10 +105,13 @@ class InspectResult:
             return None
         spans: Sequence[TokenSpan] = self.input.spans
         n, focus = self.n_tokens, min(self.input.focus_start, self.n_tokens - 1)
-        owner = np.full(n, len(spans), np.int64)  # the last column: template tokens, markers
+        # Two extra columns: the first token (most heads' attention sink) when no span has
+        # it, and everything else (template tokens, a Moderator's instruction, markers).
+        owner = np.full(n, len(spans) + 1, np.int64)
+        owner[0] = len(spans)
         for j, span in enumerate(spans):
             owner[span.start : span.end] = j
-        columns = [s.label for s in spans] + ["other"]
+        columns = [s.label for s in spans] + ["first token", "other"]
         onehot = np.zeros((n, len(columns)), np.float32)
         onehot[np.arange(n), owner] = 1.0
         rows, labels = [], []

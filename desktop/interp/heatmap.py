@@ -13,7 +13,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 
-MIN_LABEL_PX = 11  # below this many pixels per cell, axis labels would overlap
+# Pixels one label needs along its axis: a line of text down the side, a short word across.
+MIN_LABEL_PX = {"left": 13, "bottom": 52}
+MAX_LABEL_CHARS = 8
 MAX_CELL_TEXTS = 600  # cell captions drawn at once (only when zoomed in this far)
 
 
@@ -23,19 +25,21 @@ class TokenAxis(pg.AxisItem):
     def __init__(self, orientation: str):
         super().__init__(orientation)
         self.labels: Sequence[str] = ()
+        self.max_chars = MAX_LABEL_CHARS
 
     def tickValues(self, minVal, maxVal, size):  # noqa: N802 - pyqtgraph's name
         if not self.labels:
             return super().tickValues(minVal, maxVal, size)
-        lo, hi = max(0, int(np.floor(minVal))), min(len(self.labels), int(np.ceil(maxVal)) + 1)
+        low, high = sorted((minVal, maxVal))  # an inverted axis hands them over swapped
+        lo, hi = max(0, int(np.floor(low))), min(len(self.labels), int(np.ceil(high)) + 1)
         cells = max(1, hi - lo)
-        step = max(1, int(np.ceil(MIN_LABEL_PX * cells / max(size, 1))))
+        step = max(1, int(np.ceil(MIN_LABEL_PX[self.orientation] * cells / max(size, 1))))
         return [(step, [i + 0.5 for i in range(lo - lo % step, hi, step)])]
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802
         if not self.labels:
             return super().tickStrings(values, scale, spacing)
-        return [self.labels[int(v)] if 0 <= int(v) < len(self.labels) else "" for v in values]
+        return [self.labels[int(v)][: self.max_chars] if 0 <= int(v) < len(self.labels) else "" for v in values]
 
 
 class Heatmap(pg.GraphicsLayoutWidget):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable
+from typing import Any, Callable
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
@@ -54,6 +54,7 @@ class InterpPanel(QWidget):
         self.cancel = CancelToken()
         self._task: asyncio.Task | None = None
         self._dirty: set[str] = set()
+        self._about = ""  # what is being inspected, for the status line
         self._build()
         self._timer = QTimer(self)
         self._timer.setInterval(REDRAW_MS)
@@ -126,16 +127,15 @@ class InterpPanel(QWidget):
     def start(self, ref: LocalRef, build: Callable[[Any], Any]) -> asyncio.Task:
         self.cancel_inspection()
         self.cancel = CancelToken()
-        self._task = asyncio.ensure_future(self._run(ref, build, self.cancel))
+        self._task = asyncio.ensure_future(self._run(ref, build, self.cancel, self._task))
         return self._task
 
     def cancel_inspection(self) -> None:
         self.cancel.cancel()
 
-    async def _run(self, ref: LocalRef, build: Callable[[Any], Any], cancel: CancelToken) -> None:
-        previous = self._task
-        if previous is not None and previous is not asyncio.current_task():
-            await asyncio.gather(previous, return_exceptions=True)  # one inspection at a time
+    async def _run(self, ref: LocalRef, build: Callable[[Any], Any], cancel: CancelToken, previous: asyncio.Task | None) -> None:
+        if previous is not None:
+            await asyncio.gather(previous, return_exceptions=True)  # one inspection at a time (it was cancelled)
         self._timer.start()
         try:
             loaded = await self._load(ref)
@@ -170,9 +170,11 @@ class InterpPanel(QWidget):
             self.lens.refresh(fit=True)
             self.progress.setRange(0, len(event.input.token_ids) + event.n_layers)
             self.progress.setValue(0)
-            where = "cached" if event.cached else "computing"
-            exact = " (exact generated ids)" if event.input.exact_ids else ""
-            self.status.setText(f"{event.input.title} — {len(event.input.token_ids)} tokens{exact}, {event.model}: {where}…")
+            inp = event.input
+            exact = " (its exact generated ids, in the very prompt it saw)" if inp.exact_prompt else (
+                " (its exact generated ids)" if inp.exact_ids else "")
+            self._about = f"{event.input.title} — {len(event.input.token_ids)} tokens{exact}, {event.model}"
+            self.status.setText(f"{self._about}: {'from the cache' if event.cached else 'computing…'}")
         elif isinstance(event, AttentionReady):
             self.heads.add_layer(event.layer, event.weights)
             self._dirty.add("attention")
@@ -183,8 +185,8 @@ class InterpPanel(QWidget):
         elif isinstance(event, InspectFinished):
             self._dirty.update({"rollup", "lens"})
             self.progress.setValue(self.progress.maximum())
-            self.status.setText(self.status.text().replace("computing…", "").replace("cached…", "cached")
-                                + f" done in {event.elapsed_s:.2f} s; parity with the model's logits {event.parity_max_abs_diff:.1e}")
+            took = "from the cache" if event.cached else f"done in {event.elapsed_s:.2f} s"
+            self.status.setText(f"{self._about}: {took}; parity with the model's logits {event.parity_max_abs_diff:.1e}")
         elif isinstance(event, InspectError):
             self.status.setText("Cancelled." if event.cancelled else f"Cannot inspect: {event.message}")
 

@@ -7,6 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -32,6 +33,11 @@ class AttentionView(QWidget):
         self.result: InspectResult | None = None
         self.layer = QSpinBox()
         self.head = QComboBox()
+        self.head.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # Most heads park most of their attention on the first token (a sink); scaling the
+        # colours to the other keys keeps the rest of the map readable (the sink saturates).
+        self.skip_sink = QCheckBox("Colour scale ignores the first token")
+        self.skip_sink.setChecked(True)
         self.heatmap = Heatmap("viridis", "attention")
         self.heatmap.plot.setLabel("left", "query")
         self.heatmap.plot.setLabel("bottom", "key")
@@ -39,12 +45,14 @@ class AttentionView(QWidget):
         for label, widget in (("Layer", self.layer), ("Head", self.head)):
             bar.addWidget(QLabel(label))
             bar.addWidget(widget)
+        bar.addWidget(self.skip_sink)
         bar.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.heatmap, 1)
         self.layer.valueChanged.connect(self.refresh)
         self.head.currentIndexChanged.connect(self.refresh)
+        self.skip_sink.toggled.connect(self.refresh)
 
     def reset(self, result: InspectResult) -> None:
         self.result = result
@@ -75,7 +83,8 @@ class AttentionView(QWidget):
             n = self.result.n_tokens if self.result else 0
             matrix = np.full((n, n), np.nan, np.float32)
         labels = self.result.input.labels if self.result else ()
-        high = float(np.nanmax(matrix)) if np.isfinite(matrix).any() else 1.0
+        scaled = matrix[:, 1:] if self.skip_sink.isChecked() and matrix.shape[1] > 1 else matrix
+        high = float(np.nanmax(scaled)) if np.isfinite(scaled).any() else 1.0
         self.heatmap.set_matrix(matrix, labels, labels, (0.0, max(high, 1e-6)), fit=fit)
 
 
@@ -119,6 +128,7 @@ class RollupView(QWidget):
         self.note = QLabel("Attention of the inspected message's tokens, by the part of the conversation they read.")
         self.note.setWordWrap(True)
         self.heatmap = Heatmap("magma", "attention mass")
+        self.heatmap.x_axis.max_chars = 24  # few, wide columns: whole speaker labels fit
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
         layout.addWidget(self.heatmap, 1)

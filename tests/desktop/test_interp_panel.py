@@ -55,7 +55,8 @@ def test_recorded_results_render_in_every_view(panel, recorded):
     np.testing.assert_array_equal(panel.attention.heatmap.values, res.attention[1][1])
     assert panel.tabs.currentWidget() is panel.attention
     rollup = panel.rollup.heatmap.values
-    assert rollup.shape == (layers * heads, 3)  # Alice, Bob, other (the BOS)
+    assert rollup.shape == (layers * heads, 4)  # Alice, Bob, the first token (BOS), other (nothing here)
+    assert np.all(rollup[:, 3] == 0.0)
     np.testing.assert_allclose(rollup.sum(1), 1.0, atol=1e-5)
     assert "parity" in panel.status.text()
 
@@ -81,7 +82,7 @@ def test_exports_png_and_csv(panel, tmp_path):
 
 
 def test_right_click_inspects_a_generated_message_with_its_exact_ids(qtbot, qloop, tiny_model_dir):
-    window = MainWindow(settings=Settings(local=LocalSettings(device="cpu", context_tokens=256)))
+    window = MainWindow(settings=Settings(local=LocalSettings(device="cpu", context_tokens=512)))
     qtbot.addWidget(window)
     window.template_box.setCurrentIndex(window.template_box.findData("debate_with_judge"))
     window.model_box.setEditText(f"local:{tiny_model_dir}")
@@ -93,14 +94,18 @@ def test_right_click_inspects_a_generated_message_with_its_exact_ids(qtbot, qloo
                 await asyncio.sleep(0.02)
         await asyncio.wait_for(poll(), timeout)
 
+    generated = lambda: [m for m in window.interp.messages if isinstance(m, MessageCompleted) and m.token_ids]  # noqa: E731
+    qloop.run_until_complete(until(lambda: len(generated()) >= 2 or not window.bridge.running))
+    window.stop_run()  # two messages are enough; the user stops the debate
     qloop.run_until_complete(until(lambda: not window.bridge.running))
-    generated = [m for m in window.interp.messages if isinstance(m, MessageCompleted) and m.token_ids]
+    generated = generated()
     assert len(generated) >= 2
     target = generated[1]
     window.conversation.message_menu(target.message_id).actions()[0].trigger()
     qloop.run_until_complete(until(lambda: window.interp.result.finished is not None or window.interp.result.error))
     res = window.interp.result
-    assert res.error is None and res.input.exact_ids
+    assert res.error is None and res.input.exact_ids and res.input.exact_prompt
+    assert res.input.focus_start == target.usage.prompt_tokens  # the very prompt the model saw
     assert res.input.token_ids[-len(target.token_ids):] == target.token_ids
     assert res.input.focus_start == len(res.input.token_ids) - len(target.token_ids)
     assert res.finished.parity_max_abs_diff < 1e-4
