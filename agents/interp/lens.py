@@ -22,6 +22,7 @@ from agents.llm.base import CancelToken
 from agents.llm.local_generate import Aborted, _softcap, abort_between_layers
 
 POSITIONS_PER_CHUNK = 16
+THUMBNAIL = 64  # pixels a side of each head's overview
 VOCAB_BLOCK = 4096
 
 
@@ -38,10 +39,16 @@ def emit_attention(out: Any, emit: Callable[[Any], None], cancel: CancelToken) -
     attentions = list(out.attentions or ())
     if not attentions or any(a is None for a in attentions):
         raise RuntimeError("the model returned no attention weights: load it with attn_implementation='eager'")
+    import torch
+
     for layer, weights in enumerate(attentions):
         if cancel.cancelled:
             raise Aborted()
-        emit(AttentionReady(layer=layer, weights=_numpy(weights[0])))
+        # Max-pooled here, on the worker, so the GUI never pools a 2,000 x 2,000 map itself;
+        # max (not mean) keeps a one-token-wide diagonal visible.
+        side = min(THUMBNAIL, weights.shape[-1])
+        thumbnails = torch.nn.functional.adaptive_max_pool2d(weights[0].float(), side)
+        emit(AttentionReady(layer=layer, weights=_numpy(weights[0]), thumbnails=_numpy(thumbnails)))
 
 
 def _numpy(tensor: Any) -> np.ndarray:

@@ -55,6 +55,7 @@ class InspectStarted:
 class AttentionReady:
     layer: int
     weights: np.ndarray  # float32 (heads, query, key), rows sum to one
+    thumbnails: np.ndarray | None = None  # float32 (heads, side, side), max-pooled weights
 
 
 @dataclass(frozen=True)

@@ -176,8 +176,9 @@ class InterpPanel(QWidget):
             self._about = f"{event.input.title} — {len(event.input.token_ids)} tokens{exact}, {event.model}"
             self.status.setText(f"{self._about}: {'from the cache' if event.cached else 'computing…'}")
         elif isinstance(event, AttentionReady):
-            self.heads.add_layer(event.layer, event.weights)
-            self._dirty.add("attention")
+            self.heads.add_layer(event.layer, event.weights, event.thumbnails)
+            if event.layer == self.attention.layer.value():  # other layers are drawn when chosen
+                self._dirty.add("attention")
             self.progress.setValue(self.progress.value() + 1)
         elif isinstance(event, LensChunkReady):
             self._dirty.add("lens")

@@ -103,18 +103,15 @@ class HeadGrid(QListWidget):
         self.itemClicked.connect(lambda item: self.headChosen.emit(*item.data(Qt.ItemDataRole.UserRole)))
         self._lut = pg.colormap.get("viridis").getLookupTable(nPts=256, alpha=False)
 
-    def add_layer(self, layer: int, weights: np.ndarray) -> None:
+    def add_layer(self, layer: int, weights: np.ndarray, thumbnails: np.ndarray | None = None) -> None:
         for head in range(weights.shape[0]):
-            item = QListWidgetItem(QIcon(self._thumbnail(weights[head])), f"L{layer} H{head}")
+            small = thumbnails[head] if thumbnails is not None else weights[head, ::max(1, weights.shape[1] // THUMB), ::max(1, weights.shape[2] // THUMB)]
+            item = QListWidgetItem(QIcon(self._thumbnail(small)), f"L{layer} H{head}")
             item.setData(Qt.ItemDataRole.UserRole, (layer, head))
             self.addItem(item)
 
     def _thumbnail(self, matrix: np.ndarray) -> QPixmap:
-        """Max-pooled to THUMB x THUMB so a sharp diagonal stays visible on long inputs."""
-        n = matrix.shape[0]
-        edges = np.linspace(0, n, min(n, THUMB) + 1).astype(int)
-        pooled = np.maximum.reduceat(np.maximum.reduceat(matrix, edges[:-1], axis=0), edges[:-1], axis=1)
-        scaled = np.sqrt(pooled / max(float(pooled.max()), 1e-9))  # sqrt: faint heads stay visible
+        scaled = np.sqrt(np.clip(matrix, 0.0, None) / max(float(matrix.max()), 1e-9))  # sqrt: faint heads stay visible
         rgb = np.ascontiguousarray(self._lut[(scaled * 255).astype(np.uint8)])
         image = QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.shape[1] * 3, QImage.Format.Format_RGB888)
         return QPixmap.fromImage(image.copy()).scaled(THUMB, THUMB)

@@ -170,9 +170,59 @@ def _threads() -> int:
     return torch.get_num_threads()
 
 
+def panel_responsiveness(n_tokens: int = 2048, layers: int = 18, heads: int = 4, k: int = 10) -> None:
+    """The panel on a long input (offscreen, synthetic arrays): the longest the GUI thread
+    is busy handling one engine event, and redrawing, on a {n_tokens}-token input."""
+    import os
+
+    import numpy as np
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from agents.interp.records import InspectStarted
+    from agents.settings import Settings
+    from desktop.interp.panel import InterpPanel
+
+    app = QApplication.instance() or QApplication([])
+    panel = InterpPanel(lambda: Settings())
+    panel.resize(1400, 800)
+    panel.show()
+    rng = np.random.default_rng(0)
+    weights = np.tril(rng.random((heads, n_tokens, n_tokens), dtype=np.float32))
+    weights /= weights.sum(-1, keepdims=True)
+    inp = InspectInput(token_ids=tuple(range(n_tokens)), labels=tuple(f"t{i}" for i in range(n_tokens)))
+    events = [InspectStarted(input=inp, model="synthetic", n_layers=layers, n_heads=heads, top_k=k)]
+    pooled = weights.reshape(heads, 64, n_tokens // 64, 64, n_tokens // 64).max(axis=(2, 4))
+    events += [AttentionReady(layer=i, weights=weights, thumbnails=pooled) for i in range(layers)]
+    for start in range(0, n_tokens, POSITIONS_PER_CHUNK):
+        shape = (layers + 1, POSITIONS_PER_CHUNK)
+        events.append(LensChunkReady(
+            start=start, end=start + POSITIONS_PER_CHUNK, top_ids=rng.integers(0, 5000, shape + (k,), dtype=np.int32),
+            top_probs=rng.random(shape + (k,), dtype=np.float32), target_prob=rng.random(shape, dtype=np.float32),
+            target_rank=np.zeros(shape, np.int32), entropy=rng.random(shape, dtype=np.float32),
+            kl_to_final=rng.random(shape, dtype=np.float32), token_text={i: f"w{i}" for i in range(5000)}))
+    worst: dict[str, float] = {}
+    for view in (panel.attention, panel.lens):
+        panel.tabs.setCurrentWidget(view)
+        for event in events:
+            started = time.perf_counter()
+            panel.apply(event)
+            panel.redraw()
+            app.processEvents()
+            name = type(event).__name__
+            worst[name] = max(worst.get(name, 0.0), time.perf_counter() - started)
+    busy = ", ".join(f"{name} {seconds * 1e3:.0f} ms" for name, seconds in worst.items())
+    print(f"panel, {n_tokens} tokens: longest GUI-thread stall per event (apply + redraw): {busy}")
+    panel.close()
+    panel.deleteLater()  # on this thread, now: left to interpreter shutdown, PySide crashes
+    app.processEvents()
+
+
 def main(skip_cold: bool = False) -> None:
     loaded = load_local_model(LocalRef(), "auto", "auto", 2048, lambda e: None)
     measure(loaded, 256)
+    panel_responsiveness()
 
 
 if __name__ == "__main__":
