@@ -55,7 +55,7 @@ def message_input(
     spans = [TokenSpan(s.label, max(0, s.start - cut), s.end - cut, s.agent, s.message_id) for s in spans if s.end > cut]
     return InspectInput(
         token_ids=tuple(ids), labels=token_labels(loaded.tokenizer, ids), spans=tuple(spans),
-        title=f"{target.agent}: {target.text[:60]}", focus_start=max(0, len(prompt_ids) - cut), exact_ids=exact,
+        title=f"{target.agent}: {' '.join(target.text.split())[:60]}", focus_start=max(0, len(prompt_ids) - cut), exact_ids=exact,
         exact_prompt=exact_prompt,
     )
 

@@ -116,6 +116,7 @@ class ConversationView(QScrollArea):
 
     def message_menu(self, message_id: str) -> QMenu:
         menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one per right-click; gone once closed
         menu.addAction("Inspect with local model", lambda: self.inspectRequested.emit(message_id))
         menu.addAction("Copy text", lambda: QApplication.clipboard().setText(self.bubbles[message_id].text))
         return menu

@@ -56,7 +56,6 @@ async def _shoot(window: MainWindow, folder: Path) -> None:
         app.processEvents()
         await asyncio.sleep(0.1)
     dock.grab().save(str(folder / "interp-lens-zoomed.png"))
-    window.grab().save(str(folder / "interp-window.png"))
 
 
 def main(folder: str) -> None:

@@ -140,7 +140,10 @@ def measure(loaded, n_tokens: int, repeats: int = 2) -> None:
     """Limit and engine alternate ``repeats`` times; each keeps its best run."""
     inp = input_of(loaded, n_tokens)
     print(f"{n_tokens} tokens on {loaded.identity.device} ({loaded.identity.dtype}), {_threads()} torch threads:")
-    asyncio.run(engine_run(loaded, input_of(loaded, 32)))  # warm-up: compilation, first allocations
+    warm = asyncio.run(engine_run(loaded, input_of(loaded, 32)))  # warm-up: compilation, first allocations
+    again = asyncio.run(engine_run(loaded, input_of(loaded, 32)))
+    print(f"  first inspection in this process (32 tokens, torch.compile included): {warm['total']:.2f} s; "
+          f"the same again: {again['total']:.2f} s")
     parts, best, marks = limit_parts(loaded, inp), {}, None
     for _ in range(repeats):
         for name, fn in parts.items():
