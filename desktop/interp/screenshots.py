@@ -19,7 +19,7 @@ from desktop.main_window import MainWindow
 
 def short_debate():
     spec = load_template("debate_with_judge")
-    agents = [a.model_copy(update={"max_tokens": 40}) for a in spec.agents]
+    agents = tuple(a.model_copy(update={"max_tokens": 40}) for a in spec.agents)
     protocol = spec.protocol.model_copy(update={"max_rounds": 1})
     return spec.model_copy(update={"agents": agents, "protocol": protocol})
 
