@@ -135,9 +135,13 @@ class MainWindow(QMainWindow):
         return self.planning
 
     def _interp_panel(self) -> QWidget:
-        frame = QLabel("Interpretability panel: not built yet.")
-        frame.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        return frame
+        from desktop.interp.panel import InterpPanel
+
+        self.interp = InterpPanel(lambda: self.settings)
+        self.bridge.eventReceived.connect(self.interp.on_event)
+        self.bridge.messageCompleted.connect(self.interp.on_completed)
+        self.conversation.inspectRequested.connect(self.interp.inspect_message)
+        return self.interp
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)

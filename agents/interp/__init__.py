@@ -1,0 +1,1 @@
+"""Interpretability: attention and logit lens of a local model, as a stream of events."""

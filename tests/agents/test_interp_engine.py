@@ -1,0 +1,141 @@
+"""The interpretability engine on a tiny random Gemma 3: lens against a plain reference,
+parity with the model's own logits, attention, events, cache and cancellation."""
+
+import numpy as np
+import pytest
+import torch
+
+from agents.interp.engine import InspectCache, inspect_stream
+from agents.interp.lens import POSITIONS_PER_CHUNK
+from agents.interp.records import (
+    AttentionReady,
+    InspectError,
+    InspectFinished,
+    InspectInput,
+    InspectStarted,
+    LensChunkReady,
+)
+from agents.interp.result import InspectResult
+from agents.llm.base import CancelToken
+from tests.helpers.interp_model import build_interp_model, load_plain
+
+TEXT = "Alice: I think the answer is forty-two. Bob: I disagree, the evidence points elsewhere. User: What is the capital of France?"
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    return build_interp_model(tmp_path_factory.mktemp("interp-model"))
+
+
+@pytest.fixture(scope="module", params=[None, 3.0], ids=["no-softcap", "softcap"])
+def loaded(request, model_dir):
+    return load_plain(model_dir, softcap=request.param)
+
+
+def make_input(loaded, text=TEXT):
+    ids = loaded.tokenizer(text)["input_ids"]
+    return InspectInput(token_ids=tuple(ids), labels=tuple(map(str, ids)))
+
+
+async def collect(loaded, inp, cancel=None, cache=None):
+    return [e async for e in inspect_stream(loaded, inp, cancel, cache=cache or InspectCache())]
+
+
+def result_of(events):
+    result = InspectResult()
+    for event in events:
+        result.apply(event)
+    return result
+
+
+def reference_lens(loaded, ids):
+    """The straightforward lens: full log-softmax of every layer, all in memory."""
+    model = loaded.model
+    with torch.no_grad():
+        out = model(torch.tensor([ids]), output_hidden_states=True)
+        rows = [model.model.norm(h) for h in out.hidden_states[:-1]] + [out.hidden_states[-1]]
+        logits = torch.stack([model.lm_head(h[0]) for h in rows])
+        cap = model.config.final_logit_softcapping
+        if cap:
+            logits = torch.tanh(logits / cap) * cap
+        return torch.log_softmax(logits.double(), -1), torch.log_softmax(out.logits[0].double(), -1)
+
+
+async def test_lens_matches_reference_and_model_logits(loaded):
+    inp = make_input(loaded)
+    assert len(inp.token_ids) > POSITIONS_PER_CHUNK  # several chunks, the last one padded
+    res = result_of(await collect(loaded, inp))
+    logp, model_logp = reference_lens(loaded, list(inp.token_ids))
+    # Parity: the last lens row is the model's own distribution, at every position.
+    assert torch.allclose(logp[-1], model_logp, atol=1e-5)
+    assert res.finished.parity_max_abs_diff < 1e-4
+    top_v, top_i = logp.topk(10, dim=-1)
+    assert np.array_equal(res.lens["top_ids"], top_i.numpy())
+    np.testing.assert_allclose(res.lens["top_probs"], top_v.exp().numpy(), atol=1e-5)
+    p = logp.exp()
+    np.testing.assert_allclose(res.lens["entropy"], -(p * logp).sum(-1).numpy(), atol=1e-4)
+    kl = (p * (logp - logp[-1:])).sum(-1).numpy()
+    np.testing.assert_allclose(res.lens["kl_to_final"], kl, atol=1e-4)
+    assert np.all(res.lens["kl_to_final"][-1] < 1e-5)
+    targets = torch.tensor(inp.token_ids[1:])
+    target_logp = logp[:, :-1].gather(-1, targets.expand(logp.shape[0], -1)[..., None])[..., 0]
+    np.testing.assert_allclose(res.lens["target_prob"][:, :-1], target_logp.exp().numpy(), atol=1e-5)
+    rank = (logp[:, :-1] > target_logp[..., None]).sum(-1).numpy()
+    assert np.array_equal(res.lens["target_rank"][:, :-1], rank)
+    assert np.all(np.isnan(res.lens["target_prob"][:, -1])) and np.all(res.lens["target_rank"][:, -1] == -1)
+
+
+async def test_attention_rows_sum_to_one_and_are_causal(loaded):
+    inp = make_input(loaded)
+    res = result_of(await collect(loaded, inp))
+    n = len(inp.token_ids)
+    assert len(res.attention) == loaded.model.config.num_hidden_layers
+    for weights in res.attention:
+        assert weights.shape == (loaded.model.config.num_attention_heads, n, n)
+        np.testing.assert_allclose(weights.sum(-1), 1.0, atol=1e-5)
+        assert np.all(np.triu(weights, k=1) == 0.0)
+
+
+async def test_events_arrive_in_order_as_numpy_only(loaded):
+    events = await collect(loaded, make_input(loaded))
+    assert isinstance(events[0], InspectStarted) and isinstance(events[-1], InspectFinished)
+    layers = [e.layer for e in events if isinstance(e, AttentionReady)]
+    assert layers == list(range(loaded.model.config.num_hidden_layers))
+    chunks = [(e.start, e.end) for e in events if isinstance(e, LensChunkReady)]
+    assert chunks[0][0] == 0 and all(a[1] == b[0] for a, b in zip(chunks, chunks[1:]))
+    assert chunks[-1][1] == len(events[0].input.token_ids)
+    for event in events:
+        for value in vars(event).values():
+            assert not isinstance(value, torch.Tensor)
+            if isinstance(value, np.ndarray):
+                assert value.dtype in (np.float32, np.int32) and value.flags.c_contiguous
+
+
+async def test_second_run_comes_from_the_cache(loaded):
+    cache, inp = InspectCache(), make_input(loaded)
+    first = await collect(loaded, inp, cache=cache)
+    second = await collect(loaded, inp, cache=cache)
+    assert not first[0].cached and second[0].cached and second[-1].cached
+    firsts = [e for e in first if isinstance(e, AttentionReady)]
+    seconds = [e for e in second if isinstance(e, AttentionReady)]
+    assert all(a.weights is b.weights for a, b in zip(firsts, seconds))
+    other = await collect(loaded, make_input(loaded, "Bob: something else entirely"), cache=cache)
+    assert not other[0].cached
+
+
+async def test_cancel_stops_between_layers_and_is_not_cached(loaded):
+    cache, inp, cancel = InspectCache(), make_input(loaded), CancelToken()
+    events = []
+    async for event in inspect_stream(loaded, inp, cancel, cache=cache):
+        events.append(event)
+        if isinstance(event, AttentionReady):
+            cancel.cancel()
+    assert isinstance(events[-1], InspectError) and events[-1].cancelled
+    assert not any(isinstance(e, (LensChunkReady, InspectFinished)) for e in events)
+    assert not (await collect(loaded, inp, cache=cache))[0].cached
+
+
+@pytest.mark.parametrize("ids, words", [((), "nothing to inspect"), ((1, 10**7), "outside the model's vocabulary")])
+async def test_bad_input_is_a_clear_error(loaded, ids, words):
+    events = await collect(loaded, InspectInput(token_ids=ids, labels=tuple(map(str, ids))))
+    assert isinstance(events[-1], InspectError) and words in events[-1].message

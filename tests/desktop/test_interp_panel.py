@@ -1,0 +1,113 @@
+"""The interpretability panel: rendering recorded results, and right-click → inspect, end to end."""
+
+import asyncio
+
+import numpy as np
+import pytest
+
+from agents.events import MessageCompleted
+from agents.interp.engine import InspectCache, inspect_stream
+from agents.interp.records import InspectInput, TokenSpan
+from agents.settings import LocalSettings, Settings
+from desktop.interp.panel import InterpPanel
+from desktop.main_window import MainWindow
+from tests.helpers.interp_model import build_interp_model, load_plain
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory, qloop):
+    """Events of one real inspection (tiny model) with two speakers' spans, replayed per test."""
+    loaded = load_plain(build_interp_model(tmp_path_factory.mktemp("interp-panel-model")))
+    ids = loaded.tokenizer("Alice: I think the answer is forty-two. Bob: I disagree, the evidence points elsewhere.")["input_ids"]
+    half = len(ids) // 2
+    spans = (TokenSpan("Alice #1", 1, half, "Alice"), TokenSpan("Bob (inspected)", half, len(ids), "Bob"))
+    inp = InspectInput(token_ids=tuple(ids), labels=tuple(f"t{i}" for i in ids), spans=spans, title="test", focus_start=half)
+
+    async def run():
+        return [e async for e in inspect_stream(loaded, inp, cache=InspectCache())]
+
+    return qloop.run_until_complete(run())
+
+
+@pytest.fixture
+def panel(qtbot, recorded):
+    widget = InterpPanel(lambda: Settings())
+    qtbot.addWidget(widget)
+    widget.resize(1000, 700)
+    widget.show()
+    for event in recorded:
+        widget.apply(event)
+    return widget
+
+
+def test_recorded_results_render_in_every_view(panel, recorded):
+    started, res = recorded[0], panel.result
+    n, layers, heads = len(started.input.token_ids), started.n_layers, started.n_heads
+    for tab in range(panel.tabs.count()):
+        panel.tabs.setCurrentIndex(tab)
+        panel.redraw()
+    assert panel.lens.heatmap.values.shape == (layers + 1, n)
+    np.testing.assert_array_equal(panel.lens.heatmap.values, res.lens["top_probs"][..., 0])
+    panel.lens.mode.setCurrentIndex(1)
+    np.testing.assert_array_equal(panel.lens.heatmap.values, res.lens["target_prob"])
+    assert panel.heads.count() == layers * heads
+    panel.open_head(1, 1)
+    np.testing.assert_array_equal(panel.attention.heatmap.values, res.attention[1][1])
+    assert panel.tabs.currentWidget() is panel.attention
+    rollup = panel.rollup.heatmap.values
+    assert rollup.shape == (layers * heads, 4)  # Alice, Bob, the first token (BOS), other (nothing here)
+    assert np.all(rollup[:, 3] == 0.0)
+    np.testing.assert_allclose(rollup.sum(1), 1.0, atol=1e-5)
+    assert "parity" in panel.status.text()
+
+
+def test_hover_lists_the_top_ten_and_click_highlights_row_and_column(panel, recorded):
+    res = panel.result
+    html = panel.lens.tooltip_html(2, 3)
+    assert html.count("&nbsp;") == 10 and res.text_of(res.lens["top_ids"][2, 3, 0]) in html
+    panel.select_token(4)
+    assert panel.attention.heatmap.row_line.isVisible() and panel.attention.heatmap.row_line.value() == 4.5
+    assert panel.lens.heatmap.col_line.isVisible() and panel.lens.heatmap.col_line.value() == 4.5
+
+
+def test_exports_png_and_csv(panel, tmp_path):
+    panel.tabs.setCurrentWidget(panel.lens)
+    png = panel.export_png(str(tmp_path / "lens.png"))
+    assert png.stat().st_size > 1000
+    lens_csv = panel.export_csv(str(tmp_path / "lens.csv")).read_text().splitlines()
+    assert len(lens_csv) == 1 + panel.result.rows * panel.result.n_tokens
+    panel.tabs.setCurrentWidget(panel.attention)
+    attention_csv = panel.export_csv(str(tmp_path / "attention.csv")).read_text().splitlines()
+    assert len(attention_csv) == 1 + panel.result.n_tokens
+
+
+def test_right_click_inspects_a_generated_message_with_its_exact_ids(qtbot, qloop, tiny_model_dir):
+    window = MainWindow(settings=Settings(local=LocalSettings(device="cpu", context_tokens=512)))
+    qtbot.addWidget(window)
+    window.template_box.setCurrentIndex(window.template_box.findData("debate_with_judge"))
+    window.model_box.setEditText(f"local:{tiny_model_dir}")
+    window.start_run()
+
+    async def until(condition, timeout=60):
+        async def poll():
+            while not condition():
+                await asyncio.sleep(0.02)
+        await asyncio.wait_for(poll(), timeout)
+
+    generated = lambda: [m for m in window.interp.messages if isinstance(m, MessageCompleted) and m.token_ids]  # noqa: E731
+    qloop.run_until_complete(until(lambda: len(generated()) >= 2 or not window.bridge.running))
+    window.stop_run()  # two messages are enough; the user stops the debate
+    qloop.run_until_complete(until(lambda: not window.bridge.running))
+    generated = generated()
+    assert len(generated) >= 2
+    target = generated[1]
+    window.conversation.message_menu(target.message_id).actions()[0].trigger()
+    qloop.run_until_complete(until(lambda: window.interp.result.finished is not None or window.interp.result.error))
+    res = window.interp.result
+    assert res.error is None and res.input.exact_ids and res.input.exact_prompt
+    assert res.input.focus_start == target.usage.prompt_tokens  # the very prompt the model saw
+    assert res.input.token_ids[-len(target.token_ids):] == target.token_ids
+    assert res.input.focus_start == len(res.input.token_ids) - len(target.token_ids)
+    assert res.finished.parity_max_abs_diff < 1e-4
+    assert all(a is not None for a in res.attention) and res.filled_to == res.n_tokens
+    assert any(s.message_id == generated[0].message_id for s in res.input.spans)
