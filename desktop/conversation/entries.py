@@ -12,6 +12,8 @@ from PySide6.QtGui import QTextDocument
 
 from agents.events import MessageCompleted
 
+# Model text is Markdown but never HTML: "<no> I disagree" must show, not vanish as a tag.
+MARKDOWN = QTextDocument.MarkdownFeature.MarkdownDialectGitHub | QTextDocument.MarkdownFeature.MarkdownNoHTML
 CARD_BACKGROUNDS = {"verdict": ("#eef2ff", "#a5b4fc"), "final": ("#fffbeb", "#f59e0b"), "error": ("#fef2f2", "#fca5a5"), "info": (None, None)}
 
 
@@ -56,7 +58,7 @@ class MessageEntry(Entry):
         if self.done is None:
             doc.setPlainText(self.text)  # plain while streaming: cheap, and half-written Markdown flickers
         else:
-            doc.setMarkdown(self.text or "*(empty)*")
+            doc.setMarkdown(self.text or "*(empty)*", MARKDOWN)
 
     def append(self, text: str) -> None:
         self.text += text

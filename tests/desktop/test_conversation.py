@@ -32,6 +32,8 @@ def test_streamed_text_grows_one_row_then_renders_markdown(qtbot):
     assert taller > short
     complete(view, "m1", "**bold** claim")
     assert entry.document(300).toPlainText() == "bold claim"  # Markdown rendered, markers gone
+    complete(view, "m1", "<no> I **disagree** <script>alert(1)</script>")
+    assert entry.document(300).toPlainText() == "<no> I disagree <script>alert(1)</script>"  # model text is never HTML
     assert "3 tokens" in entry.footer and view.conversation.index(1).data(ENTRY_ROLE) is entry
     assert [c.kind for c in view.cards] == ["info"]
 

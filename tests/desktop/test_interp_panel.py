@@ -84,7 +84,7 @@ def test_exports_png_and_csv(panel, tmp_path):
 def test_right_click_inspects_a_generated_message_with_its_exact_ids(qtbot, qloop, tiny_model_dir):
     window = MainWindow(settings=Settings(local=LocalSettings(device="cpu", context_tokens=512)))
     qtbot.addWidget(window)
-    window.template_box.setCurrentIndex(window.template_box.findData("debate_with_judge"))
+    window.open_template("debate_with_judge")
     window.model_box.setEditText(f"local:{tiny_model_dir}")
     window.start_run()
 
