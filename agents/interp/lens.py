@@ -175,10 +175,29 @@ def block_reducer() -> Any:
         try:
             import torch
 
-            _COMPILED["fn"] = torch.compile(reduce_block, dynamic=False)
-        except Exception:  # no compiler toolchain (a frozen app): eager is still correct
+            _COMPILED["fn"] = _EagerFallback(torch.compile(reduce_block, dynamic=False))
+        except Exception:
             _COMPILED["fn"] = reduce_block
     return _COMPILED["fn"]
+
+
+class _EagerFallback:
+    """torch.compile fails only when first called (no C compiler on a user's machine, a frozen
+    app): then, and for good, the eager reduction runs instead; the result is the same."""
+
+    def __init__(self, compiled: Any):
+        self.compiled, self.working = compiled, None
+
+    def __call__(self, *args) -> Any:
+        if self.working is not None:
+            return self.working(*args)
+        try:
+            out = self.compiled(*args)
+            self.working = self.compiled
+        except Exception:
+            self.working = reduce_block
+            out = reduce_block(*args)
+        return out
 
 
 class _OnlineStats:

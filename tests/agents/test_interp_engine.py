@@ -139,3 +139,26 @@ async def test_cancel_stops_between_layers_and_is_not_cached(loaded):
 async def test_bad_input_is_a_clear_error(loaded, ids, words):
     events = await collect(loaded, InspectInput(token_ids=ids, labels=tuple(map(str, ids))))
     assert isinstance(events[-1], InspectError) and words in events[-1].message
+
+
+def test_a_compiler_that_fails_on_first_use_falls_back_to_eager(monkeypatch):
+    """No C compiler (a user's desktop, the packaged app): torch.compile only fails when called."""
+    import torch
+
+    from agents.interp import lens
+
+    def broken_compile(fn, **kwargs):
+        def call(*args):
+            raise RuntimeError("inductor: no working C compiler")
+        return call
+
+    monkeypatch.setattr(torch, "compile", broken_compile)
+    monkeypatch.setattr(lens, "_COMPILED", {})
+    monkeypatch.delenv("AGORA_LAB_INTERP_COMPILE", raising=False)
+    reduce = lens.block_reducer()
+    x, w = torch.randn(6, 8), torch.randn(50, 8)
+    args = (x, w, None, None, torch.full((6, 1), -float("inf")), 3, 5)
+    got, want = reduce(*args), lens.reduce_block(*args)
+    for a, b in zip(got, want):
+        assert torch.equal(a, b)
+    assert reduce.working is lens.reduce_block
