@@ -50,8 +50,17 @@ class Blocksworld:
             start = _random_stacks(list(self.blocks), rng)
         self.initial: BWState = (start, None)
         self._below_goal = _below(self.goal)
+        # A search and its solver revisit states constantly; states are immutable, so their
+        # successors are computed once (the solver enumerates them all anyway).
+        self._successors: dict[BWState, dict[str, BWState]] = {}
 
     def successors(self, state: BWState) -> dict[str, BWState]:
+        known = self._successors.get(state)
+        if known is None:
+            known = self._successors[state] = self._expand(state)
+        return known
+
+    def _expand(self, state: BWState) -> dict[str, BWState]:
         stacks, holding = state
         out: dict[str, BWState] = {}
         if holding is None:
