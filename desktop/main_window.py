@@ -8,7 +8,6 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
-    QFileDialog,
     QGridLayout,
     QLabel,
     QLineEdit,
@@ -29,20 +28,20 @@ from agents.teams.run import TeamRun, load_team_providers
 from agents.termination import ExternalStop
 from desktop.bridge import RunBridge
 from desktop.builder.builder import TeamBuilder
-from desktop.builder.gallery import TemplateGallery
 from desktop.menus import build_menus
 from desktop.theme import ThemeKeeper
 from desktop.conversation.view import ConversationView
 from desktop.inputs import Banner, HumanInputBar
 from desktop.loading import LoadingDialog
 from desktop.settings_dialog import SettingsDialog
+from desktop.team_files import TeamFileActions
 from desktop.sessions.browser import SessionBrowser
 
 TEAM_MODELS = "as in the team file"
 ProviderLoader = Callable[[TeamSpec, Settings, str | None], AsyncIterator]
 
 
-class MainWindow(QMainWindow):
+class MainWindow(TeamFileActions, QMainWindow):
     def __init__(self, settings: Settings | None = None, provider_loader: ProviderLoader = load_team_providers):
         super().__init__()
         self.setWindowTitle("Agora Lab")
@@ -162,45 +161,6 @@ class MainWindow(QMainWindow):
         self.bridge.tokensInFlight.connect(lambda n: self.status_tokens.setText(f"tokens: {self.tokens + n}"))
         self.bridge.runningChanged.connect(self._on_running)
         self.bridge.finished.connect(self._on_finished)
-
-    # --- team files ---------------------------------------------------------------
-    def new_team(self) -> None:
-        self.builder.new_team()
-
-    def open_gallery(self) -> TemplateGallery:
-        gallery = TemplateGallery(self)
-        gallery.chosen.connect(self.open_template)
-        gallery.open()
-        return gallery
-
-    def open_team_file(self, path: str | None = None) -> None:
-        if path is None:
-            self._ask_path("Open team", False, self.open_team_file)
-        elif self.builder.open_file(path):
-            self.task_edit.setText(self.builder.draft.sample_task or self.task_edit.text())
-
-    def save_team_file(self, path: str | None = None) -> None:
-        path = path or self.builder.document.path
-        if path is None:
-            self.save_team_as()
-        elif self.builder.save_file(path):
-            self._team_changed(self.builder.draft)
-            self.statusBar().showMessage(f"Saved {path}", 5000)
-
-    def save_team_as(self, path: str | None = None) -> None:
-        if path is None:
-            self._ask_path("Save team as", True, self.save_team_file)
-        else:
-            self.save_team_file(path)
-
-    def _ask_path(self, title: str, save: bool, then: Callable[[str], None]) -> QFileDialog:
-        """A non-blocking file dialog (a modal exec() would stall the asyncio loop)."""
-        dialog = QFileDialog(self, title, str(self.builder.document.path or ""), "Team files (*.json)")
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave if save else QFileDialog.AcceptMode.AcceptOpen)
-        dialog.setDefaultSuffix("json")
-        dialog.fileSelected.connect(then)
-        dialog.open()
-        return dialog
 
     def set_theme(self, choice: str) -> None:
         self.theme.apply(choice)
