@@ -35,15 +35,21 @@ class ProviderLoader:
 
     async def _load_local(self, ref: LocalRef) -> AsyncIterator[Event]:
         from agents.llm.local import LocalProvider
-        from agents.llm.local_model import load_local_model
 
-        local = self.settings.local
-        job = ThreadJob(
-            lambda emit: load_local_model(ref, local.device, local.dtype, local.context_tokens, emit)
-        )
+        job = local_model_job(ref, self.settings)
         async for event in job:
             yield event
         self.provider = LocalProvider(job.result)
+
+
+def local_model_job(ref: LocalRef, settings: Settings) -> ThreadJob:
+    """Load a local model (converting and caching it first if needed) on a worker thread,
+    with the settings' device, dtype and context; ``async for`` its progress events, then
+    ``job.result`` is the LoadedModel."""
+    from agents.llm.local_model import load_local_model
+
+    local = settings.local
+    return ThreadJob(lambda emit: load_local_model(ref, local.device, local.dtype, local.context_tokens, emit))
 
 
 async def open_provider(

@@ -32,9 +32,8 @@ from agents.interp.engine import inspect_stream
 from agents.interp.records import AttentionReady, InspectError, InspectFinished, InspectStarted, LensChunkReady
 from agents.interp.result import InspectResult
 from agents.llm.base import CancelToken, ProviderError
-from agents.llm.local_model import load_local_model
+from agents.llm.providers import local_model_job
 from agents.llm.refs import LocalRef, parse_model_ref
-from agents.llm.worker import ThreadJob
 from agents.settings import Settings
 from agents.spec import TeamSpec
 from desktop.interp.views import AttentionView, HeadGrid, LensView, RollupView
@@ -152,8 +151,7 @@ class InterpPanel(QWidget):
             self.finished.emit(self.result)
 
     async def _load(self, ref: LocalRef) -> Any:
-        local = self.settings().local
-        job = ThreadJob(lambda emit: load_local_model(ref, local.device, local.dtype, local.context_tokens, emit))
+        job = local_model_job(ref, self.settings())
         async for event in job:
             if isinstance(event, ModelLoadProgress):
                 self.status.setText(f"Loading {event.model}: {event.stage}")
