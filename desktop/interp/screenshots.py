@@ -10,11 +10,11 @@ import asyncio
 import sys
 from pathlib import Path
 
-import qasync
 from PySide6.QtWidgets import QApplication, QDockWidget
 
 from agents.spec import load_template
 from desktop.main_window import MainWindow
+from desktop.screenshots import render
 
 
 def short_debate():
@@ -59,14 +59,7 @@ async def _shoot(window: MainWindow, folder: Path) -> None:
 
 
 def main(folder: str) -> None:
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    window = MainWindow()
-    window.resize(1400, 900)
-    window.show()
-    qasync.run(_shoot(window, out))  # qasync's own loop around the app, as long as the shoot lasts
-    print("\n".join(str(p) for p in sorted(out.glob("interp-*.png"))), app.applicationName())
+    render(folder, MainWindow, _shoot, (1400, 900), "interp-*.png")
 
 
 if __name__ == "__main__":
