@@ -93,10 +93,8 @@ class TeamSpec(Record):
 
     @model_validator(mode="after")
     def _semantics(self) -> "TeamSpec":
-        names = [a.name for a in self.agents]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"agent names must be unique; repeated: {duplicates}")
+        for problem in name_problems(self.agents):
+            raise ValueError(problem)
         problems = link_problems(self.agents, self.links) + protocol_problems(self.protocol, self.agents)
         if problems:
             raise ValueError("; ".join(problems))  # all of them: a user fixes a file in one go
@@ -116,6 +114,13 @@ class TeamSpec(Record):
             if link.source == name and link.kind == "judges":
                 heard.add(link.target)
         return frozenset(heard)
+
+
+def name_problems(agents: Sequence[Agent]) -> list[str]:
+    """Agent names are speaker labels and link ends, so each must be unique."""
+    names = [a.name for a in agents]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    return [f"agent names must be unique; repeated: {repeated}"] if repeated else []
 
 
 def link_problems(agents: Sequence[Agent], links: Sequence[Link]) -> list[str]:

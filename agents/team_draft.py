@@ -21,6 +21,7 @@ from agents.spec import (
     TeamSpec,
     TerminationSpec,
     link_problems,
+    name_problems,
     parse_team,
     protocol_problems,
 )
@@ -63,10 +64,9 @@ class TeamDraft:
         """Everything that keeps this draft from running, in words for the canvas."""
         if not self.agents:
             return ["drag agents from the palette onto the canvas"]
-        names = [a.name for a in self.agents]
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        found = [f"two agents are called {n!r}" for n in repeated]
-        return found + link_problems(self.agents, self.links) + protocol_problems(self.protocol, self.agents)
+        return (
+            name_problems(self.agents) + link_problems(self.agents, self.links) + protocol_problems(self.protocol, self.agents)
+        )
 
     def to_spec(self, source: str = "the canvas") -> TeamSpec:
         """The runnable team; TeamFileError says what is missing or wrong."""
