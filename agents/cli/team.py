@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from agents.agent import Agent
-from agents.cli_output import EventPrinter
+from agents.cli.output import EventPrinter
 from agents.events import Finished
 from agents.session.export import FORMATS, export_session, format_from_path
 from agents.session.fork import kept_messages, team_of

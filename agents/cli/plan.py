@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from agents.cli_output import EventPrinter, describe_plan
+from agents.cli.output import EventPrinter, describe_plan
 from agents.events import EventBase, Finished, PlanFinished, PlanRealStep
 from agents.llm.base import CancelToken
 from agents.llm.providers import ProviderLoader

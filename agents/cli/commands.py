@@ -13,8 +13,10 @@ import json
 import sys
 from typing import Sequence
 
-from agents import __version__, cli_plan, cli_team
-from agents.cli_output import EventPrinter
+from agents import __version__
+from agents.cli import plan as cli_plan
+from agents.cli import team as cli_team
+from agents.cli.output import EventPrinter
 from agents.events import ErrorEvent, MessageCompleted
 from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams, ProviderError
 from agents.llm.providers import ProviderLoader
@@ -185,6 +187,3 @@ def _keys(action: str, name: str) -> int:
     print(f"{action}: key for {name!r} in the OS keyring")
     return EXIT_OK
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from agents.cli.commands import main
+
+sys.exit(main())
