@@ -22,6 +22,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not has_display():
         print("agora-lab: no display found; starting the terminal chat instead (see `agora-lab --help`)", file=sys.stderr)
         return cli.main(["chat"])
+    from desktop.platform_check import platform_problem
+
+    if (problem := platform_problem()) is not None:
+        print(problem.message(), file=sys.stderr)
+        print("agora-lab: starting the terminal chat instead (see `agora-lab --help`)", file=sys.stderr)
+        return cli.main(["chat"])
     from desktop.app import main as open_window
 
     return open_window([])

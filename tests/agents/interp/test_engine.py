@@ -1,6 +1,8 @@
 """The interpretability engine on a tiny random Gemma 3: lens against a plain reference,
 parity with the model's own logits, attention, events, cache and cancellation."""
 
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -123,15 +125,34 @@ async def test_second_run_comes_from_the_cache(loaded):
     assert not other[0].cached
 
 
-async def test_cancel_stops_between_layers_and_is_not_cached(loaded):
+async def test_cancel_stops_between_layers_and_is_not_cached(loaded, monkeypatch):
+    """The worker waits after the first layer until the test has pressed cancel, so the test
+    never races it: before, a fast worker finished every layer before the cancel arrived
+    (about one run in four with both cores busy)."""
+    from agents.interp import engine
+
+    released = threading.Event()
+
+    def held_after_first_layer(out, emit, cancel):
+        def emit_then_wait(event):
+            emit(event)
+            if isinstance(event, AttentionReady) and event.layer == 0:
+                assert released.wait(timeout=120), "the test never released the worker"
+        real_emit_attention(out, emit_then_wait, cancel)
+
+    real_emit_attention = engine.emit_attention
+    monkeypatch.setattr(engine, "emit_attention", held_after_first_layer)
     cache, inp, cancel = InspectCache(), make_input(loaded), CancelToken()
     events = []
     async for event in inspect_stream(loaded, inp, cancel, cache=cache):
         events.append(event)
         if isinstance(event, AttentionReady):
             cancel.cancel()
+            released.set()
+    assert [e.layer for e in events if isinstance(e, AttentionReady)] == [0]
     assert isinstance(events[-1], InspectError) and events[-1].cancelled
     assert not any(isinstance(e, (LensChunkReady, InspectFinished)) for e in events)
+    monkeypatch.setattr(engine, "emit_attention", real_emit_attention)
     assert not (await collect(loaded, inp, cache=cache))[0].cached
 
 

@@ -64,13 +64,32 @@ async def test_exact_token_ids_decode_to_the_message_text(provider):
     assert decoded.strip().startswith(done.text[:10])
 
 
+def hold_first_decode_step(provider, released: threading.Event):
+    """A forward hook that parks the worker at its second forward pass (the first decode step)
+    until the test releases it, so a test never races the worker."""
+    calls = []
+
+    def hook(*_args):
+        calls.append(1)
+        if len(calls) == 2:
+            assert released.wait(timeout=120), "the test never released the worker"
+
+    return provider.loaded.model.base_model.layers[0].register_forward_hook(hook)
+
+
 async def test_cancel_stops_the_worker_and_closes_the_message(provider):
-    cancel = CancelToken()
+    cancel, released = CancelToken(), threading.Event()
+    hook = hold_first_decode_step(provider, released)
     events = []
-    async for event in provider.stream(request(max_tokens=200, temperature=1.0, seed=1), cancel):
-        events.append(event)
-        if isinstance(event, MessageStarted):
-            cancel.cancel()
+    try:
+        async for event in provider.stream(request(max_tokens=200, temperature=1.0, seed=1), cancel):
+            events.append(event)
+            if isinstance(event, MessageStarted):
+                cancel.cancel()
+                released.set()
+    finally:
+        released.set()
+        hook.remove()
     done = events[-1]
     assert isinstance(done, MessageCompleted) and done.finish_reason == "cancelled"
     assert len(done.token_ids or ()) < 200
@@ -79,12 +98,15 @@ async def test_cancel_stops_the_worker_and_closes_the_message(provider):
 
 
 async def test_task_cancellation_waits_for_the_worker(provider):
+    got_one = asyncio.Event()
+
     async def consume():
         async for _ in provider.stream(request(max_tokens=200, temperature=1.0, seed=2)):
-            await asyncio.sleep(0)
+            got_one.set()
+            await asyncio.Event().wait()  # parked mid-stream until the test cancels it
 
     task = asyncio.create_task(consume())
-    await asyncio.sleep(0.05)
+    await got_one.wait()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -92,23 +114,28 @@ async def test_task_cancellation_waits_for_the_worker(provider):
 
 
 async def test_generation_does_not_block_the_event_loop(provider):
-    ticks = 0
-    done = asyncio.Event()
+    """The worker waits, inside a forward pass, for the loop to run a coroutine: if generation
+    blocked the loop this would never happen (the hook's wait would time out)."""
+    in_forward, loop_ran = threading.Event(), threading.Event()
 
-    async def ticker():
-        nonlocal ticks
-        while not done.is_set():
-            ticks += 1
+    def hook(*_args):
+        in_forward.set()
+        assert loop_ran.wait(timeout=120), "the event loop did not run while the model computed"
+
+    async def loop_side():
+        while not in_forward.is_set():
             await asyncio.sleep(0.001)
+        loop_ran.set()
 
-    tick_task = asyncio.create_task(ticker())
-    events = await collect(provider, request(max_tokens=60, temperature=1.0, seed=3))
-    done.set()
-    await tick_task
-    deltas = sum(isinstance(e, TokenDelta) for e in events)
-    # the loop kept running between tokens: far more ticks than tokens were produced
-    assert ticks > deltas
-    assert threading.current_thread() is threading.main_thread()
+    handle = provider.loaded.model.base_model.layers[0].register_forward_hook(hook)
+    try:
+        side = asyncio.create_task(loop_side())
+        events = await collect(provider, request(max_tokens=5, temperature=1.0, seed=3))
+        await side
+    finally:
+        loop_ran.set()
+        handle.remove()
+    assert isinstance(events[-1], MessageCompleted) and events[-1].finish_reason != "error"
 
 
 async def test_long_conversation_is_trimmed_with_a_marker_not_a_crash(provider):
