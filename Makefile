@@ -13,7 +13,7 @@ LLAMA_CPP_VERSION := 0.3.36
 LLAMA_CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DMTMD_BUILD=OFF
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run install install-test test bench screenshots package clean
+.PHONY: run install install-test test lint bench screenshots package clean
 
 run: install
 	$(BIN)/agora-lab
@@ -46,6 +46,13 @@ $(VENV)/.test-installed: $(VENV)/.installed
 test: install-test
 	$(BIN)/python -m pytest --ignore=tests/desktop
 	$(BIN)/python -m pytest tests/desktop
+
+# Style, types and the import contracts (pyproject.toml: [tool.ruff], [tool.mypy], [tool.importlinter]).
+lint: install-test
+	$(BIN)/ruff check agents desktop tests
+	$(BIN)/ruff format --check agents desktop tests
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: install-test
 	$(BIN)/python -m tests.bench
