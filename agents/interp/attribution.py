@@ -39,7 +39,10 @@ def target_start(inp: InspectInput) -> int:
 def units_of(loaded: Any, inp: InspectInput, unit: str, target: int) -> list[Unit]:
     """The parts to remove, all before the target (a BOS is never removed)."""
     if unit == "tokens":
-        return [(inp.labels[i] if i < len(inp.labels) else str(i), [i]) for i in range(first_real(loaded, inp.token_ids), target)]
+        return [
+            (inp.labels[i] if i < len(inp.labels) else str(i), [i])
+            for i in range(first_real(loaded, inp.token_ids), target)
+        ]
     spans = [s for s in inp.spans if s.start < target]
     if not spans:
         raise ValueError(f"the input has no labelled {unit} before the target; use unit 'tokens'")
@@ -60,12 +63,13 @@ def target_logprobs(loaded: Any, rows: Sequence[list[int]], starts: Sequence[int
     index = torch.tensor([[s - 1 + j for j in range(n_target)] for s in starts], device=hidden.device)
     picked = hidden.gather(1, index[..., None].expand(-1, -1, hidden.shape[-1]))
     logp = torch.log_softmax(unembed(model, picked), -1)
-    targets = torch.tensor([row[s:s + n_target] for row, s in zip(rows, starts)], device=hidden.device)
+    targets = torch.tensor([row[s : s + n_target] for row, s in zip(rows, starts)], device=hidden.device)
     return logp.gather(-1, targets[..., None])[..., 0].sum(-1)
 
 
-def occlusion(loaded: Any, ids: list[int], target: int, units: list[Unit], cancel: CancelToken,
-              progress: Callable[[float], None]) -> tuple[float, np.ndarray]:
+def occlusion(
+    loaded: Any, ids: list[int], target: int, units: list[Unit], cancel: CancelToken, progress: Callable[[float], None]
+) -> tuple[float, np.ndarray]:
     n_target = len(ids) - target
     with torch_pass(loaded.model, cancel):
         full = float(target_logprobs(loaded, [ids], [target], n_target)[0])
@@ -73,7 +77,7 @@ def occlusion(loaded: Any, ids: list[int], target: int, units: list[Unit], cance
         for lo in range(0, len(units), BATCH):
             check_cancel(cancel)
             rows, starts = [], []
-            for _, removed in units[lo:lo + BATCH]:
+            for _, removed in units[lo : lo + BATCH]:
                 gone = set(removed)
                 rows.append([t for i, t in enumerate(ids) if i not in gone])
                 starts.append(target - len(gone))
@@ -90,7 +94,7 @@ def gradient_x_input(loaded: Any, ids: list[int], target: int, cancel: CancelTok
     with torch_pass(model, cancel, grad=True):
         embeds = model.base_model.embed_tokens(padded(loaded, [ids])).detach().requires_grad_(True)
         hidden = model.base_model(inputs_embeds=embeds, use_cache=False).last_hidden_state
-        logp = torch.log_softmax(unembed(model, hidden[0, target - 1:len(ids) - 1]), -1)
+        logp = torch.log_softmax(unembed(model, hidden[0, target - 1 : len(ids) - 1]), -1)
         total = logp.gather(-1, torch.tensor(ids[target:], device=hidden.device)[:, None]).sum()
         (grad,) = torch.autograd.grad(total, embeds)
     return float(total.detach()), (grad[0] * embeds[0]).sum(-1).detach().float().cpu().numpy().astype(np.float32)
@@ -113,7 +117,9 @@ def by_speaker(inp: InspectInput, units: list[Unit], scores: np.ndarray, unit: s
     return tuple(sorted(totals.items(), key=lambda kv: -abs(kv[1])))
 
 
-def run_attribution(loaded: Any, inp: InspectInput, method: str, unit: str, cancel: CancelToken, emit: Callable) -> None:
+def run_attribution(
+    loaded: Any, inp: InspectInput, method: str, unit: str, cancel: CancelToken, emit: Callable
+) -> None:
     if method not in METHODS:
         raise ValueError(f"attribution method must be one of {', '.join(METHODS)}, not {method!r}")
     if unit not in UNITS:
@@ -127,17 +133,37 @@ def run_attribution(loaded: Any, inp: InspectInput, method: str, unit: str, canc
     else:
         units = units_of(loaded, inp, unit, target)
         full, scores = occlusion(loaded, ids, target, units, cancel, lambda f: emit(MethodProgress(f, "occluding")))
-    emit(AttributionReady(
-        method=method, unit=unit, labels=tuple(label for label, _ in units),
-        starts=np.array([min(p) if p else 0 for _, p in units], np.int32),
-        ends=np.array([max(p) + 1 if p else 0 for _, p in units], np.int32), scores=scores,
-        target_logprob=full, target_start=target, by_speaker=by_speaker(inp, units, scores, unit),
-    ))
+    emit(
+        AttributionReady(
+            method=method,
+            unit=unit,
+            labels=tuple(label for label, _ in units),
+            starts=np.array([min(p) if p else 0 for _, p in units], np.int32),
+            ends=np.array([max(p) + 1 if p else 0 for _, p in units], np.int32),
+            scores=scores,
+            target_logprob=full,
+            target_start=target,
+            by_speaker=by_speaker(inp, units, scores, unit),
+        )
+    )
 
 
-def attribution_stream(loaded: Any, inp: InspectInput, method: str = "occlusion", unit: str = "tokens",
-                       cancel: CancelToken | None = None, cache: ResultCache | None = CACHE) -> AsyncIterator[Any]:
+def attribution_stream(
+    loaded: Any,
+    inp: InspectInput,
+    method: str = "occlusion",
+    unit: str = "tokens",
+    cancel: CancelToken | None = None,
+    cache: ResultCache | None = CACHE,
+) -> AsyncIterator[Any]:
     """MethodProgress per occlusion batch, then one AttributionReady."""
     key = (inp.token_ids, inp.focus_start, tuple((s.label, s.start, s.end, s.agent) for s in inp.spans), method, unit)
-    return method_stream(loaded, "attribution", {"method": method, "unit": unit}, key,
-                         lambda emit, c: run_attribution(loaded, inp, method, unit, c, emit), cancel, cache)
+    return method_stream(
+        loaded,
+        "attribution",
+        {"method": method, "unit": unit},
+        key,
+        lambda emit, c: run_attribution(loaded, inp, method, unit, c, emit),
+        cancel,
+        cache,
+    )

@@ -39,11 +39,16 @@ class ContrastSet:
 def from_dict(data: dict, name: str = "custom") -> ContrastSet:
     markers = {side: tuple(words) for side, words in (data.get("markers") or {}).items()}
     return ContrastSet(
-        name=str(data.get("name", name)), title=str(data.get("title", "")),
-        positive=tuple(str(t) for t in data.get("positive", ())), negative=tuple(str(t) for t in data.get("negative", ())),
-        positive_label=str(data.get("positive_label", "positive")), negative_label=str(data.get("negative_label", "negative")),
-        eval_prompts=tuple(str(t) for t in data.get("eval_prompts", ())), instructions=dict(data.get("instructions") or {}),
-        probe=str(data.get("probe", "")), markers=markers,
+        name=str(data.get("name", name)),
+        title=str(data.get("title", "")),
+        positive=tuple(str(t) for t in data.get("positive", ())),
+        negative=tuple(str(t) for t in data.get("negative", ())),
+        positive_label=str(data.get("positive_label", "positive")),
+        negative_label=str(data.get("negative_label", "negative")),
+        eval_prompts=tuple(str(t) for t in data.get("eval_prompts", ())),
+        instructions=dict(data.get("instructions") or {}),
+        probe=str(data.get("probe", "")),
+        markers=markers,
     ).check()
 
 

@@ -69,8 +69,13 @@ def torch_pass(model: Any, cancel: CancelToken, grad: bool = False) -> Iterator[
 
 
 async def method_stream(
-    loaded: Any, method: str, settings: dict, key: tuple | None, work: Work,
-    cancel: CancelToken | None = None, cache: ResultCache | None = CACHE,
+    loaded: Any,
+    method: str,
+    settings: dict,
+    key: tuple | None,
+    work: Work,
+    cancel: CancelToken | None = None,
+    cache: ResultCache | None = CACHE,
 ) -> AsyncIterator[Any]:
     """Yield MethodStarted, whatever ``work`` emits, then MethodFinished or one MethodError.
 
@@ -96,7 +101,9 @@ async def method_stream(
     except Aborted:
         yield MethodError(method=method, message="cancelled", cancelled=True)
     except Exception as exc:  # bad input or a torch failure: a clear message, never a crash
-        yield MethodError(method=method, message=str(exc) if isinstance(exc, ValueError) else f"{method} failed: {exc!r}")
+        yield MethodError(
+            method=method, message=str(exc) if isinstance(exc, ValueError) else f"{method} failed: {exc!r}"
+        )
     finally:
         cancel.cancel()  # also on aclose(): the worker must stop before the model is reused
         await job.wait()

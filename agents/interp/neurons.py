@@ -41,8 +41,9 @@ def check_neurons(model: Any, layer: int, neurons: Sequence[int]) -> list[int]:
     return list(neurons)
 
 
-def find_top_neurons(loaded: Any, token_ids: list[int], layers: Sequence[int], k: int, cancel: CancelToken,
-                     emit: Callable) -> None:
+def find_top_neurons(
+    loaded: Any, token_ids: list[int], layers: Sequence[int], k: int, cancel: CancelToken, emit: Callable
+) -> None:
     model = loaded.model
     with torch_pass(model, cancel), capture_neurons(model, layers) as store:
         model.base_model(input_ids=padded(loaded, [token_ids]), use_cache=False)
@@ -50,15 +51,31 @@ def find_top_neurons(loaded: Any, token_ids: list[int], layers: Sequence[int], k
         check_cancel(cancel)
         acts = store[layer][0][0].float()
         order = acts.abs().topk(min(k, acts.shape[-1]), dim=-1).indices
-        emit(TopNeurons(layer=layer, neuron_ids=order.int().cpu().numpy().astype(np.int32),
-                        activations=numpy32(acts.gather(-1, order))))
+        emit(
+            TopNeurons(
+                layer=layer,
+                neuron_ids=order.int().cpu().numpy().astype(np.int32),
+                activations=numpy32(acts.gather(-1, order)),
+            )
+        )
 
 
-def neurons_stream(loaded: Any, token_ids: Sequence[int], layers: Sequence[int] | None = None, k: int = 8,
-                   cancel: CancelToken | None = None, cache: ResultCache | None = CACHE) -> AsyncIterator[Any]:
+def neurons_stream(
+    loaded: Any,
+    token_ids: Sequence[int],
+    layers: Sequence[int] | None = None,
+    k: int = 8,
+    cancel: CancelToken | None = None,
+    cache: ResultCache | None = CACHE,
+) -> AsyncIterator[Any]:
     """One TopNeurons per layer (every layer unless ``layers`` names some)."""
+
     def work(emit: Callable, c: CancelToken) -> None:
-        chosen = list(range(n_layers(loaded.model))) if layers is None else [check_layer(loaded.model, x, False) for x in layers]
+        chosen = (
+            list(range(n_layers(loaded.model)))
+            if layers is None
+            else [check_layer(loaded.model, x, False) for x in layers]
+        )
         find_top_neurons(loaded, check_ids(loaded, token_ids), chosen, k, c, emit)
 
     key = (tuple(token_ids), None if layers is None else tuple(layers), k)
@@ -72,8 +89,17 @@ def next_token_logp(loaded: Any, token_ids: list[int], position: int) -> Any:
     return torch.log_softmax(unembed(loaded.model, hidden[0, position]), -1)
 
 
-def run_ablation(loaded: Any, token_ids: list[int], layer: int, neurons: list[int], mode: str, position: int, k: int,
-                 cancel: CancelToken, emit: Callable) -> None:
+def run_ablation(
+    loaded: Any,
+    token_ids: list[int],
+    layer: int,
+    neurons: list[int],
+    mode: str,
+    position: int,
+    k: int,
+    cancel: CancelToken,
+    emit: Callable,
+) -> None:
     model = loaded.model
     check_ids(loaded, token_ids)
     check_neurons(model, layer, neurons)
@@ -91,21 +117,42 @@ def run_ablation(loaded: Any, token_ids: list[int], layer: int, neurons: list[in
             after = next_token_logp(loaded, token_ids, position)
         kl = float((before.exp() * (before - after)).sum().clamp(min=0.0))
         top = int(before.argmax())
-        emit(AblationResult(
-            layer=layer, neurons=tuple(neurons), mode=mode, position=position % len(token_ids), kl=kl,
-            top_before=top_tokens(loaded, before, k), top_after=top_tokens(loaded, after, k),
-            top_token_prob_before=float(before[top].exp()), top_token_prob_after=float(after[top].exp()),
-        ))
+        emit(
+            AblationResult(
+                layer=layer,
+                neurons=tuple(neurons),
+                mode=mode,
+                position=position % len(token_ids),
+                kl=kl,
+                top_before=top_tokens(loaded, before, k),
+                top_after=top_tokens(loaded, after, k),
+                top_token_prob_before=float(before[top].exp()),
+                top_token_prob_after=float(after[top].exp()),
+            )
+        )
 
 
-def ablation_stream(loaded: Any, token_ids: Sequence[int], layer: int, neurons: Sequence[int], mode: str = "zero",
-                    position: int = -1, k: int = 10, cancel: CancelToken | None = None,
-                    cache: ResultCache | None = CACHE) -> AsyncIterator[Any]:
+def ablation_stream(
+    loaded: Any,
+    token_ids: Sequence[int],
+    layer: int,
+    neurons: Sequence[int],
+    mode: str = "zero",
+    position: int = -1,
+    k: int = 10,
+    cancel: CancelToken | None = None,
+    cache: ResultCache | None = CACHE,
+) -> AsyncIterator[Any]:
     """One AblationResult: the next-token distribution at ``position`` before and after."""
     key = (tuple(token_ids), layer, tuple(neurons), mode, position, k)
     return method_stream(
-        loaded, "ablation", {"layer": layer, "neurons": list(neurons), "mode": mode}, key,
-        lambda emit, c: run_ablation(loaded, list(token_ids), layer, list(neurons), mode, position, k, c, emit), cancel, cache,
+        loaded,
+        "ablation",
+        {"layer": layer, "neurons": list(neurons), "mode": mode},
+        key,
+        lambda emit, c: run_ablation(loaded, list(token_ids), layer, list(neurons), mode, position, k, c, emit),
+        cancel,
+        cache,
     )
 
 
@@ -122,9 +169,16 @@ def read_neuron(loaded: Any, layer: int, neuron: int, k: int) -> NeuronVector:
     return NeuronVector(layer=layer, neuron=neuron, promoted=promoted, suppressed=suppressed)
 
 
-def neuron_vector_stream(loaded: Any, layer: int, neurons: Sequence[int], k: int = 10, cancel: CancelToken | None = None,
-                         cache: ResultCache | None = CACHE) -> AsyncIterator[Any]:
+def neuron_vector_stream(
+    loaded: Any,
+    layer: int,
+    neurons: Sequence[int],
+    k: int = 10,
+    cancel: CancelToken | None = None,
+    cache: ResultCache | None = CACHE,
+) -> AsyncIterator[Any]:
     """One NeuronVector per neuron."""
+
     def work(emit: Callable, c: CancelToken) -> None:
         for neuron in neurons:
             check_cancel(c)

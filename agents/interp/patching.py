@@ -35,7 +35,7 @@ def target_ids(loaded: Any, prompt: str, placeholder: str = PLACEHOLDER) -> tupl
         raise ValueError(f"the target prompt has no placeholder {placeholder!r} to patch into")
     before = encode_text(loaded, prompt[:cut]) if prompt[:cut] else encode_text(loaded, "")
     mark = continuation_ids(loaded, placeholder)
-    after = continuation_ids(loaded, prompt[cut + len(placeholder):]) if prompt[cut + len(placeholder):] else []
+    after = continuation_ids(loaded, prompt[cut + len(placeholder) :]) if prompt[cut + len(placeholder) :] else []
     return before + mark[:1] + after, len(before)
 
 
@@ -46,8 +46,18 @@ def source_state(loaded: Any, token_ids: list[int], layer: int, position: int, c
     return store[layer][0][0, position].clone()
 
 
-def run_patchscope(loaded: Any, token_ids: list[int], layer: int, position: int, target_layer: int | None,
-                   prompt: str, max_new_tokens: int, k: int, cancel: CancelToken, emit: Callable) -> None:
+def run_patchscope(
+    loaded: Any,
+    token_ids: list[int],
+    layer: int,
+    position: int,
+    target_layer: int | None,
+    prompt: str,
+    max_new_tokens: int,
+    k: int,
+    cancel: CancelToken,
+    emit: Callable,
+) -> None:
     import torch
 
     model = loaded.model
@@ -67,29 +77,60 @@ def run_patchscope(loaded: Any, token_ids: list[int], layer: int, position: int,
     with replace_residual(model, target_layer, at, state):
         generate_batch(loaded, [(GenerationJob(loaded, spec, cancel), lambda item: out.append(item[0]))])
     check_cancel(cancel)
-    emit(PatchscopeResult(
-        source_layer=layer, source_position=position % len(token_ids), target_layer=target_layer, target_prompt=prompt,
-        target_position=at, text=loaded.tokenizer.decode(out, skip_special_tokens=True).split("\n")[0].strip(),
-        token_ids=tuple(out), first_token_top=first_top,
-    ))
+    emit(
+        PatchscopeResult(
+            source_layer=layer,
+            source_position=position % len(token_ids),
+            target_layer=target_layer,
+            target_prompt=prompt,
+            target_position=at,
+            text=loaded.tokenizer.decode(out, skip_special_tokens=True).split("\n")[0].strip(),
+            token_ids=tuple(out),
+            first_token_top=first_top,
+        )
+    )
 
 
-def patchscope_stream(loaded: Any, token_ids: list[int], layer: int, position: int, target_layer: int | None = None,
-                      prompt: str = IDENTITY_PROMPT, max_new_tokens: int = 8, k: int = 5,
-                      cancel: CancelToken | None = None, cache: ResultCache | None = CACHE) -> AsyncIterator[Any]:
+def patchscope_stream(
+    loaded: Any,
+    token_ids: list[int],
+    layer: int,
+    position: int,
+    target_layer: int | None = None,
+    prompt: str = IDENTITY_PROMPT,
+    max_new_tokens: int = 8,
+    k: int = 5,
+    cancel: CancelToken | None = None,
+    cache: ResultCache | None = CACHE,
+) -> AsyncIterator[Any]:
     """One PatchscopeResult for the hidden state at (``layer``, ``position``) of ``token_ids``."""
     key = (tuple(token_ids), layer, position, target_layer, prompt, max_new_tokens, k)
     meta = {"layer": layer, "position": position, "target_layer": target_layer}
     return method_stream(
-        loaded, "patchscope", meta, key,
-        lambda emit, c: run_patchscope(loaded, list(token_ids), layer, position, target_layer, prompt, max_new_tokens, k, c, emit),
-        cancel, cache,
+        loaded,
+        "patchscope",
+        meta,
+        key,
+        lambda emit, c: run_patchscope(
+            loaded, list(token_ids), layer, position, target_layer, prompt, max_new_tokens, k, c, emit
+        ),
+        cancel,
+        cache,
     )
 
 
-def sweep_stream(loaded: Any, token_ids: list[int], position: int, layers: list[int], prompt: str = IDENTITY_PROMPT,
-                 max_new_tokens: int = 8, cancel: CancelToken | None = None, cache: ResultCache | None = CACHE) -> AsyncIterator[Any]:
+def sweep_stream(
+    loaded: Any,
+    token_ids: list[int],
+    position: int,
+    layers: list[int],
+    prompt: str = IDENTITY_PROMPT,
+    max_new_tokens: int = 8,
+    cancel: CancelToken | None = None,
+    cache: ResultCache | None = CACHE,
+) -> AsyncIterator[Any]:
     """One PatchscopeResult per layer for one position (a column of the lens, described)."""
+
     def work(emit: Callable, c: CancelToken) -> None:
         for layer in layers:
             run_patchscope(loaded, list(token_ids), layer, position, None, prompt, max_new_tokens, 5, c, emit)

@@ -69,7 +69,9 @@ def read_vector(loaded: Any, vector: Any, k: int, pre_norm: Any = None) -> tuple
         k = min(k, logits.shape[0])
         top, bottom = logits.topk(k), (-logits).topk(k)
     promoted = tuple((token_label(loaded.tokenizer, int(i)), float(v)) for v, i in zip(top.values, top.indices))
-    suppressed = tuple((token_label(loaded.tokenizer, int(i)), float(-v)) for v, i in zip(bottom.values, bottom.indices))
+    suppressed = tuple(
+        (token_label(loaded.tokenizer, int(i)), float(-v)) for v, i in zip(bottom.values, bottom.indices)
+    )
     return promoted, suppressed
 
 

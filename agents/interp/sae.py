@@ -52,7 +52,9 @@ class JumpReluSae:
             raise ValueError(f"W_enc must be a matrix (d_model, n_features); it has shape {self.W_enc.shape}")
         for name, shape in want.items():
             if getattr(self, name).shape != shape:
-                raise ValueError(f"{name} has shape {getattr(self, name).shape}, but W_enc {self.W_enc.shape} needs {shape}")
+                raise ValueError(
+                    f"{name} has shape {getattr(self, name).shape}, but W_enc {self.W_enc.shape} needs {shape}"
+                )
         return self
 
     def fits(self, model: Any, layer: int) -> JumpReluSae:
@@ -60,8 +62,10 @@ class JumpReluSae:
         check_layer(model, layer)
         width = hidden_size(model)
         if self.d_model != width:
-            raise ValueError(f"the SAE's W_enc has shape {tuple(self.W_enc.shape)}, but the model's residual at layer {layer} "
-                             f"is {width} wide: it needs W_enc of shape ({width}, n_features)")
+            raise ValueError(
+                f"the SAE's W_enc has shape {tuple(self.W_enc.shape)}, but the model's residual at layer {layer} "
+                f"is {width} wide: it needs W_enc of shape ({width}, n_features)"
+            )
         return self
 
     def torch(self, device: Any) -> dict[str, Any]:
@@ -81,7 +85,8 @@ class JumpReluSae:
             save_file(arrays, str(partial), metadata=meta)
         else:
             with open(partial, "wb") as handle:
-                np.savez(handle, **arrays, **{f"meta_{k}": np.array(v) for k, v in meta.items()})
+                stored: dict[str, Any] = dict(arrays, **{f"meta_{k}": np.array(v) for k, v in meta.items()})
+                np.savez(handle, **stored)
         os.replace(partial, path)
         return path
 
@@ -104,7 +109,9 @@ def load_sae(path: Path | str, layer: int | None = None) -> JumpReluSae:
             meta = {k.removeprefix("meta_"): str(data[k]) for k in data.files if k.startswith("meta_")}
     missing = [n for n in NAMES if n not in arrays]
     if missing:
-        raise ValueError(f"{path.name} is not a JumpReLU SAE: it lacks {', '.join(missing)} (has {', '.join(sorted(arrays))})")
+        raise ValueError(
+            f"{path.name} is not a JumpReLU SAE: it lacks {', '.join(missing)} (has {', '.join(sorted(arrays))})"
+        )
     own = meta.pop("layer", "")
     chosen = layer if layer is not None else (int(own) if own.lstrip("-").isdigit() else None)
     values = {n: np.asarray(arrays[n], dtype=np.float32) for n in NAMES}
@@ -131,29 +138,40 @@ def quality(weights: dict[str, Any], x: Any, layer: int) -> SaeQuality:
     acts = encode(weights, x)
     err = (x.float() - decode(weights, acts)).pow(2).sum()
     var = (x.float() - x.float().mean(0)).pow(2).sum().clamp(min=1e-12)
-    return SaeQuality(layer=layer, n_tokens=int(x.shape[0]), fvu=float(err / var), mean_l0=float((acts > 0).sum(-1).float().mean()))
+    return SaeQuality(
+        layer=layer, n_tokens=int(x.shape[0]), fvu=float(err / var), mean_l0=float((acts > 0).sum(-1).float().mean())
+    )
 
 
-def residuals(loaded: Any, rows: Sequence[list[int]], layer: int, cancel: CancelToken,
-              progress: Callable[[float], None] = lambda f: None, batch: int = 8) -> tuple[Any, list[tuple[int, int]]]:
+def residuals(
+    loaded: Any,
+    rows: Sequence[list[int]],
+    layer: int,
+    cancel: CancelToken,
+    progress: Callable[[float], None] = lambda f: None,
+    batch: int = 8,
+) -> tuple[Any, list[tuple[int, int]]]:
     """Every row's residual at ``layer`` (BOS dropped), stacked (tokens, d), and (row, position) of each."""
     import torch
 
-    model, out, where = loaded.model, [], []
+    model, out = loaded.model, []
+    where: list[tuple[int, int]] = []
     for lo in range(0, len(rows), batch):
         check_cancel(cancel)
-        chunk = rows[lo:lo + batch]
+        chunk = rows[lo : lo + batch]
         with torch_pass(model, cancel), capture_residuals(model, [layer]) as store:
             model.base_model(input_ids=padded(loaded, chunk), use_cache=False)
         for i, ids in enumerate(chunk):
             start = first_real(loaded, ids)
-            out.append(store[layer][0][i, start:len(ids)].float())
+            out.append(store[layer][0][i, start : len(ids)].float())
             where.extend((lo + i, p) for p in range(start, len(ids)))
         progress(min(1.0, (lo + batch) / len(rows)))
     return torch.cat(out), where
 
 
-def token_features(loaded: Any, sae: JumpReluSae, token_ids: list[int], k: int, cancel: CancelToken, emit: Callable) -> None:
+def token_features(
+    loaded: Any, sae: JumpReluSae, token_ids: list[int], k: int, cancel: CancelToken, emit: Callable
+) -> None:
     import torch
 
     layer = sae_layer(sae)
@@ -164,28 +182,53 @@ def token_features(loaded: Any, sae: JumpReluSae, token_ids: list[int], k: int, 
     with torch.inference_mode():
         acts = encode(weights, x)
         values, ids = acts.topk(min(k, sae.n_features), dim=-1)
-        emit(TokenFeatures(layer=layer, feature_ids=ids.int().cpu().numpy().astype(np.int32),
-                           activations=np.ascontiguousarray(values.cpu().numpy(), np.float32)))
+        emit(
+            TokenFeatures(
+                layer=layer,
+                feature_ids=ids.int().cpu().numpy().astype(np.int32),
+                activations=np.ascontiguousarray(values.cpu().numpy(), np.float32),
+            )
+        )
         emit(quality(weights, x, layer))
 
 
-def features_stream(loaded: Any, sae: JumpReluSae, token_ids: Sequence[int], k: int = 8, cancel: CancelToken | None = None,
-                    cache: ResultCache | None = CACHE) -> AsyncIterator[Any]:
+def features_stream(
+    loaded: Any,
+    sae: JumpReluSae,
+    token_ids: Sequence[int],
+    k: int = 8,
+    cancel: CancelToken | None = None,
+    cache: ResultCache | None = CACHE,
+) -> AsyncIterator[Any]:
     """TokenFeatures (top-k per token, BOS dropped) and SaeQuality on this input."""
     key = (digest(sae.W_enc, sae.threshold), sae.layer, tuple(token_ids), k)
-    return method_stream(loaded, "sae features", {"layer": sae.layer, "k": k}, key,
-                         lambda emit, c: token_features(loaded, sae, list(token_ids), k, c, emit), cancel, cache)
+    return method_stream(
+        loaded,
+        "sae features",
+        {"layer": sae.layer, "k": k},
+        key,
+        lambda emit, c: token_features(loaded, sae, list(token_ids), k, c, emit),
+        cancel,
+        cache,
+    )
 
 
 def context_text(loaded: Any, ids: Sequence[int], position: int, width: int = 6) -> str:
-    pieces = [token_label(loaded.tokenizer, t) for t in ids[max(0, position - width):position + 2]]
+    pieces = [token_label(loaded.tokenizer, t) for t in ids[max(0, position - width) : position + 2]]
     at = min(position, width)
     pieces[at] = f"[{pieces[at]}]"
     return "".join(pieces).replace("␣", " ")
 
 
-def report_features(loaded: Any, sae: JumpReluSae, corpus: Sequence[list[int]], features: Sequence[int], k: int,
-                    cancel: CancelToken, emit: Callable) -> None:
+def report_features(
+    loaded: Any,
+    sae: JumpReluSae,
+    corpus: Sequence[list[int]],
+    features: Sequence[int],
+    k: int,
+    cancel: CancelToken,
+    emit: Callable,
+) -> None:
     import torch
 
     layer = sae_layer(sae)
@@ -201,15 +244,36 @@ def report_features(loaded: Any, sae: JumpReluSae, corpus: Sequence[list[int]], 
         check_cancel(cancel)
         col = acts[:, column]
         top = col.topk(min(k, col.shape[0]))
-        contexts = tuple((context_text(loaded, corpus[where[i][0]], where[i][1]), float(v))
-                         for v, i in zip(top.values.tolist(), top.indices.tolist()) if v > 0)
+        contexts = tuple(
+            (context_text(loaded, corpus[where[i][0]], where[i][1]), float(v))
+            for v, i in zip(top.values.tolist(), top.indices.tolist())
+            if v > 0
+        )
         promoted, _ = read_vector(loaded, sae.W_dec[feature], k)
-        emit(FeatureReport(feature=feature, top_contexts=contexts, promoted=promoted, frequency=float((col > 0).float().mean())))
+        emit(
+            FeatureReport(
+                feature=feature, top_contexts=contexts, promoted=promoted, frequency=float((col > 0).float().mean())
+            )
+        )
 
 
-def feature_report_stream(loaded: Any, sae: JumpReluSae, corpus: Sequence[list[int]], features: Sequence[int], k: int = 5,
-                          cancel: CancelToken | None = None, cache: ResultCache | None = CACHE) -> AsyncIterator[Any]:
+def feature_report_stream(
+    loaded: Any,
+    sae: JumpReluSae,
+    corpus: Sequence[list[int]],
+    features: Sequence[int],
+    k: int = 5,
+    cancel: CancelToken | None = None,
+    cache: ResultCache | None = CACHE,
+) -> AsyncIterator[Any]:
     """One FeatureReport per feature: top contexts in ``corpus``, promoted tokens, frequency."""
     key = (digest(sae.W_enc, sae.threshold), sae.layer, tuple(map(tuple, corpus)), tuple(features), k)
-    return method_stream(loaded, "sae feature report", {"layer": sae.layer, "features": list(features)}, key,
-                         lambda emit, c: report_features(loaded, sae, corpus, features, k, c, emit), cancel, cache)
+    return method_stream(
+        loaded,
+        "sae feature report",
+        {"layer": sae.layer, "features": list(features)},
+        key,
+        lambda emit, c: report_features(loaded, sae, corpus, features, k, c, emit),
+        cancel,
+        cache,
+    )

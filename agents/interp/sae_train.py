@@ -48,7 +48,9 @@ class SaeTrainSettings:
 def corpus_texts() -> list[str]:
     """The shipped corpus files, then every shipped contrast prompt (varied short texts)."""
     folder = resources.files("assets") / "corpus"
-    texts = [p.read_text(encoding="utf-8") for p in sorted(folder.iterdir(), key=lambda p: p.name) if p.name.endswith(".txt")]
+    texts = [
+        p.read_text(encoding="utf-8") for p in sorted(folder.iterdir(), key=lambda p: p.name) if p.name.endswith(".txt")
+    ]
     for name in shipped_names():
         contrast = load_contrast(name)
         texts += list(contrast.positive + contrast.negative)
@@ -62,7 +64,7 @@ def corpus_rows(loaded: Any, texts: Sequence[str], chunk_tokens: int = 128) -> l
         ids = encode_text(loaded, text)
         bos, body = ids[:1], ids[1:]
         for lo in range(0, len(body), chunk_tokens - 1):
-            rows.append(bos + body[lo:lo + chunk_tokens - 1])
+            rows.append(bos + body[lo : lo + chunk_tokens - 1])
     return [r for r in rows if len(r) > 1]
 
 
@@ -133,19 +135,35 @@ def train_sae(x: Any, settings: SaeTrainSettings, cancel: CancelToken, emit: Cal
             loss.backward()
             opt.step()
             with torch.no_grad():
-                w_dec /= w_dec.norm(dim=-1, keepdim=True).clamp(min=1e-8)
+                w_dec.div_(w_dec.norm(dim=-1, keepdim=True).clamp(min=1e-8))
                 theta.clamp_(min=1e-6)
             if step % report == 0 or step == settings.steps:
                 err, l0 = err.detach(), l0.detach()
                 fvu = float(err / (batch - batch.mean(0)).pow(2).sum(-1).mean().clamp(min=1e-12))
-                emit(SaeTrainingProgress(step=step, steps=settings.steps, loss=float(loss.detach()), fvu=fvu, mean_l0=float(l0)))
+                emit(
+                    SaeTrainingProgress(
+                        step=step, steps=settings.steps, loss=float(loss.detach()), fvu=fvu, mean_l0=float(l0)
+                    )
+                )
     with torch.no_grad():
-        weights = {"W_enc": w_enc / scale, "b_enc": b_enc, "W_dec": w_dec * scale, "b_dec": b_dec * scale, "threshold": theta}
+        weights = {
+            "W_enc": w_enc / scale,
+            "b_enc": b_enc,
+            "W_dec": w_dec * scale,
+            "b_dec": b_dec * scale,
+            "threshold": theta,
+        }
         return {k: v.detach().float().clone() for k, v in weights.items()}, scale
 
 
-def run_training(loaded: Any, settings: SaeTrainSettings, path: Path, texts: Sequence[str] | None, cancel: CancelToken,
-                 emit: Callable) -> None:
+def run_training(
+    loaded: Any,
+    settings: SaeTrainSettings,
+    path: Path,
+    texts: Sequence[str] | None,
+    cancel: CancelToken,
+    emit: Callable,
+) -> None:
     started = time.perf_counter()
     check_layer(loaded.model, settings.layer)
     rows = corpus_rows(loaded, corpus_texts() if texts is None else texts, settings.chunk_tokens)
@@ -154,26 +172,57 @@ def run_training(loaded: Any, settings: SaeTrainSettings, path: Path, texts: Seq
     order = np.random.default_rng(settings.seed).permutation(len(rows))
     held = max(1, int(len(rows) * settings.holdout)) if len(rows) > 1 else 0
     test_rows, train_rows = [rows[i] for i in order[:held]], [rows[i] for i in order[held:]]
-    x, _ = residuals(loaded, train_rows, settings.layer, cancel,
-                     lambda f: emit(MethodProgress(f, f"reading {len(train_rows)} corpus chunks at layer {settings.layer}")))
+    x, _ = residuals(
+        loaded,
+        train_rows,
+        settings.layer,
+        cancel,
+        lambda f: emit(MethodProgress(f, f"reading {len(train_rows)} corpus chunks at layer {settings.layer}")),
+    )
     weights, scale = train_sae(x, settings, cancel, emit)
     held_x = residuals(loaded, test_rows, settings.layer, cancel)[0] if test_rows else x
     emit(quality(weights, held_x.to(weights["W_enc"].device), settings.layer))
     check_cancel(cancel)
-    sae = JumpReluSae(**{k: v.cpu().numpy() for k, v in weights.items()}, layer=settings.layer,
-                      meta={"model": loaded.identity.ref, "tokens": str(int(x.shape[0])), "input_scale": f"{scale:.6g}",
-                            "trained": "agora-lab sae_train"}).check()
+    sae = JumpReluSae(
+        **{k: v.cpu().numpy() for k, v in weights.items()},
+        layer=settings.layer,
+        meta={
+            "model": loaded.identity.ref,
+            "tokens": str(int(x.shape[0])),
+            "input_scale": f"{scale:.6g}",
+            "trained": "agora-lab sae_train",
+        },
+    ).check()
     sae.save(path)
-    emit(SaeSaved(path=str(path), layer=settings.layer, n_features=settings.n_features, n_tokens=int(x.shape[0]),
-                  elapsed_s=time.perf_counter() - started))
+    emit(
+        SaeSaved(
+            path=str(path),
+            layer=settings.layer,
+            n_features=settings.n_features,
+            n_tokens=int(x.shape[0]),
+            elapsed_s=time.perf_counter() - started,
+        )
+    )
 
 
-def train_stream(loaded: Any, settings: SaeTrainSettings, path: Path | str, texts: Sequence[str] | None = None,
-                 cancel: CancelToken | None = None) -> AsyncIterator[Any]:
+def train_stream(
+    loaded: Any,
+    settings: SaeTrainSettings,
+    path: Path | str,
+    texts: Sequence[str] | None = None,
+    cancel: CancelToken | None = None,
+) -> AsyncIterator[Any]:
     """MethodProgress while reading the corpus, SaeTrainingProgress, SaeQuality (held out), SaeSaved.
 
     Never cached: it writes a file.
     """
     meta = {"layer": settings.layer, "n_features": settings.n_features, "steps": settings.steps}
-    return method_stream(loaded, "sae training", meta, None,
-                         lambda emit, c: run_training(loaded, settings, Path(path), texts, c, emit), cancel, None)
+    return method_stream(
+        loaded,
+        "sae training",
+        meta,
+        None,
+        lambda emit, c: run_training(loaded, settings, Path(path), texts, c, emit),
+        cancel,
+        None,
+    )

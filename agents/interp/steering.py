@@ -51,39 +51,64 @@ class SteeringVector:
     @classmethod
     def from_directions(cls, found: DirectionsReady, layer: int) -> SteeringVector:
         if layer not in set(found.layers.tolist()):
-            raise ValueError(f"layer {layer} is out of range: directions exist for layers {found.layers[0]}..{found.layers[-1]}")
+            raise ValueError(
+                f"layer {layer} is out of range: directions exist for layers {found.layers[0]}..{found.layers[-1]}"
+            )
         row = found.row(layer)
-        return cls(found.name, layer, found.directions[row].copy(), float(found.positive_mean[row]), float(found.negative_mean[row]))
+        return cls(
+            found.name,
+            layer,
+            found.directions[row].copy(),
+            float(found.positive_mean[row]),
+            float(found.negative_mean[row]),
+        )
 
     def save(self, path: Path) -> Path:
-        np.savez(path, vector=self.vector, layer=self.layer, name=self.name,
-                 positive_mean=self.positive_mean, negative_mean=self.negative_mean)
+        np.savez(
+            path,
+            vector=self.vector,
+            layer=self.layer,
+            name=self.name,
+            positive_mean=self.positive_mean,
+            negative_mean=self.negative_mean,
+        )
         return path
 
     @classmethod
     def load(cls, path: Path) -> SteeringVector:
         with np.load(path) as data:
-            return cls(str(data["name"]), int(data["layer"]), data["vector"].astype(np.float32),
-                       float(data["positive_mean"]), float(data["negative_mean"]))
+            return cls(
+                str(data["name"]),
+                int(data["layer"]),
+                data["vector"].astype(np.float32),
+                float(data["positive_mean"]),
+                float(data["negative_mean"]),
+            )
 
 
 # --- finding directions -----------------------------------------------------------------
 
 
-def representations(loaded: Any, texts: Sequence[str], layers: Sequence[int], position: str,
-                    cancel: CancelToken, progress: Callable[[int], None] = lambda n: None) -> Any:
+def representations(
+    loaded: Any,
+    texts: Sequence[str],
+    layers: Sequence[int],
+    position: str,
+    cancel: CancelToken,
+    progress: Callable[[int], None] = lambda n: None,
+) -> Any:
     """(layers, texts, d) float32 torch: each text's residual, mean over its tokens or its last."""
     import torch
 
     model, out = loaded.model, []
     for start in range(0, len(texts), BATCH):
         check_cancel(cancel)
-        rows = [encode_text(loaded, t) for t in texts[start:start + BATCH]]
+        rows = [encode_text(loaded, t) for t in texts[start : start + BATCH]]
         with torch_pass(model, cancel), capture_residuals(model, layers) as store:
             model.base_model(input_ids=padded(loaded, rows), use_cache=False)
         for i, ids in enumerate(rows):
             lo = len(ids) - 1 if position == "last" else first_real(loaded, ids)
-            out.append(torch.stack([store[layer][0][i, lo:len(ids)].float().mean(0) for layer in layers]))
+            out.append(torch.stack([store[layer][0][i, lo : len(ids)].float().mean(0) for layer in layers]))
         progress(start + len(rows))
     return torch.stack(out, dim=1)
 
@@ -99,7 +124,7 @@ def _separation(pos: Any, neg: Any) -> tuple[Any, Any, Any, Any]:
     d = (pp.mean(1) - pn.mean(1)) / pooled
     correct = torch.zeros(pos.shape[0])
     for fold in (0, 1):  # each half's direction and midpoint classify the other half
-        fit_p, test_p, fit_n, test_n = pos[:, fold::2], pos[:, 1 - fold::2], neg[:, fold::2], neg[:, 1 - fold::2]
+        fit_p, test_p, fit_n, test_n = pos[:, fold::2], pos[:, 1 - fold :: 2], neg[:, fold::2], neg[:, 1 - fold :: 2]
         u = fit_p.mean(1) - fit_n.mean(1)
         mid = ((fit_p.mean(1) + fit_n.mean(1)) / 2 * u).sum(-1, keepdim=True)
         correct += ((test_p * u[:, None]).sum(-1) > mid).sum(1) + ((test_n * u[:, None]).sum(-1) <= mid).sum(1)
@@ -111,24 +136,51 @@ def find_directions(loaded: Any, contrast: ContrastSet, position: str, cancel: C
     layers = list(range(-1, n_layers(loaded.model)))
     texts = [t for t in contrast.positive if t.strip()] + [t for t in contrast.negative if t.strip()]
     n_pos = len([t for t in contrast.positive if t.strip()])
-    reps = representations(loaded, texts, layers, position, cancel,
-                           lambda n: emit(MethodProgress(n / len(texts), f"{n}/{len(texts)} prompts")))
+    reps = representations(
+        loaded,
+        texts,
+        layers,
+        position,
+        cancel,
+        lambda n: emit(MethodProgress(n / len(texts), f"{n}/{len(texts)} prompts")),
+    )
     direction, d, accuracy, (mean_p, mean_n) = _separation(reps[:, :n_pos], reps[:, n_pos:])
-    emit(DirectionsReady(
-        name=contrast.name, layers=np.array(layers, np.int32), directions=numpy32(direction), separation=numpy32(d),
-        accuracy=numpy32(accuracy), positive_mean=numpy32(mean_p), negative_mean=numpy32(mean_n),
-        residual_norm=numpy32(reps.norm(dim=-1).mean(1)), n_positive=n_pos, n_negative=len(texts) - n_pos,
-    ))
+    emit(
+        DirectionsReady(
+            name=contrast.name,
+            layers=np.array(layers, np.int32),
+            directions=numpy32(direction),
+            separation=numpy32(d),
+            accuracy=numpy32(accuracy),
+            positive_mean=numpy32(mean_p),
+            negative_mean=numpy32(mean_n),
+            residual_norm=numpy32(reps.norm(dim=-1).mean(1)),
+            n_positive=n_pos,
+            n_negative=len(texts) - n_pos,
+        )
+    )
 
 
-def directions_stream(loaded: Any, contrast: ContrastSet, position: str = "mean", cancel: CancelToken | None = None,
-                      cache: ResultCache | None = CACHE) -> AsyncIterator[Any]:
+def directions_stream(
+    loaded: Any,
+    contrast: ContrastSet,
+    position: str = "mean",
+    cancel: CancelToken | None = None,
+    cache: ResultCache | None = CACHE,
+) -> AsyncIterator[Any]:
     """MethodStarted, MethodProgress per batch, one DirectionsReady, MethodFinished."""
     if position not in ("mean", "last"):
         raise ValueError(f"position must be 'mean' or 'last', not {position!r}")
     key = (contrast.positive, contrast.negative, position)
-    return method_stream(loaded, "steering directions", {"contrast": contrast.name, "position": position}, key,
-                         lambda emit, c: find_directions(loaded, contrast, position, c, emit), cancel, cache)
+    return method_stream(
+        loaded,
+        "steering directions",
+        {"contrast": contrast.name, "position": position},
+        key,
+        lambda emit, c: find_directions(loaded, contrast, position, c, emit),
+        cancel,
+        cache,
+    )
 
 
 # --- generating and scoring -------------------------------------------------------------
@@ -144,16 +196,29 @@ class SteerSettings:
     modes: tuple[str, ...] = MODES
 
 
-def generate_rows(loaded: Any, prompts: Sequence[list[int]], layer: int | None, deltas: Any,
-                  settings: SteerSettings, cancel: CancelToken) -> list[list[int]]:
+def generate_rows(
+    loaded: Any,
+    prompts: Sequence[list[int]],
+    layer: int | None,
+    deltas: Any,
+    settings: SteerSettings,
+    cancel: CancelToken,
+) -> list[list[int]]:
     """Generate every row in one batch, row i steered by ``deltas[i]`` (hook removed after)."""
     from contextlib import nullcontext
 
     outputs: list[list[int]] = [[] for _ in prompts]
     jobs = []
     for i, ids in enumerate(prompts):
-        spec = GenerationSpec(list(ids), settings.max_new_tokens, settings.temperature, 1.0, settings.seed, (),
-                              settings.repetition_penalty)
+        spec = GenerationSpec(
+            list(ids),
+            settings.max_new_tokens,
+            settings.temperature,
+            1.0,
+            settings.seed,
+            (),
+            settings.repetition_penalty,
+        )
         jobs.append((GenerationJob(loaded, spec, cancel), lambda item, i=i: outputs[i].append(item[0])))
     hook = add_to_residual(loaded.model, layer, deltas) if layer is not None else nullcontext()
     with hook:
@@ -162,8 +227,15 @@ def generate_rows(loaded: Any, prompts: Sequence[list[int]], layer: int | None, 
     return outputs
 
 
-def score_text(loaded: Any, vector: SteeringVector, prompt_ids: list[int], generated: list[int],
-               probe_ids: list[int], markers: tuple[list[int], list[int]], cancel: CancelToken) -> tuple[float, float | None, float]:
+def score_text(
+    loaded: Any,
+    vector: SteeringVector,
+    prompt_ids: list[int],
+    generated: list[int],
+    probe_ids: list[int],
+    markers: tuple[list[int], list[int]],
+    cancel: CancelToken,
+) -> tuple[float, float | None, float]:
     """(projection - midpoint, marker log-odds or None, mean surprisal) by the unsteered model."""
     import torch
 
@@ -172,10 +244,12 @@ def score_text(loaded: Any, vector: SteeringVector, prompt_ids: list[int], gener
     with torch_pass(model, cancel), capture_residuals(model, [vector.layer]) as store:
         hidden = model.base_model(input_ids=padded(loaded, [ids]), use_cache=False).last_hidden_state[0]
         n, g = len(prompt_ids), max(1, len(generated))
-        resid = store[vector.layer][0][0, n:n + g].float().mean(0)
+        resid = store[vector.layer][0][0, n : n + g].float().mean(0)
         projection = float(resid @ torch.as_tensor(vector.unit, device=resid.device)) - vector.midpoint
-        logp = torch.log_softmax(unembed(model, hidden[n - 1:n - 1 + len(generated)]), -1) if generated else None
-        surprisal = float(-logp.gather(1, torch.tensor(generated, device=model.device)[:, None]).mean()) if generated else 0.0
+        surprisal = 0.0
+        if generated:
+            logp = torch.log_softmax(unembed(model, hidden[n - 1 : n - 1 + len(generated)]), -1)
+            surprisal = float(-logp.gather(1, torch.tensor(generated, device=model.device)[:, None]).mean())
         odds = None
         if probe_ids and markers[0] and markers[1]:
             last = torch.log_softmax(unembed(model, hidden[-1]), -1)
@@ -192,8 +266,15 @@ def _marker_ids(loaded: Any, contrast: ContrastSet | None) -> tuple[list[int], l
     return sides[0], sides[1]
 
 
-def run_steering(loaded: Any, vector: SteeringVector, prompts: Sequence[str], contrast: ContrastSet | None,
-                 settings: SteerSettings, cancel: CancelToken, emit: Callable) -> None:
+def run_steering(
+    loaded: Any,
+    vector: SteeringVector,
+    prompts: Sequence[str],
+    contrast: ContrastSet | None,
+    settings: SteerSettings,
+    cancel: CancelToken,
+    emit: Callable,
+) -> None:
     check_layer(loaded.model, vector.layer)
     if not [p for p in prompts if p.strip()]:
         raise ValueError("there is nothing to steer: no prompts were given")
@@ -203,29 +284,55 @@ def run_steering(loaded: Any, vector: SteeringVector, prompts: Sequence[str], co
     markers = _marker_ids(loaded, contrast)
     for index, prompt in enumerate(p for p in prompts if p.strip()):
         own = encode_text(loaded, prompt)
-        asked = encode_text(loaded, f"{contrast.instructions['positive']}\n\n{prompt}") if "prompted" in modes and contrast else own
+        asked = (
+            encode_text(loaded, f"{contrast.instructions['positive']}\n\n{prompt}")
+            if "prompted" in modes and contrast
+            else own
+        )
         rows = [asked if m == "prompted" else own for m in modes]
         deltas = np.stack([vector.vector * settings.strength * signs[m] for m in modes]).astype(np.float32)
         outputs = generate_rows(loaded, rows, vector.layer, deltas, settings, cancel)
         for mode, out in zip(modes, outputs):
             # Scored after the plain prompt for every mode, so the instruction is not scored.
             projection, odds, surprisal = score_text(loaded, vector, own, out, probe, markers, cancel)
-            emit(SteeredGeneration(
-                mode=mode, prompt=prompt, text=loaded.tokenizer.decode(out, skip_special_tokens=True), token_ids=tuple(out),
-                layer=vector.layer if signs[mode] else None, strength=settings.strength * signs[mode], projection=projection,
-                marker_logodds=odds, prompt_index=index, surprisal=surprisal,
-            ))
+            emit(
+                SteeredGeneration(
+                    mode=mode,
+                    prompt=prompt,
+                    text=loaded.tokenizer.decode(out, skip_special_tokens=True),
+                    token_ids=tuple(out),
+                    layer=vector.layer if signs[mode] else None,
+                    strength=settings.strength * signs[mode],
+                    projection=projection,
+                    marker_logodds=odds,
+                    prompt_index=index,
+                    surprisal=surprisal,
+                )
+            )
         emit(MethodProgress((index + 1) / len(prompts), f"{index + 1}/{len(prompts)} prompts"))
 
 
-def steer_stream(loaded: Any, vector: SteeringVector, prompts: Sequence[str], contrast: ContrastSet | None = None,
-                 settings: SteerSettings = SteerSettings(), cancel: CancelToken | None = None,
-                 cache: ResultCache | None = CACHE) -> AsyncIterator[Any]:
+def steer_stream(
+    loaded: Any,
+    vector: SteeringVector,
+    prompts: Sequence[str],
+    contrast: ContrastSet | None = None,
+    settings: SteerSettings = SteerSettings(),
+    cancel: CancelToken | None = None,
+    cache: ResultCache | None = CACHE,
+) -> AsyncIterator[Any]:
     """Per prompt: one SteeredGeneration per mode (unsteered, steered +/-, prompted)."""
     key = (digest(vector.vector), vector.layer, tuple(prompts), contrast.name if contrast else None, settings)
     meta = {"vector": vector.name, "layer": vector.layer, "strength": settings.strength, "prompts": len(prompts)}
-    return method_stream(loaded, "steer", meta, key,
-                         lambda emit, c: run_steering(loaded, vector, prompts, contrast, settings, c, emit), cancel, cache)
+    return method_stream(
+        loaded,
+        "steer",
+        meta,
+        key,
+        lambda emit, c: run_steering(loaded, vector, prompts, contrast, settings, c, emit),
+        cancel,
+        cache,
+    )
 
 
 def summarise(generations: Sequence[SteeredGeneration]) -> dict[str, dict[str, float]]:
@@ -234,7 +341,10 @@ def summarise(generations: Sequence[SteeredGeneration]) -> dict[str, dict[str, f
     for mode in dict.fromkeys(g.mode for g in generations):
         rows = [g for g in generations if g.mode == mode]
         odds = [g.marker_logodds for g in rows if g.marker_logodds is not None]
-        table[mode] = {"projection": float(np.mean([g.projection for g in rows])),
-                       "marker_logodds": float(np.mean(odds)) if odds else float("nan"),
-                       "surprisal": float(np.mean([g.surprisal for g in rows])), "n": len(rows)}
+        table[mode] = {
+            "projection": float(np.mean([g.projection for g in rows])),
+            "marker_logodds": float(np.mean(odds)) if odds else float("nan"),
+            "surprisal": float(np.mean([g.surprisal for g in rows])),
+            "n": len(rows),
+        }
     return table

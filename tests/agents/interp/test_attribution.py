@@ -11,7 +11,11 @@ from agents.interp.jobs import collect, first
 from agents.interp.readout import encode_text
 from agents.interp.records import InspectInput, TokenSpan
 
-ALICE, BOB, JUDGE = "Alice: I think the answer is forty-two.", " Bob: I disagree, the evidence points elsewhere.", " Judge: Alice"
+ALICE, BOB, JUDGE = (
+    "Alice: I think the answer is forty-two.",
+    " Bob: I disagree, the evidence points elsewhere.",
+    " Judge: Alice",
+)
 
 
 def debate(loaded):
@@ -36,7 +40,7 @@ async def test_batched_occlusion_equals_occlusion_one_by_one(tiny):
     found = first(await collect(attribution_stream(tiny, inp, "occlusion", "tokens", cache=None)), AttributionReady)
     ids, start = list(inp.token_ids), inp.focus_start
     full = target_logp(tiny.model, ids, start)
-    want = [full - target_logp(tiny.model, ids[:i] + ids[i + 1:], start - 1) for i in range(1, start)]
+    want = [full - target_logp(tiny.model, ids[:i] + ids[i + 1 :], start - 1) for i in range(1, start)]
     assert found.target_logprob == pytest.approx(full, abs=1e-4)
     np.testing.assert_allclose(found.scores, want, atol=2e-4)
     assert found.starts.tolist() == list(range(1, start)) and found.target_start == start
@@ -48,7 +52,7 @@ async def test_speaker_occlusion_removes_each_speakers_turns_together(tiny):
     ids, start = list(inp.token_ids), inp.focus_start
     full = target_logp(tiny.model, ids, start)
     for span in inp.spans:
-        kept = ids[:span.start] + ids[span.end:]
+        kept = ids[: span.start] + ids[span.end :]
         want = full - target_logp(tiny.model, kept, start - (span.end - span.start))
         assert dict(found.by_speaker)[span.agent] == pytest.approx(want, abs=2e-4)
     assert set(found.labels) == {"Alice", "Bob"}
@@ -56,7 +60,9 @@ async def test_speaker_occlusion_removes_each_speakers_turns_together(tiny):
 
 async def test_gradient_x_input_matches_a_hand_backward_pass(tiny):
     inp = debate(tiny)
-    found = first(await collect(attribution_stream(tiny, inp, "gradient x input", "tokens", cache=None)), AttributionReady)
+    found = first(
+        await collect(attribution_stream(tiny, inp, "gradient x input", "tokens", cache=None)), AttributionReady
+    )
     model, ids, start = tiny.model, list(inp.token_ids), inp.focus_start
     embeds = model.model.embed_tokens(torch.tensor([ids])).detach().requires_grad_(True)
     logp = torch.log_softmax(model(inputs_embeds=embeds).logits[0], -1)
@@ -65,15 +71,18 @@ async def test_gradient_x_input_matches_a_hand_backward_pass(tiny):
     np.testing.assert_allclose(found.scores, per_token[1:start], rtol=1e-3, atol=1e-5)
     rolled = dict(found.by_speaker)
     for span in inp.spans:
-        assert rolled[span.agent] == pytest.approx(float(per_token[span.start:span.end].sum()), rel=1e-3, abs=1e-5)
+        assert rolled[span.agent] == pytest.approx(float(per_token[span.start : span.end].sum()), rel=1e-3, abs=1e-5)
 
 
-@pytest.mark.parametrize("kwargs, words", [
-    ({"method": "saliency"}, "method must be one of"),
-    ({"unit": "words"}, "unit must be one of"),
-    ({"unit": "spans", "plain": True}, "no labelled spans"),
-    ({"one_token": True}, "has one token"),
-])
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"method": "saliency"}, "method must be one of"),
+        ({"unit": "words"}, "unit must be one of"),
+        ({"unit": "spans", "plain": True}, "no labelled spans"),
+        ({"one_token": True}, "has one token"),
+    ],
+)
 async def test_bad_attribution_requests_are_clear_errors(tiny, kwargs, words):
     inp = debate(tiny)
     if kwargs.pop("plain", False):

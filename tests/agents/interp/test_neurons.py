@@ -91,13 +91,16 @@ async def test_value_vector_is_read_through_both_norms(tiny):
     assert [s for _, s in found.suppressed] == pytest.approx((-logits).topk(4).values.neg().tolist(), rel=1e-4)
 
 
-@pytest.mark.parametrize("layer, neurons, mode, words", [
-    (5, [0], "zero", "layer 5 is out of range"),
-    (-1, [0], "zero", "layer -1 is out of range"),
-    (0, [64], "zero", "neuron 64 is out of range: layer 0 has neurons 0..63"),
-    (0, [], "zero", "no neurons"),
-    (0, [1], "half", "mode must be"),
-])
+@pytest.mark.parametrize(
+    "layer, neurons, mode, words",
+    [
+        (5, [0], "zero", "layer 5 is out of range"),
+        (-1, [0], "zero", "layer -1 is out of range"),
+        (0, [64], "zero", "neuron 64 is out of range: layer 0 has neurons 0..63"),
+        (0, [], "zero", "no neurons"),
+        (0, [1], "half", "mode must be"),
+    ],
+)
 async def test_bad_ablations_are_clear_errors(tiny, layer, neurons, mode, words):
     records = await collect(ablation_stream(tiny, [2, 5, 6], layer, neurons, mode, cache=None))
     assert isinstance(records[-1], MethodError) and words in records[-1].message

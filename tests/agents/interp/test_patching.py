@@ -25,6 +25,7 @@ def block_output(model, layer, ids):
 
 def patched_greedy(model, layer, ids, at, state, steps):
     """Full recompute each step, the placeholder's residual overwritten in every pass."""
+
     def patch(m, a, o):
         o = o.clone()
         o[0, at] = state
@@ -38,7 +39,7 @@ def patched_greedy(model, layer, ids, at, state, steps):
                 logits = model(torch.tensor([out])).logits[0, -1]
                 tops = tops if step else torch.softmax(logits.double(), -1).topk(3)
                 out.append(int(logits.argmax()))
-        return out[len(ids):], tops
+        return out[len(ids) :], tops
     finally:
         handle.remove()
 
@@ -66,16 +67,22 @@ async def test_patchscope_matches_an_explicit_patched_pass(tiny, layer, position
 
 async def test_sweep_describes_every_layer(tiny):
     ids = encode_text(tiny, SOURCE)
-    results = [r for r in await collect(sweep_stream(tiny, ids, 3, [-1, 0, 1], max_new_tokens=3, cache=None))
-               if isinstance(r, PatchscopeResult)]
+    results = [
+        r
+        for r in await collect(sweep_stream(tiny, ids, 3, [-1, 0, 1], max_new_tokens=3, cache=None))
+        if isinstance(r, PatchscopeResult)
+    ]
     assert [r.source_layer for r in results] == [-1, 0, 1] and all(r.source_position == 3 for r in results)
 
 
-@pytest.mark.parametrize("kwargs, words", [
-    ({"layer": 2, "position": 0}, "layer 2 is out of range"),
-    ({"layer": 0, "position": 99}, "position 99 is out of range"),
-    ({"layer": 0, "position": 0, "prompt": "no placeholder here"}, "no placeholder"),
-])
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"layer": 2, "position": 0}, "layer 2 is out of range"),
+        ({"layer": 0, "position": 99}, "position 99 is out of range"),
+        ({"layer": 0, "position": 0, "prompt": "no placeholder here"}, "no placeholder"),
+    ],
+)
 async def test_bad_patchscopes_are_clear_errors(tiny, kwargs, words):
     records = await collect(patchscope_stream(tiny, encode_text(tiny, SOURCE), cache=None, **kwargs))
     assert isinstance(records[-1], MethodError) and words in records[-1].message

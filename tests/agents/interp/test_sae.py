@@ -17,7 +17,7 @@ from agents.interp.jobs import collect, first
 from agents.interp.readout import encode_text
 from agents.interp.sae import JumpReluSae, feature_report_stream, features_stream, load_sae
 from agents.interp.sae_train import SaeTrainSettings, corpus_rows, corpus_texts, train_stream
-from agents.llm.base import CancelToken
+from tests.helpers.cancel_after import CancelAfter
 
 TEXT = "Alice: I think the answer is forty-two. Bob: I disagree, the evidence points elsewhere."
 
@@ -25,9 +25,12 @@ TEXT = "Alice: I think the answer is forty-two. Bob: I disagree, the evidence po
 def random_sae(d=32, m=48, layer=0, seed=0):
     rng = np.random.default_rng(seed)
     return JumpReluSae(
-        W_enc=rng.normal(size=(d, m)).astype(np.float32) * 0.3, b_enc=rng.normal(size=m).astype(np.float32) * 0.1,
-        W_dec=rng.normal(size=(m, d)).astype(np.float32) * 0.3, b_dec=rng.normal(size=d).astype(np.float32) * 0.1,
-        threshold=np.abs(rng.normal(size=m)).astype(np.float32), layer=layer,
+        W_enc=rng.normal(size=(d, m)).astype(np.float32) * 0.3,
+        b_enc=rng.normal(size=m).astype(np.float32) * 0.1,
+        W_dec=rng.normal(size=(m, d)).astype(np.float32) * 0.3,
+        b_dec=rng.normal(size=d).astype(np.float32) * 0.1,
+        threshold=np.abs(rng.normal(size=m)).astype(np.float32),
+        layer=layer,
     ).check()
 
 
@@ -71,12 +74,23 @@ async def test_an_sae_of_another_width_names_both_shapes(tiny):
     sae = random_sae(d=640, m=16)
     records = await collect(features_stream(tiny, sae, encode_text(tiny, TEXT), cache=None))
     assert isinstance(records[-1], MethodError)
-    assert "(640, 16)" in records[-1].message and "32 wide" in records[-1].message and "(32, n_features)" in records[-1].message
+    assert (
+        "(640, 16)" in records[-1].message
+        and "32 wide" in records[-1].message
+        and "(32, n_features)" in records[-1].message
+    )
 
 
 def test_inconsistent_or_incomplete_files_are_refused(tmp_path):
     good = random_sae()
-    np.savez(tmp_path / "bad.npz", W_enc=good.W_enc, b_enc=good.b_enc, W_dec=good.W_dec.T, b_dec=good.b_dec, threshold=good.threshold)
+    np.savez(
+        tmp_path / "bad.npz",
+        W_enc=good.W_enc,
+        b_enc=good.b_enc,
+        W_dec=good.W_dec.T,
+        b_dec=good.b_dec,
+        threshold=good.threshold,
+    )
     with pytest.raises(ValueError, match=r"W_dec has shape \(32, 48\), but W_enc \(32, 48\) needs \(48, 32\)"):
         load_sae(tmp_path / "bad.npz")
     np.savez(tmp_path / "part.npz", W_enc=good.W_enc)
@@ -99,23 +113,14 @@ async def test_training_beats_the_mean_reloads_and_reports_features(tiny, tmp_pa
     again = first(await collect(features_stream(tiny, sae, rows[0], cache=None)), TokenFeatures)
     assert again.feature_ids.shape == (len(rows[0]) - 1, 8)
     top = int(np.bincount(again.feature_ids[:, 0]).argmax())
-    reports = [r for r in await collect(feature_report_stream(tiny, sae, rows, [top, 0], cache=None)) if isinstance(r, FeatureReport)]
+    reports = [
+        r
+        for r in await collect(feature_report_stream(tiny, sae, rows, [top, 0], cache=None))
+        if isinstance(r, FeatureReport)
+    ]
     assert [r.feature for r in reports] == [top, 0]
     assert reports[0].top_contexts and "[" in reports[0].top_contexts[0][0] and reports[0].frequency > 0
     assert len(reports[0].promoted) == 5
-
-
-class CancelAfter(CancelToken):
-    """Reports cancelled from the n-th look on: a cancel mid-training with no timing involved."""
-
-    def __init__(self, looks):
-        super().__init__()
-        self.looks = looks
-
-    @property
-    def cancelled(self):
-        self.looks -= 1
-        return self.looks < 0 or super().cancelled
 
 
 async def test_cancel_mid_training_writes_nothing(tiny, tmp_path):

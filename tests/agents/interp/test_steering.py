@@ -15,8 +15,13 @@ from agents.interp.steering import SteeringVector, SteerSettings, directions_str
 POS = ["Alice: I think the answer is forty-two.", "The quick brown fox jumps.", "Paris is the capital."]
 NEG = ["Bob: I disagree, the evidence points elsewhere.", "What is the capital of France?", "the lazy dog"]
 CONTRAST = ContrastSet(
-    name="test", positive=tuple(POS), negative=tuple(NEG), eval_prompts=("Alice: I think",),
-    instructions={"positive": "Alice: the answer"}, probe=" Bob:", markers={"positive": (" Paris",), "negative": (" dog",)},
+    name="test",
+    positive=tuple(POS),
+    negative=tuple(NEG),
+    eval_prompts=("Alice: I think",),
+    instructions={"positive": "Alice: the answer"},
+    probe=" Bob:",
+    markers={"positive": (" Paris",), "negative": (" dog",)},
 )
 
 
@@ -26,7 +31,9 @@ def reference_means(loaded, texts):
     for text in texts:
         ids = encode_text(loaded, text)
         seen = []
-        handle = model.model.layers[-1].register_forward_hook(lambda m, a, o, seen=seen: seen.append(o[0] if isinstance(o, tuple) else o))
+        handle = model.model.layers[-1].register_forward_hook(
+            lambda m, a, o, seen=seen: seen.append(o[0] if isinstance(o, tuple) else o)
+        )
         try:
             with torch.no_grad():
                 out = model(torch.tensor([ids]), output_hidden_states=True)
@@ -58,8 +65,11 @@ async def test_steered_generation_matches_a_hand_hooked_one_and_leaves_no_hook(t
     vector = SteeringVector.from_directions(found, 0)
     settings = SteerSettings(strength=50.0, max_new_tokens=6, repetition_penalty=1.0)
     before = hook_count(tiny.model)
-    gens = [r for r in await collect(steer_stream(tiny, vector, ["Alice: I think"], CONTRAST, settings, cache=None))
-            if isinstance(r, SteeredGeneration)]
+    gens = [
+        r
+        for r in await collect(steer_stream(tiny, vector, ["Alice: I think"], CONTRAST, settings, cache=None))
+        if isinstance(r, SteeredGeneration)
+    ]
     assert [g.mode for g in gens] == ["unsteered", "steered (+)", "steered (-)", "prompted"]
     assert hook_count(tiny.model) == before  # transformers keeps its own capture hooks
     ids = encode_text(tiny, "Alice: I think")
@@ -71,7 +81,7 @@ async def test_steered_generation_matches_a_hand_hooked_one_and_leaves_no_hook(t
             with torch.no_grad():
                 for _ in range(6):
                     out.append(int(tiny.model(torch.tensor([out])).logits[0, -1].argmax()))
-            return out[len(ids):]
+            return out[len(ids) :]
         finally:
             handle.remove()
 
@@ -99,11 +109,14 @@ def test_vector_round_trips_through_a_file(tmp_path):
     np.testing.assert_array_equal(back.vector, found.vector)
 
 
-@pytest.mark.parametrize("positive, negative, words", [
-    ((), ("a", "b"), "positive set of 'bad' is empty"),
-    (("a", "b"), ("  ",), "negative set of 'bad' is empty"),
-    (("a", "b"), ("c",), "has one prompt"),
-])
+@pytest.mark.parametrize(
+    "positive, negative, words",
+    [
+        ((), ("a", "b"), "positive set of 'bad' is empty"),
+        (("a", "b"), ("  ",), "negative set of 'bad' is empty"),
+        (("a", "b"), ("c",), "has one prompt"),
+    ],
+)
 def test_one_sided_or_empty_sets_are_refused(positive, negative, words):
     with pytest.raises(ValueError, match=words):
         from_dict({"name": "bad", "positive": list(positive), "negative": list(negative)})
