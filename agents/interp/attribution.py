@@ -54,13 +54,27 @@ def units_of(loaded: Any, inp: InspectInput, unit: str, target: int) -> list[Uni
     return list(groups.items())
 
 
-def target_logprobs(loaded: Any, rows: Sequence[list[int]], starts: Sequence[int], n_target: int) -> Any:
-    """Sum of log p(the last ``n_target`` tokens) per row; row i's target begins at starts[i]."""
+def target_logprobs(
+    loaded: Any, rows: Sequence[list[int]], starts: Sequence[int], n_target: int, prefix: Sequence[int] = ()
+) -> Any:
+    """Sum of log p(the last ``n_target`` tokens) per row; row i's target begins at starts[i].
+
+    Every row continues ``prefix``, which is run once and its KV cache shared by the batch:
+    occluding a token leaves everything before it unchanged, so only the rest is recomputed.
+    """
     import torch
 
-    model = loaded.model
-    hidden = model.base_model(input_ids=padded(loaded, rows), use_cache=False).last_hidden_state
-    index = torch.tensor([[s - 1 + j for j in range(n_target)] for s in starts], device=hidden.device)
+    model, cache, last = loaded.model, None, None
+    if prefix:
+        out = model.base_model(input_ids=padded(loaded, [list(prefix)]), use_cache=True)
+        cache, last = out.past_key_values, out.last_hidden_state[:, -1:]
+        cache.batch_repeat_interleave(len(rows))
+    out = model.base_model(input_ids=padded(loaded, rows), past_key_values=cache, use_cache=cache is not None)
+    hidden = out.last_hidden_state
+    if last is not None:  # the prefix's last position predicts a target that starts a row
+        hidden = torch.cat([last.expand(len(rows), -1, -1), hidden], 1)
+    shift = 0 if last is None else 1
+    index = torch.tensor([[s - 1 + shift + j for j in range(n_target)] for s in starts], device=hidden.device)
     picked = hidden.gather(1, index[..., None].expand(-1, -1, hidden.shape[-1]))
     logp = torch.log_softmax(unembed(model, picked), -1)
     targets = torch.tensor([row[s : s + n_target] for row, s in zip(rows, starts)], device=hidden.device)
@@ -70,20 +84,24 @@ def target_logprobs(loaded: Any, rows: Sequence[list[int]], starts: Sequence[int
 def occlusion(
     loaded: Any, ids: list[int], target: int, units: list[Unit], cancel: CancelToken, progress: Callable[[float], None]
 ) -> tuple[float, np.ndarray]:
+    """Scores in the order of ``units``; batches are of neighbouring units, which share a prefix."""
     n_target = len(ids) - target
+    order = sorted(range(len(units)), key=lambda u: min(units[u][1], default=0))
+    scores = np.zeros(len(units), np.float32)
     with torch_pass(loaded.model, cancel):
         full = float(target_logprobs(loaded, [ids], [target], n_target)[0])
-        scores = []
-        for lo in range(0, len(units), BATCH):
+        for lo in range(0, len(order), BATCH):
             check_cancel(cancel)
+            batch = order[lo : lo + BATCH]
+            cut = min(min(units[u][1], default=0) for u in batch)
             rows, starts = [], []
-            for _, removed in units[lo : lo + BATCH]:
-                gone = set(removed)
-                rows.append([t for i, t in enumerate(ids) if i not in gone])
-                starts.append(target - len(gone))
-            scores.extend((full - target_logprobs(loaded, rows, starts, n_target)).tolist())
-            progress(min(1.0, (lo + BATCH) / len(units)))
-    return full, np.array(scores, np.float32)
+            for u in batch:
+                gone = set(units[u][1])
+                rows.append([t for i, t in enumerate(ids) if i >= cut and i not in gone])
+                starts.append(target - len(gone) - cut)
+            scores[batch] = (full - target_logprobs(loaded, rows, starts, n_target, ids[:cut])).cpu().numpy()
+            progress(min(1.0, (lo + BATCH) / len(order)))
+    return full, scores
 
 
 def gradient_x_input(loaded: Any, ids: list[int], target: int, cancel: CancelToken) -> tuple[float, np.ndarray]:

@@ -71,7 +71,7 @@ class JumpReluSae:
     def torch(self, device: Any) -> dict[str, Any]:
         import torch
 
-        return {name: torch.as_tensor(getattr(self, name), device=device) for name in NAMES}
+        return {name: torch.as_tensor(np.asarray(getattr(self, name), np.float32), device=device) for name in NAMES}
 
     def save(self, path: Path) -> Path:
         """Written to a temporary name first, so an interrupted save leaves no half file."""
@@ -125,8 +125,10 @@ def sae_layer(sae: JumpReluSae) -> int:
 
 
 def encode(weights: dict[str, Any], x: Any) -> Any:
-    pre = x.float() @ weights["W_enc"] + weights["b_enc"]
-    return pre * (pre > weights["threshold"])
+    import torch
+
+    pre = torch.addmm(weights["b_enc"], x.float(), weights["W_enc"])
+    return pre.masked_fill_(pre <= weights["threshold"], 0.0)
 
 
 def decode(weights: dict[str, Any], acts: Any) -> Any:

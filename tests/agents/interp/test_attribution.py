@@ -18,9 +18,9 @@ ALICE, BOB, JUDGE = (
 )
 
 
-def debate(loaded):
+def debate(loaded, rounds=1):
     """Alice's turn, Bob's turn, then the judge's verdict (the target)."""
-    a = encode_text(loaded, ALICE)
+    a = encode_text(loaded, ALICE * rounds)
     b = loaded.tokenizer(BOB, add_special_tokens=False)["input_ids"]
     j = loaded.tokenizer(JUDGE, add_special_tokens=False)["input_ids"]
     ids = a + b + j
@@ -34,9 +34,11 @@ def target_logp(model, ids, start):
     return float(sum(logp[i - 1, ids[i]] for i in range(start, len(ids))))
 
 
-async def test_batched_occlusion_equals_occlusion_one_by_one(tiny):
-    inp = debate(tiny)
+@pytest.mark.parametrize("rounds", [1, 12], ids=["short", "past-the-sliding-window"])
+async def test_batched_occlusion_equals_occlusion_one_by_one(tiny, rounds):
+    inp = debate(tiny, rounds)
     assert inp.focus_start - 1 > 16  # more than one batch
+    assert rounds == 1 or len(inp.token_ids) > 2 * tiny.model.config.sliding_window  # shared prefixes cross it
     found = first(await collect(attribution_stream(tiny, inp, "occlusion", "tokens", cache=None)), AttributionReady)
     ids, start = list(inp.token_ids), inp.focus_start
     full = target_logp(tiny.model, ids, start)
