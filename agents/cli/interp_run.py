@@ -23,7 +23,8 @@ def text_ids(loaded: Any, text: str) -> list[int]:
 
 async def run_steer(loaded: Any, args: argparse.Namespace, out: Any) -> int:
     from agents.interp.contrasts import load_contrast
-    from agents.interp.steering import SteeringVector, SteerSettings, directions_stream, steer_stream, summarise
+    from agents.interp.steer_generate import SteerSettings, steer_stream, summarise
+    from agents.interp.steering import SteeringVector, directions_stream
 
     contrast = load_contrast(args.contrast)
     found = first(await out.stream(directions_stream(loaded, contrast, args.position)), DirectionsReady)

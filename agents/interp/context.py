@@ -8,7 +8,8 @@ then the message itself. For a message the same local model generated, its exact
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from agents.events import MessageCompleted
 from agents.interp.records import InspectInput, TokenSpan

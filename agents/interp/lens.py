@@ -13,11 +13,12 @@ few percent on top of the matrix products instead of a second trip through memor
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from agents.interp.records import AttentionReady, LensChunkReady
+from agents.interp.records import AttentionReady
 from agents.llm.base import CancelToken
 from agents.llm.local_generate import Aborted, _softcap, abort_between_layers
 

@@ -49,7 +49,7 @@ def _best_of(fn, repeats: int = 3) -> float:
 
 def steering_overhead(loaded, new_tokens: int = 32) -> None:
     from agents.interp.readout import encode_text
-    from agents.interp.steering import SteerSettings, generate_rows
+    from agents.interp.steer_generate import SteerSettings, generate_rows
     from agents.llm.base import CancelToken
 
     ids = encode_text(loaded, TEXT)[:64]

@@ -9,7 +9,8 @@ from agents.interp import hooks
 from agents.interp.findings import MethodError
 from agents.interp.jobs import collect
 from agents.interp.readout import encode_text
-from agents.interp.steering import SteeringVector, SteerSettings, steer_stream
+from agents.interp.steer_generate import SteerSettings, steer_stream
+from agents.interp.steering import SteeringVector
 from tests.helpers.cancel_after import CancelAfter
 
 IDS = [2, 40, 41, 42, 43, 44, 45]

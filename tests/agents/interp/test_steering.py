@@ -10,7 +10,8 @@ from agents.interp.findings import DirectionsReady, MethodError, MethodFinished,
 from agents.interp.hooks import hook_count
 from agents.interp.jobs import ResultCache, collect, first
 from agents.interp.readout import encode_text
-from agents.interp.steering import SteeringVector, SteerSettings, directions_stream, steer_stream, summarise
+from agents.interp.steer_generate import SteerSettings, steer_stream, summarise
+from agents.interp.steering import SteeringVector, directions_stream
 
 POS = ["Alice: I think the answer is forty-two.", "The quick brown fox jumps.", "Paris is the capital."]
 NEG = ["Bob: I disagree, the evidence points elsewhere.", "What is the capital of France?", "the lazy dog"]
@@ -70,7 +71,7 @@ async def test_steered_generation_matches_a_hand_hooked_one_and_leaves_no_hook(t
         for r in await collect(steer_stream(tiny, vector, ["Alice: I think"], CONTRAST, settings, cache=None))
         if isinstance(r, SteeredGeneration)
     ]
-    assert [g.mode for g in gens] == ["unsteered", "steered (+)", "steered (-)", "prompted"]
+    assert [g.mode for g in gens] == ["unsteered", "steered (+)", "steered (-)", "prompted (+)"]  # no negative instruction
     assert hook_count(tiny.model) == before  # transformers keeps its own capture hooks
     ids = encode_text(tiny, "Alice: I think")
 
@@ -138,3 +139,17 @@ def test_shipped_sets_load_with_twenty_prompts_a_side():
         assert found.instructions.get("positive") and found.probe and found.markers.get("positive")
     with pytest.raises(ValueError, match="shipped sets are"):
         load_contrast("nope")
+
+
+async def test_prompts_batched_together_generate_as_they_would_alone(tiny):
+    vector = SteeringVector("x", 1, np.random.default_rng(0).normal(size=32).astype(np.float32) * 20)
+    settings = SteerSettings(max_new_tokens=4, repetition_penalty=1.0, modes=("unsteered", "steered (-)"))
+    prompts = ["Alice:", "Bob: I disagree", "The quick brown fox", "Paris", "What is the capital of France?"]
+
+    async def run(texts):
+        records = await collect(steer_stream(tiny, vector, texts, settings=settings, cache=None))
+        return [(g.prompt, g.mode, g.token_ids) for g in records if isinstance(g, SteeredGeneration)]
+
+    together = await run(prompts)
+    alone = [row for p in prompts for row in await run([p])]
+    assert together == alone and len(together) == 10
