@@ -15,7 +15,7 @@ import numpy as np
 
 from agents.interp.contrasts import ContrastSet
 from agents.interp.findings import DirectionsReady, MethodProgress
-from agents.interp.hooks import capture_residuals, n_layers
+from agents.interp.hooks import capture_residuals, check_layer, hidden_size, n_layers
 from agents.interp.jobs import CACHE, ResultCache, check_cancel, method_stream, torch_pass
 from agents.interp.readout import encode_text, first_real, numpy32, padded
 from agents.llm.base import CancelToken
@@ -173,4 +173,38 @@ def directions_stream(
         lambda emit, c: find_directions(loaded, contrast, position, c, emit),
         cancel,
         cache,
+    )
+
+
+async def resolve_vector(
+    loaded: Any, source: str, layer: int | None = None, cancel: CancelToken | None = None
+) -> SteeringVector:
+    """A team file's ``vector``: a saved .npz (its own layer), or a contrast set (a shipped
+    name or a .json path) whose direction is found here, at ``layer`` or its best one."""
+    from agents.interp.contrasts import load_contrast
+    from agents.interp.findings import MethodError
+
+    if source.endswith(".npz"):
+        path = Path(source).expanduser()
+        if not path.exists():
+            raise ValueError(f"no steering vector file at {path}")
+        vector = SteeringVector.load(path)
+        if layer is not None and layer != vector.layer:
+            raise ValueError(
+                f"{path.name} was found at layer {vector.layer}, not {layer}: leave the layer out or recompute it"
+            )
+        if vector.vector.shape[0] != hidden_size(loaded.model):
+            raise ValueError(
+                f"{path.name} has {vector.vector.shape[0]} values; this model's residual has {hidden_size(loaded.model)}"
+            )
+        return vector
+    contrast = load_contrast(source)
+    found = None
+    async for record in directions_stream(loaded, contrast, cancel=cancel):
+        if isinstance(record, MethodError):
+            raise ValueError(record.message)
+        found = record if isinstance(record, DirectionsReady) else found
+    assert found is not None
+    return SteeringVector.from_directions(
+        found, found.best_layer() if layer is None else check_layer(loaded.model, layer)
     )

@@ -1,6 +1,8 @@
 """Steering on the tiny model: directions against a hand difference of means, generation
 against a hand-hooked reference, scores, cache, bad input, and no hook left behind."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -71,7 +73,12 @@ async def test_steered_generation_matches_a_hand_hooked_one_and_leaves_no_hook(t
         for r in await collect(steer_stream(tiny, vector, ["Alice: I think"], CONTRAST, settings, cache=None))
         if isinstance(r, SteeredGeneration)
     ]
-    assert [g.mode for g in gens] == ["unsteered", "steered (+)", "steered (-)", "prompted (+)"]  # no negative instruction
+    assert [g.mode for g in gens] == [
+        "unsteered",
+        "steered (+)",
+        "steered (-)",
+        "prompted (+)",
+    ]  # no negative instruction
     assert hook_count(tiny.model) == before  # transformers keeps its own capture hooks
     ids = encode_text(tiny, "Alice: I think")
 
@@ -153,3 +160,27 @@ async def test_prompts_batched_together_generate_as_they_would_alone(tiny):
     together = await run(prompts)
     alone = [row for p in prompts for row in await run([p])]
     assert together == alone and len(together) == 10
+
+
+async def test_a_team_files_vector_resolves_from_a_set_or_a_file(tiny, tmp_path):
+    from agents.interp.steering import resolve_vector
+
+    contrast = tmp_path / "set.json"
+    contrast.write_text(json.dumps({"name": "set", "positive": POS, "negative": NEG}))
+    best = await resolve_vector(tiny, str(contrast))
+    found = first(
+        await collect(directions_stream(tiny, from_dict({"name": "set", "positive": POS, "negative": NEG}))),
+        DirectionsReady,
+    )
+    assert best.layer == found.best_layer()
+    at0 = await resolve_vector(tiny, str(contrast), 0)
+    np.testing.assert_allclose(at0.vector, found.directions[found.row(0)])
+    saved = at0.save(tmp_path / "v.npz")
+    assert (await resolve_vector(tiny, str(saved))).layer == 0
+    with pytest.raises(ValueError, match="found at layer 0, not 1"):
+        await resolve_vector(tiny, str(saved), 1)
+    with pytest.raises(ValueError, match="layer 5 is out of range"):
+        await resolve_vector(tiny, str(contrast), 5)
+    SteeringVector("w", 0, np.zeros(640, np.float32)).save(tmp_path / "wide.npz")
+    with pytest.raises(ValueError, match="has 640 values; this model's residual has 32"):
+        await resolve_vector(tiny, str(tmp_path / "wide.npz"))
