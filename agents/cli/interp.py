@@ -38,7 +38,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="a shipped set (sentiment, formality, language, agreement) or a .json file",
     )
     steer.add_argument(
-        "--layer", type=int, default=None, help="the layer to steer at (default: the best separating one)"
+        "--layer",
+        type=int,
+        default=None,
+        help="the layer to steer at (default: the best separating one in the first two thirds)",
     )
     steer.add_argument(
         "--strength", type=float, default=4.0, help="multiples of the difference of means added (+) and subtracted (-)"
@@ -208,7 +211,7 @@ def describe(record: Any) -> str:
             [
                 f"{record.name}: {record.n_positive} vs {record.n_negative} prompts",
                 *rows,
-                f"best layer: {record.best_layer()}",
+                f"best separating layer: {record.best_layer()}; steering layer: {record.steering_layer()}",
             ]
         )
     if isinstance(record, f.SteeredGeneration):

@@ -30,7 +30,7 @@ async def run_steer(loaded: Any, args: argparse.Namespace, out: Any) -> int:
     found = first(await out.stream(directions_stream(loaded, contrast, args.position)), DirectionsReady)
     if found is None:
         return out.code
-    layer = found.best_layer() if args.layer is None else args.layer
+    layer = found.steering_layer() if args.layer is None else args.layer
     vector = SteeringVector.from_directions(found, layer)
     if args.save_vector:
         vector.save(Path(args.save_vector))

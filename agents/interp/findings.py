@@ -72,6 +72,19 @@ class DirectionsReady:
         rows = self.separation[1:] if len(self.separation) > 1 else self.separation
         return int(self.layers[int(np.argmax(rows)) + (1 if len(self.separation) > 1 else 0)])
 
+    def steering_layer(self) -> int:
+        """The best-separating block in the first two thirds of the model.
+
+        Late layers separate the sets well but write almost straight into the logits:
+        adding a direction there breaks the text long before it changes the behaviour
+        (on Gemma 3 270M, English vs French separates best at the last block, and steering
+        there at strength 4 takes the surprisal from 1.6 to 8.7 nats a token).
+        """
+        blocks = [i for i, layer in enumerate(self.layers) if 0 <= layer <= max(0, (2 * len(self.layers)) // 3)]
+        if not blocks:
+            return self.best_layer()
+        return int(self.layers[max(blocks, key=lambda i: float(self.separation[i]))])
+
     def row(self, layer: int) -> int:
         return int(np.flatnonzero(self.layers == layer)[0])
 

@@ -180,7 +180,7 @@ async def resolve_vector(
     loaded: Any, source: str, layer: int | None = None, cancel: CancelToken | None = None
 ) -> SteeringVector:
     """A team file's ``vector``: a saved .npz (its own layer), or a contrast set (a shipped
-    name or a .json path) whose direction is found here, at ``layer`` or its best one."""
+    name or a .json path) whose direction is found here, at ``layer`` or its steering layer."""
     from agents.interp.contrasts import load_contrast
     from agents.interp.findings import MethodError
 
@@ -206,5 +206,5 @@ async def resolve_vector(
         found = record if isinstance(record, DirectionsReady) else found
     assert found is not None
     return SteeringVector.from_directions(
-        found, found.best_layer() if layer is None else check_layer(loaded.model, layer)
+        found, found.steering_layer() if layer is None else check_layer(loaded.model, layer)
     )

@@ -42,7 +42,7 @@ def steering(loaded, names: list[str], n_prompts: int, strength: float, out: lis
         contrast = load_contrast(name)
         started = time.perf_counter()
         found = first(run(directions_stream(loaded, contrast)), DirectionsReady)
-        layer = found.best_layer()
+        best, layer = found.best_layer(), found.steering_layer()
         row = found.row(layer)
         vector = SteeringVector.from_directions(found, layer)
         prompts = list(contrast.eval_prompts[:n_prompts])
@@ -53,7 +53,8 @@ def steering(loaded, names: list[str], n_prompts: int, strength: float, out: lis
         ]
         table = summarise(gens)
         data[name] = {
-            "best_layer": layer,
+            "best_separating_layer": best,
+            "steering_layer": layer,
             "separation": float(found.separation[row]),
             "accuracy": float(found.accuracy[row]),
             "per_layer_d": found.separation.round(2).tolist(),
@@ -61,7 +62,7 @@ def steering(loaded, names: list[str], n_prompts: int, strength: float, out: lis
             "seconds": time.perf_counter() - started,
         }
         out.append(
-            f"\n### {contrast.title or name}: best layer {layer} (d = {found.separation[row]:.2f}, "
+            f"\n### {contrast.title or name}: best separating layer {best}, steered at layer {layer} (d = {found.separation[row]:.2f}, "
             f"held-out accuracy {found.accuracy[row]:.0%}), strength {strength}, {len(prompts)} prompts\n"
         )
         out.append("| mode | projection - midpoint | marker log-odds | surprisal (nats/token) |\n|---|---|---|---|")

@@ -172,7 +172,7 @@ async def test_a_team_files_vector_resolves_from_a_set_or_a_file(tiny, tmp_path)
         await collect(directions_stream(tiny, from_dict({"name": "set", "positive": POS, "negative": NEG}))),
         DirectionsReady,
     )
-    assert best.layer == found.best_layer()
+    assert best.layer == found.steering_layer()
     at0 = await resolve_vector(tiny, str(contrast), 0)
     np.testing.assert_allclose(at0.vector, found.directions[found.row(0)])
     saved = at0.save(tmp_path / "v.npz")
@@ -184,3 +184,13 @@ async def test_a_team_files_vector_resolves_from_a_set_or_a_file(tiny, tmp_path)
     SteeringVector("w", 0, np.zeros(640, np.float32)).save(tmp_path / "wide.npz")
     with pytest.raises(ValueError, match="has 640 values; this model's residual has 32"):
         await resolve_vector(tiny, str(tmp_path / "wide.npz"))
+
+
+def test_the_steering_layer_avoids_the_late_blocks():
+    d = np.array([5.0, 1, 2, 3, 4, 3, 2, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], np.float32)  # -1..17
+    zeros = np.zeros(19, np.float32)
+    found = DirectionsReady(
+        "x", np.arange(-1, 18, dtype=np.int32), np.zeros((19, 4), np.float32), d, zeros, zeros, zeros, zeros
+    )
+    assert found.best_layer() == 17  # the last block separates best...
+    assert found.steering_layer() == 12  # ...but steering uses the best of blocks 0..12
