@@ -17,7 +17,7 @@ import numpy as np
 from agents.interp.findings import AblationResult, NeuronVector, TopNeurons
 from agents.interp.hooks import capture_neurons, check_layer, mlp_down, n_layers, set_neurons
 from agents.interp.jobs import CACHE, ResultCache, check_cancel, method_stream, torch_pass
-from agents.interp.readout import numpy32, padded, read_vector, top_tokens, unembed
+from agents.interp.readout import first_real, numpy32, padded, read_vector, top_tokens, unembed
 from agents.llm.base import CancelToken
 
 
@@ -110,8 +110,10 @@ def run_ablation(
     with torch_pass(model, cancel):
         with capture_neurons(model, [layer]) as store:
             before = next_token_logp(loaded, token_ids, position)
-        # Mean ablation: the neuron's mean activation over this input's own tokens.
-        values = store[layer][0][0][:, neurons].float().mean(0) if mode == "mean" else [0.0] * len(neurons)
+        # Mean ablation: the neuron's mean over this input's own tokens, BOS left out (its
+        # activations are outliers that say nothing about the text).
+        acts = store[layer][0][0][first_real(loaded, token_ids) :, neurons].float()
+        values = acts.mean(0) if mode == "mean" else [0.0] * len(neurons)
         check_cancel(cancel)
         with set_neurons(model, layer, neurons, values):
             after = next_token_logp(loaded, token_ids, position)

@@ -52,7 +52,7 @@ async def test_ablation_matches_editing_the_weights_by_hand(tiny, mode):
     result = first(await collect(ablation_stream(tiny, ids, layer, neurons, mode, cache=None)), AblationResult)
     assert hook_count(tiny.model) == before_hooks
     down = tiny.model.model.layers[layer].mlp.down_proj
-    means = mlp_acts(tiny.model, ids, layer)[:, neurons].mean(0)
+    means = mlp_acts(tiny.model, ids, layer)[1:, neurons].mean(0)  # BOS left out
     before = last_logp(tiny.model, ids)
     saved = down.weight.detach().clone()
     with torch.no_grad():
