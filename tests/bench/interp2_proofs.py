@@ -76,13 +76,17 @@ def steering(loaded, names: list[str], n_prompts: int, strength: float, out: lis
         print("\n".join(out[-(len(table) * 2 + 6) :]), flush=True)
 
 
-def sae(loaded, layer: int, folder: Path, out: list[str], data: dict, steps: int, features: int) -> None:
+def sae(
+    loaded, layer: int, folder: Path, out: list[str], data: dict, steps: int, features: int, sparsity: float
+) -> None:
     from agents.interp.sae import feature_report_stream, features_stream, load_sae
     from agents.interp.sae_train import SaeTrainSettings, corpus_rows, corpus_texts, train_stream
 
     path = folder / f"sae-layer{layer}.npz"
     started = time.perf_counter()
-    records = run(train_stream(loaded, SaeTrainSettings(layer=layer, n_features=features, steps=steps), path))
+    records = run(
+        train_stream(loaded, SaeTrainSettings(layer=layer, n_features=features, steps=steps, sparsity=sparsity), path)
+    )
     saved, quality = first(records, SaeSaved), first(records, SaeQuality)
     minutes = (time.perf_counter() - started) / 60
     trained = load_sae(path)
@@ -141,6 +145,7 @@ def main() -> None:
     parser.add_argument("--sae", type=int, default=None, help="train an SAE at this layer")
     parser.add_argument("--sae-steps", type=int, default=600)
     parser.add_argument("--sae-features", type=int, default=2048)
+    parser.add_argument("--sae-sparsity", type=float, default=1e-3)
     parser.add_argument("--attribute", default=None, help="a debate session id or path")
     args = parser.parse_args()
     from agents.llm.local_model import load_local_model
@@ -154,7 +159,7 @@ def main() -> None:
             names = shipped_names() if args.steer == "all" else args.steer.split(",")
             steering(loaded, names, args.prompts, args.strength, out, data)
         if args.sae is not None:
-            sae(loaded, args.sae, args.out, out, data, args.sae_steps, args.sae_features)
+            sae(loaded, args.sae, args.out, out, data, args.sae_steps, args.sae_features, args.sae_sparsity)
         if args.attribute:
             attribution(loaded, args.attribute, out, data)
     finally:
