@@ -57,11 +57,12 @@ def read_session(session_id_or_path: str | Path) -> SessionLog:
     log = SessionLog(path.stem, path, events, skipped)
     log.header = next((e for e in events if isinstance(e, RunStarted)), None)
     log.messages = [e for e in events if isinstance(e, MessageCompleted) and e.finish_reason != "error"]
-    log.status = _status(path, events)
+    log.status = session_status(path, events)
     return log
 
 
-def _status(path: Path, events: list[Event]) -> Status:
+def session_status(path: Path, events: list[Event]) -> Status:
+    """How a log ended, or whether a live process is still writing it."""
     finished = next((e for e in reversed(events) if isinstance(e, Finished)), None)
     if finished is not None:
         return {"completed": "completed", "cancelled": "cancelled", "error": "failed"}[finished.reason]
