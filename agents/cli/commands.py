@@ -11,7 +11,7 @@ import argparse
 import asyncio
 import inspect
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from agents import __version__
 from agents.cli import config as cli_config

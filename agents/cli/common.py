@@ -10,8 +10,8 @@ import argparse
 import asyncio
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from agents.events import EventBase, Finished, RunStarted
 from agents.session.export import export_session, format_from_path
@@ -69,10 +69,18 @@ def stop_on_interrupt(stop: ExternalStop) -> Callable[[], None]:
     loop = asyncio.get_running_loop()
     try:
         loop.add_signal_handler(signal.SIGINT, stop.set)
-        return lambda: loop.remove_signal_handler(signal.SIGINT)
     except (NotImplementedError, RuntimeError):  # Windows event loops have no signal handlers
         previous = signal.signal(signal.SIGINT, lambda *_: loop.call_soon_threadsafe(stop.set))
-        return lambda: signal.signal(signal.SIGINT, previous)
+
+        def restore_previous() -> None:
+            signal.signal(signal.SIGINT, previous)
+
+        return restore_previous
+
+    def remove_handler() -> None:
+        loop.remove_signal_handler(signal.SIGINT)
+
+    return remove_handler
 
 
 async def run_to_end(pipeline: RunPipeline, show: Callable[[EventBase], None], output: str | None) -> int:

@@ -6,7 +6,14 @@ import argparse
 import asyncio
 import sys
 
-from agents.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_json_option, add_model_option, add_seed_option
+from agents.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_json_option,
+    add_model_option,
+    add_seed_option,
+)
 from agents.cli.output import EventPrinter
 from agents.events import ErrorEvent, MessageCompleted
 from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams, Provider

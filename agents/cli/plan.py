@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from agents.cli.common import add_model_option, add_run_output_options, add_seed_option, bounded_int, export_format, run_to_end
+from agents.cli.common import (
+    add_model_option,
+    add_run_output_options,
+    add_seed_option,
+    bounded_int,
+    export_format,
+    run_to_end,
+)
 from agents.cli.output import EventPrinter, describe_plan
 from agents.events import EventBase, PlanFinished, PlanRealStep
 from agents.planning.envs import ENVS

@@ -6,8 +6,8 @@ import argparse
 import asyncio
 import datetime as dt
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from agents.agent import Agent
 from agents.cli.common import (
@@ -29,7 +29,13 @@ from agents.session.library import delete_session, list_sessions, read_session
 from agents.session.pipeline import RunPipeline, TeamJob
 from agents.session.replay import replay
 from agents.settings import load_settings
-from agents.spec import TeamFileError, TeamSpec, load_team, load_template, template_names
+from agents.spec import (
+    TeamFileError,
+    TeamSpec,
+    load_team,
+    load_template,
+    template_names,
+)
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:

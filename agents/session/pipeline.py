@@ -15,9 +15,10 @@ consumer stops iterating. Loading errors (ProviderError) propagate before any se
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator, Callable, Protocol, Sequence, cast
+from typing import Protocol, cast
 
 from agents.events import Event, EventBase, Finished, MessageCompleted
 from agents.llm.base import Provider
@@ -176,11 +177,8 @@ async def load_providers(refs: dict[str, str], settings: Settings, into: dict[st
 
 async def close_providers(providers: dict[str, Provider]) -> None:
     """Close each distinct provider once; one that fails to close does not keep the others open."""
-    failures: list[BaseException] = []
-    for provider in {id(p): p for p in providers.values()}.values():
-        try:
-            await provider.aclose()
-        except Exception as exc:
-            failures.append(exc)
-    if failures:
-        raise failures[0]
+    distinct = {id(p): p for p in providers.values()}.values()
+    results = await asyncio.gather(*(p.aclose() for p in distinct), return_exceptions=True)
+    failure = next((r for r in results if isinstance(r, BaseException)), None)
+    if failure is not None:
+        raise failure

@@ -4,13 +4,26 @@ import threading
 
 import pytest
 
-from agents.events import Finished, MessageCompleted, MessageStarted, ModelLoadProgress, PlanFinished, RunStarted
+from agents.events import (
+    Finished,
+    MessageCompleted,
+    MessageStarted,
+    ModelLoadProgress,
+    PlanFinished,
+    RunStarted,
+)
 from agents.llm.base import ProviderError
 from agents.llm.scripted import ScriptedProvider
 from agents.planning.run import PlanConfig
 from agents.session import pipeline as pipeline_module
 from agents.session.library import read_session
-from agents.session.pipeline import PlanJob, RunPipeline, TeamJob, close_providers, load_providers
+from agents.session.pipeline import (
+    PlanJob,
+    RunPipeline,
+    TeamJob,
+    close_providers,
+    load_providers,
+)
 from agents.settings import Settings
 from agents.spec import parse_team
 from agents.termination import ExternalStop
