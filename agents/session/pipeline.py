@@ -106,6 +106,9 @@ ProviderSource = Callable[[dict[str, str], Settings, dict[str, Provider]], Async
 
 
 class RunPipeline:
+    """One run from loading to closing; ``record=False`` skips the session log (benchmarks),
+    ``load`` replaces how providers are opened (tests)."""
+
     def __init__(self, job: Job, settings: Settings, *, model: str | None = None,
                  stop: ExternalStop | None = None, record: bool = True, load: ProviderSource | None = None):
         self.job = job
