@@ -19,7 +19,7 @@ from agents.events import (
     event_to_json,
 )
 from agents.planning.report import plan_html, plan_markdown, plan_tree
-from agents.session.library import SessionLog, _status
+from agents.session.library import SessionLog, session_status
 from agents.session.redact import redact_secrets
 
 EXPORT_FORMAT = "agora-lab-session"
@@ -60,7 +60,7 @@ def load_json_export(path: Path) -> SessionLog:
     log = SessionLog(data["session_id"], Path(path), events)
     log.header = next((e for e in events if e.type == "run_started"), None)
     log.messages = [e for e in events if isinstance(e, MessageCompleted) and e.finish_reason != "error"]
-    log.status = data.get("status") or _status(Path(path), events)
+    log.status = data.get("status") or session_status(Path(path), events)
     return log
 
 

@@ -41,7 +41,7 @@ class SessionLog:
 def read_session(session_id_or_path: str | Path) -> SessionLog:
     """Parse a log; a torn last line (the process was killed mid-write) is skipped."""
     path = Path(session_id_or_path)
-    if not path.suffix == ".jsonl":
+    if path.suffix != ".jsonl":
         path = session_path(str(session_id_or_path))
     if not path.exists():
         raise FileNotFoundError(f"no session {path.stem!r} (looked in {path.parent})")
@@ -57,14 +57,16 @@ def read_session(session_id_or_path: str | Path) -> SessionLog:
     log = SessionLog(path.stem, path, events, skipped)
     log.header = next((e for e in events if isinstance(e, RunStarted)), None)
     log.messages = [e for e in events if isinstance(e, MessageCompleted) and e.finish_reason != "error"]
-    log.status = _status(path, events)
+    log.status = session_status(path, events)
     return log
 
 
-def _status(path: Path, events: list[Event]) -> Status:
+def session_status(path: Path, events: list[Event]) -> Status:
+    """How a log ended, or whether a live process is still writing it."""
     finished = next((e for e in reversed(events) if isinstance(e, Finished)), None)
     if finished is not None:
-        return {"completed": "completed", "cancelled": "cancelled", "error": "failed"}[finished.reason]
+        ends: dict[str, Status] = {"completed": "completed", "cancelled": "cancelled", "error": "failed"}
+        return ends[finished.reason]
     return "running" if _writer_alive(path.with_suffix(".lock")) else "interrupted"
 
 
