@@ -24,6 +24,7 @@ class EventPrinter:
         self.err = err or sys.stderr
         self._live: str | None = None
         self._held: dict[str, str] = {}
+        self._finished: list[Card] = []
 
     def show(self, event: EventBase) -> None:
         if self.json_lines:
@@ -49,9 +50,19 @@ class EventPrinter:
         if event.message_id == self._live:
             self._live = None
             self._write("\n")
+            self._status(f"[{card.meta}]")
+            for held in self._finished:  # those that ended while this one was still streaming
+                self._print_whole(held)
+            self._finished.clear()
+        elif self._live is not None:
+            self._held.pop(event.message_id, None)
+            self._finished.append(card)  # printed now, it would land in the middle of the live line
         else:
             self._held.pop(event.message_id, None)
-            self._write(f"{card.title}: {card.body}\n")
+            self._print_whole(card)
+
+    def _print_whole(self, card: Card) -> None:
+        self._write(f"{card.title}: {card.body}\n")
         self._status(f"[{card.meta}]")
 
     def _write(self, text: str) -> None:
@@ -95,9 +106,8 @@ def _rule(card: Card, tag: str) -> str:
     mark = RULES[card.kind]
     if card.kind == "run":
         return f"{mark} {card.title} · {card.meta} {mark}\nTask: {card.body}"
-    if card.kind == "finished":
-        answer = f": {card.body}" if card.body else ""
-        return f"{mark} finished ({card.meta}){answer} {mark}"
+    if card.kind == "finished" and card.body:
+        return f"{mark} {tag}: {card.body} ({card.meta}) {mark}"
     return f"{mark} {tag} {mark}"
 
 
