@@ -6,23 +6,12 @@ only the rows on screen to paint, and a streaming message re-lays out only itsel
 
 from __future__ import annotations
 
-from html import escape
-
 from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
 
-from agents.events import (
-    ErrorEvent,
-    MessageCompleted,
-    MessageStarted,
-    Notice,
-    RoundStarted,
-    Terminated,
-    VerdictReached,
-    VoteTallied,
-)
-from agents.session.export import PALETTE  # one colour per agent, as in exports
+from agents.events import ErrorEvent, EventBase, MessageCompleted, MessageStarted
+from agents.session.render import Card, CardMaker, in_transcript, message_card, started_card
 from desktop.bridge import RunBridge
 from desktop.conversation.delegate import ENTRY_ROLE, ConversationDelegate
 from desktop.conversation.entries import CardEntry, Entry, MessageEntry
@@ -44,7 +33,7 @@ class ConversationModel(QAbstractListModel):
         if role == ENTRY_ROLE:
             return entry
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{entry.agent}: {entry.text}" if isinstance(entry, MessageEntry) else entry.html
+            return f"{entry.agent}: {entry.text}" if isinstance(entry, MessageEntry) else entry.text
         return None
 
     def append(self, entry: Entry) -> QModelIndex:
@@ -76,7 +65,7 @@ class ConversationView(QListView):
         self.bubbles: dict[str, MessageEntry] = {}
         self.cards: list[CardEntry] = []
         self._rows: dict[str, int] = {}
-        self._colours: dict[str, str] = {}
+        self.maker = CardMaker()  # the agents' colours follow the team's order, as in exports
         self._follow = True
         self._relayout = QTimer(self)  # one layout for any number of new or grown rows
         self._relayout.setSingleShot(True)
@@ -95,7 +84,7 @@ class ConversationView(QListView):
         self.bubbles.clear()
         self.cards.clear()
         self._rows.clear()
-        self._colours.clear()
+        self.maker = CardMaker()
 
     def restyle(self) -> None:
         """Repaint with the new palette after a theme change."""
@@ -103,11 +92,11 @@ class ConversationView(QListView):
         self.viewport().update()
 
     def colour_of(self, agent: str) -> str:
-        return self._colours.setdefault(agent, PALETTE[len(self._colours) % len(PALETTE)])
+        return self.maker.colour(agent)
 
     # --- events from the bridge ---------------------------------------------------
     def on_started(self, event: MessageStarted) -> None:
-        entry = MessageEntry(message_id=event.message_id, agent=event.agent, model=event.model, colour=self.colour_of(event.agent))
+        entry = MessageEntry.started(started_card(event, self.maker.colour))
         self.bubbles[event.message_id] = entry
         self._add(entry)
         self._rows[event.message_id] = len(self.conversation.entries) - 1
@@ -126,35 +115,22 @@ class ConversationView(QListView):
         if entry is None:  # a replay can start mid-message
             self.on_started(MessageStarted(message_id=event.message_id, agent=event.agent, model=event.model))
             entry = self.bubbles[event.message_id]
-        entry.complete(event)
+        entry.complete(event, message_card(event, self.maker.colour))
         self._changed(event.message_id, True)
 
-    def on_event(self, event) -> None:
-        if isinstance(event, RoundStarted):
-            self._card(f"<b>Round {event.round}</b>", "info")
-        elif isinstance(event, VerdictReached):
-            title = "Final judgment" if event.final else f"Verdict after round {event.round}"
-            winner = f" — winner: <b>{escape(event.winner)}</b>" if event.winner else ""
-            self._card(
-                f"<b>{title}</b> ({escape(event.judge)}): {event.decision}{winner}"
-                f"<br><small>{escape(event.reason)} · read by {event.method}</small>",
-                "final" if event.final else "verdict",
-            )
-        elif isinstance(event, VoteTallied):
-            self._card(f"<b>Majority vote:</b> {escape(event.winner or 'no majority')} <small>{escape(str(event.counts))}</small>", "final")
-        elif isinstance(event, Terminated):
-            self._card(f"Stopped: {escape(event.condition)}", "info")
-        elif isinstance(event, Notice):
-            self._card(escape(event.text), "info")
+    def on_event(self, event: EventBase) -> None:
+        card = self.maker.card(event)  # also learns the team's order from the run's header
+        if card is not None and in_transcript(card) and card.kind != "message":
+            self._card(card)
 
     def on_error(self, event: ErrorEvent) -> None:
-        self._card(f"<b>Error ({event.kind}):</b> {escape(event.message)}", "error")
+        self.on_event(event)
 
     # --- layout -------------------------------------------------------------------
-    def _card(self, html: str, kind: str) -> None:
-        card = CardEntry(html=html, kind=kind)
-        self.cards.append(card)
-        self._add(card)
+    def _card(self, card: Card) -> None:
+        entry = CardEntry(card=card)
+        self.cards.append(entry)
+        self._add(entry)
 
     def _add(self, entry: Entry) -> None:
         self._relayout_soon()
