@@ -6,7 +6,7 @@ import json
 
 from agents.session.library import list_sessions
 from desktop.main_window import MainWindow
-from tests.desktop.test_builder import build_debate
+from tests.desktop.builder.test_builder import build_debate
 from tests.desktop.test_main_window import run_until_finished
 
 

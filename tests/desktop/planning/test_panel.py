@@ -105,7 +105,7 @@ def test_a_team_planners_search_is_fed_into_the_panel(qloop, panel):
     from agents.llm.scripted import ScriptedProvider
     from agents.spec import parse_team
     from agents.teams.run import TeamRun
-    from tests.agents.test_planning_team import TEAM
+    from tests.agents.planning.test_team import TEAM
 
     providers = {name: ScriptedProvider(lambda r: "fine") for name in ("Planner", "Critic")}
 
