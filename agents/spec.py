@@ -17,7 +17,7 @@ from pydantic import Field, ValidationError, model_validator
 from agents.agent import Agent
 from agents.events import Record
 from agents.llm.base import ProviderError
-from agents.llm.refs import parse_model_ref
+from agents.llm.refs import check_model_ref
 
 TEAM_FILE_VERSION = 1
 KNOWN_TOOLS = ("calculator",)
@@ -196,7 +196,7 @@ def parse_team(data: Any, source: str = "<team>", check_models: bool = True) -> 
             raise TeamFileError(f"{source}: agents[{index}].tools: unknown tool(s) {unknown}; known: {list(KNOWN_TOOLS)}")
         if check_models:
             try:
-                parse_model_ref(agent.model)
+                check_model_ref(agent.model)
             except ProviderError as exc:
                 raise TeamFileError(f"{source}: agents[{index}].model: {exc.message}") from None
     return spec

@@ -21,7 +21,7 @@ from agents.llm.base import (
     ScoredCandidate,
     unless_cancelled,
 )
-from agents.llm.credentials import api_key_for
+from agents.llm.credentials import api_key_for, redact_text
 from agents.llm.openai_errors import classify
 from agents.llm.prompt import clean_text, fit_to_context, render_transcript, speaker_stops
 from agents.llm.refs import OpenAIRef
@@ -82,7 +82,7 @@ class OpenAICompatProvider:
                 error = classify(exc, base_url=self.endpoint.base_url, model=self.endpoint.model, streaming_started=bool(out.completion_tokens))
                 if error.retryable and not out.completion_tokens and attempt < self.endpoint.max_retries:
                     delay = self._backoff(attempt, error)
-                    yield Notice(level="warning", text=f"{error.message}; retrying in {delay:.1f} s (attempt {attempt + 2}/{self.endpoint.max_retries + 1})")
+                    yield Notice(level="warning", text=f"{out.redactor.text(error.message)}; retrying in {delay:.1f} s (attempt {attempt + 2}/{self.endpoint.max_retries + 1})")
                     try:
                         await unless_cancelled(asyncio.sleep(delay), cancel)
                     except Cancelled:
@@ -211,13 +211,13 @@ def _chunk_text(chunk: Any, api: str) -> tuple[str, str | None]:
     """Text and finish reason of one streamed chunk; raise ProviderError on a malformed one."""
     choices = getattr(chunk, "choices", None)
     if choices is None:
-        raise ProviderError("malformed_response", "a streamed chunk had no 'choices'", detail=repr(chunk)[:300])
+        raise ProviderError("malformed_response", "a streamed chunk had no 'choices'", detail=redact_text(repr(chunk), limit=300))
     if not choices:
         return "", None  # the usage-only chunk at the end
     choice = choices[0]
     text = getattr(choice, "text", None) if api == "completions" else getattr(getattr(choice, "delta", None), "content", None)
     if text is not None and not isinstance(text, str):
-        raise ProviderError("malformed_response", "a streamed chunk's text was not a string", detail=repr(chunk)[:300])
+        raise ProviderError("malformed_response", "a streamed chunk's text was not a string", detail=redact_text(repr(chunk), limit=300))
     return text or "", getattr(choice, "finish_reason", None)
 
 

@@ -10,7 +10,6 @@ from agents.events import ErrorEvent, MessageCompleted, Notice, TokenDelta
 from agents.llm.base import CancelToken, ChatMessage, CompletionRequest, GenerationParams
 from agents.llm.openai_compat import OpenAICompatProvider
 from agents.llm.refs import parse_model_ref
-from agents.settings import Settings
 from tests.helpers.fault_server import FaultServer
 
 
@@ -23,7 +22,7 @@ async def server():
 
 def provider_for(base_url: str, model: str, **options) -> OpenAICompatProvider:
     query = "&".join(f"{k}={v}" for k, v in {"timeout": 2, "retries": 2, **options}.items())
-    return OpenAICompatProvider(parse_model_ref(f"openai-compatible:{base_url}#{model}?{query}", Settings()))
+    return OpenAICompatProvider(parse_model_ref(f"openai-compatible:{base_url}#{model}?{query}"))
 
 
 def request(**params):

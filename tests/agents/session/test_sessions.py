@@ -164,3 +164,63 @@ async def test_the_session_is_durable_at_each_completed_message(monkeypatch):
     assert len(synced) >= completed + 1  # every message, plus the end
     assert isinstance(events[-1], Finished)
     assert json.loads(read_session(session_id).path.read_text().splitlines()[0])["type"] == "run_started"
+
+
+KEY = "sk-route-0123456789abcdef"
+
+
+def _key_route(route: str, monkeypatch) -> None:
+    """Make KEY known to this process the way ``route`` would."""
+    from agents.llm import credentials
+    from agents.llm.refs import parse_model_ref
+    from agents.settings import Settings, save_settings
+
+    if route == "endpoint variable":
+        save_settings(Settings.model_validate({"endpoints": {"lab": {"base_url": "http://127.0.0.1:9/v1", "model": "m", "api_key_env": "LAB_KEY_VAR"}}}))
+        monkeypatch.setenv("LAB_KEY_VAR", KEY)
+    elif route == "AGORA_LAB_API_KEY":
+        monkeypatch.setenv("AGORA_LAB_API_KEY", KEY)
+    elif route == "keyring":
+        monkeypatch.setattr(credentials, "_keyring_get", lambda name: KEY)
+        credentials.api_key_for(parse_model_ref("oai:https://elsewhere.example/v1#m"))
+    else:  # an inline reference's own key variable
+        monkeypatch.setenv("THEIR_KEY_VAR", KEY)
+        credentials.api_key_for(parse_model_ref("oai:https://elsewhere.example/v1#m?key_env=THEIR_KEY_VAR"))
+
+
+@pytest.fixture
+def forget_keys():
+    from agents.llm.credentials import KEYS_IN_USE
+
+    yield
+    KEYS_IN_USE.discard(KEY)
+
+
+@pytest.mark.parametrize("route", ["endpoint variable", "AGORA_LAB_API_KEY", "keyring", "inline key variable"])
+def test_a_key_split_across_delta_records_cannot_be_rebuilt(tmp_path, monkeypatch, route, forget_keys):
+    """Repro: deltas "<200 chars> Bearer sk-ro" | "ute-0123… tail" were redacted record by record,
+    so joining the log's deltas (what `sessions replay` prints) gave the whole key back."""
+    from agents.session.store import COALESCE_CHARS
+
+    config = tmp_path / "config"
+    monkeypatch.setenv("AGORA_LAB_CONFIG_DIR", str(config))
+    used_late = route in ("keyring", "inline key variable")  # a key first used after the writer opened
+    if not used_late:
+        _key_route(route, monkeypatch)
+    for offset in range(len(KEY) + 1):
+        writer = SessionWriter(f"split-{offset}", tmp_path / f"split-{offset}.jsonl")
+        if used_late and offset == 0:
+            _key_route(route, monkeypatch)
+        head = "x" * COALESCE_CHARS + " Bearer " + KEY[:offset]
+        whole = head + KEY[offset:] + " tail"
+        writer.write(TokenDelta(message_id="m", text=head))
+        writer.write(TokenDelta(message_id="m", text=KEY[offset:] + " tail"))
+        if offset % 2:  # half of them complete, half are cut off (a killed run)
+            writer.write(MessageCompleted(message_id="m", agent="A", model="x", text=whole, finish_reason="stop"))
+        writer.close()
+        log = read_session(writer.path)
+        joined = "".join(e.text for e in log.events if isinstance(e, TokenDelta))
+        exported = export_session(log, "json", tmp_path / f"split-{offset}.json").read_text()
+        for text in (joined, writer.path.read_text(), exported):
+            assert KEY not in text and KEY[:12] not in text, (route, offset)
+        assert "[redacted]" in joined or offset % 2, (route, offset)
