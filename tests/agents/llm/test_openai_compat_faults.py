@@ -148,3 +148,30 @@ async def test_stop_does_not_wait_for_a_silent_server_or_a_backoff(server, model
     await stopper
     assert events[-1].finish_reason == "cancelled"
     assert not any(isinstance(e, ErrorEvent) for e in events)
+
+
+async def test_keep_alive_pings_without_data_end_in_a_first_token_timeout(server):
+    """Repro: a server sending only ": ping" comments (never data) reset the read timeout
+    forever, so `ask`/`run` waited until killed and the session stayed `interrupted`."""
+    error, done = error_of(await run(provider_for(server.base_url, "keepalive", timeout=5, first_token=0.2, retries=2)))
+    assert error.kind == "timeout" and "first-token deadline" in error.message
+    assert not error.retryable and server.requests["keepalive"] == 1
+    assert done.text == ""
+
+
+async def test_a_reply_that_never_ends_hits_the_total_deadline(server):
+    """Repro: a server trickling a word at a time, never finishing, was bounded by nothing."""
+    error, done = error_of(await run(provider_for(server.base_url, "trickle", timeout=5, first_token=5, total=0.3)))
+    assert error.kind == "timeout" and "total deadline" in error.message
+    assert done.text.startswith("more")  # what came before the deadline is kept
+
+
+def test_deadlines_are_options_of_references_and_settings():
+    from agents.llm.endpoints import DEFAULT_FIRST_TOKEN_S, DEFAULT_TOTAL_S
+    from agents.settings import Settings
+
+    endpoint = parse_model_ref("oai:http://127.0.0.1:9/v1#m?first_token=7&total=30").endpoint
+    assert (endpoint.first_token_timeout_s, endpoint.total_timeout_s) == (7.0, 30.0)
+    saved = Settings.model_validate({"endpoints": {"lab": {"base_url": "http://127.0.0.1:9/v1", "model": "m", "total_timeout_s": 90}}})
+    assert saved.endpoints["lab"].total_timeout_s == 90.0
+    assert saved.endpoints["lab"].first_token_timeout_s == DEFAULT_FIRST_TOKEN_S and DEFAULT_TOTAL_S > DEFAULT_FIRST_TOKEN_S
