@@ -263,3 +263,28 @@ async def test_a_selector_run_without_a_model_never_raises_stop_iteration():
     picks = [e for e in events if e.type == "speaker_selected"]
     assert [p.speaker for p in picks] == ["Ann", "Ben"] and all(p.method == "fallback" for p in picks)
     assert events[-1].type == "finished" and events[-1].reason == "completed"
+
+
+@pytest.mark.parametrize("hostile", ["deep", "digits", "surrogate", "all_human_selector"])
+def test_the_cli_exits_2_on_a_hostile_team_file_without_a_session(tmp_path, hostile):
+    """Repro: `agora-lab run team.json` printed a RecursionError or ValueError traceback, or
+    left an empty session behind (a lone surrogate), or died mid-run (all-human selector)."""
+    import os
+    import subprocess
+    import sys
+
+    texts = {
+        "deep": "[" * 100_000 + "]" * 100_000,
+        "digits": json.dumps(DEBATE).replace('"role": "judge"}', '"role": "judge", "max_tokens": 1' + "0" * 5000 + "}"),
+        "surrogate": json.dumps(DEBATE).replace('"role": "judge"}', '"role": "judge", "persona": "\\udc80"}'),
+        "all_human_selector": json.dumps({"name": "t", "agents": [{"name": "A", "role": "human"}, {"name": "B", "role": "human"}],
+                                          "protocol": {"kind": "selector"}}),
+    }
+    path = _write(tmp_path, texts[hostile])
+    data = tmp_path / "data"
+    env = dict(os.environ, AGORA_LAB_DATA_DIR=str(data))
+    result = subprocess.run([sys.executable, "-m", "agents.cli", "run", str(path), "--task", "x"],
+                            capture_output=True, text=True, timeout=120, env=env, stdin=subprocess.DEVNULL)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert str(path) in result.stderr and "Traceback" not in result.stderr and len(result.stderr) < 3000
+    assert not list(data.glob("sessions/*.jsonl"))

@@ -101,3 +101,33 @@ def test_a_refused_reference_never_repeats_the_credential():
     with pytest.raises(ProviderError) as info:
         parse_model_ref("openai-compatible:http://user:SECRETVALUE1@h/v1#m")
     assert "credentials in the URL" in info.value.message and "SECRETVALUE1" not in info.value.message
+
+
+async def _cli(*args: str, env: dict) -> tuple[int, str, str]:
+    import asyncio
+    import os
+    import sys
+
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "agents.cli", *args, env=dict(os.environ, **env),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    return process.returncode, out.decode(), err.decode()
+
+
+@pytest.mark.parametrize("json_lines", [False, True])
+async def test_ask_never_prints_an_echoed_key(server, tmp_path, json_lines):
+    """Repro: `agora-lab ask --model openai-compatible:…#echo hi` (and `--json`, often piped to
+    a file) printed the key the server streamed back."""
+    env = {"AGORA_LAB_API_KEY": KEY, "AGORA_LAB_DATA_DIR": str(tmp_path)}
+    ref = f"openai-compatible:{server.base_url}#echo_key@9?retries=0&timeout=20"
+    code, out, err = await _cli("ask", "--model", ref, *(["--json"] if json_lines else []), "hi", env=env)
+    assert code == 0, err
+    assert "[redacted]" in out and KEY not in out + err and KEY[:12] not in out + err
+
+
+async def test_ask_never_prints_a_key_quoted_in_an_auth_error(server, tmp_path):
+    env = {"AGORA_LAB_API_KEY": KEY, "AGORA_LAB_DATA_DIR": str(tmp_path)}
+    code, out, err = await _cli("ask", "--json", "--model", f"oai:{server.base_url}#auth_echo?retries=0", "hi", env=env)
+    assert code != 0 and "auth" in out + err
+    assert KEY not in out + err
