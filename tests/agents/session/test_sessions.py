@@ -224,3 +224,35 @@ def test_a_key_split_across_delta_records_cannot_be_rebuilt(tmp_path, monkeypatc
         for text in (joined, writer.path.read_text(), exported):
             assert KEY not in text and KEY[:12] not in text, (route, offset)
         assert "[redacted]" in joined or offset % 2, (route, offset)
+
+
+HOSTILE_TEXT = "Evil\nteam\r\u2028\u2029\x85\x1b[2J\u200b\u202eend\t" + "z" * 200
+
+
+def test_one_line_flattens_whatever_a_name_or_task_contains():
+    from agents.session.library import one_line
+
+    line = one_line(HOSTILE_TEXT + "\udc80", 40)
+    assert len(line) <= 40 and line.endswith("…") and line.startswith("Evil team [2J end z")
+    assert all(ch.isprintable() for ch in line)
+    assert one_line("short", 40) == "short"
+
+
+def test_sessions_list_shows_one_line_per_session(data_dir):
+    """Repro: a team named "Evil\\nteam\\r…" and a task with U+2028 and an ESC sequence made
+    `agora-lab sessions list` print several lines per session and drive the terminal."""
+    import subprocess
+    import sys
+
+    from agents.events import RunStarted
+
+    for number in range(2):
+        writer = SessionWriter(f"hostile{number}")
+        writer.write(RunStarted(run_id=f"hostile{number}", team={"name": HOSTILE_TEXT}, task=HOSTILE_TEXT, app_version="t"))
+        writer.close()
+    env = dict(os.environ, AGORA_LAB_DATA_DIR=str(data_dir))
+    result = subprocess.run([sys.executable, "-m", "agents.cli", "sessions", "list"], capture_output=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.decode("utf-8").split("\n")
+    assert len(lines) == 3 and lines[-1] == "", lines  # two sessions, two lines
+    assert all(ch.isprintable() for line in lines for ch in line)
