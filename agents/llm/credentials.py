@@ -7,7 +7,7 @@ variable) is also what :func:`redact_text` removes from model output, error deta
 from __future__ import annotations
 
 import os
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from urllib.parse import urlparse
 
 from agents.llm.refs import OpenAIRef

@@ -101,7 +101,7 @@ class OpenAICompatProvider:
             yield event
 
     async def _attempt(
-        self, request: CompletionRequest, messages: Sequence[ChatMessage], stops: Sequence[str], out: MessageAssembler, wait: "_Waiter"
+        self, request: CompletionRequest, messages: Sequence[ChatMessage], stops: Sequence[str], out: MessageAssembler, wait: _Waiter
     ) -> AsyncIterator[Any]:
         """One HTTP request; yields TokenDelta events, then Usage and the finish reason."""
         response = await wait(self._open(request, messages, stops))

@@ -15,8 +15,9 @@ first text and ``total`` the longest a whole request may take (seconds). Parsing
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal, Mapping
+from typing import Literal
 from urllib.parse import parse_qsl, urlparse
 
 from pydantic import ValidationError
@@ -132,7 +133,7 @@ def _parse_openai(ref: str, rest: str) -> OpenAIRef:
         raise invalid_reference(ref, f"unknown option(s) {shown(sorted(unknown))}")
     fields = {_OPTION_FIELDS[key]: value for key, value in options.items()}
     try:
-        endpoint = EndpointConfig(base_url=base_url.rstrip("/"), model=model, **fields)
+        endpoint = EndpointConfig.model_validate({"base_url": base_url.rstrip("/"), "model": model, **fields})
     except ValidationError as exc:
         raise invalid_reference(ref, _first_error(exc)) from None
     return OpenAIRef(name=f"{parsed.hostname}:{parsed.port or ''}/{model}", endpoint=endpoint)

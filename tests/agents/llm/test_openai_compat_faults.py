@@ -7,7 +7,12 @@ import time
 import pytest
 
 from agents.events import ErrorEvent, MessageCompleted, Notice, TokenDelta
-from agents.llm.base import CancelToken, ChatMessage, CompletionRequest, GenerationParams
+from agents.llm.base import (
+    CancelToken,
+    ChatMessage,
+    CompletionRequest,
+    GenerationParams,
+)
 from agents.llm.openai_compat import OpenAICompatProvider
 from agents.llm.refs import parse_model_ref
 from tests.helpers.fault_server import FaultServer

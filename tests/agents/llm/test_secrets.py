@@ -5,7 +5,12 @@ import json
 import pytest
 
 from agents.events import ErrorEvent, MessageCompleted, event_to_json
-from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams, ProviderError
+from agents.llm.base import (
+    ChatMessage,
+    CompletionRequest,
+    GenerationParams,
+    ProviderError,
+)
 from agents.llm.openai_compat import OpenAICompatProvider
 from agents.llm.refs import parse_model_ref
 from agents.llm.streaming import SecretRedactor
