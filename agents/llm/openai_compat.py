@@ -184,12 +184,15 @@ class OpenAICompatProvider:
         results = []
         for candidate in candidates:
             try:
-                reply = await self._client.completions.create(
+                reply = await asyncio.wait_for(self._client.completions.create(
                     model=self.endpoint.model, prompt=prompt + clean_text(candidate), max_tokens=1, echo=True, logprobs=1, temperature=0.0
-                )
+                ), self.endpoint.total_timeout_s)  # a body dribbled out forever never trips the read timeout
                 results.append(_candidate_score(reply, len(prompt), candidate))
             except ProviderError:
                 raise
+            except TimeoutError:
+                raise ProviderError("timeout", f"{self.endpoint.base_url} (model {self.endpoint.model!r}) did not score "
+                                    f"within the total deadline of {self.endpoint.total_timeout_s:g} s") from None
             except Exception as exc:
                 raise classify(exc, base_url=self.endpoint.base_url, model=self.endpoint.model, streaming_started=False) from exc
         return results

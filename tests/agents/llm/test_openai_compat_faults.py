@@ -180,3 +180,16 @@ def test_deadlines_are_options_of_references_and_settings():
     saved = Settings.model_validate({"endpoints": {"lab": {"base_url": "http://127.0.0.1:9/v1", "model": "m", "total_timeout_s": 90}}})
     assert saved.endpoints["lab"].total_timeout_s == 90.0
     assert saved.endpoints["lab"].first_token_timeout_s == DEFAULT_FIRST_TOKEN_S and DEFAULT_TOTAL_S > DEFAULT_FIRST_TOKEN_S
+
+
+async def test_scoring_is_bounded_by_the_total_deadline(server):
+    """Repro: score() against a server dribbling its body waited for as long as it dribbled."""
+    from agents.llm.base import ProviderError
+
+    provider = provider_for(server.base_url, "trickle", api="completions", total=0.3, timeout=5)
+    try:
+        with pytest.raises(ProviderError) as info:
+            await provider.score([ChatMessage(role="user", content="hi")], ["yes"])
+    finally:
+        await provider.aclose()
+    assert info.value.kind == "timeout" and "total deadline" in info.value.message

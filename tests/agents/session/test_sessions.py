@@ -256,3 +256,25 @@ def test_sessions_list_shows_one_line_per_session(data_dir):
     lines = result.stdout.decode("utf-8").split("\n")
     assert len(lines) == 3 and lines[-1] == "", lines  # two sessions, two lines
     assert all(ch.isprintable() for line in lines for ch in line)
+
+
+async def test_a_team_on_a_keep_alive_only_server_ends_as_a_failed_session():
+    """Repro: a mixed team whose remote agent's server only sent ": ping" ran until killed and
+    its session stayed `interrupted`; now the first-token deadline fails the turn and the run."""
+    from agents.llm.openai_compat import OpenAICompatProvider
+    from agents.llm.refs import parse_model_ref
+    from tests.helpers.fault_server import FaultServer
+
+    server = await FaultServer().start()
+    remote = OpenAICompatProvider(parse_model_ref(f"oai:{server.base_url}#keepalive?first_token=0.2&retries=0"))
+    try:
+        spec = parse_team({"name": "mixed", "agents": [{"name": "Local"}, {"name": "Remote"}],
+                           "protocol": {"kind": "round_robin", "max_rounds": 1}})
+        run = TeamRun(spec, {"Local": ScriptedProvider(["hello"]), "Remote": remote})
+        writer = SessionWriter(run.run_id)
+        events = [e async for e in recorded(run.run_stream("task"), writer)]
+    finally:
+        await remote.aclose()
+        await server.stop()
+    assert any(e.type == "error" and e.kind == "timeout" for e in events)
+    assert read_session(run.run_id).status == "failed"
