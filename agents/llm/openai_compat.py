@@ -22,9 +22,14 @@ from agents.llm.base import (
     unless_cancelled,
 )
 from agents.llm.credentials import api_key_for, redact_text
-from agents.llm.openai_errors import classify
-from agents.llm.prompt import clean_text, fit_to_context, render_transcript, speaker_stops
 from agents.llm.endpoints import EndpointConfig
+from agents.llm.openai_errors import classify
+from agents.llm.prompt import (
+    clean_text,
+    fit_to_context,
+    render_transcript,
+    speaker_stops,
+)
 from agents.llm.refs import OpenAIRef
 from agents.llm.streaming import MessageAssembler
 
