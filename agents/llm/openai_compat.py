@@ -21,9 +21,15 @@ from agents.llm.base import (
     ScoredCandidate,
     unless_cancelled,
 )
-from agents.llm.credentials import api_key_for
+from agents.llm.credentials import api_key_for, redact_text
+from agents.llm.endpoints import EndpointConfig
 from agents.llm.openai_errors import classify
-from agents.llm.prompt import clean_text, fit_to_context, render_transcript, speaker_stops
+from agents.llm.prompt import (
+    clean_text,
+    fit_to_context,
+    render_transcript,
+    speaker_stops,
+)
 from agents.llm.refs import OpenAIRef
 from agents.llm.streaming import MessageAssembler
 
@@ -62,12 +68,13 @@ class OpenAICompatProvider:
             yield trimmed
         usage: Usage | None = None
         finish = "error"
+        clock = Deadlines(self.endpoint, out)
         for attempt in range(self.endpoint.max_retries + 1):
             if cancel.cancelled:
                 finish = "cancelled"
                 break
             try:
-                async for item in self._attempt(request, messages, stops, out, cancel):
+                async for item in self._attempt(request, messages, stops, out, _Waiter(cancel, clock)):
                     if isinstance(item, Usage):
                         usage = item
                     elif isinstance(item, str):
@@ -82,7 +89,7 @@ class OpenAICompatProvider:
                 error = classify(exc, base_url=self.endpoint.base_url, model=self.endpoint.model, streaming_started=bool(out.completion_tokens))
                 if error.retryable and not out.completion_tokens and attempt < self.endpoint.max_retries:
                     delay = self._backoff(attempt, error)
-                    yield Notice(level="warning", text=f"{error.message}; retrying in {delay:.1f} s (attempt {attempt + 2}/{self.endpoint.max_retries + 1})")
+                    yield Notice(level="warning", text=f"{out.redactor.text(error.message)}; retrying in {delay:.1f} s (attempt {attempt + 2}/{self.endpoint.max_retries + 1})")
                     try:
                         await unless_cancelled(asyncio.sleep(delay), cancel)
                     except Cancelled:
@@ -99,16 +106,16 @@ class OpenAICompatProvider:
             yield event
 
     async def _attempt(
-        self, request: CompletionRequest, messages: Sequence[ChatMessage], stops: Sequence[str], out: MessageAssembler, cancel: CancelToken
+        self, request: CompletionRequest, messages: Sequence[ChatMessage], stops: Sequence[str], out: MessageAssembler, wait: _Waiter
     ) -> AsyncIterator[Any]:
         """One HTTP request; yields TokenDelta events, then Usage and the finish reason."""
-        response = await unless_cancelled(self._open(request, messages, stops), cancel)
+        response = await wait(self._open(request, messages, stops))
         finish: str | None = None
         chunks = response.__aiter__()
         try:
             while True:
                 try:
-                    chunk = await unless_cancelled(chunks.__anext__(), cancel)
+                    chunk = await wait(chunks.__anext__())
                 except StopAsyncIteration:
                     break
                 if getattr(chunk, "usage", None):
@@ -182,18 +189,71 @@ class OpenAICompatProvider:
         results = []
         for candidate in candidates:
             try:
-                reply = await self._client.completions.create(
+                reply = await asyncio.wait_for(self._client.completions.create(
                     model=self.endpoint.model, prompt=prompt + clean_text(candidate), max_tokens=1, echo=True, logprobs=1, temperature=0.0
-                )
+                ), self.endpoint.total_timeout_s)  # a body dribbled out forever never trips the read timeout
                 results.append(_candidate_score(reply, len(prompt), candidate))
             except ProviderError:
                 raise
+            except TimeoutError:
+                raise ProviderError("timeout", f"{self.endpoint.base_url} (model {self.endpoint.model!r}) did not score "
+                                    f"within the total deadline of {self.endpoint.total_timeout_s:g} s") from None
             except Exception as exc:
                 raise classify(exc, base_url=self.endpoint.base_url, model=self.endpoint.model, streaming_started=False) from exc
         return results
 
     async def aclose(self) -> None:
         await self._client.close()
+
+
+class Deadlines:
+    """The first-token and total deadlines of one request (both counted from its start).
+
+    ``timeout_s`` only bounds the silence between two reads, and SSE keep-alive comments
+    (``: ping``) reset it without ever carrying text; these two bound the request itself.
+    """
+
+    def __init__(self, endpoint: EndpointConfig, out: MessageAssembler):
+        self.endpoint, self._out = endpoint, out
+        start = asyncio.get_running_loop().time()
+        self.first_token_at = start + endpoint.first_token_timeout_s
+        self.total_at = start + endpoint.total_timeout_s
+
+    def nearest(self) -> float:
+        """When the next deadline passes (the first-token one stops counting once text came)."""
+        return self.total_at if self._out.completion_tokens else min(self.total_at, self.first_token_at)
+
+    def remaining(self) -> float:
+        """Seconds left before the nearest deadline; raise the timeout when none are."""
+        left = self.nearest() - asyncio.get_running_loop().time()
+        if left <= 0:
+            raise self.expired()
+        return left
+
+    def expired(self) -> ProviderError:
+        where = f"{self.endpoint.base_url} (model {self.endpoint.model!r})"
+        if self._out.completion_tokens or self.total_at <= self.first_token_at:
+            return ProviderError("timeout", f"{where} did not finish the reply within the total deadline "
+                                 f"of {self.endpoint.total_timeout_s:g} s (total=, total_timeout_s)")
+        return ProviderError("timeout", f"{where} sent no reply text within the first-token deadline of "
+                             f"{self.endpoint.first_token_timeout_s:g} s (first_token=, first_token_timeout_s); "
+                             "a server that only sends keep-alives never trips the read timeout")
+
+
+class _Waiter:
+    """Await one step of a request, giving up on Stop or when a deadline passes."""
+
+    def __init__(self, cancel: CancelToken, clock: Deadlines):
+        self.cancel, self.clock = cancel, clock
+
+    async def __call__(self, awaitable: Any) -> Any:
+        limit = self.clock.remaining()
+        try:
+            return await unless_cancelled(asyncio.wait_for(awaitable, limit), self.cancel)
+        except TimeoutError:
+            if asyncio.get_running_loop().time() < self.clock.nearest():
+                raise  # not ours (a socket's own timeout): classified as usual
+            raise self.clock.expired() from None
 
 
 def _chat_dict(message: ChatMessage) -> dict[str, str]:
@@ -211,13 +271,13 @@ def _chunk_text(chunk: Any, api: str) -> tuple[str, str | None]:
     """Text and finish reason of one streamed chunk; raise ProviderError on a malformed one."""
     choices = getattr(chunk, "choices", None)
     if choices is None:
-        raise ProviderError("malformed_response", "a streamed chunk had no 'choices'", detail=repr(chunk)[:300])
+        raise ProviderError("malformed_response", "a streamed chunk had no 'choices'", detail=redact_text(repr(chunk), limit=300))
     if not choices:
         return "", None  # the usage-only chunk at the end
     choice = choices[0]
     text = getattr(choice, "text", None) if api == "completions" else getattr(getattr(choice, "delta", None), "content", None)
     if text is not None and not isinstance(text, str):
-        raise ProviderError("malformed_response", "a streamed chunk's text was not a string", detail=repr(chunk)[:300])
+        raise ProviderError("malformed_response", "a streamed chunk's text was not a string", detail=redact_text(repr(chunk), limit=300))
     return text or "", getattr(choice, "finish_reason", None)
 
 

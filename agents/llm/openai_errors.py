@@ -8,12 +8,24 @@ import httpx
 import openai
 
 from agents.llm.base import ProviderError
+from agents.llm.credentials import redact_text
 
 _CONTEXT_HINTS = ("context length", "context_length", "maximum context", "too many tokens", "exceed")
 
 
 def classify(exc: BaseException, *, base_url: str, model: str, streaming_started: bool) -> ProviderError:
-    """One clear, typed error for any failure talking to an OpenAI-compatible server."""
+    """One clear, typed error for any failure talking to an OpenAI-compatible server.
+
+    A hostile or careless server may echo the key in its body (a 401 page), so the message
+    and detail are redacted before anyone can print them."""
+    error = _classified(exc, base_url, model, streaming_started)
+    error.message = redact_text(error.message)
+    error.detail = redact_text(error.detail)
+    error.args = (error.message,)
+    return error
+
+
+def _classified(exc: BaseException, base_url: str, model: str, streaming_started: bool) -> ProviderError:
     if isinstance(exc, ProviderError):
         return exc
     where = f"{base_url} (model {model!r})"
@@ -59,9 +71,9 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 def _short(exc: openai.APIStatusError) -> str:
     try:
-        return exc.response.text[:500]
+        return redact_text(exc.response.text, limit=500)
     except Exception:
-        return str(exc)[:500]
+        return redact_text(str(exc), limit=500)
 
 
 def _cause(exc: BaseException) -> str:

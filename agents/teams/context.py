@@ -63,7 +63,12 @@ class RunContext:
         self.final_answer: str | None = None
 
     def agent(self, name: str) -> Agent:
-        return next(a for a in self.spec.agents if a.name == name)
+        # A bare next() would raise StopIteration, which a coroutine turns into an opaque
+        # RuntimeError('coroutine raised StopIteration').
+        found = next((a for a in self.spec.agents if a.name == name), None)
+        if found is None:
+            raise KeyError(f"no agent named {name!r} in this team")
+        return found
 
     def messages_for(self, agent: Agent, turns: Sequence[Turn], instruction: str | None) -> tuple[ChatMessage, ...]:
         """The agent's view: persona, the task, the turns it may see, then any instruction."""
