@@ -9,7 +9,6 @@ from agents.events import ErrorEvent, MessageCompleted, TokenDelta
 from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams
 from agents.llm.openai_compat import OpenAICompatProvider
 from agents.llm.refs import parse_model_ref
-from agents.settings import Settings
 from tests.integration.conftest import LlamaServer
 
 pytestmark = pytest.mark.integration
@@ -17,7 +16,7 @@ pytestmark = pytest.mark.integration
 
 def provider(server, api="completions", **options):
     query = "&".join(f"{k}={v}" for k, v in {"api": api, "timeout": 60, **options}.items())
-    return OpenAICompatProvider(parse_model_ref(f"openai-compatible:{server.base_url}#gemma?{query}", Settings()))
+    return OpenAICompatProvider(parse_model_ref(f"openai-compatible:{server.base_url}#gemma?{query}"))
 
 
 def ask(text="What is the capital of France?", **params):
