@@ -12,8 +12,9 @@ from agents.llm.providers import ProviderLoader
 from agents.settings import Settings
 from agents.spec import TeamSpec
 from agents.teams.collaboration import run_manager_workers, run_round_robin, run_selector
-from agents.teams.context import HumanInput, RunAborted, RunContext
+from agents.teams.context import RunAborted, RunContext
 from agents.teams.debate import run_debate
+from agents.teams.human import HumanInput
 from agents.termination import Condition, ExternalStop, from_spec
 
 PROTOCOLS: dict[str, Callable[[RunContext], AsyncIterator[Event]]] = {
