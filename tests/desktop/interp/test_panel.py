@@ -84,9 +84,9 @@ def test_exports_png_and_csv(panel, tmp_path):
 def test_right_click_inspects_a_generated_message_with_its_exact_ids(qtbot, qloop, tiny_model_dir):
     window = MainWindow(settings=Settings(local=LocalSettings(device="cpu", context_tokens=512)))
     qtbot.addWidget(window)
-    window.open_template("debate_with_judge")
-    window.model_box.setEditText(f"local:{tiny_model_dir}")
-    window.start_run()
+    window.builder.open_template("debate_with_judge")
+    window.run_bar.model_box.setEditText(f"local:{tiny_model_dir}")
+    window.runs.start_run()
 
     async def until(condition, timeout=60):
         async def poll():
@@ -95,9 +95,9 @@ def test_right_click_inspects_a_generated_message_with_its_exact_ids(qtbot, qloo
         await asyncio.wait_for(poll(), timeout)
 
     generated = lambda: [m for m in window.interp.messages if isinstance(m, MessageCompleted) and m.token_ids]  # noqa: E731
-    qloop.run_until_complete(until(lambda: len(generated()) >= 2 or not window.bridge.running))
-    window.stop_run()  # two messages are enough; the user stops the debate
-    qloop.run_until_complete(until(lambda: not window.bridge.running))
+    qloop.run_until_complete(until(lambda: len(generated()) >= 2 or not window.runs.running))
+    window.runs.stop_run()  # two messages are enough; the user stops the debate
+    qloop.run_until_complete(until(lambda: not window.runs.running))
     generated = generated()
     assert len(generated) >= 2
     target = generated[1]

@@ -105,15 +105,16 @@ def test_a_team_planners_search_is_fed_into_the_panel(qloop, panel):
     from agents.llm.scripted import ScriptedProvider
     from agents.spec import parse_team
     from agents.teams.run import TeamRun
-    from tests.agents.test_planning_team import TEAM
+    from tests.agents.planning.test_team import TEAM
 
     providers = {name: ScriptedProvider(lambda r: "fine") for name in ("Planner", "Critic")}
 
     async def collect():
         return [e async for e in TeamRun(parse_team(TEAM), providers).run_stream("Plan the maze seed 2.")]
     events = qloop.run_until_complete(collect())
-    for event in events:
-        panel.feed(event)
+    half = len(events) // 2
+    panel.feed(events[:half])  # as the window's runner delivers them: in batches
+    panel.feed(events[half:])
     assert panel.model.started is not None and panel.model.steps
     assert len(panel.model.nodes) == sum(isinstance(e, PlanNodeCreated) for e in events)
     assert panel.session_id == events[0].run_id

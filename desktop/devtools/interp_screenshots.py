@@ -1,4 +1,4 @@
-"""Render the interpretability panel with real results: `xvfb-run python -m desktop.interp.screenshots OUTDIR`.
+"""Render the interpretability panel with real results: `xvfb-run python -m desktop.devtools.interp_screenshots OUTDIR`.
 
 Runs a short debate (one round, short turns) on the embedded Gemma, right-clicks the
 Negative's reply as a user would, waits for the inspection, and saves each view.
@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget
 
 from agents.spec import load_template
 from desktop.main_window import MainWindow
-from desktop.screenshots import render
+from desktop.devtools.screenshots import render
 
 
 def short_debate():
@@ -26,8 +26,8 @@ def short_debate():
 
 async def _shoot(window: MainWindow, folder: Path) -> None:
     app = QApplication.instance()
-    window._start(short_debate(), "Proposition: cities should ban cars from their centres.")
-    while window.bridge.running:
+    window.runs.start(short_debate(), "Proposition: cities should ban cars from their centres.")
+    while window.runs.running:
         await asyncio.sleep(0.2)
     target = next(m for m in window.interp.messages if m.agent == "Negative")
     window.conversation.message_menu(target.message_id).actions()[0].trigger()

@@ -1,4 +1,4 @@
-"""Render the planning panel to PNG: `xvfb-run python -m desktop.planning.screenshots OUTDIR [--llm]`.
+"""Render the planning panel to PNG: `xvfb-run python -m desktop.devtools.planning_screenshots OUTDIR [--llm]`.
 
 Real runs: an exact-model MCTS caught mid-search, a finished maze run with a node selected,
 and (with --llm) a search whose world model is the embedded Gemma, showing its imagined
@@ -14,7 +14,7 @@ from pathlib import Path
 from agents.planning.run import PlanConfig
 from agents.planning.search.tree import Budget
 from desktop.planning.panel import PlanningPanel
-from desktop.screenshots import render
+from desktop.devtools.screenshots import render
 
 
 async def _mid_search(panel: PlanningPanel, path: Path) -> None:
