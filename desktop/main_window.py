@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QVBoxLayout, QWidget
 
-from agents.events import ErrorEvent, ModelLoadProgress, MessageCompleted, RunStarted
+from agents.events import ErrorEvent, MessageCompleted, ModelLoadProgress, RunStarted
 from agents.session.pipeline import ProviderSource
 from agents.settings import Settings, load_settings
 from desktop.builder.builder import TeamBuilder
@@ -19,7 +19,7 @@ from desktop.planning.panel import PlanningPanel
 from desktop.run_bar import RunBar
 from desktop.run_controller import RunController, RunInputs
 from desktop.run_status import RunStatus
-from desktop.runner import route
+from desktop.runner import Handlers, route
 from desktop.sessions.browser import SessionBrowser
 from desktop.settings_dialog import SettingsDialog
 from desktop.theme import ThemeKeeper
@@ -44,7 +44,9 @@ class MainWindow(QMainWindow):
         self.loading = LoadingDialog(self)
         self._build_centre()
         self._build_docks(load)
-        self.actions = build_menus(self, self._menu_handlers(), self.builder.document.undo_stack, self.docks, self.theme.choice)
+        self.menu_actions = build_menus(
+            self, self._menu_handlers(), self.builder.document.undo_stack, self.docks, self.theme.choice
+        )
         self._connect_runs()
         self.builder.open_template(FIRST_TEMPLATE)
         self._restore()
@@ -84,9 +86,17 @@ class MainWindow(QMainWindow):
     def _menu_handlers(self) -> MenuHandlers:
         b = self.builder
         return MenuHandlers(
-            new_team=b.new_team, open_gallery=b.open_gallery, open_team=b.open_team_file, save_team=b.save_team_file,
-            save_team_as=b.save_team_as, export_session=self.sessions.export_latest, open_settings=self.open_settings,
-            quit=self.close, delete_selection=b.canvas.delete_selection, run=self.runs.start_run, stop=self.runs.stop_run,
+            new_team=b.new_team,
+            open_gallery=b.open_gallery,
+            open_team=b.open_team_file,
+            save_team=b.save_team_file,
+            save_team_as=b.save_team_as,
+            export_session=self.sessions.export_latest,
+            open_settings=self.open_settings,
+            quit=self.close,
+            delete_selection=b.canvas.delete_selection,
+            run=self.runs.start_run,
+            stop=self.runs.stop_run,
             set_theme=self.set_theme,
         )
 
@@ -104,7 +114,7 @@ class MainWindow(QMainWindow):
         self.sessions.replayRequested.connect(runs.replay)
         self.sessions.replayRequested.connect(self.planning.show_session)  # a stored planning run opens there
         self.sessions.forkRequested.connect(runs.fork)
-        self.planning.runningChanged.connect(lambda running: running or self.sessions.refresh())
+        self.planning.runner.finished.connect(lambda _finished: self.sessions.refresh())  # a stored session too
         self.conversation.connect_runner(runner)
         self.conversation.inspectRequested.connect(self.interp.inspect_message)
         runs.starting.connect(self._starting)
@@ -112,7 +122,7 @@ class MainWindow(QMainWindow):
         runs.humanWithdrawn.connect(self.human_bar.withdraw)
         self.human_bar.answered.connect(runs.answer)
         self.loading.canceled.connect(runs.stop_run)
-        handlers = {
+        handlers: Handlers = {
             ModelLoadProgress: self.loading.on_progress,
             ErrorEvent: lambda e: problem(f"{e.kind}: {e.message}"),
             RunStarted: self.interp.on_event,
@@ -122,14 +132,17 @@ class MainWindow(QMainWindow):
         runner.batch.connect(self.planning.feed)  # a team Planner's search grows there live
         runner.failed.connect(lambda e: problem(f"{e.kind}: the run failed: {e.message}"))
         runner.runningChanged.connect(self.run_bar.set_running)
-        runner.runningChanged.connect(lambda running: running or self.loading.hide())
-        runner.finished.connect(lambda _finished: self.sessions.refresh())
+        runner.finished.connect(self._ended)
 
     def _starting(self, live: bool) -> None:
         self.conversation.clear()
         self.run_status.reset()
         if live:
             self.banner.hide()
+
+    def _ended(self, _finished: object) -> None:
+        self.loading.hide()
+        self.sessions.refresh()
 
     def _title(self) -> None:
         path = self.builder.document.path

@@ -6,8 +6,8 @@ does it (the window, the builder, the run controller).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
@@ -33,8 +33,9 @@ class MenuHandlers:
     set_theme: Callable[[str], object]
 
 
-def build_menus(window: QMainWindow, handlers: MenuHandlers, undo_stack: QUndoStack,
-                docks: Sequence[QDockWidget], theme: str) -> dict[str, QAction]:
+def build_menus(
+    window: QMainWindow, handlers: MenuHandlers, undo_stack: QUndoStack, docks: Sequence[QDockWidget], theme: str
+) -> dict[str, QAction]:
     bar, toolbar = window.menuBar(), window.addToolBar("Main")
     toolbar.setObjectName("toolbar-main")
     menus = {name: bar.addMenu(name) for name in ("&File", "&Edit", "&Run", "&View")}
@@ -60,8 +61,9 @@ def build_menus(window: QMainWindow, handlers: MenuHandlers, undo_stack: QUndoSt
             menus[menu].addSeparator()
             toolbar.addSeparator()
             continue
+        assert shortcut is not None and slot is not None
         action = actions[text.replace("&", "").rstrip("…")] = QAction(text, window)
-        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcut(shortcut)
         action.triggered.connect(lambda _=False, slot=slot: slot())
         menus[menu].addAction(action)
         if on_toolbar:
@@ -75,8 +77,14 @@ def build_menus(window: QMainWindow, handlers: MenuHandlers, undo_stack: QUndoSt
     return actions
 
 
-def _view_menu(window: QMainWindow, menu: QMenu, actions: dict[str, QAction], docks: Sequence[QDockWidget],
-               theme: str, set_theme: Callable[[str], object]) -> None:
+def _view_menu(
+    window: QMainWindow,
+    menu: QMenu,
+    actions: dict[str, QAction],
+    docks: Sequence[QDockWidget],
+    theme: str,
+    set_theme: Callable[[str], object],
+) -> None:
     for dock in docks:
         menu.addAction(dock.toggleViewAction())
     menu.addSeparator()

@@ -9,8 +9,8 @@ back through :meth:`answer`, matched by its request id, so the run never awaits 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from PySide6.QtCore import QObject, Signal
 
@@ -44,8 +44,13 @@ class RunController(QObject):
     humanRequested = Signal(object)  # HumanInputRequested
     humanWithdrawn = Signal()  # the run that asked has ended or was stopped
 
-    def __init__(self, settings: Callable[[], Settings], inputs: RunInputs, load: ProviderSource | None = None,
-                 parent: QObject | None = None):
+    def __init__(
+        self,
+        settings: Callable[[], Settings],
+        inputs: RunInputs,
+        load: ProviderSource | None = None,
+        parent: QObject | None = None,
+    ):
         super().__init__(parent)
         self.settings = settings
         self.inputs = inputs
@@ -86,8 +91,9 @@ class RunController(QObject):
         """Continue a failed or interrupted session after its last completed message."""
         return self.fork(log, len(log.messages))
 
-    def start(self, spec: TeamSpec, task: str, prior: Sequence[MessageCompleted] = (),
-              parent: str | None = None) -> asyncio.Task | None:
+    def start(
+        self, spec: TeamSpec, task: str, prior: Sequence[MessageCompleted] = (), parent: str | None = None
+    ) -> asyncio.Task | None:
         if self.running:
             return None
         self.stop, self.human, self._asked = ExternalStop(), HumanAnswers(), set()

@@ -6,7 +6,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel, QStatusBar
 
 from agents.events import Finished, MessageCompleted, ModelLoadProgress
-from desktop.runner import StreamRunner, route
+from desktop.runner import Handlers, StreamRunner, route
 
 
 class RunStatus(QObject):
@@ -18,7 +18,7 @@ class RunStatus(QObject):
         self.tokens_label = QLabel("tokens: 0")
         bar.addPermanentWidget(self.model_label)
         bar.addPermanentWidget(self.tokens_label)
-        handlers = {ModelLoadProgress: self.on_progress, MessageCompleted: self.on_completed}
+        handlers: Handlers = {ModelLoadProgress: self.on_progress, MessageCompleted: self.on_completed}
         runner.batch.connect(lambda batch: route(batch, handlers))
         runner.tokensInFlight.connect(lambda n: self.tokens_label.setText(f"tokens: {self.tokens + n}"))
         runner.finished.connect(self.on_finished)

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -106,17 +107,19 @@ class StreamRunner(QObject):
         batch, self._pending = self._pending, []
         deltas, self._deltas = self._deltas, {}
         for index, event in enumerate(batch):
-            if isinstance(event, TokenDelta) and len(parts := deltas.get(event.message_id, ())) > 1:
+            if isinstance(event, TokenDelta) and len(parts := deltas.get(event.message_id, [])) > 1:
                 batch[index] = _merged(parts)
         self.batch.emit(batch)
         self.tokensInFlight.emit(sum(self._in_flight.values()))
 
 
 def _merged(parts: list[TokenDelta]) -> TokenDelta:
-    return parts[0].model_copy(update={
-        "text": "".join(p.text for p in parts),
-        "token_ids": tuple(i for p in parts for i in p.token_ids),
-    })
+    return parts[0].model_copy(
+        update={
+            "text": "".join(p.text for p in parts),
+            "token_ids": tuple(i for p in parts for i in p.token_ids),
+        }
+    )
 
 
 def error_of(exc: BaseException) -> ErrorEvent:
@@ -127,9 +130,10 @@ def error_of(exc: BaseException) -> ErrorEvent:
 
 
 Handler = Callable[[Any], None] | None
+Handlers = Mapping[type, Handler]
 
 
-def route(batch: Iterable[Any], handlers: Mapping[type, Handler], default: Handler = None) -> None:
+def route(batch: Iterable[Any], handlers: Handlers, default: Handler = None) -> None:
     """Call each event's handler by its exact type (``None``: skip it), else ``default``."""
     for event in batch:
         handler = handlers.get(type(event), default)

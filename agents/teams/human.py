@@ -8,7 +8,7 @@ keeps passing a plain ``(agent, prompt) -> text`` coroutine function that reads 
 from __future__ import annotations
 
 import asyncio
-from typing import Awaitable, Callable, Union
+from collections.abc import Awaitable, Callable
 
 from agents.agent import Agent
 from agents.llm.base import Cancelled
@@ -60,7 +60,7 @@ class HumanAnswers:
                 future.set_exception(Cancelled())
 
 
-HumanInput = Union[AskHuman, HumanAnswers]
+HumanInput = AskHuman | HumanAnswers
 """How a run reaches a person: a coroutine function, or answers given through the stream."""
 
 

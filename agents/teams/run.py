@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 
 from agents import __version__
 from agents.events import ErrorEvent, Event, Finished, MessageCompleted, RunStarted, Terminated, new_id

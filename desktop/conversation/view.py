@@ -28,7 +28,7 @@ from agents.events import (
 from agents.session.export import PALETTE  # one colour per agent, as in exports
 from desktop.conversation.delegate import ENTRY_ROLE, ConversationDelegate
 from desktop.conversation.entries import CardEntry, Entry, MessageEntry
-from desktop.runner import StreamRunner, route
+from desktop.runner import Handlers, StreamRunner, route
 
 
 RELAYOUT_MS = 33
@@ -87,7 +87,7 @@ class ConversationView(QListView):
         self._relayout.timeout.connect(self._do_relayout)
 
     def connect_runner(self, runner: StreamRunner) -> None:
-        handlers = {
+        handlers: Handlers = {
             MessageStarted: self.on_started,
             TokenDelta: lambda delta: self.on_text(delta.message_id, delta.text),
             MessageCompleted: self.on_completed,

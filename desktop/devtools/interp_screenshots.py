@@ -13,8 +13,8 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QDockWidget
 
 from agents.spec import load_template
-from desktop.main_window import MainWindow
 from desktop.devtools.screenshots import render
+from desktop.main_window import MainWindow
 
 
 def short_debate():

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from agents.planning.run import PlanConfig
 from agents.planning.search.tree import Budget
-from desktop.planning.panel import PlanningPanel
 from desktop.devtools.screenshots import render
+from desktop.planning.panel import PlanningPanel
 
 
 async def _mid_search(panel: PlanningPanel, path: Path) -> None:

@@ -9,13 +9,23 @@ exports like any other.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, Iterable
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QSlider, QSplitter, QVBoxLayout, QWidget
 
-from agents.events import PLAN_EVENTS, ErrorEvent, EventBase, ModelLoadProgress, PlanFinished, PlanIteration, PlanStarted, RunStarted
+from agents.events import (
+    PLAN_EVENTS,
+    ErrorEvent,
+    EventBase,
+    ModelLoadProgress,
+    PlanFinished,
+    PlanIteration,
+    PlanStarted,
+    RunStarted,
+)
 from agents.planning.envs import make_env
 from agents.planning.run import PlanConfig
 from agents.session.export import export_session, format_from_path

@@ -36,7 +36,7 @@ class StallMeter:
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(lambda: self.ticks.append(time.perf_counter()))
 
-    def __enter__(self) -> "StallMeter":
+    def __enter__(self) -> StallMeter:
         self.ticks.clear()
         self.timer.start()
         return self

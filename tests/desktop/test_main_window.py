@@ -178,7 +178,7 @@ def wait_until_asked(qloop, win):
 
 
 def test_a_human_turn_asks_in_the_window_and_waits(qtbot, qloop):
-    win, asked = human_window(qtbot)
+    win, _asked = human_window(qtbot)
     wait_until_asked(qloop, win)
     assert "Me" in win.human_bar.prompt.text()
     qtbot.keyClicks(win.human_bar.edit, "Hi bot")

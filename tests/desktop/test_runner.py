@@ -43,10 +43,15 @@ def test_deltas_are_coalesced_until_the_flush(qtbot):
 def test_completion_comes_after_its_pending_text(qtbot):
     runner = StreamRunner()
     order = []
-    runner.batch.connect(lambda batch: route(batch, {
-        TokenDelta: lambda e: order.append(("text", e.text)),
-        MessageCompleted: lambda e: order.append(("done", e.text)),
-    }))
+    runner.batch.connect(
+        lambda batch: route(
+            batch,
+            {
+                TokenDelta: lambda e: order.append(("text", e.text)),
+                MessageCompleted: lambda e: order.append(("done", e.text)),
+            },
+        )
+    )
     runner.push(TokenDelta(message_id="a", text="Hi"))
     runner.push(MessageCompleted(message_id="a", agent="A", model="m", text="Hi", finish_reason="stop"))
     runner.flush()
@@ -102,7 +107,9 @@ def test_an_exception_becomes_an_error_signal_not_a_crash(qtbot, qloop):
 
     qloop.run_until_complete(runner.start(stream()))
     assert isinstance(seen.batches[0][0], RoundStarted)  # what came before the failure is delivered first
-    assert isinstance(errors[0], ErrorEvent) and errors[0].kind == "unreachable" and "cannot connect" in errors[0].message
+    assert (
+        isinstance(errors[0], ErrorEvent) and errors[0].kind == "unreachable" and "cannot connect" in errors[0].message
+    )
     assert seen.finished == [None] and not runner.running
 
     async def broken():

@@ -16,13 +16,13 @@ def test_the_theme_menu_switches_palettes_and_is_remembered(qtbot, qloop):
     win = MainWindow(load=scripted_loader())
     qtbot.addWidget(win)
     try:
-        win.actions["Theme dark"].trigger()
+        win.menu_actions["Theme dark"].trigger()
         assert window_lightness() < 80
         assert QSettings("Agora Lab", "agora-lab").value("theme") == "dark"
         again = MainWindow(load=scripted_loader())
         qtbot.addWidget(again)
-        assert again.theme.choice == "dark" and again.actions["Theme dark"].isChecked()
-        win.actions["Theme light"].trigger()
+        assert again.theme.choice == "dark" and again.menu_actions["Theme dark"].isChecked()
+        win.menu_actions["Theme light"].trigger()
         assert window_lightness() > 180
     finally:
         win.set_theme("system")

@@ -12,8 +12,11 @@ from agents.teams.human import HumanAnswers
 from agents.teams.run import TeamRun
 from agents.termination import ExternalStop
 
-TEAM = {"name": "with me", "agents": [{"name": "Bot"}, {"name": "Me", "role": "human"}],
-        "protocol": {"kind": "round_robin", "max_rounds": 1}}
+TEAM = {
+    "name": "with me",
+    "agents": [{"name": "Bot"}, {"name": "Me", "role": "human"}],
+    "protocol": {"kind": "round_robin", "max_rounds": 1},
+}
 
 
 def me():
