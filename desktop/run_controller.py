@@ -112,6 +112,7 @@ class RunController(QObject):
     def stop_run(self) -> None:
         self.stop.set()
         self.human.release()  # a run waiting for a person must not outlive Stop
+        self._asked.clear()
         self.humanWithdrawn.emit()
 
     def answer(self, request_id: str, text: str) -> bool:
@@ -127,6 +128,7 @@ class RunController(QObject):
         self.humanRequested.emit(event)
 
     def _finished(self, finished: Finished | None) -> None:
+        self._asked.clear()
         self.humanWithdrawn.emit()
         if finished is not None and finished.reason == "error":
             self.problem.emit("the run failed; its session was saved and can be resumed")
