@@ -17,7 +17,7 @@ from desktop.main_window import MainWindow
 
 
 def _save(widget, folder: Path, name: str) -> None:
-    QApplication.instance().processEvents()
+    QApplication.processEvents()
     widget.grab().save(str(folder / name))
 
 

@@ -51,7 +51,8 @@ class InterpPanel(QWidget):
         super().__init__(parent)
         self.settings = settings
         self.messages: list[MessageCompleted] = []
-        self.task, self.team = "", None
+        self.task = ""
+        self.team: TeamSpec | None = None
         self.result = InspectResult()
         self.cancel = CancelToken()
         self._queued: tuple[LocalRef, Build] | None = None  # the next inspection, once the running one ends
@@ -87,7 +88,7 @@ class InterpPanel(QWidget):
         self.heads.headChosen.connect(self.open_head)
         self.attention.heatmap.cellClicked.connect(lambda row, _col: self.select_token(row))
         self.lens.heatmap.cellClicked.connect(lambda _row, col: self.select_token(col))
-        self.tabs.currentChanged.connect(lambda _i: self._dirty.update({"attention", "lens", "rollup"}) or self.redraw())
+        self.tabs.currentChanged.connect(lambda _i: self.redraw_all())
         status = QHBoxLayout()
         status.addWidget(self.status, 1)
         status.addWidget(self.progress)
@@ -195,6 +196,11 @@ class InterpPanel(QWidget):
         elif isinstance(event, ModelLoadProgress):
             self.status.setText(f"Loading {event.model}: {event.stage}")
 
+    def redraw_all(self) -> None:
+        """Redraw the current view from scratch (a view not on screen is drawn when chosen)."""
+        self._dirty.update({"attention", "lens", "rollup"})
+        self.redraw()
+
     def redraw(self) -> None:
         if self.result.started is None:
             return
@@ -250,6 +256,7 @@ def _matrix_csv(view: AttentionView) -> str:
     import csv
     import io
 
+    assert view.result is not None  # only exported once an inspection has started
     matrix, labels = view.current(), view.result.input.labels
     out = io.StringIO()
     writer = csv.writer(out)
