@@ -174,6 +174,9 @@ class HumanInputRequested(EventBase):
     type: Literal["human_input_requested"] = "human_input_requested"
     agent: str
     prompt: str
+    # The answer is given back under this id (the id of the message it becomes); sessions
+    # recorded before it existed load with "".
+    request_id: str = ""
 
 
 class Terminated(EventBase):

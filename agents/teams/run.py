@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 
 from agents import __version__
 from agents.events import ErrorEvent, Event, Finished, MessageCompleted, RunStarted, Terminated, new_id
@@ -12,8 +12,9 @@ from agents.llm.providers import ProviderLoader
 from agents.settings import Settings
 from agents.spec import TeamSpec
 from agents.teams.collaboration import run_manager_workers, run_round_robin, run_selector
-from agents.teams.context import HumanInput, RunAborted, RunContext
+from agents.teams.context import RunAborted, RunContext
 from agents.teams.debate import run_debate
+from agents.teams.human import HumanInput
 from agents.termination import Condition, ExternalStop, from_spec
 
 PROTOCOLS: dict[str, Callable[[RunContext], AsyncIterator[Event]]] = {

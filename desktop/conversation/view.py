@@ -10,11 +10,11 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
 
-from agents.events import ErrorEvent, EventBase, MessageCompleted, MessageStarted
+from agents.events import ErrorEvent, EventBase, Finished, MessageCompleted, MessageStarted, ModelLoadProgress, TokenDelta
 from agents.session.render import Card, CardMaker, in_transcript, message_card, started_card
-from desktop.bridge import RunBridge
 from desktop.conversation.delegate import ENTRY_ROLE, ConversationDelegate
 from desktop.conversation.entries import CardEntry, Entry, MessageEntry
+from desktop.runner import Handlers, StreamRunner, route
 
 
 RELAYOUT_MS = 33
@@ -72,12 +72,17 @@ class ConversationView(QListView):
         self._relayout.setInterval(RELAYOUT_MS)
         self._relayout.timeout.connect(self._do_relayout)
 
-    def connect_bridge(self, bridge: RunBridge) -> None:
-        bridge.messageStarted.connect(self.on_started)
-        bridge.textAppended.connect(self.on_text)
-        bridge.messageCompleted.connect(self.on_completed)
-        bridge.eventReceived.connect(self.on_event)
-        bridge.errorRaised.connect(self.on_error)
+    def connect_runner(self, runner: StreamRunner) -> None:
+        handlers: Handlers = {
+            MessageStarted: self.on_started,
+            TokenDelta: lambda delta: self.on_text(delta.message_id, delta.text),
+            MessageCompleted: self.on_completed,
+            ErrorEvent: self.on_error,
+            ModelLoadProgress: None,  # the window's loading dialog shows these
+            Finished: None,
+        }
+        runner.batch.connect(lambda batch: route(batch, handlers, self.on_event))
+        runner.failed.connect(self.on_error)
 
     def clear(self) -> None:
         self.conversation.reset()
