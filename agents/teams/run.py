@@ -8,8 +8,6 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from agents import __version__
 from agents.events import ErrorEvent, Event, Finished, MessageCompleted, RunStarted, Terminated, new_id
 from agents.llm.base import Provider
-from agents.llm.providers import ProviderLoader
-from agents.settings import Settings
 from agents.spec import TeamSpec
 from agents.teams.collaboration import run_manager_workers, run_round_robin, run_selector
 from agents.teams.context import RunAborted, RunContext
@@ -91,25 +89,3 @@ def _arm_timeout(seconds: float | None, stop: ExternalStop) -> asyncio.TimerHand
     if not seconds:
         return None
     return asyncio.get_running_loop().call_later(seconds, stop.set, f"timeout ({seconds:g} s)")
-
-
-async def load_team_providers(
-    spec: TeamSpec, settings: Settings, model_override: str | None = None
-) -> AsyncIterator[Event | dict[str, Provider]]:
-    """Yield load-progress events, then (last) the dict agent name -> provider.
-
-    Agents that share a model reference share one provider (one model in memory).
-    """
-    by_ref: dict[str, Provider] = {}
-    providers: dict[str, Provider] = {}
-    for agent in spec.agents:
-        if agent.role == "human":
-            continue
-        ref = model_override or agent.model
-        if ref not in by_ref:
-            loader = ProviderLoader(ref, settings)
-            async for event in loader.events():
-                yield event
-            by_ref[ref] = loader.provider
-        providers[agent.name] = by_ref[ref]
-    yield providers

@@ -99,7 +99,7 @@ class ConversationView(QListView):
     def colour_of(self, agent: str) -> str:
         return self.maker.colour(agent)
 
-    # --- events from the bridge ---------------------------------------------------
+    # --- events from the runner ---------------------------------------------------
     def on_started(self, event: MessageStarted) -> None:
         entry = MessageEntry.started(started_card(event, self.maker.colour))
         self.bubbles[event.message_id] = entry

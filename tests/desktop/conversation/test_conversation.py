@@ -73,7 +73,7 @@ def test_the_message_menu_copies_and_asks_for_inspection(qtbot):
 
 
 def feed(view, events):
-    """Route a run's events to the view as the bridge does (text deltas coalesced per message)."""
+    """Route a run's events to the view as the runner does (text deltas coalesced per message)."""
     from agents.events import ErrorEvent, Finished, ModelLoadProgress, TokenDelta
 
     for event in events:
