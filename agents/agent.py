@@ -19,7 +19,9 @@ def name_problem(value: str) -> str | None:
     """Why ``value`` cannot be an agent name (team files and the builder both ask this)."""
     bad = next((ch for ch in value if unicodedata.category(ch) in REFUSED_NAME_CATEGORIES), None)
     if bad is not None:
-        what = unicodedata.name(bad, "") or ("a control character" if unicodedata.category(bad) == "Cc" else "unassigned")
+        what = unicodedata.name(bad, "") or (
+            "a control character" if unicodedata.category(bad) == "Cc" else "unassigned"
+        )
         return f"an agent name must be visible text on one line; it contains U+{ord(bad):04X} ({what})"
     if ":" in value or value != value.strip():
         return "an agent name must be one line, without ':' or outer spaces"

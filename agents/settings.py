@@ -34,7 +34,7 @@ class Settings(Record):
     version: int = SETTINGS_VERSION
     default_model: str = "local"
     local: LocalSettings = LocalSettings()
-    endpoints: dict[str, EndpointConfig] = {}
+    endpoints: dict[str, EndpointConfig] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -83,9 +83,7 @@ def load_settings(path: Path | None = None) -> Settings:
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in exc.errors()
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in exc.errors())
         raise SettingsError(f"{path}: {problems}") from None
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, Sequence, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
@@ -58,7 +59,7 @@ class ManagerWorkersProtocol(Record):
 
 
 Protocol = Annotated[
-    Union[DebateProtocol, RoundRobinProtocol, SelectorProtocol, ManagerWorkersProtocol],
+    DebateProtocol | RoundRobinProtocol | SelectorProtocol | ManagerWorkersProtocol,
     Field(discriminator="kind"),
 ]
 
@@ -98,7 +99,7 @@ class TeamSpec(Record):
     sample_task: str = ""
 
     @model_validator(mode="after")
-    def _semantics(self) -> "TeamSpec":
+    def _semantics(self) -> TeamSpec:
         for problem in name_problems(self.agents):
             raise ValueError(problem)
         problems = link_problems(self.agents, self.links) + protocol_problems(self.protocol, self.agents)
@@ -146,7 +147,7 @@ def link_problems(agents: Sequence[Agent], links: Sequence[Link]) -> list[str]:
     return problems
 
 
-def protocol_problems(protocol: "Protocol", agents: Sequence[Agent]) -> list[str]:
+def protocol_problems(protocol: Protocol, agents: Sequence[Agent]) -> list[str]:
     """What the protocol needs that the team lacks (also used for live canvas validation)."""
     p, problems = protocol, []
     roles = [a.role for a in agents]
@@ -154,7 +155,9 @@ def protocol_problems(protocol: "Protocol", agents: Sequence[Agent]) -> list[str
         if roles.count("debater") < 2:
             problems.append(f"a debate needs two or more agents with role 'debater' (has {roles.count('debater')})")
         if p.aggregate == "judge" and roles.count("judge") != 1:
-            problems.append(f"a debate refereed by a judge needs exactly one agent with role 'judge' (has {roles.count('judge')})")
+            problems.append(
+                f"a debate refereed by a judge needs exactly one agent with role 'judge' (has {roles.count('judge')})"
+            )
     elif p.kind == "manager_workers":
         if roles.count("manager") != 1:
             problems.append(f"manager and workers needs exactly one 'manager' (has {roles.count('manager')})")
@@ -197,18 +200,26 @@ def parse_team(data: Any, source: str = "<team>", check_models: bool = True) -> 
         raise TeamFileError(f"{source}: {problem}")
     version = data.get("version", TEAM_FILE_VERSION)
     if not isinstance(version, int) or isinstance(version, bool) or version < 0:
-        raise TeamFileError(f"{source}: version: must be an integer, 0 or more (this Agora Lab writes {TEAM_FILE_VERSION})")
+        raise TeamFileError(
+            f"{source}: version: must be an integer, 0 or more (this Agora Lab writes {TEAM_FILE_VERSION})"
+        )
     if version > TEAM_FILE_VERSION:
-        raise TeamFileError(f"{source}: version {shown(version)} is newer than this Agora Lab understands ({TEAM_FILE_VERSION})")
+        raise TeamFileError(
+            f"{source}: version {shown(version)} is newer than this Agora Lab understands ({TEAM_FILE_VERSION})"
+        )
     try:
         spec = TeamSpec.model_validate_json(json.dumps(migrate(data)), strict=True)
     except ValidationError as exc:
-        problems = "; ".join(_capped(f"{_where(e['loc'], data)}: {e['msg'].removeprefix('Value error, ')}") for e in exc.errors()[:10])
+        problems = "; ".join(
+            _capped(f"{_where(e['loc'], data)}: {e['msg'].removeprefix('Value error, ')}") for e in exc.errors()[:10]
+        )
         raise TeamFileError(f"{source}: {problems}") from None
     for index, agent in enumerate(spec.agents):
         unknown = sorted(set(agent.tools) - set(KNOWN_TOOLS))
         if unknown:
-            raise TeamFileError(f"{source}: agents[{index}].tools: unknown tool(s) {shown(unknown)}; known: {list(KNOWN_TOOLS)}")
+            raise TeamFileError(
+                f"{source}: agents[{index}].tools: unknown tool(s) {shown(unknown)}; known: {list(KNOWN_TOOLS)}"
+            )
         if check_models:
             try:
                 check_model_ref(agent.model)
@@ -264,7 +275,9 @@ def load_team(path: str | Path, check_models: bool = True) -> TeamSpec:
         with path.open("rb") as handle:
             raw = handle.read(MAX_TEAM_FILE_BYTES + 1)  # /dev/zero or a 2 GB file: never all of it
         if len(raw) > MAX_TEAM_FILE_BYTES:
-            raise TeamFileError(f"{path}: larger than {MAX_TEAM_FILE_BYTES // 2**20} MB; a team file is a few kilobytes")
+            raise TeamFileError(
+                f"{path}: larger than {MAX_TEAM_FILE_BYTES // 2**20} MB; a team file is a few kilobytes"
+            )
         data = json.loads(raw.decode("utf-8-sig"), parse_int=_bounded_int, parse_float=_bounded_float)
     except FileNotFoundError:
         raise TeamFileError(f"{path}: no such file") from None
@@ -299,7 +312,9 @@ def team_json_schema() -> dict:
 
 
 def template_names() -> list[str]:
-    return sorted(p.name.removesuffix(".json") for p in resources.files(TEMPLATE_PACKAGE).iterdir() if p.name.endswith(".json"))
+    return sorted(
+        p.name.removesuffix(".json") for p in resources.files(TEMPLATE_PACKAGE).iterdir() if p.name.endswith(".json")
+    )
 
 
 def load_template(name: str) -> TeamSpec:

@@ -73,12 +73,16 @@ def credentials_problem(url: str) -> str | None:
     except ValueError:
         return None
     if has_user:
-        return ("credentials in the URL are refused (they would be written to session files); "
-                "use an API key variable or the keyring")
+        return (
+            "credentials in the URL are refused (they would be written to session files); "
+            "use an API key variable or the keyring"
+        )
     names = [name for name, _ in parse_qsl(parsed.query, keep_blank_values=True) if is_credential_param(name)]
     if names:
-        return (f"a credential in the URL's query string ({', '.join(sorted(set(names)))}) is refused "
-                "(it would be written to session files); use an API key variable or the keyring")
+        return (
+            f"a credential in the URL's query string ({', '.join(sorted(set(names)))}) is refused "
+            "(it would be written to session files); use an API key variable or the keyring"
+        )
     return None
 
 

@@ -26,7 +26,15 @@ from agents.events import Record
 from agents.llm.base import ProviderError
 from agents.llm.endpoints import EndpointConfig, safe_url, url_problem
 
-__all__ = ["ACCEPTED_FORMS", "EndpointConfig", "LocalRef", "ModelRef", "OpenAIRef", "check_model_ref", "parse_model_ref"]
+__all__ = [
+    "ACCEPTED_FORMS",
+    "EndpointConfig",
+    "LocalRef",
+    "ModelRef",
+    "OpenAIRef",
+    "check_model_ref",
+    "parse_model_ref",
+]
 
 ACCEPTED_FORMS = (
     "local",
@@ -36,8 +44,15 @@ ACCEPTED_FORMS = (
     "endpoint:NAME (an endpoint saved in settings.json)",
 )
 _OPENAI_PREFIXES = ("openai-compatible:", "oai:")
-_OPTION_FIELDS = {"api": "api", "ctx": "context_tokens", "timeout": "timeout_s", "retries": "max_retries",
-                  "key_env": "api_key_env", "first_token": "first_token_timeout_s", "total": "total_timeout_s"}
+_OPTION_FIELDS = {
+    "api": "api",
+    "ctx": "context_tokens",
+    "timeout": "timeout_s",
+    "retries": "max_retries",
+    "key_env": "api_key_env",
+    "first_token": "first_token_timeout_s",
+    "total": "total_timeout_s",
+}
 SHOWN_CHARS = 120  # a reference echoed in an error is cut to this: team files can be hostile
 Endpoints = Mapping[str, EndpointConfig]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 from agents.events import (
     ErrorEvent,
@@ -97,8 +97,9 @@ class MessageAssembler:
     output: the CLI, ``--json``, the window and the session log all see redacted text.
     """
 
-    def __init__(self, request: CompletionRequest, model: str, stops: Sequence[str],
-                 secrets: Sequence[str] | None = None):
+    def __init__(
+        self, request: CompletionRequest, model: str, stops: Sequence[str], secrets: Sequence[str] | None = None
+    ):
         self.request = request
         self.model = model
         self.scanner = StopScanner(stops)

@@ -55,13 +55,24 @@ def load_json_export(path: Path) -> SessionLog:
 
 
 def _when(ts: float) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def to_markdown(log: SessionLog) -> str:
-    lines = [f"# {log.team_name}", "", f"**Task:** {log.task}", "", f"*Session {log.session_id} · {log.status} · {_when(log.started)}*", ""]
+    lines = [
+        f"# {log.team_name}",
+        "",
+        f"**Task:** {log.task}",
+        "",
+        f"*Session {log.session_id} · {log.status} · {_when(log.started)}*",
+        "",
+    ]
     if log.header:
-        lines += ["| agent | model |", "| --- | --- |"] + [f"| {a} | {m.get('name', '?')} ({m.get('ref', '')}) |" for a, m in log.header.models.items()] + [""]
+        lines += (
+            ["| agent | model |", "| --- | --- |"]
+            + [f"| {a} | {m.get('name', '?')} ({m.get('ref', '')}) |" for a, m in log.header.models.items()]
+            + [""]
+        )
     for card in transcript(log.events):
         lines += markdown_card(card) + [""]
     return "\n".join(lines + plan_markdown(log.events))
@@ -96,13 +107,19 @@ table{border-collapse:collapse;font-size:.85em;margin:.8em 0} td,th{border:1px s
 .card{border:1px solid #e5e7eb;border-radius:8px;padding:.6em .9em;margin:.8em 0}
 .card.info{border-style:dashed;color:#4b5563}
 .answer{font-size:1.1em;font-weight:600} .by{color:var(--c)}
-""" + "".join(f".card.{tone}{{border-color:{border};background:{fill}}}\n" for tone, (fill, border) in TONE_COLOURS.items() if fill)
+""" + "".join(
+    f".card.{tone}{{border-color:{border};background:{fill}}}\n"
+    for tone, (fill, border) in TONE_COLOURS.items()
+    if fill
+)
 
 
 def to_html(log: SessionLog) -> str:
     e = html.escape
     maker = CardMaker(team_agents(log.header.team) if log.header else [])
-    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{e(log.team_name)} — Agora Lab</title><style>{CSS}</style></head><body>"]
+    parts = [
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{e(log.team_name)} — Agora Lab</title><style>{CSS}</style></head><body>"
+    ]
     parts.append(f"<header><h1>{e(log.team_name)}</h1><p><b>Task:</b> {e(log.task)}</p>")
     parts.append(f"<p class='meta'>Session {e(log.session_id)} · {e(log.status)} · {_when(log.started)}")
     if log.header:
@@ -114,9 +131,11 @@ def to_html(log: SessionLog) -> str:
         parts.append("<table><tr><th>agent</th><th>role</th><th>model</th><th>temperature</th><th>max tokens</th></tr>")
         for agent in log.header.team.get("agents", []):
             model = log.header.models.get(agent["name"], {})
-            parts.append(f"<tr><td style='color:{e(maker.colour(agent['name']))}'>{e(agent['name'])}</td><td>{e(agent.get('role', ''))}</td>"
-                         f"<td>{e(model.get('name', agent.get('model', '')))}<br><small>{e(model.get('ref', ''))} {e(model.get('device', '') or '')} {e((model.get('sha256') or '')[:12])}</small></td>"
-                         f"<td>{e(str(agent.get('temperature')))}</td><td>{e(str(agent.get('max_tokens')))}</td></tr>")
+            parts.append(
+                f"<tr><td style='color:{e(maker.colour(agent['name']))}'>{e(agent['name'])}</td><td>{e(agent.get('role', ''))}</td>"
+                f"<td>{e(model.get('name', agent.get('model', '')))}<br><small>{e(model.get('ref', ''))} {e(model.get('device', '') or '')} {e((model.get('sha256') or '')[:12])}</small></td>"
+                f"<td>{e(str(agent.get('temperature')))}</td><td>{e(str(agent.get('max_tokens')))}</td></tr>"
+            )
         parts.append("</table>")
     parts.append("</header><main>")
     parts += [html_card(card) for card in transcript(log.events, maker)]
@@ -131,8 +150,10 @@ def html_card(card: Card) -> str:
     if card.kind == "round":
         return f"<div class='round'>{e(card.title)}</div>"
     if card.kind == "message":
-        return (f"<div class='msg' style='--c:{e(card.colour)}'><div class='who'>{e(card.title)}</div>"
-                f"<div class='text'>{e(card.body)}</div><div class='stats'>{e(card.meta)}</div></div>")
+        return (
+            f"<div class='msg' style='--c:{e(card.colour)}'><div class='who'>{e(card.title)}</div>"
+            f"<div class='text'>{e(card.body)}</div><div class='stats'>{e(card.meta)}</div></div>"
+        )
     if card.kind == "stopped":
         return f"<p class='meta'>{e(card.title)}: {e(card.body)}</p>"
     who = f" <span class='by' style='--c:{e(card.colour)}'>({e(card.agent)})</span>" if card.agent else ""

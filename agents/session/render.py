@@ -47,7 +47,9 @@ TONE_COLOURS: dict[str, tuple[str | None, str | None]] = {
     "error": ("#fef2f2", "#fca5a5"),
 }
 # What belongs in a transcript (the exports and the conversation view); the terminal shows every card.
-TRANSCRIPT_KINDS = frozenset({"round", "message", "verdict", "vote", "notice", "delegated", "error", "stopped", "finished"})
+TRANSCRIPT_KINDS = frozenset(
+    {"round", "message", "verdict", "vote", "notice", "delegated", "error", "stopped", "finished"}
+)
 PLAN_KINDS = frozenset({"plan_start", "plan_step", "plan_issue", "plan_result"})
 
 
@@ -122,14 +124,28 @@ def message_stats(event: MessageCompleted) -> str:
 
 
 def message_card(event: MessageCompleted, colour: Callable[[str], str] = agent_colour) -> Card:
-    return Card("message", event.agent, event.text, message_stats(event), agent=event.agent,
-                colour=colour(event.agent), message_id=event.message_id)
+    return Card(
+        "message",
+        event.agent,
+        event.text,
+        message_stats(event),
+        agent=event.agent,
+        colour=colour(event.agent),
+        message_id=event.message_id,
+    )
 
 
 def started_card(event: MessageStarted, colour: Callable[[str], str] = agent_colour) -> Card:
     # A message still being written: the model is all there is to say about it yet.
-    return Card("streaming", event.agent, "", event.model, agent=event.agent, colour=colour(event.agent),
-                message_id=event.message_id)
+    return Card(
+        "streaming",
+        event.agent,
+        "",
+        event.model,
+        agent=event.agent,
+        colour=colour(event.agent),
+        message_id=event.message_id,
+    )
 
 
 def _verdict(event: VerdictReached, colour: Callable[[str], str]) -> Card:
@@ -138,8 +154,16 @@ def _verdict(event: VerdictReached, colour: Callable[[str], str]) -> Card:
     facts += [("winner", event.winner)] if event.winner else []
     facts += [("answer", event.answer)] if event.answer else []
     confidence = "" if event.confidence is None else f"confidence {event.confidence:.2f} · "
-    return Card("verdict", title, event.reason, f"{confidence}read by {event.method}", tuple(facts), agent=event.judge,
-                colour=colour(event.judge), tone="final" if event.final else "verdict")
+    return Card(
+        "verdict",
+        title,
+        event.reason,
+        f"{confidence}read by {event.method}",
+        tuple(facts),
+        agent=event.judge,
+        colour=colour(event.judge),
+        tone="final" if event.final else "verdict",
+    )
 
 
 def _vote(event: VoteTallied, colour: Callable[[str], str]) -> Card:
@@ -150,7 +174,9 @@ def _vote(event: VoteTallied, colour: Callable[[str], str]) -> Card:
 
 
 def _error(event: ErrorEvent, colour: Callable[[str], str]) -> Card:
-    return Card("error", f"Error ({event.kind})", event.message, event.detail, message_id=event.message_id, tone="error")
+    return Card(
+        "error", f"Error ({event.kind})", event.message, event.detail, message_id=event.message_id, tone="error"
+    )
 
 
 def _notice(event: Notice, colour: Callable[[str], str]) -> Card:
@@ -177,11 +203,15 @@ def _round(event: RoundStarted, colour: Callable[[str], str]) -> Card:
 
 
 def _speaker(event: SpeakerSelected, colour: Callable[[str], str]) -> Card:
-    return Card("speaker", "Next speaker", event.speaker, event.method, agent=event.speaker, colour=colour(event.speaker))
+    return Card(
+        "speaker", "Next speaker", event.speaker, event.method, agent=event.speaker, colour=colour(event.speaker)
+    )
 
 
 def _delegated(event: Delegated, colour: Callable[[str], str]) -> Card:
-    return Card("delegated", f"Delegated to {event.worker}", event.subtask, agent=event.manager, colour=colour(event.manager))
+    return Card(
+        "delegated", f"Delegated to {event.worker}", event.subtask, agent=event.manager, colour=colour(event.manager)
+    )
 
 
 def _human(event: HumanInputRequested, colour: Callable[[str], str]) -> Card:
@@ -198,8 +228,12 @@ def _finished(event: Finished, colour: Callable[[str], str]) -> Card:
 
 
 def _plan_started(event: PlanStarted, colour: Callable[[str], str]) -> Card:
-    return Card("plan_start", f"{event.env} #{event.seed} · {event.algo}", f"start: {event.initial}\n{event.goal}",
-                f"world model {event.world_model} · optimal length {event.optimal_length}")
+    return Card(
+        "plan_start",
+        f"{event.env} #{event.seed} · {event.algo}",
+        f"start: {event.initial}\n{event.goal}",
+        f"world model {event.world_model} · optimal length {event.optimal_length}",
+    )
 
 
 def _plan_step(event: PlanRealStep, colour: Callable[[str], str]) -> Card:
@@ -213,16 +247,32 @@ def _plan_issue(event: PlanIssue, colour: Callable[[str], str]) -> Card:
 
 def _plan_finished(event: PlanFinished, colour: Callable[[str], str]) -> Card:
     m = event.metrics
-    body = (f"{m.get('plan_length', len(event.plan))} steps (optimal {m.get('optimal_length')}), {m.get('nodes')} nodes, "
-            f"{m.get('nodes_expanded')} expanded, {m.get('model_calls')} model calls, world-model accuracy {m.get('wm_accuracy')}")
+    body = (
+        f"{m.get('plan_length', len(event.plan))} steps (optimal {m.get('optimal_length')}), {m.get('nodes')} nodes, "
+        f"{m.get('nodes_expanded')} expanded, {m.get('model_calls')} model calls, world-model accuracy {m.get('wm_accuracy')}"
+    )
     title = f"{'Solved' if event.success else 'Not solved'} ({event.reason})"
     return Card("plan_result", title, body, tone="final" if event.success else "error")
 
 
 _MAKERS: dict[type, Callable[..., Card]] = {
-    MessageCompleted: message_card, MessageStarted: started_card, VerdictReached: _verdict, VoteTallied: _vote,
-    ErrorEvent: _error, Notice: _notice, ModelLoadProgress: _load, ContextTrimmed: _trimmed, RunStarted: _run,
-    RoundStarted: _round, SpeakerSelected: _speaker, Delegated: _delegated, HumanInputRequested: _human,
-    Terminated: _terminated, Finished: _finished, PlanStarted: _plan_started, PlanRealStep: _plan_step,
-    PlanIssue: _plan_issue, PlanFinished: _plan_finished,
+    MessageCompleted: message_card,
+    MessageStarted: started_card,
+    VerdictReached: _verdict,
+    VoteTallied: _vote,
+    ErrorEvent: _error,
+    Notice: _notice,
+    ModelLoadProgress: _load,
+    ContextTrimmed: _trimmed,
+    RunStarted: _run,
+    RoundStarted: _round,
+    SpeakerSelected: _speaker,
+    Delegated: _delegated,
+    HumanInputRequested: _human,
+    Terminated: _terminated,
+    Finished: _finished,
+    PlanStarted: _plan_started,
+    PlanRealStep: _plan_step,
+    PlanIssue: _plan_issue,
+    PlanFinished: _plan_finished,
 }

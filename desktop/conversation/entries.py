@@ -94,7 +94,9 @@ class CardEntry(Entry):
 
     @property
     def text(self) -> str:
-        return " ".join(part for part in (self.card.title, self.card.facts_text, self.card.body, self.card.meta) if part)
+        return " ".join(
+            part for part in (self.card.title, self.card.facts_text, self.card.body, self.card.meta) if part
+        )
 
     def fill(self, doc: QTextDocument) -> None:
         doc.setHtml(card_html(self.card))

@@ -10,12 +10,19 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
 
-from agents.events import ErrorEvent, EventBase, Finished, MessageCompleted, MessageStarted, ModelLoadProgress, TokenDelta
+from agents.events import (
+    ErrorEvent,
+    EventBase,
+    Finished,
+    MessageCompleted,
+    MessageStarted,
+    ModelLoadProgress,
+    TokenDelta,
+)
 from agents.session.render import Card, CardMaker, in_transcript, message_card, started_card
 from desktop.conversation.delegate import ENTRY_ROLE, ConversationDelegate
 from desktop.conversation.entries import CardEntry, Entry, MessageEntry
 from desktop.runner import Handlers, StreamRunner, route
-
 
 RELAYOUT_MS = 33
 
@@ -25,7 +32,8 @@ class ConversationModel(QAbstractListModel):
         super().__init__(parent)
         self.entries: list[Entry] = []
 
-    def rowCount(self, parent=QModelIndex()) -> int:
+    def rowCount(self, parent: QModelIndex | None = None) -> int:
+        parent = parent if parent is not None else QModelIndex()
         return 0 if parent.isValid() else len(self.entries)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):

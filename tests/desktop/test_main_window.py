@@ -121,7 +121,10 @@ def test_a_provider_failure_shows_a_banner_not_a_crash(qtbot, qloop):
     from agents.llm.base import ProviderError
 
     opened = []
-    failing = loader(lambda name: Scripted([ProviderError("unreachable", "cannot connect to http://127.0.0.1:9/v1")], name=name), opened)
+    failing = loader(
+        lambda name: Scripted([ProviderError("unreachable", "cannot connect to http://127.0.0.1:9/v1")], name=name),
+        opened,
+    )
     win = MainWindow(load=failing)
     qtbot.addWidget(win)
     win.show()
@@ -153,8 +156,11 @@ def test_a_failure_to_open_a_provider_is_a_banner_and_closes_what_was_opened(qtb
     assert win.run_bar.run_button.isEnabled()
 
 
-HUMAN_TEAM = {"name": "with me", "agents": [{"name": "Bot"}, {"name": "Me", "role": "human"}],
-              "protocol": {"kind": "round_robin", "max_rounds": 1}}
+HUMAN_TEAM = {
+    "name": "with me",
+    "agents": [{"name": "Bot"}, {"name": "Me", "role": "human"}],
+    "protocol": {"kind": "round_robin", "max_rounds": 1},
+}
 
 
 def human_window(qtbot):

@@ -32,7 +32,9 @@ def provider_for(base_url: str, model: str, **options) -> OpenAICompatProvider:
 
 def request(**params):
     return CompletionRequest(
-        messages=(ChatMessage(role="user", content="hi"),), params=GenerationParams(max_tokens=5, **params), speaker="Bot"
+        messages=(ChatMessage(role="user", content="hi"),),
+        params=GenerationParams(max_tokens=5, **params),
+        speaker="Bot",
     )
 
 
@@ -177,9 +179,14 @@ def test_deadlines_are_options_of_references_and_settings():
 
     endpoint = parse_model_ref("oai:http://127.0.0.1:9/v1#m?first_token=7&total=30").endpoint
     assert (endpoint.first_token_timeout_s, endpoint.total_timeout_s) == (7.0, 30.0)
-    saved = Settings.model_validate({"endpoints": {"lab": {"base_url": "http://127.0.0.1:9/v1", "model": "m", "total_timeout_s": 90}}})
+    saved = Settings.model_validate(
+        {"endpoints": {"lab": {"base_url": "http://127.0.0.1:9/v1", "model": "m", "total_timeout_s": 90}}}
+    )
     assert saved.endpoints["lab"].total_timeout_s == 90.0
-    assert saved.endpoints["lab"].first_token_timeout_s == DEFAULT_FIRST_TOKEN_S and DEFAULT_TOTAL_S > DEFAULT_FIRST_TOKEN_S
+    assert (
+        saved.endpoints["lab"].first_token_timeout_s == DEFAULT_FIRST_TOKEN_S
+        and DEFAULT_TOTAL_S > DEFAULT_FIRST_TOKEN_S
+    )
 
 
 async def test_scoring_is_bounded_by_the_total_deadline(server):

@@ -20,11 +20,19 @@ def test_local_and_local_paths(tmp_path):
 
 
 def test_openai_compatible_with_options():
-    ref = parse_model_ref("openai-compatible:http://127.0.0.1:8080/v1#gemma?api=completions&ctx=2048&timeout=3&retries=0")
+    ref = parse_model_ref(
+        "openai-compatible:http://127.0.0.1:8080/v1#gemma?api=completions&ctx=2048&timeout=3&retries=0"
+    )
     assert isinstance(ref, OpenAIRef)
     e = ref.endpoint
     assert (e.base_url, e.model, e.api, e.context_tokens, e.timeout_s, e.max_retries) == (
-        "http://127.0.0.1:8080/v1", "gemma", "completions", 2048, 3.0, 0)
+        "http://127.0.0.1:8080/v1",
+        "gemma",
+        "completions",
+        2048,
+        3.0,
+        0,
+    )
     assert parse_model_ref("oai:https://api.example.com/v1#gpt").endpoint.api == "chat"
 
 
@@ -125,6 +133,7 @@ def test_model_references_do_not_import_settings():
 
 def test_parsing_is_pure_callers_pass_the_endpoints(monkeypatch):
     """Repro: parse_model_ref("endpoint:lab") with no settings read settings.json from disk."""
+
     def no_disk(*_args, **_kwargs):
         raise AssertionError("settings.json was read")
 
@@ -143,6 +152,11 @@ def test_validating_a_team_file_never_reads_settings(monkeypatch):
     from agents.spec import parse_team
 
     monkeypatch.setattr("agents.settings.load_settings", lambda *a, **k: (_ for _ in ()).throw(AssertionError("read")))
-    spec = parse_team({"name": "t", "agents": [{"name": "A", "model": "endpoint:lab"}, {"name": "B"}],
-                       "protocol": {"kind": "round_robin"}})
+    spec = parse_team(
+        {
+            "name": "t",
+            "agents": [{"name": "A", "model": "endpoint:lab"}, {"name": "B"}],
+            "protocol": {"kind": "round_robin"},
+        }
+    )
     assert spec.agents[0].model == "endpoint:lab"

@@ -30,7 +30,9 @@ async def server():
 async def events_from(server, model: str) -> list:
     ref = parse_model_ref(f"openai-compatible:{server.base_url}#{model}?retries=0&timeout=5")
     provider = OpenAICompatProvider(ref)
-    request = CompletionRequest(messages=(ChatMessage(role="user", content="hi"),), params=GenerationParams(max_tokens=50))
+    request = CompletionRequest(
+        messages=(ChatMessage(role="user", content="hi"),), params=GenerationParams(max_tokens=50)
+    )
     try:
         return [e async for e in provider.stream(request)]
     finally:
@@ -70,7 +72,9 @@ def test_the_stream_redactor_never_releases_a_prefix_of_a_key():
         assert first + redactor.feed(text[cut:]) + redactor.flush() == f"a [redacted] b {KEY[:5]} c"
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:9/v1?api_key=SECRETVALUE1", "http://127.0.0.1:9/v1?x=1&access-token=SECRETVALUE1"])
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:9/v1?api_key=SECRETVALUE1", "http://127.0.0.1:9/v1?x=1&access-token=SECRETVALUE1"]
+)
 def test_a_key_in_the_base_url_query_is_refused_without_echo(url):
     """Repro: `openai-compatible:http://h/v1?api_key=…#m` was accepted and its URL (key
     included) went into every session file and error message."""
@@ -90,7 +94,9 @@ def test_settings_refuse_a_query_key_in_an_endpoint_naming_the_field(tmp_path):
     assert str(path) in message and "endpoints.lab.base_url" in message and "SECRETVALUE1" not in message
 
 
-@pytest.mark.parametrize("model", ["openai-compatible:http://user:SECRETVALUE1@h/v1#m", "oai:https://h/v1?key=SECRETVALUE1#m"])
+@pytest.mark.parametrize(
+    "model", ["openai-compatible:http://user:SECRETVALUE1@h/v1#m", "oai:https://h/v1?key=SECRETVALUE1#m"]
+)
 def test_settings_refuse_credentials_in_default_model_when_loading(tmp_path, model):
     """Repro: default_model "openai-compatible:http://user:KEY@h/v1#m" loaded; it was refused
     only when used, and that refusal repeated the key."""
@@ -114,8 +120,14 @@ async def _cli(*args: str, env: dict) -> tuple[int, str, str]:
     import sys
 
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "agents.cli", *args, env=dict(os.environ, **env),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "agents.cli",
+        *args,
+        env=dict(os.environ, **env),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(process.communicate(), 120)
     return process.returncode, out.decode(), err.decode()
 

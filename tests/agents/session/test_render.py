@@ -23,8 +23,15 @@ from agents.session.render import (
 )
 from tests.agents.session.test_sessions import run_session
 
-MESSAGE = ev.MessageCompleted(message_id="m1", agent="Pro", model="local", text="Tea wins.", finish_reason="length",
-                              usage=Usage(completion_tokens=7, estimated=True), latency_s=1.5)
+MESSAGE = ev.MessageCompleted(
+    message_id="m1",
+    agent="Pro",
+    model="local",
+    text="Tea wins.",
+    finish_reason="length",
+    usage=Usage(completion_tokens=7, estimated=True),
+    latency_s=1.5,
+)
 TEAM = {"name": "Tea debate", "agents": [{"name": "Pro"}, {"name": "Con"}, {"name": "Judge"}]}
 
 # event, kind, title, body: one row per event kind any output shows.
@@ -32,36 +39,102 @@ CASES = [
     (MESSAGE, "message", "Pro", "Tea wins."),
     (ev.MessageStarted(message_id="m1", agent="Pro", model="local"), "streaming", "Pro", ""),
     (ev.RoundStarted(round=2), "round", "Round 2", ""),
-    (ev.VerdictReached(round=1, judge="Judge", decision="decided", winner="Con", answer="42", reason="sharper",
-                       confidence=0.8, method="json"), "verdict", "Verdict after round 1", "sharper"),
-    (ev.VerdictReached(round=3, judge="Judge", decision="decided", reason="r", method="scored", final=True),
-     "verdict", "Final judgment", "r"),
+    (
+        ev.VerdictReached(
+            round=1,
+            judge="Judge",
+            decision="decided",
+            winner="Con",
+            answer="42",
+            reason="sharper",
+            confidence=0.8,
+            method="json",
+        ),
+        "verdict",
+        "Verdict after round 1",
+        "sharper",
+    ),
+    (
+        ev.VerdictReached(round=3, judge="Judge", decision="decided", reason="r", method="scored", final=True),
+        "verdict",
+        "Final judgment",
+        "r",
+    ),
     (ev.VoteTallied(votes={"A": "Pro", "B": "Pro"}, counts={"Pro": 2}, winner="Pro"), "vote", "Majority vote", ""),
     (ev.VoteTallied(votes={}, counts={}, winner=None), "vote", "Majority vote", "no majority"),
     (ev.Notice(level="warning", text="retrying in 1 s"), "notice", "Warning", "retrying in 1 s"),
     (ev.Notice(text="first start: converting"), "notice", "Note", "first start: converting"),
     (ev.ErrorEvent(kind="timeout", message="too slow", detail="after 30 s"), "error", "Error (timeout)", "too slow"),
     (ev.ModelLoadProgress(model="m", stage="ready", fraction=1.0), "load", "Model 100%", "ready"),
-    (ev.ContextTrimmed(message_id="m1", dropped_messages=3, prompt_tokens=900, context_tokens=1024), "context",
-     "Context", "3 earlier message(s) trimmed to fit 1024 tokens"),
-    (ev.RunStarted(run_id="r1", team=TEAM, task="Tea or coffee?", app_version="x"), "run", "Tea debate", "Tea or coffee?"),
+    (
+        ev.ContextTrimmed(message_id="m1", dropped_messages=3, prompt_tokens=900, context_tokens=1024),
+        "context",
+        "Context",
+        "3 earlier message(s) trimmed to fit 1024 tokens",
+    ),
+    (
+        ev.RunStarted(run_id="r1", team=TEAM, task="Tea or coffee?", app_version="x"),
+        "run",
+        "Tea debate",
+        "Tea or coffee?",
+    ),
     (ev.SpeakerSelected(speaker="Con", method="model"), "speaker", "Next speaker", "Con"),
-    (ev.Delegated(manager="Boss", worker="Ann", subtask="count the beans"), "delegated", "Delegated to Ann", "count the beans"),
+    (
+        ev.Delegated(manager="Boss", worker="Ann", subtask="count the beans"),
+        "delegated",
+        "Delegated to Ann",
+        "count the beans",
+    ),
     (ev.HumanInputRequested(agent="You", prompt="Your turn"), "human", "Waiting for You", "Your turn"),
     (ev.Terminated(condition="max rounds"), "stopped", "Stopped", "max rounds"),
     (ev.Finished(reason="completed", final_answer="Tea."), "finished", "Final answer", "Tea."),
     (ev.Finished(reason="cancelled"), "finished", "Finished (cancelled)", ""),
-    (ev.PlanStarted(run_id="p", env="maze", seed=1, algo="mcts", world_model="exact", policy="p", value="v",
-                    initial="S", goal="goal: G", optimal_length=12), "plan_start", "maze #1 · mcts", "start: S\ngoal: G"),
-    (ev.PlanRealStep(step=1, action="move down", node_id=3, predicted="a", actual="a", match=True), "plan_step",
-     "Step 1", "move down"),
-    (ev.PlanIssue(kind="illegal_action", node_id=None, text="no wall there"), "plan_issue", "Illegal action", "no wall there"),
-    (ev.PlanFinished(success=True, reason="goal", plan=("a",), metrics={"plan_length": 1, "optimal_length": 1}),
-     "plan_result", "Solved (goal)", ""),
+    (
+        ev.PlanStarted(
+            run_id="p",
+            env="maze",
+            seed=1,
+            algo="mcts",
+            world_model="exact",
+            policy="p",
+            value="v",
+            initial="S",
+            goal="goal: G",
+            optimal_length=12,
+        ),
+        "plan_start",
+        "maze #1 · mcts",
+        "start: S\ngoal: G",
+    ),
+    (
+        ev.PlanRealStep(step=1, action="move down", node_id=3, predicted="a", actual="a", match=True),
+        "plan_step",
+        "Step 1",
+        "move down",
+    ),
+    (
+        ev.PlanIssue(kind="illegal_action", node_id=None, text="no wall there"),
+        "plan_issue",
+        "Illegal action",
+        "no wall there",
+    ),
+    (
+        ev.PlanFinished(success=True, reason="goal", plan=("a",), metrics={"plan_length": 1, "optimal_length": 1}),
+        "plan_result",
+        "Solved (goal)",
+        "",
+    ),
 ]
 # Events no reader sees one at a time: streamed text and the search tree (the planning panel draws those).
-NO_CARD = {"token_delta", "plan_node_created", "plan_node_evaluated", "plan_node_pruned", "plan_node_selected",
-           "plan_backprop", "plan_iteration"}
+NO_CARD = {
+    "token_delta",
+    "plan_node_created",
+    "plan_node_evaluated",
+    "plan_node_pruned",
+    "plan_node_selected",
+    "plan_backprop",
+    "plan_iteration",
+}
 
 
 @pytest.mark.parametrize(("event", "kind", "title", "body"), CASES, ids=lambda v: getattr(v, "type", None))
@@ -119,9 +192,13 @@ def test_markdown_keeps_a_multi_line_reason_inside_its_quote():
 
 def test_html_cards_stay_inert_whatever_the_text():
     hostile = "<script>alert(1)</script><img src=x onerror=alert(2)><a href='javascript:alert(3)'>x</a>"
-    events = [ev.VerdictReached(round=1, judge=hostile, decision="decided", winner=hostile, reason=hostile, method="json"),
-              MESSAGE.model_copy(update={"agent": hostile, "text": hostile}), ev.Notice(text=hostile),
-              ev.ErrorEvent(kind="internal", message=hostile), ev.Terminated(condition=hostile)]
+    events = [
+        ev.VerdictReached(round=1, judge=hostile, decision="decided", winner=hostile, reason=hostile, method="json"),
+        MESSAGE.model_copy(update={"agent": hostile, "text": hostile}),
+        ev.Notice(text=hostile),
+        ev.ErrorEvent(kind="internal", message=hostile),
+        ev.Terminated(condition=hostile),
+    ]
     page = "".join(html_card(card_for(event)) for event in events)
     assert "<script" not in page and "<img" not in page and "<a " not in page
     assert not re.search(r"<[^>]*\son\w+=", page)  # no event handler inside any tag

@@ -23,11 +23,17 @@ def data_dir(tmp_path, monkeypatch):
     return tmp_path / "data"
 
 
-DEBATE = parse_team({
-    "name": "Tea debate",
-    "agents": [{"name": "Pro", "role": "debater"}, {"name": "Con", "role": "debater"}, {"name": "Judge", "role": "judge"}],
-    "protocol": {"kind": "debate", "max_rounds": 2, "stop_on_consensus": False},
-})
+DEBATE = parse_team(
+    {
+        "name": "Tea debate",
+        "agents": [
+            {"name": "Pro", "role": "debater"},
+            {"name": "Con", "role": "debater"},
+            {"name": "Judge", "role": "judge"},
+        ],
+        "protocol": {"kind": "debate", "max_rounds": 2, "stop_on_consensus": False},
+    }
+)
 
 
 def providers(pro=None, con=None, judge=None):
@@ -35,7 +41,10 @@ def providers(pro=None, con=None, judge=None):
     return {
         "Pro": ScriptedProvider(pro or [f"Tea <b>is</b> & best {long}", "tea again"], name="Pro"),
         "Con": ScriptedProvider(con or ["Coffee <script>alert(1)</script>", "coffee again"], name="Con"),
-        "Judge": ScriptedProvider(judge or ['{"decision": "continue"}', '{"decision": "decided", "winner": "Con", "reason": "sharper"}'], name="Judge"),
+        "Judge": ScriptedProvider(
+            judge or ['{"decision": "continue"}', '{"decision": "decided", "winner": "Con", "reason": "sharper"}'],
+            name="Judge",
+        ),
     }
 
 
@@ -52,7 +61,9 @@ async def test_the_log_holds_every_message_and_the_header(data_dir):
     assert log.status == "completed" and log.header.task == "Tea or coffee?"
     assert log.header.team["name"] == "Tea debate" and log.header.seed == 5
     assert [m.text for m in log.messages] == [e.text for e in events if isinstance(e, MessageCompleted)]
-    assert [e.type for e in log.events if e.type != "token_delta"] == [e.type for e in events if e.type != "token_delta"]
+    assert [e.type for e in log.events if e.type != "token_delta"] == [
+        e.type for e in events if e.type != "token_delta"
+    ]
     # deltas are coalesced: far fewer lines than the live stream had
     assert sum(isinstance(e, TokenDelta) for e in log.events) < sum(isinstance(e, TokenDelta) for e in events)
     assert not (data_dir / "sessions" / f"{session_id}.lock").exists()
@@ -96,10 +107,12 @@ async def test_list_and_delete_sessions():
 
 
 async def test_replay_gives_the_same_events_without_model_calls():
-    session_id, events = await run_session()
+    session_id, _events = await run_session()
     log = read_session(session_id)
     replayed = [e async for e in replay(log, speed=0)]
-    assert [e for e in replayed if not isinstance(e, TokenDelta)] == [e for e in log.events if not isinstance(e, TokenDelta)]
+    assert [e for e in replayed if not isinstance(e, TokenDelta)] == [
+        e for e in log.events if not isinstance(e, TokenDelta)
+    ]
     for message in log.messages:
         deltas = "".join(e.text for e in replayed if isinstance(e, TokenDelta) and e.message_id == message.message_id)
         assert deltas == message.text
@@ -176,7 +189,15 @@ def _key_route(route: str, monkeypatch) -> None:
     from agents.settings import Settings, save_settings
 
     if route == "endpoint variable":
-        save_settings(Settings.model_validate({"endpoints": {"lab": {"base_url": "http://127.0.0.1:9/v1", "model": "m", "api_key_env": "LAB_KEY_VAR"}}}))
+        save_settings(
+            Settings.model_validate(
+                {
+                    "endpoints": {
+                        "lab": {"base_url": "http://127.0.0.1:9/v1", "model": "m", "api_key_env": "LAB_KEY_VAR"}
+                    }
+                }
+            )
+        )
         monkeypatch.setenv("LAB_KEY_VAR", KEY)
     elif route == "AGORA_LAB_API_KEY":
         monkeypatch.setenv("AGORA_LAB_API_KEY", KEY)
@@ -248,10 +269,14 @@ def test_sessions_list_shows_one_line_per_session(data_dir):
 
     for number in range(2):
         writer = SessionWriter(f"hostile{number}")
-        writer.write(RunStarted(run_id=f"hostile{number}", team={"name": HOSTILE_TEXT}, task=HOSTILE_TEXT, app_version="t"))
+        writer.write(
+            RunStarted(run_id=f"hostile{number}", team={"name": HOSTILE_TEXT}, task=HOSTILE_TEXT, app_version="t")
+        )
         writer.close()
     env = dict(os.environ, AGORA_LAB_DATA_DIR=str(data_dir))
-    result = subprocess.run([sys.executable, "-m", "agents.cli", "sessions", "list"], capture_output=True, timeout=120, env=env, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "agents.cli", "sessions", "list"], capture_output=True, timeout=120, env=env, check=False
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.decode("utf-8").split("\n")
     assert len(lines) == 3 and lines[-1] == "", lines  # two sessions, two lines
@@ -268,8 +293,13 @@ async def test_a_team_on_a_keep_alive_only_server_ends_as_a_failed_session():
     server = await FaultServer().start()
     remote = OpenAICompatProvider(parse_model_ref(f"oai:{server.base_url}#keepalive?first_token=0.2&retries=0"))
     try:
-        spec = parse_team({"name": "mixed", "agents": [{"name": "Local"}, {"name": "Remote"}],
-                           "protocol": {"kind": "round_robin", "max_rounds": 1}})
+        spec = parse_team(
+            {
+                "name": "mixed",
+                "agents": [{"name": "Local"}, {"name": "Remote"}],
+                "protocol": {"kind": "round_robin", "max_rounds": 1},
+            }
+        )
         run = TeamRun(spec, {"Local": ScriptedProvider(["hello"]), "Remote": remote})
         writer = SessionWriter(run.run_id)
         events = [e async for e in recorded(run.run_stream("task"), writer)]

@@ -12,7 +12,16 @@ def start(view, message_id, agent="Alice"):
 
 
 def complete(view, message_id, text, agent="Alice"):
-    view.on_completed(MessageCompleted(message_id=message_id, agent=agent, model="local", text=text, finish_reason="stop", usage=Usage(completion_tokens=3)))
+    view.on_completed(
+        MessageCompleted(
+            message_id=message_id,
+            agent=agent,
+            model="local",
+            text=text,
+            finish_reason="stop",
+            usage=Usage(completion_tokens=3),
+        )
+    )
 
 
 def test_streamed_text_grows_one_row_then_renders_markdown(qtbot):
@@ -107,7 +116,9 @@ def test_the_view_shows_the_cards_the_exports_show(qtbot, qloop, tmp_path, monke
     qtbot.addWidget(view)
     view.resize(560, 800)
     feed(view, events)
-    expected = [card for card in transcript(log.events) if card.kind != "finished"]  # the window shows the answer elsewhere
+    expected = [
+        card for card in transcript(log.events) if card.kind != "finished"
+    ]  # the window shows the answer elsewhere
     rows = view.conversation.entries
     assert len(rows) == len(expected)
     page = to_html(log)

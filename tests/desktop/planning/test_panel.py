@@ -97,8 +97,14 @@ def _press(point):
     from PySide6.QtCore import QPointF, Qt
     from PySide6.QtGui import QMouseEvent
 
-    return QMouseEvent(QMouseEvent.Type.MouseButtonPress, QPointF(point), QPointF(point), Qt.MouseButton.LeftButton,
-                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    return QMouseEvent(
+        QMouseEvent.Type.MouseButtonPress,
+        QPointF(point),
+        QPointF(point),
+        Qt.MouseButton.LeftButton,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
 
 
 def test_a_team_planners_search_is_fed_into_the_panel(qloop, panel):
@@ -111,6 +117,7 @@ def test_a_team_planners_search_is_fed_into_the_panel(qloop, panel):
 
     async def collect():
         return [e async for e in TeamRun(parse_team(TEAM), providers).run_stream("Plan the maze seed 2.")]
+
     events = qloop.run_until_complete(collect())
     half = len(events) // 2
     panel.feed(events[:half])  # as the window's runner delivers them: in batches
@@ -149,8 +156,13 @@ def test_a_run_goes_through_the_runner_and_the_pipeline_closes_its_model(qtbot, 
     batches = []
     widget.runner.batch.connect(batches.append)
     widget.controls.model.setText("scripted-model")
-    config = PlanConfig(env="maze", seed=1, algo="beam", world_model="llm",
-                        budget=Budget(max_expansions=2, branching=2, beam_width=2, max_real_steps=1))
+    config = PlanConfig(
+        env="maze",
+        seed=1,
+        algo="beam",
+        world_model="llm",
+        budget=Budget(max_expansions=2, branching=2, beam_width=2, max_real_steps=1),
+    )
     task = widget.start(config)
     assert isinstance(widget.runner, StreamRunner) and widget.running and not widget.controls.run_button.isEnabled()
     assert widget.start(config) is None  # one run at a time
