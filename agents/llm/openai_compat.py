@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-from typing import Any, AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
-import httpx
 import openai
 
 from agents.events import ContextTrimmed, Event, Notice, Usage
@@ -32,6 +32,7 @@ from agents.llm.prompt import (
 )
 from agents.llm.refs import OpenAIRef
 from agents.llm.streaming import MessageAssembler
+from agents.llm.transport import http
 
 CHARS_PER_TOKEN = 4  # without the server's tokenizer, context fitting estimates
 MAX_SERVER_STOPS = 4  # OpenAI's API accepts at most four; the rest are enforced client-side
@@ -49,15 +50,13 @@ class OpenAICompatProvider:
             backend="openai-compatible",
             base_url=self.endpoint.base_url,
         )
-        timeout = httpx.Timeout(self.endpoint.timeout_s, connect=self.endpoint.connect_timeout_s)
+        timeout = http.Timeout(self.endpoint.timeout_s, connect=self.endpoint.connect_timeout_s)
         # Retries are ours (before the first token only), so the client's are off.
         self._client = openai.AsyncOpenAI(
             base_url=self.endpoint.base_url, api_key=api_key_for(ref), timeout=timeout, max_retries=0
         )
 
-    async def stream(
-        self, request: CompletionRequest, cancel: CancelToken | None = None
-    ) -> AsyncIterator[Event]:
+    async def stream(self, request: CompletionRequest, cancel: CancelToken | None = None) -> AsyncIterator[Event]:
         cancel = cancel or CancelToken()
         messages, trimmed = self._fit(request)
         base_model = self.endpoint.api == "completions"
@@ -86,10 +85,18 @@ class OpenAICompatProvider:
                 finish = "cancelled"
                 break
             except Exception as exc:  # every failure becomes an event; see openai_errors
-                error = classify(exc, base_url=self.endpoint.base_url, model=self.endpoint.model, streaming_started=bool(out.completion_tokens))
+                error = classify(
+                    exc,
+                    base_url=self.endpoint.base_url,
+                    model=self.endpoint.model,
+                    streaming_started=bool(out.completion_tokens),
+                )
                 if error.retryable and not out.completion_tokens and attempt < self.endpoint.max_retries:
                     delay = self._backoff(attempt, error)
-                    yield Notice(level="warning", text=f"{out.redactor.text(error.message)}; retrying in {delay:.1f} s (attempt {attempt + 2}/{self.endpoint.max_retries + 1})")
+                    yield Notice(
+                        level="warning",
+                        text=f"{out.redactor.text(error.message)}; retrying in {delay:.1f} s (attempt {attempt + 2}/{self.endpoint.max_retries + 1})",
+                    )
                     try:
                         await unless_cancelled(asyncio.sleep(delay), cancel)
                     except Cancelled:
@@ -101,12 +108,19 @@ class OpenAICompatProvider:
                 break
         if usage is None:
             prompt_chars = sum(len(m.content) for m in messages)
-            usage = Usage(prompt_tokens=prompt_chars // CHARS_PER_TOKEN, completion_tokens=out.completion_tokens, estimated=True)
+            usage = Usage(
+                prompt_tokens=prompt_chars // CHARS_PER_TOKEN, completion_tokens=out.completion_tokens, estimated=True
+            )
         for event in out.completed(finish, usage):
             yield event
 
     async def _attempt(
-        self, request: CompletionRequest, messages: Sequence[ChatMessage], stops: Sequence[str], out: MessageAssembler, wait: _Waiter
+        self,
+        request: CompletionRequest,
+        messages: Sequence[ChatMessage],
+        stops: Sequence[str],
+        out: MessageAssembler,
+        wait: _Waiter,
     ) -> AsyncIterator[Any]:
         """One HTTP request; yields TokenDelta events, then Usage and the finish reason."""
         response = await wait(self._open(request, messages, stops))
@@ -119,7 +133,10 @@ class OpenAICompatProvider:
                 except StopAsyncIteration:
                     break
                 if getattr(chunk, "usage", None):
-                    yield Usage(prompt_tokens=chunk.usage.prompt_tokens or 0, completion_tokens=chunk.usage.completion_tokens or 0)
+                    yield Usage(
+                        prompt_tokens=chunk.usage.prompt_tokens or 0,
+                        completion_tokens=chunk.usage.completion_tokens or 0,
+                    )
                 text, reason = _chunk_text(chunk, self.endpoint.api)
                 event = out.delta(text) if text else None
                 if event is not None:
@@ -189,17 +206,30 @@ class OpenAICompatProvider:
         results = []
         for candidate in candidates:
             try:
-                reply = await asyncio.wait_for(self._client.completions.create(
-                    model=self.endpoint.model, prompt=prompt + clean_text(candidate), max_tokens=1, echo=True, logprobs=1, temperature=0.0
-                ), self.endpoint.total_timeout_s)  # a body dribbled out forever never trips the read timeout
+                reply = await asyncio.wait_for(
+                    self._client.completions.create(
+                        model=self.endpoint.model,
+                        prompt=prompt + clean_text(candidate),
+                        max_tokens=1,
+                        echo=True,
+                        logprobs=1,
+                        temperature=0.0,
+                    ),
+                    self.endpoint.total_timeout_s,
+                )  # a body dribbled out forever never trips the read timeout
                 results.append(_candidate_score(reply, len(prompt), candidate))
             except ProviderError:
                 raise
             except TimeoutError:
-                raise ProviderError("timeout", f"{self.endpoint.base_url} (model {self.endpoint.model!r}) did not score "
-                                    f"within the total deadline of {self.endpoint.total_timeout_s:g} s") from None
+                raise ProviderError(
+                    "timeout",
+                    f"{self.endpoint.base_url} (model {self.endpoint.model!r}) did not score "
+                    f"within the total deadline of {self.endpoint.total_timeout_s:g} s",
+                ) from None
             except Exception as exc:
-                raise classify(exc, base_url=self.endpoint.base_url, model=self.endpoint.model, streaming_started=False) from exc
+                raise classify(
+                    exc, base_url=self.endpoint.base_url, model=self.endpoint.model, streaming_started=False
+                ) from exc
         return results
 
     async def aclose(self) -> None:
@@ -233,11 +263,17 @@ class Deadlines:
     def expired(self) -> ProviderError:
         where = f"{self.endpoint.base_url} (model {self.endpoint.model!r})"
         if self._out.completion_tokens or self.total_at <= self.first_token_at:
-            return ProviderError("timeout", f"{where} did not finish the reply within the total deadline "
-                                 f"of {self.endpoint.total_timeout_s:g} s (total=, total_timeout_s)")
-        return ProviderError("timeout", f"{where} sent no reply text within the first-token deadline of "
-                             f"{self.endpoint.first_token_timeout_s:g} s (first_token=, first_token_timeout_s); "
-                             "a server that only sends keep-alives never trips the read timeout")
+            return ProviderError(
+                "timeout",
+                f"{where} did not finish the reply within the total deadline "
+                f"of {self.endpoint.total_timeout_s:g} s (total=, total_timeout_s)",
+            )
+        return ProviderError(
+            "timeout",
+            f"{where} sent no reply text within the first-token deadline of "
+            f"{self.endpoint.first_token_timeout_s:g} s (first_token=, first_token_timeout_s); "
+            "a server that only sends keep-alives never trips the read timeout",
+        )
 
 
 class _Waiter:
@@ -271,13 +307,21 @@ def _chunk_text(chunk: Any, api: str) -> tuple[str, str | None]:
     """Text and finish reason of one streamed chunk; raise ProviderError on a malformed one."""
     choices = getattr(chunk, "choices", None)
     if choices is None:
-        raise ProviderError("malformed_response", "a streamed chunk had no 'choices'", detail=redact_text(repr(chunk), limit=300))
+        raise ProviderError(
+            "malformed_response", "a streamed chunk had no 'choices'", detail=redact_text(repr(chunk), limit=300)
+        )
     if not choices:
         return "", None  # the usage-only chunk at the end
     choice = choices[0]
-    text = getattr(choice, "text", None) if api == "completions" else getattr(getattr(choice, "delta", None), "content", None)
+    text = (
+        getattr(choice, "text", None)
+        if api == "completions"
+        else getattr(getattr(choice, "delta", None), "content", None)
+    )
     if text is not None and not isinstance(text, str):
-        raise ProviderError("malformed_response", "a streamed chunk's text was not a string", detail=redact_text(repr(chunk), limit=300))
+        raise ProviderError(
+            "malformed_response", "a streamed chunk's text was not a string", detail=redact_text(repr(chunk), limit=300)
+        )
     return text or "", getattr(choice, "finish_reason", None)
 
 
