@@ -74,6 +74,9 @@ class TerminationSpec(Record):
     consensus: bool = False
 
 
+LinkKind = Literal["speaks_to", "judges"]
+
+
 class Link(Record):
     """An arrow on the team canvas: ``source`` speaks to, or judges, ``target``.
 
@@ -83,7 +86,7 @@ class Link(Record):
 
     source: str = Field(min_length=1)
     target: str = Field(min_length=1)
-    kind: Literal["speaks_to", "judges"] = "speaks_to"
+    kind: LinkKind = "speaks_to"
 
 
 class TeamSpec(Record):

@@ -6,11 +6,11 @@ import asyncio
 import random
 import re
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import openai
 
-from agents.events import ContextTrimmed, Event, Notice, Usage
+from agents.events import ContextTrimmed, Event, FinishReason, Notice, Usage
 from agents.llm.base import (
     Cancelled,
     CancelToken,
@@ -66,7 +66,7 @@ class OpenAICompatProvider:
         if trimmed is not None:
             yield trimmed
         usage: Usage | None = None
-        finish = "error"
+        finish: FinishReason = "error"
         clock = Deadlines(self.endpoint, out)
         for attempt in range(self.endpoint.max_retries + 1):
             if cancel.cancelled:
@@ -77,7 +77,7 @@ class OpenAICompatProvider:
                     if isinstance(item, Usage):
                         usage = item
                     elif isinstance(item, str):
-                        finish = item
+                        finish = cast(FinishReason, item)  # _attempt yields only FinishReason strings
                     else:
                         yield item
                 break
@@ -172,7 +172,7 @@ class OpenAICompatProvider:
         if self.endpoint.api == "completions":
             prompt = render_transcript(messages, request.speaker)
             return await self._client.completions.create(prompt=prompt, **common)
-        chat = [_chat_dict(m) for m in messages]
+        chat: list[Any] = [_chat_dict(m) for m in messages]  # the SDK's TypedDicts, built as plain dicts
         return await self._client.chat.completions.create(messages=chat, **common)
 
     def _fit(self, request: CompletionRequest) -> tuple[Sequence[ChatMessage], ContextTrimmed | None]:

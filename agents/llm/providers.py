@@ -39,6 +39,7 @@ class ProviderLoader:
         job = local_model_job(ref, self.settings)
         async for event in job:
             yield event
+        assert job.result is not None  # the job raised if the model did not load
         self.provider = LocalProvider(job.result)
 
 

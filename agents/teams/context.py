@@ -6,6 +6,7 @@ import asyncio
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from agents.agent import Agent
 from agents.events import ErrorEvent, Event, HumanInputRequested, MessageCompleted, MessageStarted, Usage, new_id
@@ -79,7 +80,7 @@ class RunContext:
         for turn in turns:
             if heard is not None and turn.agent not in heard:
                 continue  # the canvas gave this agent no link from that speaker
-            role = "assistant" if turn.agent == agent.name else "user"
+            role: Literal["assistant", "user"] = "assistant" if turn.agent == agent.name else "user"
             messages.append(ChatMessage(role=role, content=turn.text, name=turn.agent))
         if instruction:
             messages.append(ChatMessage(role="user", content=instruction, name=MODERATOR))

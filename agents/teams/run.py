@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 
 from agents import __version__
-from agents.events import ErrorEvent, Event, Finished, MessageCompleted, RunStarted, Terminated, new_id
+from agents.events import ErrorEvent, Event, Finished, MessageCompleted, RunEnd, RunStarted, Terminated, new_id
 from agents.llm.base import Provider
 from agents.spec import TeamSpec
 from agents.teams.collaboration import run_manager_workers, run_round_robin, run_selector
@@ -81,7 +81,9 @@ class TeamRun:
         except RunAborted:
             if self.stop.token.cancelled:  # the user's Stop, or the timeout timer
                 yield Terminated(condition=self.stop.reason)
-            reason = "error" if not self.stop.token.cancelled else "cancelled" if self.stop.by_user else "completed"
+            reason: RunEnd = (
+                "error" if not self.stop.token.cancelled else "cancelled" if self.stop.by_user else "completed"
+            )
             yield Finished(reason=reason, final_answer=ctx.final_answer)
             return
         except Exception as exc:  # a protocol bug must still close the session cleanly

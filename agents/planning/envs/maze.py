@@ -38,7 +38,7 @@ def _carve(height: int, width: int, rng: random.Random) -> list[list[str]]:
 
 
 def _bfs(grid, start, passable) -> dict[tuple[int, int], tuple[int, int] | None]:
-    parents = {start: None}
+    parents: dict[tuple[int, int], tuple[int, int] | None] = {start: None}
     queue = deque([start])
     while queue:
         r, c = queue.popleft()
@@ -67,7 +67,8 @@ class Maze:
 
     def _place_doors(self, grid, doors: int, rng: random.Random) -> None:
         parents = _bfs(grid, self.start, lambda ch: ch != "#")
-        path, cell = [], self.goal
+        path: list[tuple[int, int]] = []
+        cell: tuple[int, int] | None = self.goal
         while cell is not None:
             path.append(cell)
             cell = parents[cell]
