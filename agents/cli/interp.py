@@ -15,16 +15,17 @@ from typing import Any
 
 import numpy as np
 
+from agents.cli.common import EXIT_FAILED, EXIT_OK, add_model_option
 from agents.interp import findings as f
 from agents.llm.base import ProviderError
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 JSON_ARRAY_LIMIT = 4096
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     interp = sub.add_parser(
         "interp", help="interpretability methods on a local model (steer, neurons, patch, attribute, sae)"
+    interp.set_defaults(handler=command_interp)
     )
     methods = interp.add_subparsers(dest="interp_method", required=True)
     steer = _common(
@@ -104,7 +105,7 @@ def _add_sae(sae: argparse.ArgumentParser) -> None:
 
 
 def _common(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    parser.add_argument("--model", "-m", default=None, help="a local model reference (default: settings, else 'local')")
+    add_model_option(parser, "a local model reference (default: settings, else 'local')")
     parser.add_argument("--json", action="store_true", help="print every record as a JSON line")
     return parser
 
