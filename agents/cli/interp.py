@@ -25,8 +25,8 @@ JSON_ARRAY_LIMIT = 4096
 def add_parser(sub: argparse._SubParsersAction) -> None:
     interp = sub.add_parser(
         "interp", help="interpretability methods on a local model (steer, neurons, patch, attribute, sae)"
-    interp.set_defaults(handler=command_interp)
     )
+    interp.set_defaults(handler=command_interp)
     methods = interp.add_subparsers(dest="interp_method", required=True)
     steer = _common(
         methods.add_parser(
