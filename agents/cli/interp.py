@@ -116,7 +116,7 @@ async def load_model(ref: str | None) -> Any:
     from agents.settings import load_settings
 
     settings = load_settings()
-    parsed = parse_model_ref(ref or settings.default_model, settings)
+    parsed = parse_model_ref(ref or settings.default_model, settings.endpoints)
     if not isinstance(parsed, LocalRef):
         raise ProviderError("invalid_reference", "interpretability needs a local model: its weights are read directly")
     job = local_model_job(parsed, settings)
