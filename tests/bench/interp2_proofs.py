@@ -26,7 +26,6 @@ from agents.interp.findings import (
     SaeQuality,
     SaeSaved,
     SteeredGeneration,
-    TokenFeatures,
 )
 from agents.interp.jobs import collect, first, raise_on_error
 from agents.interp.steer_generate import SteerSettings, steer_stream, summarise
@@ -79,7 +78,7 @@ def steering(loaded, names: list[str], n_prompts: int, strength: float, out: lis
 def sae(
     loaded, layer: int, folder: Path, out: list[str], data: dict, steps: int, features: int, sparsity: float
 ) -> None:
-    from agents.interp.sae import feature_report_stream, features_stream, load_sae
+    from agents.interp.sae import feature_report_stream, load_sae
     from agents.interp.sae_train import SaeTrainSettings, corpus_rows, corpus_texts, train_stream
 
     path = folder / f"sae-layer{layer}.npz"
@@ -91,12 +90,7 @@ def sae(
     minutes = (time.perf_counter() - started) / 60
     trained = load_sae(path)
     rows = corpus_rows(loaded, corpus_texts())
-    counts: dict[int, int] = {}
-    for row in rows[:12]:
-        feats = first(run(features_stream(loaded, trained, row, 1)), TokenFeatures)
-        for i in feats.feature_ids[:, 0].tolist():
-            counts[i] = counts.get(i, 0) + 1
-    chosen = [i for i, _ in sorted(counts.items(), key=lambda kv: -kv[1])][1:6]  # the most frequent is usually a bias
+    chosen = selective_features(loaded, trained, rows)
     reports = [r for r in run(feature_report_stream(loaded, trained, rows, chosen, 5)) if isinstance(r, FeatureReport)]
     data["sae"] = {
         "layer": layer,
@@ -115,6 +109,24 @@ def sae(
         out.append(f"- feature {r.feature} (fires on {r.frequency:.1%}) promotes {[t for t, _ in r.promoted]}")
         out.extend(f"  - {v:.1f}: `{text}`" for text, v in r.top_contexts)
     print("\n".join(out[-30:]), flush=True)
+
+
+def selective_features(loaded, sae, rows, n: int = 5) -> list[int]:
+    """Features that fire on 0.5-20% of corpus tokens, strongest mean activation when on
+    (the densest features are biases, the rarest fire once): the ones worth reading."""
+    import torch
+
+    from agents.interp.sae import encode, residuals
+    from agents.llm.base import CancelToken
+
+    x, _ = residuals(loaded, rows, sae.layer, CancelToken())
+    with torch.inference_mode():
+        acts = encode(sae.torch(x.device), x)
+        on = (acts > 0).float()
+        frequency, strength = on.mean(0), acts.sum(0) / on.sum(0).clamp(min=1)
+    ok = (frequency >= 0.005) & (frequency <= 0.2)
+    order = torch.argsort(torch.where(ok, strength, torch.zeros_like(strength)), descending=True)
+    return [int(i) for i in order[:n] if ok[i]]
 
 
 def attribution(loaded, session: str, out: list[str], data: dict) -> None:
