@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from agents.llm.local_steering import add_residual_delta
+
 
 def n_layers(model: Any) -> int:
     return int(model.config.get_text_config().num_hidden_layers)
@@ -77,15 +79,7 @@ def capture_residuals(model: Any, layers: Sequence[int]) -> Iterator[dict[int, l
 @contextmanager
 def add_to_residual(model: Any, layer: int, vector: Any) -> Iterator[None]:
     """Add ``vector`` ((d,) for every row, or (batch, d) one per row) at every position."""
-    import torch
-
-    def add(_m: Any, _args: Any, output: Any) -> Any:
-        hidden = _output_tensor(output)
-        delta = torch.as_tensor(vector, dtype=hidden.dtype, device=hidden.device)
-        delta = delta[None, None, :] if delta.dim() == 1 else delta[:, None, :]
-        return _replace_output(output, hidden + delta)
-
-    with hooked([(residual_module(model, layer), "forward", add)]):
+    with add_residual_delta(model, check_layer(model, layer), vector):
         yield
 
 

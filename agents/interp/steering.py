@@ -176,6 +176,20 @@ def directions_stream(
     )
 
 
+async def steered_provider(provider: Any, spec: Any, cancel: CancelToken | None = None) -> Any:
+    """``provider`` (a local one) with the agent's SteeringSpec resolved and applied."""
+    from agents.llm.base import ProviderError, Steering
+    from agents.llm.local_steering import SteeredProvider
+
+    loaded = getattr(provider, "loaded", None)
+    if loaded is None:
+        raise ProviderError("invalid_reference", f"steering needs a local model; {provider.identity.ref} is not one")
+    vector = await resolve_vector(loaded, spec.vector, spec.layer, cancel)
+    delta = tuple(float(v) for v in vector.vector * spec.strength)
+    label = f"{Path(spec.vector).name} {spec.strength:+g} at layer {vector.layer}"  # a file by its name
+    return SteeredProvider(provider, Steering(layer=vector.layer, vector=delta, label=label))
+
+
 async def resolve_vector(
     loaded: Any, source: str, layer: int | None = None, cancel: CancelToken | None = None
 ) -> SteeringVector:

@@ -7,7 +7,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from agents.llm.base import CancelToken
+from agents.llm.base import CancelToken, Steering
+from agents.llm.local_steering import steering_rows
 
 PREFILL_CHUNK = 128  # prompt tokens per forward pass: bounds cancel latency and peak memory
 
@@ -21,6 +22,7 @@ class GenerationSpec:
     seed: int | None
     stops: tuple[str, ...]
     repetition_penalty: float = 1.0
+    steering: Steering | None = None  # a vector added while this row generates
 
 
 class IncrementalDecoder:
@@ -126,7 +128,8 @@ def generate_batch(loaded: Any, jobs: Sequence[tuple[Any, Callable[[Any], None]]
     head = decode_head(loaded)
     all_cancelled = lambda: all(r.cancel.cancelled for r in rows)  # noqa: E731
     try:
-        with torch.inference_mode(), abort_between_layers(model, all_cancelled):
+        steering = [row.spec.steering for row in rows]
+        with torch.inference_mode(), abort_between_layers(model, all_cancelled), steering_rows(model, steering):
             _decode(model, rows, head, all_cancelled, eos, pad)
     except Aborted:
         pass
