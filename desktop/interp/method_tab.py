@@ -174,7 +174,8 @@ class MethodTab(QWidget):
         scale = max((abs(float(r[colour])) for r in rows), default=1.0) if colour is not None else 1.0
         for i, row in enumerate(rows):
             for j, value in enumerate(row):
-                item = QTableWidgetItem(f"{value:.3f}" if isinstance(value, float) else str(value))
+                text = f"{value:.3f}" if isinstance(value, float) else str(value).replace("\n", "⏎")
+                item = QTableWidgetItem(text)  # one line a row: a generation's newlines shown as ⏎
                 if j == colour and scale > 0:
                     share = min(1.0, abs(float(value)) / scale)
                     base = (70, 130, 230) if float(value) > 0 else (230, 90, 80)
