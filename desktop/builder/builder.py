@@ -85,7 +85,7 @@ class TeamBuilder(QWidget):
         super().__init__(parent)
         self.document = DraftDocument(parent=self)
         self.selected = ""
-        self.palette = RolePalette()
+        self.roles = RolePalette()
         self.canvas = TeamCanvas()
         self.validation = QLabel()
         self.validation.setWordWrap(True)
@@ -123,7 +123,7 @@ class TeamBuilder(QWidget):
         upper = QWidget()
         column = QVBoxLayout(upper)
         column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.palette)
+        column.addWidget(self.roles)
         column.addWidget(self.canvas, 1)
         column.addWidget(self.validation)
         splitter = QSplitter(Qt.Orientation.Vertical)

@@ -6,7 +6,7 @@ only the rows on screen to paint, and a streaming message re-lays out only itsel
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
 
@@ -32,9 +32,8 @@ class ConversationModel(QAbstractListModel):
         super().__init__(parent)
         self.entries: list[Entry] = []
 
-    def rowCount(self, parent: QModelIndex | None = None) -> int:
-        parent = parent if parent is not None else QModelIndex()
-        return 0 if parent.isValid() else len(self.entries)
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex | None = None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self.entries)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         entry = self.entries[index.row()]
@@ -64,7 +63,8 @@ class ConversationView(QListView):
         super().__init__(parent)
         self.conversation = ConversationModel(self)
         self.setModel(self.conversation)
-        self.setItemDelegate(ConversationDelegate(self))
+        self.card_delegate = ConversationDelegate(self)  # kept typed: on_text asks it for the text width
+        self.setItemDelegate(self.card_delegate)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setResizeMode(QListView.ResizeMode.Adjust)
@@ -118,7 +118,7 @@ class ConversationView(QListView):
         entry = self.bubbles.get(message_id)
         if entry is None:
             return
-        width = self.itemDelegate().text_width()
+        width = self.card_delegate.text_width()
         before = entry.document(width).size().height()
         entry.append(text)
         self._changed(message_id, entry.document(width).size().height() != before)

@@ -57,6 +57,8 @@ class AttentionView(QWidget):
     def reset(self, result: InspectResult) -> None:
         self.result = result
         started = result.started
+        if started is None:  # nothing to lay out before the inspection has started
+            return
         for widget in (self.layer, self.head):
             widget.blockSignals(True)
         self.layer.setRange(0, max(0, started.n_layers - 1))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal, cast
+
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget
 
 from agents.planning.envs import ENVS
@@ -67,13 +69,14 @@ class PlanControls(QWidget):
         )
 
     def config(self) -> PlanConfig:
+        # The combos hold exactly PlanConfig's Literal choices (filled from them above), so the casts hold.
         return PlanConfig(
             env=self.env.currentText(),
             seed=self.seed.value(),
-            algo=self.algo.currentText(),
-            world_model=self.world_model.currentText(),
-            policy=self.policy.currentText(),
-            value=self.value.currentText(),
+            algo=cast(Literal["beam", "dfs", "mcts"], self.algo.currentText()),
+            world_model=cast(Literal["exact", "llm"], self.world_model.currentText()),
+            policy=cast(Literal["all", "llm"], self.policy.currentText()),
+            value=cast(Literal["heuristic", "llm"], self.value.currentText()),
             budget=Budget(max_expansions=self.budget.value()),
         )
 

@@ -27,6 +27,7 @@ from agents.events import (
     RunStarted,
 )
 from agents.planning.envs import make_env
+from agents.planning.envs.base import Env
 from agents.planning.run import PlanConfig
 from agents.session.export import export_session, format_from_path
 from agents.session.library import read_session
@@ -57,7 +58,7 @@ class PlanningPanel(QWidget):
         self.session_id: str | None = None
         self.stop_token = ExternalStop()
         self.pipeline: RunPipeline | None = None
-        self._env = None
+        self._env: Env | None = None
         self._build()
         self.runner = StreamRunner(self)
         self.runner.batch.connect(self._own_batch)
@@ -70,7 +71,8 @@ class PlanningPanel(QWidget):
         self.details = QPlainTextEdit(readOnly=True)
         self.details.setPlaceholderText("Click a node: its state, action, value and the model's raw output.")
         self.states = StateView()
-        self.slider = QSlider(Qt.Orientation.Horizontal, enabled=False)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setEnabled(False)
         self.slider_label = QLabel("iteration –")
         self.metrics = QLabel("Pick an environment and a planner, then Run.")
         self.metrics.setWordWrap(True)

@@ -55,7 +55,9 @@ class TreeItem(QGraphicsItem):
 
     def _edge_groups(self) -> tuple[list[QLineF], list[QLineF], list[QLineF]]:
         nodes = self.model.nodes
-        edges, pruned, plan = [], [], []
+        edges: list[QLineF] = []
+        pruned: list[QLineF] = []
+        plan: list[QLineF] = []
         for node in nodes.values():
             parent = nodes.get(node.created.parent) if node.created.parent is not None else None
             if parent is not None:
@@ -67,7 +69,8 @@ class TreeItem(QGraphicsItem):
     def _node_groups(self, size: float) -> dict[int, list[QRectF]]:
         """Node squares grouped by colour, cached per zoom level (painting is then a few calls)."""
         if self._rects_for != size:
-            half, groups = size / 2, {}
+            half = size / 2
+            groups: dict[int, list[QRectF]] = {}
             for node in self.model.nodes.values():
                 groups.setdefault(self._colour_key(node), []).append(QRectF(node.x - half, node.y - half, size, size))
             self._groups, self._rects_for = groups, size
