@@ -69,7 +69,12 @@ class ConversationView(QListView):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setStyleSheet("QListView { background: palette(window); border: none; }")
+        self.setStyleSheet(
+            "QListView { background: palette(window); border: 2px solid transparent; }"
+            " QListView:focus { border: 2px solid palette(highlight); }"  # focus visible
+        )
+        self.setAccessibleName("Conversation")
+        self.setAccessibleDescription("The run's messages; Up and Down select one, Ctrl+I inspects it.")
         self.bubbles: dict[str, MessageEntry] = {}
         self.cards: list[CardEntry] = []
         self._rows: dict[str, int] = {}
@@ -182,9 +187,21 @@ class ConversationView(QListView):
         return index.data(ENTRY_ROLE) if index.isValid() else None
 
     def contextMenuEvent(self, event) -> None:
-        entry = self.entry_at(event.pos())
+        if event.reason() == event.Reason.Keyboard:  # the Menu key: the selected message, not the mouse's
+            entry, pos = self.selected_entry(), self.visualRect(self.currentIndex()).center()
+        else:
+            entry, pos = self.entry_at(event.pos()), event.pos()
         if isinstance(entry, MessageEntry):
-            self.message_menu(entry.message_id).popup(event.globalPos())
+            self.message_menu(entry.message_id).popup(self.viewport().mapToGlobal(pos))
+
+    def selected_entry(self) -> Entry | None:
+        index = self.currentIndex()
+        return index.data(ENTRY_ROLE) if index.isValid() else None
+
+    def selected_message_id(self) -> str | None:
+        """The selected message if it has finished (only those can be inspected)."""
+        entry = self.selected_entry()
+        return entry.message_id if isinstance(entry, MessageEntry) and entry.done is not None else None
 
     def message_menu(self, message_id: str) -> QMenu:
         entry = self.bubbles[message_id]

@@ -46,6 +46,7 @@ DEFAULT_MODEL = "local"
 
 class PlanningPanel(QWidget):
     runningChanged = Signal(bool)
+    treeStarted = Signal()  # another run's Planner turn began a search that grows here
     problem = Signal(str)
 
     def __init__(self, settings: Callable[[], Settings] | None = None, load: ProviderSource | None = None, parent=None):
@@ -69,10 +70,12 @@ class PlanningPanel(QWidget):
         self.controls = PlanControls()
         self.tree = TreeView(self.model)
         self.details = QPlainTextEdit(readOnly=True)
+        self.details.setAccessibleName("Node details")
         self.details.setPlaceholderText("Click a node: its state, action, value and the model's raw output.")
         self.states = StateView()
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setEnabled(False)
+        self.slider.setAccessibleName("Replay iteration")
         self.slider_label = QLabel("iteration –")
         self.metrics = QLabel("Pick an environment and a planner, then Run.")
         self.metrics.setWordWrap(True)
@@ -179,6 +182,7 @@ class PlanningPanel(QWidget):
             elif isinstance(event, PlanStarted):
                 self.show_events([])
                 shown.clear()
+                self.treeStarted.emit()
             if isinstance(event, PLAN_EVENTS):
                 shown.append(event)
         self._show_batch(shown)

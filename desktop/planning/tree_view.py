@@ -12,12 +12,14 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QWheelEvent
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsView
 
 from desktop.planning.tree_model import PlanTreeModel, TreeNode
+from desktop.zoom import STEP, fit_scale, zoom_by, zoom_key
 
 NODE = 10.0
 PRUNED = QColor("#cbd5e1")
 UNVALUED = QColor("#94a3b8")
 LEVELS = 10
 MAX_FIT_ZOOM = 1.6
+MIN_FIT_ZOOM = 0.6  # a fitted tree keeps nodes about 6 px wide and clickable; a bigger one scrolls
 
 
 def value_colour(value: float) -> QColor:
@@ -131,6 +133,9 @@ class TreeView(QGraphicsView):
         self.setBackgroundBrush(QColor("#ffffff"))
         self.aspect = 0.0
         self.follow = True  # keep the whole tree in view until the user zooms or pans
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName("Planning tree")
+        self.setAccessibleDescription("The search tree; Ctrl+= and Ctrl+- zoom, Ctrl+0 fits it.")
 
     def refresh(self) -> None:
         if self.follow:  # once the user zooms or pans, the layers stop moving under them
@@ -139,12 +144,23 @@ class TreeView(QGraphicsView):
         self.model.layout(self.aspect)
         self.item.refresh()
         self.scene().setSceneRect(self.item.boundingRect())
+        if self.follow:  # a small tree stays node-sized, not poster-sized; a huge one stays clickable
+            fit_scale(self, self.item.boundingRect(), MIN_FIT_ZOOM, MAX_FIT_ZOOM)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
         if self.follow:
-            self.fitInView(self.item.boundingRect(), Qt.AspectRatioMode.KeepAspectRatio)
-            if self.transform().m11() > MAX_FIT_ZOOM:  # a small tree stays node-sized, not poster-sized
-                self.resetTransform()
-                self.scale(MAX_FIT_ZOOM, MAX_FIT_ZOOM)
-                self.centerOn(self.item.boundingRect().center())
+            self.refresh()
+
+    def keyPressEvent(self, event) -> None:
+        zoom = zoom_key(event)
+        if zoom == "reset":
+            self.fit()
+        elif zoom is not None:
+            self.follow = False
+            zoom_by(self, STEP if zoom == "in" else 1 / STEP)
+        else:
+            super().keyPressEvent(event)
 
     def select(self, node_id: int | None) -> None:
         self.item.selected = node_id
@@ -152,8 +168,7 @@ class TreeView(QGraphicsView):
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         self.follow = False
-        factor = 1.25 if event.angleDelta().y() > 0 else 0.8
-        self.scale(factor, factor)
+        zoom_by(self, 1.25 if event.angleDelta().y() > 0 else 0.8)
 
     def mousePressEvent(self, event) -> None:
         found = self.node_at(self.mapToScene(event.position().toPoint()))

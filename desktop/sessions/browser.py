@@ -38,7 +38,9 @@ class SessionBrowser(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.doubleClicked.connect(lambda _index: self.replay_selected())
+        self.table.setAccessibleName("Stored sessions")
+        self.table.setAccessibleDescription("Enter replays the selected session.")
+        self.table.activated.connect(lambda _index: self.replay_selected())  # Enter, as a double click
         buttons = QHBoxLayout()
         actions = (
             ("Refresh", self.refresh),

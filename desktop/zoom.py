@@ -1,0 +1,50 @@
+"""Zoom for the graphics views (team canvas, planning tree): fit within readable bounds, keys, wheel.
+
+Fitting shrinks a scene only down to a scale at which its text stays readable; below that the
+view scrolls. The standard zoom keys (Ctrl+= / Ctrl++, Ctrl+-, Ctrl+0) work the same in every view.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QGraphicsView
+
+STEP = 1.15
+LIMITS = (0.2, 4.0)  # hand zoom stays within these; fit has its own, tighter bounds
+
+
+def fit_scale(view: QGraphicsView, rect: QRectF, low: float, high: float) -> float:
+    """The scale that shows ``rect`` whole, clamped to [low, high]; applied, centred on ``rect``."""
+    area = view.viewport().rect()
+    if rect.isEmpty() or area.isEmpty():
+        return view.transform().m11()
+    scale = max(low, min(high, area.width() / rect.width(), area.height() / rect.height()))
+    view.resetTransform()
+    view.scale(scale, scale)
+    if scale * rect.width() <= area.width() and scale * rect.height() <= area.height():
+        view.centerOn(rect.center())
+    else:  # it does not fit at a readable size: start at the top left, scroll for the rest
+        view.ensureVisible(QRectF(rect.topLeft(), rect.topLeft()), 0, 0)
+    return scale
+
+
+def zoom_by(view: QGraphicsView, factor: float) -> None:
+    current = view.transform().m11()
+    target = max(LIMITS[0], min(LIMITS[1], current * factor))
+    view.scale(target / current, target / current)
+
+
+def zoom_key(event: QKeyEvent) -> str | None:
+    """ "in", "out" or "reset" for the standard zoom keys, else None."""
+    if event.matches(QKeySequence.StandardKey.ZoomIn) or _ctrl(event, Qt.Key.Key_Equal, Qt.Key.Key_Plus):
+        return "in"
+    if event.matches(QKeySequence.StandardKey.ZoomOut) or _ctrl(event, Qt.Key.Key_Minus):
+        return "out"
+    if _ctrl(event, Qt.Key.Key_0):
+        return "reset"
+    return None
+
+
+def _ctrl(event: QKeyEvent, *keys: Qt.Key) -> bool:
+    return bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier) and event.key() in keys
