@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QGraphicsView
+from PySide6.QtWidgets import QGraphicsView, QWidget
 
 STEP = 1.15
 LIMITS = (0.2, 4.0)  # hand zoom stays within these; fit has its own, tighter bounds
@@ -44,6 +44,38 @@ def zoom_key(event: QKeyEvent) -> str | None:
     if _ctrl(event, Qt.Key.Key_0):
         return "reset"
     return None
+
+
+class ZoomableView(QGraphicsView):
+    """A view that keeps its scene fitted (``fit``) until the user zooms by hand, with the zoom keys."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.follow = True  # re-fit on resize until the user zooms by hand; Ctrl+0 fits again
+
+    def fit(self) -> None:
+        raise NotImplementedError
+
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def hand_zoom(self, factor: float) -> None:
+        self.follow = False
+        zoom_by(self, factor)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.follow:
+            self.fit()
+
+    def keyPressEvent(self, event) -> None:
+        zoom = zoom_key(event)
+        if zoom == "reset":
+            self.fit()
+        elif zoom is not None:
+            self.hand_zoom(STEP if zoom == "in" else 1 / STEP)
+        else:
+            super().keyPressEvent(event)
 
 
 def _ctrl(event: QKeyEvent, *keys: Qt.Key) -> bool:

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsLineItem, QGraphicsPathIte
 from agents.spec import Link
 from agents.team_draft import TeamDraft
 from desktop.builder.palette import ROLE_MIME, role_colour
-from desktop.zoom import STEP, fit_scale, zoom_by, zoom_key
+from desktop.zoom import STEP, ZoomableView, fit_scale
 
 NODE_W, NODE_H, PORT_R = 150.0, 58.0, 7.0
 MIN_FIT = 0.8  # below this a node's 8-point role line is no longer readable: scroll instead
@@ -104,7 +104,7 @@ def _border_point(rect: QRectF, towards: QPointF) -> QPointF:
     return QPointF(centre.x() + dx * scale, centre.y() + dy * scale)
 
 
-class TeamCanvas(QGraphicsView):
+class TeamCanvas(ZoomableView):
     cardDropped = Signal(str, QPointF)  # role, scene position
     nodeMoved = Signal(str, QPointF)  # agent name, new scene position
     linkRequested = Signal(str, str)  # source, target
@@ -124,7 +124,6 @@ class TeamCanvas(QGraphicsView):
             "Agents and their links. Up and Down select an agent, Delete removes it, Ctrl+L links two agents, "
             "Ctrl+= and Ctrl+- zoom, Ctrl+0 fits the team."
         )
-        self.follow = True  # re-fit on resize until the user zooms by hand
         self.nodes: dict[str, AgentNode] = {}
         self.arrows: list[LinkArrow] = []
         self._pending_link: tuple[AgentNode, QGraphicsLineItem] | None = None
@@ -154,24 +153,14 @@ class TeamCanvas(QGraphicsView):
         self.scene().blockSignals(False)
         self.redraw_links()
 
-    def fit(self) -> float:
+    def fit(self) -> None:
         """Show every agent at natural size (100%) when they fit; shrink only down to a readable scale."""
         self.follow = True
-        rect = self.scene().itemsBoundingRect().adjusted(-30, -30, 30, 30)
-        return fit_scale(self, rect, MIN_FIT, 1.0)
-
-    def zoom(self) -> float:
-        return self.transform().m11()
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        if self.follow:
-            self.fit()
+        fit_scale(self, self.scene().itemsBoundingRect().adjusted(-30, -30, 30, 30), MIN_FIT, 1.0)
 
     def wheelEvent(self, event) -> None:
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:  # Ctrl+wheel zooms
-            self.follow = False
-            zoom_by(self, STEP if event.angleDelta().y() > 0 else 1 / STEP)
+            self.hand_zoom(STEP if event.angleDelta().y() > 0 else 1 / STEP)
             return
         super().wheelEvent(event)
 
@@ -249,13 +238,7 @@ class TeamCanvas(QGraphicsView):
         self._press_positions = {}
 
     def keyPressEvent(self, event) -> None:
-        zoom = zoom_key(event)
-        if zoom == "reset":
-            self.fit()
-        elif zoom is not None:
-            self.follow = False
-            zoom_by(self, STEP if zoom == "in" else 1 / STEP)
-        elif event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
             self.delete_selection()
         elif event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down) and self.nodes:
             self.select_next(1 if event.key() == Qt.Key.Key_Down else -1)

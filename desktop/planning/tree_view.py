@@ -12,7 +12,7 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QWheelEvent
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsView
 
 from desktop.planning.tree_model import PlanTreeModel, TreeNode
-from desktop.zoom import STEP, fit_scale, zoom_by, zoom_key
+from desktop.zoom import ZoomableView, fit_scale
 
 NODE = 10.0
 PRUNED = QColor("#cbd5e1")
@@ -117,7 +117,7 @@ class TreeItem(QGraphicsItem):
         return round(min(1.0, max(0.0, node.value)) * (LEVELS - 1))
 
 
-class TreeView(QGraphicsView):
+class TreeView(ZoomableView):
     nodeClicked = Signal(int)
 
     def __init__(self, model: PlanTreeModel, parent=None):
@@ -132,7 +132,6 @@ class TreeView(QGraphicsView):
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
         self.setBackgroundBrush(QColor("#ffffff"))
         self.aspect = 0.0
-        self.follow = True  # keep the whole tree in view until the user zooms or pans
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAccessibleName("Planning tree")
         self.setAccessibleDescription("The search tree; Ctrl+= and Ctrl+- zoom, Ctrl+0 fits it.")
@@ -147,28 +146,12 @@ class TreeView(QGraphicsView):
         if self.follow:  # a small tree stays node-sized, not poster-sized; a huge one stays clickable
             fit_scale(self, self.item.boundingRect(), MIN_FIT_ZOOM, MAX_FIT_ZOOM)
 
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        if self.follow:
-            self.refresh()
-
-    def keyPressEvent(self, event) -> None:
-        zoom = zoom_key(event)
-        if zoom == "reset":
-            self.fit()
-        elif zoom is not None:
-            self.follow = False
-            zoom_by(self, STEP if zoom == "in" else 1 / STEP)
-        else:
-            super().keyPressEvent(event)
-
     def select(self, node_id: int | None) -> None:
         self.item.selected = node_id
         self.item.update()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
-        self.follow = False
-        zoom_by(self, 1.25 if event.angleDelta().y() > 0 else 0.8)
+        self.hand_zoom(1.25 if event.angleDelta().y() > 0 else 0.8)
 
     def mousePressEvent(self, event) -> None:
         found = self.node_at(self.mapToScene(event.position().toPoint()))
