@@ -38,8 +38,9 @@ LEFT, RIGHT, BOTTOM = (
     Qt.DockWidgetArea.BottomDockWidgetArea,
 )
 # Default proportions of the window: the conversation keeps the rest (about 60% by 65%).
+LAYOUT_VERSION = 2  # bump when the docks' arrangement changes
 SIDE_SHARE, SIDE_MIN, SIDE_MAX = 0.32, 360, 620
-BOTTOM_SHARE, RAISED_SHARE = 0.34, 0.55  # a panel the user's action fills grows to RAISED_SHARE
+BOTTOM_SHARE, RAISED_SHARE = 0.38, 0.55  # a panel the user's action fills grows to RAISED_SHARE
 
 
 def sample_session_paths() -> tuple[Path, Path]:
@@ -123,12 +124,12 @@ class MainWindow(QMainWindow):
         self.docks.append(dock)
         return dock
 
-    def show_panel(self, title: str) -> QDockWidget:
+    def show_panel(self, title: str, grow: bool = True) -> QDockWidget:
         """Bring the dock a user's action fills (an inspection, a plan) forward, with room to read it."""
         dock = self.dock_for[title]
         dock.show()
         dock.raise_()
-        if self.dockWidgetArea(dock) == BOTTOM and not dock.isFloating():
+        if grow and self.dockWidgetArea(dock) == BOTTOM and not dock.isFloating():
             self.resizeDocks([dock], [int(self.height() * RAISED_SHARE)], Qt.Orientation.Vertical)
         return dock
 
@@ -169,6 +170,7 @@ class MainWindow(QMainWindow):
             source.problem.connect(problem)
         self.builder.document.changed.connect(lambda _draft: self._title())
         self.builder.saved.connect(self._saved)
+        self.sessions.exported.connect(lambda path: path and self.statusBar().showMessage(f"Exported {path}", 8000))
         self.builder.taskSuggested.connect(self.run_bar.suggest_task)
         self.run_bar.task_edit.returnPressed.connect(runs.start_run)
         self.run_bar.run_button.clicked.connect(runs.start_run)
@@ -216,7 +218,7 @@ class MainWindow(QMainWindow):
         debate, plan = sample_session_paths()
         self.runs.replay(read_session(debate))
         self.planning.show_session(read_session(plan))
-        self.show_panel("Planning")
+        self.show_panel("Planning", grow=False)  # the debate is what the conversation shows first
 
     def inspect_selected(self) -> None:
         """Run › Inspect (Ctrl+I): the conversation's selected message, the keyboard twin of its context menu."""
@@ -270,8 +272,9 @@ class MainWindow(QMainWindow):
         store = QSettings("Agora Lab", "agora-lab")
         if store.value("geometry") is not None:
             self.restoreGeometry(store.value("geometry"))
-            self.restoreState(store.value("state"))
-        else:  # first start: a narrow sessions list and low bottom panels leave room for the conversation
+        # A layout saved by an older arrangement of the docks is not restored (restoreState refuses
+        # another version): the user gets today's defaults once, then their own layout again.
+        if store.value("state") is None or not self.restoreState(store.value("state"), LAYOUT_VERSION):
             QTimer.singleShot(0, self._default_dock_sizes)
 
     def _default_dock_sizes(self) -> None:
@@ -289,7 +292,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         store = QSettings("Agora Lab", "agora-lab")
         store.setValue("geometry", self.saveGeometry())
-        store.setValue("state", self.saveState())
+        store.setValue("state", self.saveState(LAYOUT_VERSION))
         self.runs.stop_run()  # the run ends itself, closing its providers
         self.planning.stop()
         super().closeEvent(event)

@@ -14,7 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QSlider, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QScrollArea,
+    QSlider,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from agents.events import (
     PLAN_EVENTS,
@@ -79,27 +90,45 @@ class PlanningPanel(QWidget):
         self.slider_label = QLabel("iteration –")
         self.metrics = QLabel("Pick an environment and a planner, then Run.")
         self.metrics.setWordWrap(True)
-        side = QSplitter(Qt.Orientation.Vertical)
-        side.addWidget(self.details)
-        side.addWidget(self.states)
-        split = QSplitter()
-        split.addWidget(self.tree)
-        split.addWidget(side)
-        split.setSizes([700, 500])
-        replay = QHBoxLayout()
         legend = QLabel(
-            "colour: value, red 0 → green 1 · pale: pruned · bold: the chosen plan · ring: an imagined goal · wheel: zoom · drag: pan"
+            "colour: value, red 0 → green 1 · pale: pruned · bold: the chosen plan · ring: an imagined goal · "
+            "wheel: zoom · drag: pan"
         )
         legend.setStyleSheet("color: #64748b")
+        legend.setWordWrap(True)
+        # The tree keeps the panel's full height (only the replay slider under it); what explains
+        # it (details, states, metrics, legend) is the column beside it.
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        replay = QHBoxLayout()
         replay.addWidget(QLabel("Replay"))
         replay.addWidget(self.slider, 1)
         replay.addWidget(self.slider_label)
+        column.addWidget(self.tree, 1)
+        column.addLayout(replay)
+        side = QSplitter(Qt.Orientation.Vertical)
+        side.addWidget(self.details)
+        side.addWidget(self.states)
+        right = QWidget()
+        notes = QVBoxLayout(right)
+        notes.setContentsMargins(0, 0, 0, 0)
+        notes.addWidget(side, 1)
+        notes.addWidget(self.metrics)
+        notes.addWidget(legend)
+        scroll = QScrollArea()  # the notes scroll; their height never squeezes the tree
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(right)
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(scroll)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
         layout.addWidget(self.controls)
         layout.addWidget(split, 1)
-        layout.addWidget(legend)
-        layout.addLayout(replay)
-        layout.addWidget(self.metrics)
         self.controls.run_button.clicked.connect(lambda: self.start())
         self.controls.stop_button.clicked.connect(self.stop)
         self.controls.fit_button.clicked.connect(self.tree.fit)

@@ -19,7 +19,7 @@ PRUNED = QColor("#cbd5e1")
 UNVALUED = QColor("#94a3b8")
 LEVELS = 10
 MAX_FIT_ZOOM = 1.6
-MIN_FIT_ZOOM = 0.6  # a fitted tree keeps nodes about 6 px wide and clickable; a bigger one scrolls
+MIN_FIT_ZOOM = 0.3  # nodes are drawn at least 6 px wide (TreeItem.paint), so still clickable; a bigger tree scrolls
 
 
 def value_colour(value: float) -> QColor:
