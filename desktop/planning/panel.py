@@ -120,6 +120,7 @@ class PlanningPanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(right)
+        scroll.setAccessibleName("Node details and metrics")
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(scroll)

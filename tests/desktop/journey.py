@@ -88,8 +88,12 @@ class Journey:
         await self.xdo("windowfocus", "--sync", int(window.winId()), what="focus")
         await self.until("window active", window.isActiveWindow)
 
-    def shot(self, name: str, note: str) -> None:
-        QApplication.processEvents()
+    async def shot(self, name: str, note: str) -> None:
+        # Never processEvents() here: it would run the stream runner's task inside this one.
+        await asyncio.sleep(0)  # one turn of the loop: posted updates are handled
+        for window in QApplication.topLevelWidgets():
+            if window.isVisible():
+                window.repaint()  # paints and flushes to the X server now, without running the loop
         path = self.out / f"{name}.png"
         QGuiApplication.primaryScreen().grabWindow(0).save(str(path))
         self.report["steps"].append({"step": name, "note": note, "screenshot": path.name})
@@ -124,7 +128,7 @@ class Journey:
         await self.until("welcome shown", lambda: self.win.pages.currentWidget() is self.win.welcome)
         await self.until("canvas fitted", lambda: self.win.builder.canvas.zoom() >= 0.79)
         self.measure("start")
-        self.shot("01-welcome", "first start: the welcome, the template team on the canvas")
+        await self.shot("01-welcome", "first start: the welcome, the template team on the canvas")
 
     async def sample(self) -> None:
         await self.click(self.win.welcome.buttons["sample"], what="open the sample session")
@@ -132,19 +136,19 @@ class Journey:
         await self.until("sample debate replayed", lambda: len(conversation.bubbles) == 6 and not self.win.runs.running)
         await self.until("sample tree shown", lambda: len(self.win.planning.model.nodes) > 50)
         self.measure("sample")
-        self.shot("02-sample-session", "the sample session: a judged debate and a finished planning tree")
+        await self.shot("02-sample-session", "the sample session: a judged debate and a finished planning tree")
 
     async def template(self) -> None:
         stack = self.win.builder.document.undo_stack
         before = stack.count()
         await self.click(self.win.welcome.buttons["template"], what="open a template")
         gallery = await self.dialog(TemplateGallery)
-        self.shot("02-template-gallery", "the template gallery")
+        await self.shot("02-template-gallery", "the template gallery")
         await self.keys("Return", window=gallery)  # the first template: Debate with a judge
         await self.until("template opened", lambda: stack.count() == before + 1 and not gallery.isVisible())
         await self.until("canvas fitted", lambda: self.win.builder.canvas.zoom() >= 0.79)
         self.measure("template")
-        self.shot("03-template", "Debate with a judge opened from the gallery")
+        await self.shot("03-template", "Debate with a judge opened from the gallery")
 
     async def drag_debater(self) -> str:
         builder = self.win.builder
@@ -156,7 +160,7 @@ class Journey:
         await self.drag(self.at(roles.viewport(), card), self.at(viewport, drop), "a debater onto the canvas")
         await self.until("a third debater", lambda: sum(a.role == "debater" for a in builder.draft.agents) == 3)
         added = next(a.name for a in builder.draft.agents if a.name not in names)
-        self.shot("04-third-debater", f"{added} dragged in from the palette")
+        await self.shot("04-third-debater", f"{added} dragged in from the palette")
         return added
 
     def _free_spot(self) -> QPointF:
@@ -181,7 +185,7 @@ class Journey:
         await self.drag(self.at(canvas.viewport(), port), self.at(canvas.viewport(), middle), "the judge to it")
         await self.until("linked", lambda: any(k.target == target for k in builder.draft.links))
         await self.until("ready", lambda: builder.validation.text() == "Ready to run.")
-        self.shot("05-linked", f"Judge linked to {target}; the team is ready to run")
+        await self.shot("05-linked", f"Judge linked to {target}; the team is ready to run")
 
     async def run_and_stop(self) -> None:
         win = self.win
@@ -194,11 +198,11 @@ class Journey:
         await self.until("model typed", lambda: win.run_bar.model() == f"local:{self.model_dir}")
         await self.keys("ctrl+r")
         await self.until("streaming", lambda: any(len(b.text) >= 12 for b in win.conversation.bubbles.values()))
-        self.shot("06-running", "the debate streaming on a tiny local model")
+        await self.shot("06-running", "the debate streaming on a tiny local model")
         await self.keys("ctrl+period")
         await self.until("stopped", lambda: not win.runs.running)
         self.report["stopped_status"] = list_sessions()[0].status
-        self.shot("07-stopped", "stopped with Ctrl+.")
+        await self.shot("07-stopped", "stopped with Ctrl+.")
 
     async def replay(self) -> None:
         win = self.win
@@ -213,7 +217,7 @@ class Journey:
         stored = list_sessions()[0]
         done = lambda: not win.runs.running and len(win.conversation.bubbles) == len(stored.messages)  # noqa: E731
         await self.until("replayed", done)
-        self.shot("08-replayed", "the stopped session replayed from Sessions")
+        await self.shot("08-replayed", "the stopped session replayed from Sessions")
 
     async def export(self) -> None:
         target = self.out / "exported.html"
@@ -223,11 +227,11 @@ class Journey:
         await self.type_text(str(target))
         typed = lambda: any(e.text() == str(target) for e in dialog.findChildren(QLineEdit))  # noqa: E731
         await self.until("file name typed", typed)
-        self.shot("09-export-dialog", "File › Export session…")
+        await self.shot("09-export-dialog", "File › Export session…")
         await self.keys("Return", window=dialog)
         await self.until("exported", lambda: target.exists() and target.stat().st_size > 0)
         self.report["exported"] = target.name
-        self.shot("10-exported", "exported as HTML")
+        await self.shot("10-exported", "exported as HTML")
 
     async def dialog(self, kind: type) -> QWidget:
         find = lambda: next((w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()), None)  # noqa: E731
@@ -255,7 +259,7 @@ async def main(out: Path, mode: str, model_dir: str | None) -> int:
         journey.report["ok"] = True
     except Exception as exc:  # the report says which step failed; the screenshot shows it
         journey.report["error"] = f"{type(exc).__name__}: {exc}"
-        journey.shot("failed", journey.report["error"])
+        await journey.shot("failed", journey.report["error"])
     finally:
         (out / "report.json").write_text(json.dumps(journey.report, indent=1), encoding="utf-8")
         journey.win.runs.stop_run()
