@@ -3,9 +3,6 @@ runs belong to the RunController, team files to the builder, sessions to their b
 
 from __future__ import annotations
 
-from importlib.resources import files
-from pathlib import Path
-
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
@@ -16,7 +13,7 @@ from agents.settings import Settings, load_settings
 from desktop.accessible import name_unnamed
 from desktop.builder.builder import TeamBuilder
 from desktop.conversation.view import ConversationView
-from desktop.conversation.welcome import Welcome
+from desktop.conversation.welcome import Welcome, sample_session_paths
 from desktop.inputs import Banner, HumanInputBar
 from desktop.interp.panel import InterpPanel
 from desktop.loading import LoadingDialog
@@ -31,7 +28,6 @@ from desktop.settings_dialog import SettingsDialog
 from desktop.theme import ThemeKeeper
 
 FIRST_TEMPLATE = "debate_with_judge"
-SAMPLE_SESSIONS = ("sample-debate.jsonl", "sample-plan.jsonl")  # recorded by desktop/devtools/record_sample.py
 LEFT, RIGHT, BOTTOM = (
     Qt.DockWidgetArea.LeftDockWidgetArea,
     Qt.DockWidgetArea.RightDockWidgetArea,
@@ -41,12 +37,6 @@ LEFT, RIGHT, BOTTOM = (
 LAYOUT_VERSION = 2  # bump when the docks' arrangement changes
 SIDE_SHARE, SIDE_MIN, SIDE_MAX = 0.32, 360, 620
 BOTTOM_SHARE, RAISED_SHARE = 0.38, 0.55  # a panel the user's action fills grows to RAISED_SHARE
-
-
-def sample_session_paths() -> tuple[Path, Path]:
-    """The recorded debate and planning run shipped in assets/sessions (they replay with no model)."""
-    debate, plan = (Path(str(files("assets") / "sessions" / name)) for name in SAMPLE_SESSIONS)
-    return debate, plan
 
 
 class MainWindow(QMainWindow):
@@ -170,7 +160,7 @@ class MainWindow(QMainWindow):
             source.problem.connect(problem)
         self.builder.document.changed.connect(lambda _draft: self._title())
         self.builder.saved.connect(self._saved)
-        self.sessions.exported.connect(lambda path: path and self.statusBar().showMessage(f"Exported {path}", 8000))
+        self.sessions.exported.connect(self._exported)
         self.builder.taskSuggested.connect(self.run_bar.suggest_task)
         self.run_bar.task_edit.returnPressed.connect(runs.start_run)
         self.run_bar.run_button.clicked.connect(runs.start_run)
@@ -242,6 +232,10 @@ class MainWindow(QMainWindow):
     def _title(self) -> None:
         path = self.builder.document.path
         self.setWindowTitle(f"Agora Lab — {self.builder.draft.name}" + (f" ({path.name})" if path else ""))
+
+    def _exported(self, path: str) -> None:
+        if path:  # a failed export already said why in the banner
+            self.statusBar().showMessage(f"Exported {path}", 8000)
 
     def _saved(self, path: str) -> None:
         self._title()

@@ -6,7 +6,7 @@ view scrolls. The standard zoom keys (Ctrl+= / Ctrl++, Ctrl+-, Ctrl+0) work the 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
@@ -22,10 +22,10 @@ def fit_scale(view: QGraphicsView, rect: QRectF, low: float, high: float) -> flo
     scale = max(low, min(high, area.width() / rect.width(), area.height() / rect.height()))
     view.resetTransform()
     view.scale(scale, scale)
-    if scale * rect.width() <= area.width() and scale * rect.height() <= area.height():
+    if scale * rect.height() <= area.height():
         view.centerOn(rect.center())
-    else:  # it does not fit at a readable size: start at the top left, scroll for the rest
-        view.ensureVisible(QRectF(rect.topLeft(), rect.topLeft()), 0, 0)
+    else:  # too tall at a readable size: start at the top (a tree's root, a team's first row), scroll down
+        view.centerOn(QPointF(rect.center().x(), rect.top() + area.height() / scale / 2))
     return scale
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -16,6 +19,13 @@ FIRST_LOAD = (
     "The first run on the built-in local model converts it once (Gemma 3 270M: about two minutes on two CPU cores, "
     "less on a faster machine) and caches it; later runs start in seconds."
 )
+SAMPLE_SESSIONS = ("sample-debate.jsonl", "sample-plan.jsonl")  # recorded by desktop/devtools/record_sample.py
+
+
+def sample_session_paths() -> tuple[Path, Path]:
+    """The recorded debate and planning run shipped in assets/sessions (they replay with no model)."""
+    debate, plan = (Path(str(files("assets") / "sessions" / name)) for name in SAMPLE_SESSIONS)
+    return debate, plan
 
 
 class Welcome(QWidget):

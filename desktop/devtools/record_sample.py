@@ -18,7 +18,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-DEBATE_FILE, PLAN_FILE = "sample-debate.jsonl", "sample-plan.jsonl"
+from desktop.conversation.welcome import SAMPLE_SESSIONS
+
+DEBATE_FILE, PLAN_FILE = SAMPLE_SESSIONS  # the names the welcome opens
 TASK = "Proposition: cities should ban cars from their centres."
 REPLIES = {
     "Affirmative": [

@@ -19,7 +19,7 @@ PRUNED = QColor("#cbd5e1")
 UNVALUED = QColor("#94a3b8")
 LEVELS = 10
 MAX_FIT_ZOOM = 1.6
-MIN_FIT_ZOOM = 0.3  # nodes are drawn at least 6 px wide (TreeItem.paint), so still clickable; a bigger tree scrolls
+MIN_FIT_ZOOM = 0.05  # nodes are drawn at least 6 px wide (TreeItem.paint): an overview of a big search still shows every node; only a huge one scrolls
 
 
 def value_colour(value: float) -> QColor:

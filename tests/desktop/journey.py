@@ -130,13 +130,32 @@ class Journey:
         self.measure("start")
         await self.shot("01-welcome", "first start: the welcome, the template team on the canvas")
 
+    async def scratch(self) -> None:
+        builder = self.win.builder
+        await self.click(self.win.welcome.buttons["scratch"], what="build from scratch")
+        await self.until(
+            "an empty canvas, the cards focused", lambda: not builder.draft.agents and builder.roles.hasFocus()
+        )
+        await self.keys("Return")  # Enter on the first card adds a Debater
+        await self.until("a debater added", lambda: [a.role for a in builder.draft.agents] == ["debater"])
+        await self.until("says what is missing", lambda: "Missing" in builder.validation.text())
+        await self.shot(
+            "02-build-from-scratch", "Build from scratch, one card added with Enter: the team says what it lacks"
+        )
+
+    async def dark(self) -> None:
+        self.win.set_theme("dark")
+        await self.until("dark palette", lambda: self.win.palette().window().color().lightness() < 128)
+        await self.shot("04-dark-theme", "the same window in the dark theme")
+        self.win.set_theme("system")
+
     async def sample(self) -> None:
         await self.click(self.win.welcome.buttons["sample"], what="open the sample session")
         conversation = self.win.conversation
         await self.until("sample debate replayed", lambda: len(conversation.bubbles) == 6 and not self.win.runs.running)
         await self.until("sample tree shown", lambda: len(self.win.planning.model.nodes) > 50)
         self.measure("sample")
-        await self.shot("02-sample-session", "the sample session: a judged debate and a finished planning tree")
+        await self.shot("03-sample-session", "the sample session: a judged debate and a finished planning tree")
 
     async def template(self) -> None:
         stack = self.win.builder.document.undo_stack
@@ -249,7 +268,9 @@ async def main(out: Path, mode: str, model_dir: str | None) -> int:
     try:
         await journey.start()
         if mode == "layout":
+            await journey.scratch()
             await journey.sample()
+            await journey.dark()
         else:
             await journey.template()
             await journey.link(await journey.drag_debater())
