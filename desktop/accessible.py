@@ -7,6 +7,7 @@ widget the label beside it, its placeholder or its tooltip (what a sighted user 
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import cast
 
 from PySide6.QtCore import Qt
@@ -42,10 +43,7 @@ def needs_name(widget: QWidget, window: QWidget) -> bool:
     """Focusable, in this window, and not a part Qt's own accessibility speaks for (a combo's line edit, a viewport)."""
     if widget.focusPolicy() == Qt.FocusPolicy.NoFocus or widget.window() is not window:
         return False
-    parent = widget.parentWidget()
-    if isinstance(parent, (QComboBox, QAbstractSpinBox)):
-        return False
-    return not (isinstance(parent, QAbstractScrollArea) and parent.viewport() is widget)
+    return _own(widget)
 
 
 def name_unnamed(window: QWidget) -> list[QWidget]:
@@ -106,3 +104,31 @@ def _layout_holding(layout: QLayout | None, widget: QWidget) -> QLayout | None:
         if found is not None:
             return found
     return None
+
+
+def order_tabs(window: QWidget, regions: list[QWidget]) -> list[QWidget]:
+    """Make Tab walk the window region by region, in the order given (the screen's: left to right,
+    top to bottom), keeping each region's own order; returns the resulting chain."""
+    chain = _focus_chain(window)
+    ordered = [w for region in regions for w in chain if region is w or region.isAncestorOf(w)]
+    for first, second in pairwise(ordered):
+        QWidget.setTabOrder(first, second)
+    return ordered
+
+
+def _focus_chain(window: QWidget) -> list[QWidget]:
+    """The window's focusable widgets in Tab order, without the parts Qt focuses through their owner."""
+    chain: list[QWidget] = []
+    widget = window.nextInFocusChain()
+    while widget is not None and widget is not window and widget not in chain:
+        if widget.focusPolicy() & Qt.FocusPolicy.TabFocus and widget.focusProxy() is None and _own(widget):
+            chain.append(widget)
+        widget = widget.nextInFocusChain()
+    return chain
+
+
+def _own(widget: QWidget) -> bool:
+    parent = widget.parentWidget()
+    if isinstance(parent, (QComboBox, QAbstractSpinBox)):
+        return False
+    return not (isinstance(parent, QAbstractScrollArea) and parent.viewport() is widget)

@@ -10,7 +10,7 @@ from agents.events import ErrorEvent, MessageCompleted, ModelLoadProgress, RunSt
 from agents.session.library import read_session
 from agents.session.pipeline import ProviderSource
 from agents.settings import Settings, load_settings
-from desktop.accessible import name_unnamed
+from desktop.accessible import name_unnamed, order_tabs
 from desktop.builder.builder import TeamBuilder
 from desktop.conversation.view import ConversationView
 from desktop.conversation.welcome import Welcome, sample_session_paths
@@ -63,11 +63,14 @@ class MainWindow(QMainWindow):
         self._connect_welcome()
         self.builder.open_template(FIRST_TEMPLATE)
         self.unnamed = name_unnamed(self)  # what a screen reader could not name (a test keeps it empty)
+        areas = (LEFT, None, BOTTOM, RIGHT)  # Tab follows the screen: left docks, the centre, then below
+        regions = [region for area in areas for region in self._docks_in(area)]
+        self.tab_chain = order_tabs(self, regions)
         self._restore()
 
     # --- layout -----------------------------------------------------------------
     def _build_centre(self) -> None:
-        centre = QWidget()
+        centre = self.centre = QWidget()
         layout = QVBoxLayout(centre)
         self.banner = Banner()
         self.conversation = ConversationView()
@@ -113,6 +116,11 @@ class MainWindow(QMainWindow):
             same_area[0].raise_()
         self.docks.append(dock)
         return dock
+
+    def _docks_in(self, area: Qt.DockWidgetArea | None) -> list[QWidget]:
+        if area is None:  # the centre
+            return [self.centre]
+        return [d for d in self.docks if self.dockWidgetArea(d) == area]
 
     def show_panel(self, title: str, grow: bool = True) -> QDockWidget:
         """Bring the dock a user's action fills (an inspection, a plan) forward, with room to read it."""

@@ -11,6 +11,9 @@ from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 STEP = 1.15
+FOCUS_FRAME = (  # a view has no focus rectangle of its own: the keyboard user must see where keys go
+    "QGraphicsView { border: 2px solid transparent; } QGraphicsView:focus { border: 2px solid palette(highlight); }"
+)
 LIMITS = (0.2, 4.0)  # hand zoom stays within these; fit has its own, tighter bounds
 
 
@@ -52,6 +55,8 @@ class ZoomableView(QGraphicsView):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.follow = True  # re-fit on resize until the user zooms by hand; Ctrl+0 fits again
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setStyleSheet(FOCUS_FRAME)
 
     def fit(self) -> None:
         raise NotImplementedError

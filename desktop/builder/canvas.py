@@ -118,7 +118,6 @@ class TeamCanvas(ZoomableView):
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setAcceptDrops(True)
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAccessibleName("Team canvas")
         self.setAccessibleDescription(
             "Agents and their links. Up and Down select an agent, Delete removes it, Ctrl+L links two agents, "

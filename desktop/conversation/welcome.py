@@ -8,16 +8,14 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from desktop.loading import FIRST_LOAD
+
 INTRO = (
     "<h2>Welcome to Agora Lab</h2>"
     "<p>Build a team of AI agents by dragging role cards onto the canvas on the left, link them "
     "(a judge to the debaters it referees), type a task above and press <b>Run</b> (Ctrl+R). "
     "The conversation appears here as it streams; planning trees and the interpretability panel "
     "open below it.</p>"
-)
-FIRST_LOAD = (
-    "The first run on the built-in local model converts it once (Gemma 3 270M: about two minutes on two CPU cores, "
-    "less on a faster machine) and caches it; later runs start in seconds."
 )
 SAMPLE_SESSIONS = ("sample-debate.jsonl", "sample-plan.jsonl")  # recorded by desktop/devtools/record_sample.py
 

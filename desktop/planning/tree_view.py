@@ -132,7 +132,6 @@ class TreeView(ZoomableView):
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
         self.setBackgroundBrush(QColor("#ffffff"))
         self.aspect = 0.0
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAccessibleName("Planning tree")
         self.setAccessibleDescription("The search tree; Ctrl+= and Ctrl+- zoom, Ctrl+0 fits it.")
 

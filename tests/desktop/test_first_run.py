@@ -127,3 +127,23 @@ def test_every_widget_a_keyboard_reaches_has_a_name_a_screen_reader_says(window)
     for widget in (window.builder.canvas, window.conversation, window.planning.tree, window.sessions.table):
         assert needs_name(widget, window) and spoken_name(widget)
     assert spoken_name(window.run_bar.model_box) == "Model"  # a combo is named by its label, not its value
+
+
+def test_tab_walks_the_window_as_it_is_laid_out_left_dock_then_centre_then_below(window):
+    order, widget = [], window.builder.name_edit
+    for _ in range(500):  # the focus chain is a ring: one lap from the team name
+        order.append(widget)
+        widget = widget.nextInFocusChain()
+        if widget is window.builder.name_edit:
+            break
+    spots = [
+        window.builder.name_edit,
+        window.builder.canvas,
+        window.sessions.table,
+        window.run_bar.task_edit,
+        window.run_bar.run_button,
+        window.welcome.buttons["template"],
+        window.conversation,
+        window.planning.tree,
+    ]
+    assert [order.index(w) for w in spots] == sorted(order.index(w) for w in spots)
