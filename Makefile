@@ -13,7 +13,7 @@ LLAMA_CPP_VERSION := 0.3.36
 LLAMA_CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DMTMD_BUILD=OFF
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run install install-test test lint bench screenshots package clean
+.PHONY: run install install-test install-test-x test lint bench screenshots package clean
 
 run: install
 	$(BIN)/agora-lab
@@ -41,6 +41,18 @@ $(VENV)/.test-installed: $(VENV)/.installed
 	$(BIN)/python -m pip install -q --find-links $(WHEELS) -e '.[test]'
 	touch $@
 
+# The newcomer journey (tests/desktop/test_journey.py) runs the window on a real X server (Xvfb) with
+# real input (xdotool); Qt's xcb platform needs these libraries. Debian/Ubuntu package names; CI runs
+# this target as root (.ci/run). Without xvfb-run the journey test skips, saying so.
+X_TEST_PACKAGES := xvfb xauth xdotool fonts-dejavu-core libegl1 libgl1 libglib2.0-0 libfontconfig1 \
+	libdbus-1-3 libx11-xcb1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 \
+	libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+install-test-x:
+	$(SUDO) apt-get update -q
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(X_TEST_PACKAGES)
+
 # The Qt tests also run in their own process: belt and braces, so that no Qt object left
 # for the garbage collector can be freed on a torch worker thread (see tests/desktop/conftest.py).
 test: install-test
@@ -62,6 +74,7 @@ screenshots: install
 	for script in screenshots planning_screenshots interp_screenshots; do \
 		xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python -m desktop.devtools.$$script out/screenshots || exit 1; \
 	done
+	AGORA_LAB_JOURNEY_SHOTS=out/screenshots $(BIN)/python -m pytest -q tests/desktop/test_journey.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
