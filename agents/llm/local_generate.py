@@ -167,9 +167,9 @@ def _decode(model: Any, rows: list[_Row], head: Callable[[Any], Any], all_cancel
         mask = torch.cat([mask, torch.ones((len(rows), 1), dtype=mask.dtype, device=mask.device)], dim=1)
         out = model.base_model(
             input_ids=torch.tensor(next_ids, device=model.device)[:, None], attention_mask=mask,
-            position_ids=(mask.sum(dim=1, keepdim=True) - 1), past_key_values=past, use_cache=True,
+            position_ids=(mask.sum(dim=1, keepdim=True) - 1), cache=past, use_cache=True,
         )
-        hidden, past = out.last_hidden_state[:, -1], out.past_key_values
+        hidden, past = out.last_hidden_state[:, -1], out.cache
 
 
 def _advance(row: _Row, logits: Any, step: int, eos: set[int], pad: int) -> int:
@@ -210,9 +210,9 @@ def _prefill(model: Any, prompts: list[list[int]], all_cancelled: Callable[[], b
         end = start + PREFILL_CHUNK
         out = model.base_model(
             input_ids=ids[:, start:end], attention_mask=mask[:, :end], position_ids=positions[:, start:end],
-            past_key_values=past, use_cache=True,
+            cache=past, use_cache=True,
         )
-        hidden, past = out.last_hidden_state[:, -1], out.past_key_values
+        hidden, past = out.last_hidden_state[:, -1], out.cache
     return hidden, past, mask
 
 
@@ -229,9 +229,9 @@ def decode_head(loaded: Any) -> Callable[[Any], Any]:
     weight = model.lm_head.weight
     if weight.device.type != "cpu" or weight.dtype != torch.float32 or getattr(model.lm_head, "bias", None) is not None:
         return lambda hidden: _project(model, hidden)
-    if getattr(loaded, "_head_bf16", None) is None:
-        loaded._head_bf16 = weight.detach().to(torch.bfloat16)
-    return lambda hidden: _softcap(model, (hidden.to(torch.bfloat16) @ loaded._head_bf16.T).float())
+    if loaded.head_bf16 is None:
+        loaded.head_bf16 = weight.detach().to(torch.bfloat16)
+    return lambda hidden: softcap(model, (hidden.to(torch.bfloat16) @ loaded.head_bf16.T).float())
 
 
 def score_continuations(loaded: Any, prompt_ids: list[int], candidates: Sequence[list[int]]) -> list[float]:
@@ -269,10 +269,10 @@ def score_continuations(loaded: Any, prompt_ids: list[int], candidates: Sequence
 
 def _project(model: Any, hidden: Any) -> Any:
     """Unembed final hidden states exactly as the model's own head does (soft-capping too)."""
-    return _softcap(model, model.lm_head(hidden))
+    return softcap(model, model.lm_head(hidden))
 
 
-def _softcap(model: Any, logits: Any) -> Any:
+def softcap(model: Any, logits: Any) -> Any:
     """Final-logit soft-capping as the model's config asks (Gemma 2 has it; Gemma 3 not)."""
     import torch
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from agents.events import ModelLoadProgress, Notice
 from agents.llm import local_cache
@@ -14,6 +15,34 @@ from agents.llm.local_batch import BatchingExecutor
 from agents.llm.refs import LocalRef
 
 Emit = Callable[[object], None]
+
+
+RECENT_PROMPTS_MAX = 256
+
+
+class RecentPrompts:
+    """The exact prompt (text, ids) of the last messages generated, by message id.
+
+    The interpretability panel re-reads a message in the very context the model saw (a
+    Moderator's instruction included). In memory only: in the session file it would repeat
+    the whole context for every message. Bounded: the oldest entries are forgotten.
+    """
+
+    def __init__(self, limit: int = RECENT_PROMPTS_MAX):
+        self.limit = limit
+        self._prompts: OrderedDict[str, tuple[str, tuple[int, ...]]] = OrderedDict()
+
+    def remember(self, message_id: str, text: str, ids: Sequence[int]) -> None:
+        self._prompts[message_id] = (text, tuple(ids))
+        self._prompts.move_to_end(message_id)
+        while len(self._prompts) > self.limit:
+            self._prompts.popitem(last=False)
+
+    def get(self, message_id: str) -> tuple[str, tuple[int, ...]] | None:
+        return self._prompts.get(message_id)
+
+    def __len__(self) -> int:
+        return len(self._prompts)
 
 
 @dataclass
@@ -26,6 +55,11 @@ class LoadedModel:
     context_tokens: int
     # The one thread that runs this model; it batches concurrent generations.
     executor: BatchingExecutor = field(default_factory=BatchingExecutor)
+    # Prompts of this model's recent messages, for inspection in their exact context.
+    recent_prompts: RecentPrompts = field(default_factory=RecentPrompts)
+    # A bfloat16 copy of the unembedding for sampling only (see local_generate.decode_head);
+    # built on the worker thread at the first generation.
+    head_bf16: Any = None
 
     @property
     def device(self) -> str:

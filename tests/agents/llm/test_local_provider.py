@@ -223,3 +223,35 @@ async def test_cancel_takes_effect_between_layers_not_only_between_tokens(provid
         second.remove()
     assert reached == [0]  # layer 1 never ran: the very first pass stopped between layers
     assert events[-1].finish_reason == "cancelled" and not events[-1].token_ids
+
+
+async def test_recent_prompts_are_the_loaded_models_and_bounded(provider):
+    from agents.llm.local_model import RecentPrompts
+
+    done = (await collect(provider, request()))[-1]
+    text, ids = provider.loaded.recent_prompts.get(done.message_id)
+    assert text.endswith("Alice:") and len(ids) == done.usage.prompt_tokens
+    recent = RecentPrompts(limit=3)
+    for n in range(5):
+        recent.remember(f"m{n}", f"t{n}", [n])
+    assert len(recent) == 3 and recent.get("m0") is None and recent.get("m4") == ("t4", (4,))
+
+
+def test_a_cache_without_its_tokenizer_is_incomplete(tmp_path, monkeypatch):
+    import json
+
+    from agents.llm import local_cache
+
+    monkeypatch.setattr(local_cache, "cache_dir", lambda: tmp_path)
+    folder = local_cache.converted_dir("abc")
+    folder.mkdir(parents=True)
+    files = {}
+    for name in ("config.json", "model.safetensors", "tokenizer.json"):
+        (folder / name).write_text(name)
+        files[name] = len(name)
+    manifest = {"format": local_cache.CACHE_FORMAT, "files": files}
+    (folder / local_cache.MANIFEST).write_text(json.dumps(manifest))
+    assert local_cache.cached_checkpoint("abc") == folder
+    del files["tokenizer.json"]  # what format 1 wrote: save_pretrained had cleared it
+    (folder / local_cache.MANIFEST).write_text(json.dumps(manifest))
+    assert local_cache.cached_checkpoint("abc") is None
