@@ -117,11 +117,13 @@ def generate_batch(loaded: Any, jobs: Sequence[tuple[Any, Callable[[Any], None]]
              torch.Generator(device="cpu").manual_seed(job.spec.seed) if job.spec.seed is not None else None)
         for job, emit in jobs
     ]
-    head = decode_head(loaded)
     all_cancelled = lambda: all(r.cancel.cancelled for r in rows)  # noqa: E731
     try:
-        with torch.inference_mode(), abort_between_layers(model, all_cancelled):
-            _decode(model, rows, head, all_cancelled, eos, pad)
+        if loaded.engine is not None:
+            _decode_with_engine(loaded.engine, rows, all_cancelled, eos, pad)
+        else:
+            with torch.inference_mode(), abort_between_layers(model, all_cancelled):
+                _decode(model, rows, decode_head(loaded), all_cancelled, eos, pad)
     except Aborted:
         pass
     return [row.finished or ("cancelled" if row.cancel.cancelled else "length") for row in rows]
@@ -170,6 +172,22 @@ def _decode(model: Any, rows: list[_Row], head: Callable[[Any], Any], all_cancel
             position_ids=(mask.sum(dim=1, keepdim=True) - 1), cache=past, use_cache=True,
         )
         hidden, past = out.last_hidden_state[:, -1], out.cache
+
+
+def _decode_with_engine(engine: Any, rows: list[_Row], all_cancelled: Callable[[], bool], eos: set[int], pad: int) -> None:
+    """The same sampling loop on llama.cpp (local_llama): finished rows simply leave the batch."""
+    started = engine.start([r.spec.prompt_ids for r in rows], all_cancelled)
+    if started is None:
+        return
+    sequences, logits = started
+    live = list(range(len(rows)))
+    for step in range(max(r.spec.max_new_tokens for r in rows) + 1):
+        tokens = {i: _advance(rows[i], row_logits, step, eos, pad) for i, row_logits in zip(live, logits)}
+        live = [i for i in live if not rows[i].finished]
+        if not live:
+            break
+        engine.step([(sequences[i], tokens[i]) for i in live])
+        logits = [engine.logits(j) for j in range(len(live))]
 
 
 def _advance(row: _Row, logits: Any, step: int, eos: set[int], pad: int) -> int:
