@@ -13,11 +13,11 @@ across the turns of a debate). Only the model's worker thread calls into an engi
 
 from __future__ import annotations
 
-import ctypes
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 PREFILL_CHUNK = 256  # prompt tokens per llama_decode call: bounds cancel latency
 SEQUENCES = 8  # as many as the worker batches at once
@@ -86,7 +86,9 @@ class LlamaEngine:
     def sequences(self) -> int:
         return len(self._sequences)
 
-    def start(self, prompts: Sequence[list[int]], cancelled: Callable[[], bool]) -> tuple[list[_Sequence], list[Any]] | None:
+    def start(
+        self, prompts: Sequence[list[int]], cancelled: Callable[[], bool]
+    ) -> tuple[list[_Sequence], list[Any]] | None:
         """Give each prompt a sequence and prefill what its cache lacks.
 
         Returns the sequences and each prompt's next-token logits; None if cancelled.

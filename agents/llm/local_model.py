@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from agents.events import ModelLoadProgress, Notice
 from agents.llm import local_cache
@@ -108,7 +109,11 @@ def load_local_model(ref: LocalRef, device_pref: str, dtype_pref: str, context_t
         loaded = _LOADED[key]
     identity = loaded.identity
     engine = ", llama.cpp generation" if loaded.engine is not None else ""
-    emit(ModelLoadProgress(model=identity.ref, stage="ready", fraction=1.0, detail=f"{identity.device}, {identity.dtype}{engine}"))
+    emit(
+        ModelLoadProgress(
+            model=identity.ref, stage="ready", fraction=1.0, detail=f"{identity.device}, {identity.dtype}{engine}"
+        )
+    )
     return loaded
 
 
@@ -117,9 +122,7 @@ def _load(ref: LocalRef, device: str, dtype: Any, context_tokens: int, emit: Emi
     sha256, name, folder = None, Path(ref.path or "").name, Path(ref.path or "")
     gguf: Path | None = None
     if ref.path is None or folder.suffix == ".gguf":
-        gguf, sha256 = (
-            local_cache.embedded_gguf(emit) if ref.path is None else (folder, _hash(folder, label, emit))
-        )
+        gguf, sha256 = local_cache.embedded_gguf(emit) if ref.path is None else (folder, _hash(folder, label, emit))
         name = local_cache.EMBEDDED_NAME if ref.path is None else gguf.name
         folder = _checkpoint_for(gguf, sha256, label, emit)
     try:

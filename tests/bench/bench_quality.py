@@ -25,27 +25,44 @@ from agents.teams.run import TeamRun
 # Six short tasks per template, of the kind a 270M base model can answer.
 TASKS = {
     "debate_with_judge.json": [
-        "Question: Is Sydney the capital of Australia?", "Question: Is 9 an even number?",
-        "Question: Do fish live in water?", "Question: Is the sun a star?",
-        "Question: Is ice colder than boiling water?", "Question: Does a week have ten days?",
+        "Question: Is Sydney the capital of Australia?",
+        "Question: Is 9 an even number?",
+        "Question: Do fish live in water?",
+        "Question: Is the sun a star?",
+        "Question: Is ice colder than boiling water?",
+        "Question: Does a week have ten days?",
     ],
     "simultaneous_vote.json": [
-        "What is 17 + 25?", "What is 6 x 7?", "What is 100 - 37?", "What is 9 + 8?", "What is 12 / 4?", "What is 5 x 5?",
+        "What is 17 + 25?",
+        "What is 6 x 7?",
+        "What is 100 - 37?",
+        "What is 9 + 8?",
+        "What is 12 / 4?",
+        "What is 5 x 5?",
     ],
     "round_robin.json": [
-        "Why is the sky blue? Answer in two sentences.", "Why do we have seasons? Answer in two sentences.",
-        "What does a bee make? Answer in one sentence.", "Why does ice float? Answer in two sentences.",
-        "What is rain? Answer in one sentence.", "Why do cats purr? Answer in two sentences.",
+        "Why is the sky blue? Answer in two sentences.",
+        "Why do we have seasons? Answer in two sentences.",
+        "What does a bee make? Answer in one sentence.",
+        "Why does ice float? Answer in two sentences.",
+        "What is rain? Answer in one sentence.",
+        "Why do cats purr? Answer in two sentences.",
     ],
     "planner_critic.json": [
-        "Plan how to boil an egg, in at most four steps.", "Plan how to make a cup of tea, in at most four steps.",
-        "Plan how to water a plant, in at most three steps.", "Plan how to wash your hands, in at most four steps.",
-        "Plan how to pack a school bag, in at most four steps.", "Plan how to make toast, in at most three steps.",
+        "Plan how to boil an egg, in at most four steps.",
+        "Plan how to make a cup of tea, in at most four steps.",
+        "Plan how to water a plant, in at most three steps.",
+        "Plan how to wash your hands, in at most four steps.",
+        "Plan how to pack a school bag, in at most four steps.",
+        "Plan how to make toast, in at most three steps.",
     ],
     "manager_workers.json": [
-        "List three things a class of ten-year-olds needs for a museum trip.", "List three fruits that are red.",
-        "List three animals that live on a farm.", "List three things to take to the beach.",
-        "List three colours of the rainbow.", "List three tools a gardener uses.",
+        "List three things a class of ten-year-olds needs for a museum trip.",
+        "List three fruits that are red.",
+        "List three animals that live on a farm.",
+        "List three things to take to the beach.",
+        "List three colours of the rainbow.",
+        "List three tools a gardener uses.",
     ],
 }
 PLACEHOLDER = re.compile(r"<[^<>]{0,30}>|\[[A-Za-z ]{0,30}\]")
@@ -93,15 +110,22 @@ class Tally:
 
     def line(self, name: str) -> str:
         t, v = max(self.turns, 1), max(self.verdicts, 1)
-        verdicts = f"  verdicts from text {self.from_text}/{self.verdicts} ({self.from_text / v:.0%})" if self.verdicts else ""
-        return (f"{name:24s} turns {self.turns:3d}  echo {self.echo / t:5.0%}  readable {self.readable / t:5.0%}"
-                f"  repeats {self.repeat / t:5.0%}{verdicts}")
+        verdicts = (
+            f"  verdicts from text {self.from_text}/{self.verdicts} ({self.from_text / v:.0%})" if self.verdicts else ""
+        )
+        return (
+            f"{name:24s} turns {self.turns:3d}  echo {self.echo / t:5.0%}  readable {self.readable / t:5.0%}"
+            f"  repeats {self.repeat / t:5.0%}{verdicts}"
+        )
 
 
 def instructions() -> list[str]:
     names = "Affirmative, Negative"
-    return [debate.ROUND_INSTRUCTION.format(round=1, name="Affirmative"),
-            verdict.JUDGE_INSTRUCTION.format(round=1, names=names), verdict.FINAL_INSTRUCTION.format(names=names)]
+    return [
+        debate.ROUND_INSTRUCTION.format(round=1, name="Affirmative"),
+        verdict.JUDGE_INSTRUCTION.format(round=1, names=names),
+        verdict.FINAL_INSTRUCTION.format(names=names),
+    ]
 
 
 async def run_template(template: str, tasks: list[str], provider, tally: Tally) -> None:

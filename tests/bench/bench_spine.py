@@ -122,7 +122,9 @@ async def cancel_latency_ms(provider, trials: int = 5) -> list[float]:
 def debate_turn(history: int, speaker: str) -> CompletionRequest:
     """A round-3-like turn: persona, task, ``history`` earlier turns, the speaker's cue."""
     turns = [
-        ChatMessage(role="assistant", name=("Affirmative", "Negative")[i % 2], content=f"Turn {i}: " + LONG_CONTEXT[: 240])
+        ChatMessage(
+            role="assistant", name=("Affirmative", "Negative")[i % 2], content=f"Turn {i}: " + LONG_CONTEXT[:240]
+        )
         for i in range(history)
     ]
     messages = (
@@ -130,7 +132,9 @@ def debate_turn(history: int, speaker: str) -> CompletionRequest:
         ChatMessage(role="user", content="Is 17 a prime number?"),
         *turns,
     )
-    return CompletionRequest(messages=messages, params=GenerationParams(max_tokens=32, temperature=0.0), speaker=speaker)
+    return CompletionRequest(
+        messages=messages, params=GenerationParams(max_tokens=32, temperature=0.0), speaker=speaker
+    )
 
 
 async def prefix_cache_turns(provider: LocalProvider) -> tuple[float, float]:
@@ -203,7 +207,9 @@ async def _generation() -> None:
     llama = rates["llama.cpp server"]
     for name, r in rates.items():
         if name != "llama.cpp server":
-            print(f"{name} / llama.cpp server: decode {r.decode / llama.decode:.2f}, prefill {r.prefill / llama.prefill:.2f}")
+            print(
+                f"{name} / llama.cpp server: decode {r.decode / llama.decode:.2f}, prefill {r.prefill / llama.prefill:.2f}"
+            )
     fast = engines.get("local (llama.cpp)")
     if isinstance(fast, LocalProvider):
         print("== Spine: prefix caching (round 3 of a two-debater debate, 32 new tokens per turn) ==")
@@ -227,8 +233,21 @@ def _fair_server_class():
             from pathlib import Path
 
             self.port, self.api_key = free_port(), None
-            args = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
-                    "--port", str(self.port), "--n_ctx", str(n_ctx), "--seed", "0"]
+            args = [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                str(gguf),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--n_ctx",
+                str(n_ctx),
+                "--seed",
+                "0",
+            ]
             self.log = Path(os.environ.get("TMPDIR", "/tmp")) / f"llama-server-{self.port}.log"
             self.process = subprocess.Popen(args, stdout=self.log.open("w"), stderr=subprocess.STDOUT)
             self._wait_ready()
@@ -236,5 +255,5 @@ def _fair_server_class():
     return Fair
 
 
-def FairServer(gguf):  # noqa: N802 - a class built lazily: importing the tests' conftest needs pytest
+def FairServer(gguf):
     return _fair_server_class()(gguf)

@@ -28,7 +28,9 @@ def test_the_embedded_model_is_identified_and_reports_loading(_embedded_loaded):
     provider, events = _embedded_loaded
     assert provider.identity.sha256 == pkg.EXPECTED_SHA256
     assert provider.identity.device in ("cpu", "cuda")
-    assert events[-1] == ModelLoadProgress(model="local", stage="ready", fraction=1.0, detail=events[-1].detail, ts=events[-1].ts)
+    assert events[-1] == ModelLoadProgress(
+        model="local", stage="ready", fraction=1.0, detail=events[-1].detail, ts=events[-1].ts
+    )
 
 
 async def test_it_answers_a_factual_question(embedded):
@@ -59,7 +61,9 @@ async def test_scoring_prefers_the_true_continuation(embedded):
 async def test_cancel_ends_a_long_generation_early(embedded):
     cancel = CancelToken()
     events = []
-    async for event in embedded.stream(ask("Tell me a very long story.", max_tokens=400, temperature=0.8, seed=1), cancel):
+    async for event in embedded.stream(
+        ask("Tell me a very long story.", max_tokens=400, temperature=0.8, seed=1), cancel
+    ):
         events.append(event)
         if isinstance(event, TokenDelta):
             cancel.cancel()
@@ -74,7 +78,9 @@ def run_cli(*args, env=None, timeout=600):
 
 
 def test_cli_ask_streams_an_answer_from_the_embedded_model(_embedded_loaded):
-    result = run_cli("ask", "--model", "local", "--temperature", "0", "--max-tokens", "20", "What is the capital of France?")
+    result = run_cli(
+        "ask", "--model", "local", "--temperature", "0", "--max-tokens", "20", "What is the capital of France?"
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Assistant: ") and "Paris" in result.stdout
     assert "[model 100%] ready" in result.stderr
@@ -112,21 +118,23 @@ async def test_generation_runs_on_llama_cpp_with_exact_token_ids(embedded):
     import llama_cpp  # noqa: F401  (a dependency: the embedded model generates with it)
 
     assert embedded.loaded.engine is not None
-    done = (await _last(embedded, ask("Name a colour.", max_tokens=12)))
+    done = await _last(embedded, ask("Name a colour.", max_tokens=12))
     decoded = embedded.loaded.tokenizer.decode(list(done.token_ids), skip_special_tokens=True)
     assert decoded.strip().startswith(done.text.strip()[:8])
 
 
 async def test_a_following_turn_reuses_the_cached_prefix_and_says_the_same(embedded):
-    history = [ChatMessage(role="assistant", name="Alice", content="Seventeen is prime: no number but 1 and 17 divides it.")]
+    history = [
+        ChatMessage(role="assistant", name="Alice", content="Seventeen is prime: no number but 1 and 17 divides it.")
+    ]
     first = ask("Is 17 prime? Bob, your turn.", speaker="Bob", history=history, max_tokens=16)
     engine = embedded.loaded.engine
-    warm_before = (await _last(embedded, first))
+    warm_before = await _last(embedded, first)
     reused = engine.reused_tokens
-    again = (await _last(embedded, first))
+    again = await _last(embedded, first)
     assert engine.reused_tokens - reused >= again.usage.prompt_tokens - 1  # all but the last prompt token
     await _on_worker(embedded, engine.forget)
-    cold = (await _last(embedded, first))
+    cold = await _last(embedded, first)
     assert again.token_ids == cold.token_ids == warm_before.token_ids
 
 
@@ -144,7 +152,9 @@ async def test_llama_cpp_logits_stay_close_to_float32(embedded):
     ids = embedded.encode("The history of sailing ships begins with reed boats on the Nile.")
     with torch.inference_mode():
         reference = torch.log_softmax(embedded.loaded.model(input_ids=torch.tensor([ids])).logits[0].float(), -1)
-    fast = torch.log_softmax(torch.from_numpy(await _on_worker(embedded, embedded.loaded.engine.all_logits, ids)).float(), -1)
+    fast = torch.log_softmax(
+        torch.from_numpy(await _on_worker(embedded, embedded.loaded.engine.all_logits, ids)).float(), -1
+    )
     kl = (reference.exp() * (reference - fast)).sum(-1)
     assert float(kl.mean()) < 0.05
     assert (reference.argmax(-1) == fast.argmax(-1)).float().mean() > 0.8
