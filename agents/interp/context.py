@@ -14,7 +14,7 @@ from typing import Any
 from agents.events import MessageCompleted
 from agents.interp.records import InspectInput, TokenSpan
 from agents.interp.tokens import token_labels
-from agents.llm.local import RECENT_PROMPTS, LocalProvider
+from agents.llm.local import LocalProvider
 from agents.llm.prompt import clean_text
 from agents.spec import TeamSpec
 from agents.teams.context import RunContext, Turn
@@ -41,7 +41,8 @@ def message_input(
     exact = bool(target.token_ids) and target.model == loaded.identity.ref
     chat = _chat_messages(target.agent, before, task, team)
     # The prompt the model really saw, when this process generated the message; else rebuilt.
-    prompt, prompt_ids = RECENT_PROMPTS.get(message_id) if exact and message_id in RECENT_PROMPTS else (None, None)
+    recent = loaded.recent_prompts.get(message_id) if exact else None
+    prompt, prompt_ids = recent if recent is not None else (None, None)
     exact_prompt = prompt is not None
     if prompt is None:
         prompt = provider.render(chat, target.agent)
