@@ -42,14 +42,15 @@ def message_input(
     chat = _chat_messages(target.agent, before, task, team)
     # The prompt the model really saw, when this process generated the message; else rebuilt.
     recent = loaded.recent_prompts.get(message_id) if exact else None
-    prompt, prompt_ids = recent if recent is not None else (None, None)
-    exact_prompt = prompt is not None
-    if prompt is None:
+    exact_prompt = recent is not None
+    if recent is not None:
+        prompt, seen = recent
+    else:
         prompt = provider.render(chat, target.agent)
-        prompt_ids = provider.encode(prompt)
-    prompt_ids = list(prompt_ids)
+        seen = provider.encode(prompt)
+    prompt_ids = list(seen)
     own = (
-        list(target.token_ids)
+        list(target.token_ids or ())
         if exact
         else loaded.tokenizer(clean_text(target.text), add_special_tokens=False)["input_ids"]
     )
@@ -102,7 +103,9 @@ def _spans(
         return []
     # A BOS the provider's encode adds (positive), or the front the provider cut to fit (negative).
     shift = len(prompt_ids) - len(encoded["input_ids"])
-    parts = [("system", None, None, m.content) for m in chat if m.role == "system"]
+    parts: list[tuple[str, str | None, str | None, str]] = [
+        ("system", None, None, m.content) for m in chat if m.role == "system"
+    ]
     parts += [("task", None, None, task)] if task else []
     counts: dict[str, int] = {}
     for m in before:

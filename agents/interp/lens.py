@@ -189,7 +189,8 @@ class _EagerFallback:
     app): then, and for good, the eager reduction runs instead; the result is the same."""
 
     def __init__(self, compiled: Any):
-        self.compiled, self.working = compiled, None
+        self.compiled = compiled
+        self.working: Callable[..., Any] | None = None
 
     def __call__(self, *args) -> Any:
         if self.working is not None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
+from typing import cast
 
-from agents.events import ContextTrimmed, Event, Usage
+from agents.events import ContextTrimmed, Event, FinishReason, Usage
 from agents.llm import local_generate
 from agents.llm.base import (
     CancelToken,
@@ -103,7 +104,7 @@ class LocalProvider:
                     yield event
                 if out.scanner.stopped:
                     cancel.cancel()
-            finish = job.result
+            finish = cast(FinishReason, job.result or "error")  # generate returns a FinishReason
         except Exception as exc:  # a template or torch failure must become an event, not a traceback
             yield out.error(ProviderError("internal", f"local generation failed: {exc!r}"))
             finish = "error"
@@ -116,8 +117,8 @@ class LocalProvider:
         if out.scanner.stopped:
             finish = "stop"
         usage = Usage(prompt_tokens=len(prompt_ids), completion_tokens=len(out.token_ids))
-        for event in out.completed(finish, usage, with_token_ids=True):
-            yield event
+        for last in out.completed(finish, usage, with_token_ids=True):
+            yield last
 
     async def score(
         self, messages: Sequence[ChatMessage], candidates: Sequence[str], speaker: str = "Assistant"

@@ -139,7 +139,7 @@ def _convert_into(gguf: Path, sha256: str, model_label: str, emit: Emit, partial
     with _tensor_progress(lambda done, total: emit(_weights_progress(model_label, done, total))):
         model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
     # The tensors are already dequantised; only the quantiser's bookkeeping blocks saving.
-    model.hf_quantizer = None
+    model.hf_quantizer = None  # type: ignore[assignment]  # transformers types it as always set
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
     emit(ModelLoadProgress(model=model_label, stage="saving converted weights", fraction=0.95))

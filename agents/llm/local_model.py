@@ -134,6 +134,7 @@ def _load(ref: LocalRef, device: str, dtype: Any, context_tokens: int, emit: Emi
         local_cache.discard_checkpoint(sha256)
         if ref.path is None:
             gguf, _ = local_cache.embedded_gguf(emit, need_file=True)
+        assert gguf is not None  # a GGUF reference, or the embedded file just asked for
         folder = local_cache.convert_gguf(gguf, sha256, label, emit)
         model, tokenizer = _from_pretrained(folder, device, dtype, label, emit)
     window = getattr(model.config.get_text_config(), "max_position_embeddings", None) or context_tokens
@@ -193,5 +194,5 @@ def _from_pretrained(folder: Path, device: str, dtype: Any, label: str, emit: Em
     # Eager attention: the interpretability engine needs real attention weights, and at
     # these sizes on CPU it costs little against SDPA.
     model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=dtype, attn_implementation="eager")
-    model.to(device).eval()
+    model.to(device).eval()  # type: ignore[arg-type]  # transformers' to() stub wants a model, takes a device
     return model, tokenizer
