@@ -12,10 +12,12 @@ import os
 import shutil
 import subprocess
 import sys
+from html import escape as html_escape
 from pathlib import Path
 
 import pytest
 
+from agents.spec import load_template
 from desktop.builder.canvas import MIN_FIT
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,7 +71,8 @@ def test_the_newcomer_journey_at_1280x800(tmp_path, tiny_model_dir):
     assert all((tmp_path / "journey-1280x800" / s["screenshot"]).stat().st_size > 10_000 for s in report["steps"])
     assert report["stopped_status"] == "cancelled"  # Stop (Ctrl+.) interrupted real generation
     html = (tmp_path / "journey-1280x800" / report["exported"]).read_text(encoding="utf-8")
-    assert "Debater" in html and "cities should ban cars" in html  # the dragged-in debater spoke
+    task = html_escape(load_template("debate_with_judge").sample_task, quote=True)
+    assert "Debater" in html and task in html  # the dragged-in debater spoke, on the template's task
     opened = report["metrics"]["template"]
     assert opened["canvas_zoom"] == 1.0 and opened["nodes_visible"]  # natural size, nothing cut off
     assert opened["unnamed_widgets"] == []
