@@ -224,35 +224,12 @@ async def _generation() -> None:
 
 
 def _fair_server_class():
-    from tests.integration.conftest import LlamaServer, free_port
+    """The integration tests' server without --logits_all (which slows its prefill) and without a key."""
+    from functools import partial
 
-    class Fair(LlamaServer):
-        """The integration tests' server without --logits_all (which slows its prefill)."""
+    from tests.integration.conftest import LlamaServer
 
-        def __init__(self, gguf, n_ctx: int = 2048):
-            from pathlib import Path
-
-            self.port, self.api_key = free_port(), None
-            args = [
-                sys.executable,
-                "-m",
-                "llama_cpp.server",
-                "--model",
-                str(gguf),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--n_ctx",
-                str(n_ctx),
-                "--seed",
-                "0",
-            ]
-            self.log = Path(os.environ.get("TMPDIR", "/tmp")) / f"llama-server-{self.port}.log"
-            self.process = subprocess.Popen(args, stdout=self.log.open("w"), stderr=subprocess.STDOUT)
-            self._wait_ready()
-
-    return Fair
+    return partial(LlamaServer, api_key=None, logits_all=False)
 
 
 def FairServer(gguf):
