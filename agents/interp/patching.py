@@ -75,7 +75,7 @@ def run_patchscope(
     out: list[int] = []
     spec = GenerationSpec(ids, max_new_tokens, 0.0, 1.0, 0, ("\n",), 1.0)
     with replace_residual(model, target_layer, at, state):
-        generate_batch(loaded, [(GenerationJob(loaded, spec, cancel), lambda item: out.append(item[0]))])
+        generate_batch(loaded, [(GenerationJob(loaded, spec, cancel), lambda item: out.append(item[0]))], in_torch=True)
     check_cancel(cancel)
     emit(
         PatchscopeResult(

@@ -11,7 +11,6 @@ surprisal of the generated tokens (high when a strength has broken the model).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,11 +18,11 @@ import numpy as np
 
 from agents.interp.contrasts import ContrastSet
 from agents.interp.findings import MethodProgress, SteeredGeneration
-from agents.interp.hooks import add_to_residual, capture_residuals, check_layer
+from agents.interp.hooks import capture_residuals, check_layer
 from agents.interp.jobs import CACHE, ResultCache, check_cancel, method_stream, torch_pass
 from agents.interp.readout import continuation_ids, digest, encode_text, padded, unembed
 from agents.interp.steering import SteeringVector
-from agents.llm.base import CancelToken
+from agents.llm.base import CancelToken, Steering
 from agents.llm.local_batch import GenerationJob
 from agents.llm.local_generate import GenerationSpec, generate_batch
 
@@ -51,10 +50,19 @@ def generate_rows(
     settings: SteerSettings,
     cancel: CancelToken,
 ) -> list[list[int]]:
-    """Generate every row in one batch, row i steered by ``deltas[i]`` (hook removed after)."""
+    """Generate every row in one batch, row i steered by ``deltas[i]`` (a zero row is not steered).
+
+    The deltas travel as each row's Steering, the path a steered agent's messages take, so
+    the whole batch runs in torch (llama.cpp has no residual stream to add to).
+    """
     outputs: list[list[int]] = [[] for _ in prompts]
     jobs = []
     for i, ids in enumerate(prompts):
+        steering = None
+        if layer is not None and deltas is not None and np.any(deltas[i]):
+            steering = Steering(
+                layer=check_layer(loaded.model, layer), vector=tuple(float(v) for v in deltas[i]), label="steer"
+            )
         spec = GenerationSpec(
             list(ids),
             settings.max_new_tokens,
@@ -63,10 +71,10 @@ def generate_rows(
             settings.seed,
             (),
             settings.repetition_penalty,
+            steering,
         )
         jobs.append((GenerationJob(loaded, spec, cancel), lambda item, i=i: outputs[i].append(item[0])))
-    with add_to_residual(loaded.model, layer, deltas) if layer is not None else nullcontext():
-        generate_batch(loaded, jobs)
+    generate_batch(loaded, jobs, in_torch=layer is not None)
     check_cancel(cancel)
     return outputs
 

@@ -3,6 +3,7 @@ on the tiny model where only the steered agent's messages change and say so ever
 
 import json
 
+import numpy as np
 import pytest
 
 from agents.events import MessageCompleted, MessageStarted
@@ -90,3 +91,27 @@ async def test_a_steered_debater_is_steered_labelled_in_events_session_and_expor
     assert [m.steering for m in log.messages if m.agent == "Pro"] == [done["Pro"].steering]
     markdown = export_session(log, "md", tmp_path / "debate.md").read_text()
     assert f"steered: {done['Pro'].steering}" in markdown and markdown.count("steered:") == 1
+
+
+class NoEngine:
+    """A llama.cpp engine that must not be used: steering and patching need the torch model."""
+
+    def start(self, *args):
+        raise AssertionError("a hooked generation went to llama.cpp")
+
+
+async def test_steered_and_patched_generations_never_go_to_llama_cpp(tiny, monkeypatch):
+    from agents.interp.findings import MethodError, PatchscopeResult, SteeredGeneration
+    from agents.interp.jobs import collect, first
+    from agents.interp.patching import patchscope_stream
+    from agents.interp.steer_generate import SteerSettings, steer_stream
+    from agents.interp.steering import SteeringVector
+
+    monkeypatch.setattr(tiny, "engine", NoEngine())
+    vector = SteeringVector("x", 0, np.full(32, 3.0, np.float32))
+    settings = SteerSettings(max_new_tokens=3, modes=("unsteered", "steered (+)"))
+    records = await collect(steer_stream(tiny, vector, ["Alice:"], settings=settings, cache=None))
+    assert not any(isinstance(r, MethodError) for r in records), records[-1]
+    assert len([r for r in records if isinstance(r, SteeredGeneration)]) == 2
+    patched = await collect(patchscope_stream(tiny, [2, 40, 41, 42], 0, 2, max_new_tokens=3, cache=None))
+    assert first(patched, PatchscopeResult) is not None, patched[-1]
