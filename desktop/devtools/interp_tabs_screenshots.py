@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import os
 from pathlib import Path
+from typing import Any
 
 TEXT = "Bob: Solar power is the cheapest energy source today. Alice: I completely agree with you"
 
@@ -35,7 +36,7 @@ def main() -> None:
     panel = InterpPanel(lambda: Settings())
     panel.resize(1500, 900)
     panel.show()
-    tabs = panel.methods
+    tabs: dict[str, Any] = dict(panel.methods)  # each tab's own controls, by name
     tabs["steering"].contrast.setCurrentText("sentiment")
     tabs["steering"].prompts.setValue(1)
     tabs["neurons"].text.setText(TEXT)
@@ -54,8 +55,8 @@ def main() -> None:
             continue
         panel.tabs.setCurrentWidget(tab)
         tab.run()
-        if tab.runner._task is not None:
-            loop.run_until_complete(tab.runner._task)
+        while tab.runner.running:
+            loop.run_until_complete(asyncio.sleep(0.05))
         app.processEvents()
         path = args.out / f"interp-{name}.png"
         panel.grab().save(str(path))
