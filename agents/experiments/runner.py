@@ -1,0 +1,289 @@
+"""Running an experiment: every item x method x model x seed through the one run pipeline,
+a bounded number at a time, each recorded as a normal session and scored into the results
+table the moment it finishes.
+
+``async for event in ExperimentRun(directory, config).events(): ...`` — a killed run resumes
+by running the same directory again: finished items are skipped, in-flight ones start over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import AsyncIterator, Sequence
+
+from agents.events import ErrorEvent, Event, Finished, MessageCompleted, TokenDelta
+from agents.experiments.byo import load_jsonl
+from agents.experiments.config import ExperimentConfig, ExperimentConfigError, differences, load_config, save_config
+from agents.experiments.job import ItemJob
+from agents.experiments.methods import Method, parse_methods
+from agents.experiments.providers import SharedProviders
+from agents.experiments.records import (
+    ExperimentFinished,
+    ExperimentProgress,
+    ExperimentStarted,
+    MatchedCompute,
+    ResultRow,
+    UnitFinished,
+    UnitStarted,
+)
+from agents.experiments.scoring import score_item
+from agents.experiments.stats import matched_samples
+from agents.experiments.store import DirectoryLock, ResultsTable, session_file, unit_key
+from agents.experiments.tasks import TASK_SETS, TaskItem, example_for, generate
+from agents.llm.base import Provider, ProviderError
+from agents.session.pipeline import RunPipeline
+from agents.session.store import SessionWriter
+from agents.settings import Settings
+from agents.termination import ExternalStop
+
+MATCHED_FILE = "matched.json"
+MIXED = "mixed"
+
+
+@dataclass(frozen=True)
+class Unit:
+    item: TaskItem
+    method: Method
+    model: str  # the results' model column ("mixed" for heterogeneous teams)
+    refs: tuple[str, ...]
+    seed: int
+
+    @property
+    def key(self) -> str:
+        return unit_key(self.item.id, self.method.name, self.model, self.seed)
+
+
+def load_items(config: ExperimentConfig) -> list[TaskItem]:
+    source = config.tasks
+    if source.name in TASK_SETS:
+        return generate(source.name, source.n, source.seed)
+    if source.name.endswith(".jsonl") or Path(source.name).exists():
+        return load_jsonl(source.name, source.n)
+    return generate(source.name, source.n, source.seed)  # raises: unknown task set
+
+
+def plan_units(config: ExperimentConfig, items: Sequence[TaskItem], methods: Sequence[Method]) -> list[Unit]:
+    """Method by method (a chart fills one bar at a time), then item by item."""
+    units = []
+    for method in methods:
+        models = [(MIXED, tuple(config.models))] if method.mixes_models else [(m, (m,)) for m in config.models]
+        for model, refs in models:
+            units += [Unit(item, method, model, refs, seed) for seed in config.seeds for item in items]
+    return units
+
+
+class ExperimentRun:
+    def __init__(self, directory: str | Path, config: ExperimentConfig | None = None, settings: Settings | None = None,
+                 *, providers: dict[str, Provider] | None = None):
+        self.directory = Path(directory)
+        self.config = config if config is not None else load_config(self.directory)
+        self.settings = settings if settings is not None else Settings()
+        self.shared = SharedProviders(self.settings, providers)
+        self.stopping = False
+        self._live: set[ExternalStop] = set()
+        self._progress: _Progress | None = None
+
+    def stop(self) -> None:
+        """Stop soon: items in flight are cancelled and not recorded (a resume runs them)."""
+        self.stopping = True
+        for stop in list(self._live):
+            stop.set()
+
+    async def events(self) -> AsyncIterator[Event | ExperimentStarted | UnitStarted | ExperimentProgress | UnitFinished | MatchedCompute | ExperimentFinished]:
+        lock = DirectoryLock(self.directory)
+        lock.acquire()  # raises ExperimentLocked before anything is touched
+        try:
+            self._claim_directory()
+            items = load_items(self.config)
+            methods = parse_methods(self.config.methods)
+            table = ResultsTable(self.directory)
+            first = plan_units(self.config, items, [m for m in methods if not m.match])
+            matched = [m for m in methods if m.match]
+            total = len(first) + len(plan_units(self.config, items, matched))
+            progress = self._progress = _Progress(total, [r for r in table.rows.values()])
+            yield ExperimentStarted(directory=str(self.directory), total=total, done=progress.done, methods=self.config.methods,
+                                    models=self.config.models, items=len(items))
+            async for event in self.shared.open(self.config.models):
+                yield event
+            async for event in self._run(first, table):
+                yield event
+            if matched and not self.stopping:
+                sized: list[Method] = []
+                for event in self._size(matched, table):
+                    sized.append(event[0])
+                    yield event[1]
+                async for event in self._run(plan_units(self.config, items, sized), table):
+                    yield event
+            yield ExperimentFinished(reason="cancelled" if self.stopping else "completed", done=progress.done,
+                                     total=total, failed=progress.failed)
+        finally:
+            self.stop()
+            await self.shared.aclose()
+            lock.release()
+
+    def _claim_directory(self) -> None:
+        try:
+            old = load_config(self.directory)
+        except ExperimentConfigError:
+            if (self.directory / "config.json").exists():
+                raise
+            save_config(self.config, self.directory)
+            return
+        changed = differences(old, self.config)
+        if changed:
+            raise ExperimentConfigError(f"{self.directory} holds a different experiment ({', '.join(changed)} differ); "
+                                        "use another directory, or resume it with its own configuration")
+        save_config(self.config, self.directory)
+
+    def _size(self, matched: list[Method], table: ResultsTable):
+        """N for each matched self-consistency method, measured once and kept in matched.json."""
+        path = self.directory / MATCHED_FILE
+        known = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        for method in matched:
+            for model in self.config.models:
+                name = f"{method.name}|{model}"
+                if name not in known:
+                    n, target, sample = matched_samples(list(table.rows.values()), method.match or "", model)
+                    known[name] = {"samples": n, "target_tokens": target, "sample_tokens": sample}
+                    path.write_text(json.dumps(known, indent=2), encoding="utf-8")
+                entry = known[name]
+                yield method.sized(entry["samples"]), MatchedCompute(
+                    method=method.name, model=model, samples=entry["samples"], target_tokens=entry["target_tokens"],
+                    sample_tokens=entry["sample_tokens"])
+
+    async def _run(self, units: list[Unit], table: ResultsTable) -> AsyncIterator[Event | UnitStarted | ExperimentProgress | UnitFinished]:
+        todo = iter([u for u in units if u.key not in table.rows])
+        out: asyncio.Queue = asyncio.Queue()
+        finished = object()
+
+        async def worker() -> None:
+            try:
+                for unit in todo:  # one shared iterator: each unit is taken by one worker
+                    if self.stopping:
+                        return
+                    await out.put(UnitStarted(key=unit.key, session=str(self._session(unit).relative_to(self.directory))))
+                    row = await self._guarded(unit, out)
+                    if row is not None:
+                        await out.put(row)
+            finally:
+                await out.put(finished)
+
+        workers = [asyncio.create_task(worker()) for _ in range(self.config.concurrency)]
+        progress = self._progress
+        assert progress is not None
+        try:
+            remaining = len(workers)
+            while remaining:
+                item = await out.get()
+                if item is finished:
+                    remaining -= 1
+                elif isinstance(item, UnitStarted):
+                    progress.running += 1
+                    yield item
+                elif isinstance(item, ResultRow):
+                    progress.running -= 1
+                    if table.append(item):
+                        progress.add(item)
+                        yield UnitFinished(row=item, progress=progress.event())
+                elif isinstance(item, MessageCompleted):
+                    progress.spend(item)
+                    yield progress.event()
+                else:
+                    yield item
+        finally:
+            for task in workers:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+
+    def _session(self, unit: Unit) -> Path:
+        return session_file(self.directory, unit.item.id, unit.method.name, unit.model, unit.seed)
+
+    async def _guarded(self, unit: Unit, out: asyncio.Queue) -> ResultRow | None:
+        try:
+            return await self._unit(unit, out)
+        except Exception as exc:  # a bug in one item must not end the experiment
+            return ResultRow(key=unit.key, item_id=unit.item.id, method=unit.method.name, model=unit.model, seed=unit.seed,
+                             status="failed", expected=unit.item.answer, error=f"internal: {exc!r}")
+
+    async def _unit(self, unit: Unit, out: asyncio.Queue) -> ResultRow | None:
+        path = self._session(unit)
+        started = time.perf_counter()
+        row = None
+        for attempt in range(1, self.config.retries + 2):
+            config = self.config
+            job = ItemJob(unit.item, unit.method, unit.refs, example_for(config.tasks.name, unit.item), seed=unit.seed,
+                          temperature=config.temperature, max_tokens=config.max_tokens, answer_tokens=config.answer_tokens,
+                          judge_bias=config.judge_bias)
+            stop = ExternalStop()
+            self._live.add(stop)
+            try:
+                events = await self._record(job, stop, path, out)
+            finally:
+                self._live.discard(stop)
+            if self.stopping:
+                return None  # cancelled mid-way: not a result; a resume runs it again
+            row = score_item(job, events, key=unit.key, model=unit.model, session=str(path.relative_to(self.directory)),
+                             attempts=attempt, elapsed_s=time.perf_counter() - started)
+            if row.status != "failed":
+                return row
+        return row
+
+    async def _record(self, job: ItemJob, stop: ExternalStop, path: Path, out: asyncio.Queue) -> list[Event]:
+        path.unlink(missing_ok=True)  # what an interrupted attempt left behind
+        pipeline = RunPipeline(job, self.settings, stop=stop, record=False, load=self.shared.lend)
+        writer: SessionWriter | None = None
+        events: list[Event] = []
+        try:
+            async for event in pipeline.events():
+                if writer is None and pipeline.run_id:
+                    writer = SessionWriter(pipeline.run_id, path)
+                if writer is not None:
+                    writer.write(event)
+                if isinstance(event, TokenDelta):
+                    continue
+                events.append(event)
+                if isinstance(event, MessageCompleted):
+                    await out.put(event)
+        except ProviderError as exc:
+            events += [ErrorEvent(kind=exc.kind, message=exc.message), Finished(reason="error")]
+        finally:
+            if writer is not None:
+                writer.close()
+        return events
+
+
+class _Progress:
+    def __init__(self, total: int, rows: list[ResultRow]):
+        self.total = total
+        self.done = len(rows)
+        self.failed = sum(r.status == "failed" for r in rows)
+        self.tokens = sum(r.tokens for r in rows)
+        self.calls = sum(r.calls for r in rows)
+        self.done_here = 0
+        self.running = 0
+        self.running_tokens = 0
+        self.started = time.monotonic()
+
+    def spend(self, message: MessageCompleted) -> None:
+        self.running_tokens += message.usage.prompt_tokens + message.usage.completion_tokens
+        self.calls += 1
+
+    def add(self, row: ResultRow) -> None:
+        self.done += 1
+        self.done_here += 1
+        self.failed += row.status == "failed"
+        self.tokens += row.tokens
+        self.running_tokens = max(0, self.running_tokens - row.tokens)
+
+    def event(self) -> ExperimentProgress:
+        elapsed = time.monotonic() - self.started
+        rate = self.done_here / elapsed if elapsed > 0 else 0.0
+        left = self.total - self.done
+        return ExperimentProgress(
+            done=self.done, total=self.total, running=self.running, failed=self.failed, tokens=self.tokens + self.running_tokens,
+            calls=self.calls, elapsed_s=elapsed, eta_s=left / rate if rate > 0 else None, units_per_s=rate,
+            tokens_per_s=(self.tokens + self.running_tokens) / elapsed if elapsed > 0 else 0.0)
