@@ -14,6 +14,7 @@ import sys
 from typing import Sequence
 
 from agents import __version__
+from agents.cli import experiment as cli_experiment
 from agents.cli import plan as cli_plan
 from agents.cli import team as cli_team
 from agents.cli.output import EventPrinter
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("what", choices=["team", "events"])
     cli_team.add_parsers(sub)
     cli_plan.add_parser(sub)
+    cli_experiment.add_parser(sub)
     return parser
 
 
@@ -88,6 +90,8 @@ async def _dispatch(args: argparse.Namespace) -> int:
             return await cli_team.command_sessions(args)
         if args.command == "plan":
             return await cli_plan.command_plan(args)
+        if args.command == "experiment":
+            return await cli_experiment.command_experiment(args)
         if args.command == "ask":
             if not args.prompt.strip():
                 print("error: the prompt is empty", file=sys.stderr)

@@ -98,11 +98,10 @@ def _choice(text: str, choices: Sequence[str]) -> str | None:
         found = [letter.upper() for letter in form.findall(text) if letter.upper() in allowed]
         if found:
             return found[0]
-    lowered = _text(text)
-    for index, choice in enumerate(choices):
-        if lowered and _text(choice) == lowered:
-            return chr(ord("A") + index)
-    return None
+    # Named by its text: exactly one choice appearing as a whole phrase in the answer.
+    lowered = f" {_text(text) or ''} "
+    named = [i for i, choice in enumerate(choices) if _text(choice) and f" {_text(choice)} " in lowered]
+    return chr(ord("A") + named[0]) if len(named) == 1 else None
 
 
 def _text(text: str) -> str | None:

@@ -35,6 +35,7 @@ from agents.experiments.stats import matched_samples
 from agents.experiments.store import DirectoryLock, ResultsTable, session_file, unit_key
 from agents.experiments.tasks import TASK_SETS, TaskItem, example_for, generate
 from agents.llm.base import Provider, ProviderError
+from agents.llm.refs import parse_model_ref
 from agents.session.pipeline import RunPipeline
 from agents.session.store import SessionWriter
 from agents.settings import Settings
@@ -94,12 +95,15 @@ class ExperimentRun:
             stop.set()
 
     async def events(self) -> AsyncIterator[Event | ExperimentStarted | UnitStarted | ExperimentProgress | UnitFinished | MatchedCompute | ExperimentFinished]:
+        items = load_items(self.config)  # a bad task file fails before the directory is touched
+        methods = parse_methods(self.config.methods)
+        for ref in self.config.models:
+            if ref not in self.shared.given:
+                parse_model_ref(ref, self.settings)  # raises ProviderError: a typo fails before any work
         lock = DirectoryLock(self.directory)
-        lock.acquire()  # raises ExperimentLocked before anything is touched
+        lock.acquire()  # raises ExperimentLocked
         try:
             self._claim_directory()
-            items = load_items(self.config)
-            methods = parse_methods(self.config.methods)
             table = ResultsTable(self.directory)
             first = plan_units(self.config, items, [m for m in methods if not m.match])
             matched = [m for m in methods if m.match]
