@@ -11,9 +11,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from agents.events import ModelLoadProgress, event_to_json
 from pydantic import ValidationError
 
+from agents.events import ModelLoadProgress, event_to_json
 from agents.experiments.config import ExperimentConfig, ExperimentConfigError, TaskSource
 from agents.experiments.methods import METHOD_FORMS, parse_method
 from agents.experiments.records import ExperimentFinished, ExperimentStarted, MatchedCompute, UnitFinished
@@ -35,15 +35,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--n", type=_positive, default=50, help="number of items")
     run.add_argument("--task-seed", type=int, default=0, help="which generated items")
     run.add_argument("--methods", default="single,cot,debate3x2", help=f"comma-separated: {METHOD_FORMS}")
-    run.add_argument("--model", "-m", action="append", default=None,
-                     help="model reference (repeatable; heterogeneous teams mix them; default: settings)")
+    run.add_argument(
+        "--model",
+        "-m",
+        action="append",
+        default=None,
+        help="model reference (repeatable; heterogeneous teams mix them; default: settings)",
+    )
     run.add_argument("--seeds", default="0", help="comma-separated generation seeds")
     run.add_argument("--concurrency", type=_positive, default=4, help="items running at once")
     run.add_argument("--temperature", type=float, default=0.7)
     run.add_argument("--max-tokens", type=_positive, default=192, help="per reasoning reply")
     run.add_argument("--retries", type=int, default=1, help="extra tries for an item whose model failed")
-    run.add_argument("--match-sc", default=None, metavar="METHOD",
-                     help="add self-consistency with N sized to METHOD's tokens (e.g. debate3x2)")
+    run.add_argument(
+        "--match-sc",
+        default=None,
+        metavar="METHOD",
+        help="add self-consistency with N sized to METHOD's tokens (e.g. debate3x2)",
+    )
     run.add_argument("--no-judge-bias", action="store_true", help="skip re-judging with the order swapped")
     run.add_argument("--out", required=True, help="the experiment directory")
     run.add_argument("--report", action="store_true", help="write the report when done")
@@ -75,13 +84,20 @@ def config_from(args: argparse.Namespace, default_model: str) -> ExperimentConfi
         raise ExperimentConfigError(f"--seeds: {args.seeds!r} is not a comma-separated list of integers") from None
     try:
         return ExperimentConfig(
-            tasks=TaskSource(name=args.tasks, n=args.n, seed=args.task_seed), methods=tuple(methods),
-            models=tuple(args.model or [default_model]), seeds=seeds, concurrency=args.concurrency,
-            temperature=args.temperature, max_tokens=args.max_tokens, retries=args.retries,
-            judge_bias=not args.no_judge_bias)
+            tasks=TaskSource(name=args.tasks, n=args.n, seed=args.task_seed),
+            methods=tuple(methods),
+            models=tuple(args.model or [default_model]),
+            seeds=seeds,
+            concurrency=args.concurrency,
+            temperature=args.temperature,
+            max_tokens=args.max_tokens,
+            retries=args.retries,
+            judge_bias=not args.no_judge_bias,
+        )
     except ValidationError as exc:
-        raise ExperimentConfigError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
-                                              for e in exc.errors())) from None
+        raise ExperimentConfigError(
+            "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors())
+        ) from None
 
 
 async def command_experiment(args: argparse.Namespace) -> int:
@@ -119,8 +135,11 @@ async def _follow(run: ExperimentRun, json_lines: bool) -> int:
         elif isinstance(event, ModelLoadProgress):
             print(f"loading {event.model}: {event.stage}", file=sys.stderr)
         elif isinstance(event, MatchedCompute):
-            print(f"{event.method} on {event.model}: N = {event.samples} samples "
-                  f"({event.target_tokens:.0f} tokens per item / {event.sample_tokens:.0f} per sample)", file=sys.stderr)
+            print(
+                f"{event.method} on {event.model}: N = {event.samples} samples "
+                f"({event.target_tokens:.0f} tokens per item / {event.sample_tokens:.0f} per sample)",
+                file=sys.stderr,
+            )
         elif isinstance(event, UnitFinished):
             print(_unit_line(event), file=sys.stderr)
         elif isinstance(event, ExperimentFinished):
@@ -145,4 +164,6 @@ def _print_summary(directory: Path) -> None:
         return
     print(f"{'method':<16} {'model':<12} {'n':>4} {'accuracy':>9} {'95% interval':>15} {'tokens/item':>12}")
     for s in summarise(rows):
-        print(f"{s.method:<16} {s.model[:12]:<12} {s.n:>4} {s.accuracy:>9.1%} {s.low:>7.1%}-{s.high:<7.1%} {s.mean_tokens:>12.0f}")
+        print(
+            f"{s.method:<16} {s.model[:12]:<12} {s.n:>4} {s.accuracy:>9.1%} {s.low:>7.1%}-{s.high:<7.1%} {s.mean_tokens:>12.0f}"
+        )

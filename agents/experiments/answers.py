@@ -10,8 +10,9 @@ import ast
 import operator
 import re
 from collections import Counter
+from collections.abc import Sequence
 from fractions import Fraction
-from typing import Literal, Sequence
+from typing import Literal
 
 AnswerKind = Literal["number", "choice", "yesno", "text", "game24"]
 
@@ -19,8 +20,11 @@ ANSWER_LINE = re.compile(r"answer\s*(?:is|:|=)\s*(.+)", re.IGNORECASE)
 NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:/\d+)?")
 # "(B)", "B) ...", "B." at the start, "option B": a bare capital inside a sentence ("I think")
 # is not a choice.
-CHOICE_FORMS = (re.compile(r"\(([A-J])\)"), re.compile(r"^\s*([A-J])(?:[).:,\s]|$)"),
-                re.compile(r"\b(?:option|choice|letter)\s+([A-J])\b", re.IGNORECASE))
+CHOICE_FORMS = (
+    re.compile(r"\(([A-J])\)"),
+    re.compile(r"^\s*([A-J])(?:[).:,\s]|$)"),
+    re.compile(r"\b(?:option|choice|letter)\s+([A-J])\b", re.IGNORECASE),
+)
 YESNO = re.compile(r"\b(yes|no|valid|invalid|true|false)\b", re.IGNORECASE)
 ARTICLES = re.compile(r"\b(a|an|the)\b")
 EXPRESSION = re.compile(r"[\d+\-*/×÷() .]+")

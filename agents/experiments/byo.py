@@ -73,8 +73,13 @@ def _item(data: Any, number: int) -> TaskItem:
     raw_id = data.get("id", f"line-{number}")
     if not isinstance(raw_id, (str, int)):
         raise TaskFileError("field 'id': must be a string or an integer")
-    return TaskItem(id=str(raw_id), question=_with_choices(question.strip(), choices), answer=answer, kind=kind,
-                    choices=tuple(choices))
+    return TaskItem(
+        id=str(raw_id),
+        question=_with_choices(question.strip(), choices),
+        answer=answer,
+        kind=kind,
+        choices=tuple(choices),
+    )
 
 
 def _guess_kind(answer: str, choices: list) -> AnswerKind:

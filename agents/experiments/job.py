@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import AsyncIterator, Sequence
 
 from agents import __version__
 from agents.events import (
@@ -68,7 +68,7 @@ class ItemJob:
             return {SOLVER: self.models[0]}
         return {a.name: a.model for a in self.spec.agents}
 
-    async def start(self, providers: dict[str, Provider], stop: ExternalStop) -> "ItemRun":
+    async def start(self, providers: dict[str, Provider], stop: ExternalStop) -> ItemRun:
         return ItemRun(self, providers, stop)
 
 
@@ -91,19 +91,16 @@ class ItemRun:
     async def _samples(self) -> AsyncIterator[Event]:
         job = self.job
         provider = self.providers[SOLVER]
-        yield RunStarted(run_id=self.run_id, team={"name": f"experiment {job.method.name}", "method": job.method.name},
-                         task=job.item.question, models={SOLVER: provider.identity.model_dump(exclude_none=True)},
-                         seed=job.seed, app_version=__version__)
-        samples = max(1, job.method.agents)
-        system = f"{instruction_for(job.method)}\nExample:\n{job.example}"
-        messages = (ChatMessage(role="system", content=system), ChatMessage(role="user", content=job.item.question, name="Question"))
-        tokens = job.answer_tokens if job.method.kind == "single" else job.max_tokens
-        # A greedy single answer; samples of a chain of thought need temperature to differ.
-        temperature = 0.0 if job.method.kind == "single" else job.temperature
-        requests = [CompletionRequest(messages=messages, speaker=SOLVER if samples == 1 else f"Sample{i + 1}",
-                                      params=GenerationParams(max_tokens=tokens, temperature=temperature, seed=job.seed + i,
-                                                              stop=("\nQuestion:",)))
-                    for i in range(samples)]
+        yield RunStarted(
+            run_id=self.run_id,
+            team={"name": f"experiment {job.method.name}", "method": job.method.name},
+            task=job.item.question,
+            models={SOLVER: provider.identity.model_dump(exclude_none=True)},
+            seed=job.seed,
+            app_version=__version__,
+        )
+        requests = sample_requests(job)
+        samples = len(requests)
         texts: dict[str, str] = {}
         failed = ""
         async for event in merge([provider.stream(r, self.stop.token) for r in requests]):
@@ -122,6 +119,30 @@ class ItemRun:
             counts = {a: list(votes.values()).count(a) for a in dict.fromkeys(votes.values())}
             yield VoteTallied(votes=votes, counts=counts, winner=winner)
         yield Finished(reason="completed", final_answer=winner)
+
+
+def sample_requests(job: ItemJob) -> list[CompletionRequest]:
+    """The requests of a sampled method (public: the throughput benchmark sends the same ones
+    straight to the server to measure what the harness costs)."""
+    samples = max(1, job.method.agents)
+    system = f"{instruction_for(job.method)}\nExample:\n{job.example}"
+    messages = (
+        ChatMessage(role="system", content=system),
+        ChatMessage(role="user", content=job.item.question, name="Question"),
+    )
+    tokens = job.answer_tokens if job.method.kind == "single" else job.max_tokens
+    # A greedy single answer; samples of a chain of thought need temperature to differ.
+    temperature = 0.0 if job.method.kind == "single" else job.temperature
+    return [
+        CompletionRequest(
+            messages=messages,
+            speaker=SOLVER if samples == 1 else f"Sample{i + 1}",
+            params=GenerationParams(
+                max_tokens=tokens, temperature=temperature, seed=job.seed + i, stop=("\nQuestion:",)
+            ),
+        )
+        for i in range(samples)
+    ]
 
 
 async def merge(streams: Sequence[AsyncIterator[Event]]) -> AsyncIterator[Event]:
@@ -153,8 +174,9 @@ async def merge(streams: Sequence[AsyncIterator[Event]]) -> AsyncIterator[Event]
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def _with_bias_check(stream: AsyncIterator[Event], spec: TeamSpec, judge: Provider, task: str,
-                           check: JudgeCheck) -> AsyncIterator[Event]:
+async def _with_bias_check(
+    stream: AsyncIterator[Event], spec: TeamSpec, judge: Provider, task: str, check: JudgeCheck
+) -> AsyncIterator[Event]:
     """Pass the debate through; before it finishes, ask the judge again with the debaters'
     order reversed and their names hidden, and note both winners."""
     debaters = [a.name for a in spec.by_role("debater")]
@@ -174,29 +196,49 @@ async def _with_bias_check(stream: AsyncIterator[Event], spec: TeamSpec, judge: 
         yield event
 
 
-async def _rejudge(spec: TeamSpec, judge: Provider, task: str, debaters: list[str],
-                   turns: list[tuple[int, MessageCompleted]], check: JudgeCheck) -> AsyncIterator[Event]:
+async def _rejudge(
+    spec: TeamSpec,
+    judge: Provider,
+    task: str,
+    debaters: list[str],
+    turns: list[tuple[int, MessageCompleted]],
+    check: JudgeCheck,
+) -> AsyncIterator[Event]:
     order = list(reversed(debaters))
     alias = {name: f"Debater {i + 1}" for i, name in enumerate(order)}
     hidden = re.compile(r"\b(" + "|".join(map(re.escape, debaters)) + r")\b")
     persona = spec.by_role("judge")[0]
-    messages = [ChatMessage(role="system", content=f"You are the judge of a debate. {persona.persona}"),
-                ChatMessage(role="user", content=task)]
+    messages = [
+        ChatMessage(role="system", content=f"You are the judge of a debate. {persona.persona}"),
+        ChatMessage(role="user", content=task),
+    ]
     for _, turn in sorted(turns, key=lambda t: (t[0], order.index(t[1].agent))):
         text = hidden.sub(lambda m: alias[m.group(1)], turn.text)
         messages.append(ChatMessage(role="user", content=text, name=alias[turn.agent]))
     names = [alias[n] for n in order]
     last_round = max((r for r, _ in turns), default=1)
-    messages.append(ChatMessage(role="user", content=FINAL_INSTRUCTION.format(round=last_round, names=names), name="Moderator"))
-    request = CompletionRequest(messages=tuple(messages), speaker="Judge",
-                                params=GenerationParams(max_tokens=persona.max_tokens, temperature=persona.temperature,
-                                                        stop=tuple(f"\n{n}:" for n in names + ["Moderator"])))
+    messages.append(
+        ChatMessage(role="user", content=FINAL_INSTRUCTION.format(round=last_round, names=names), name="Moderator")
+    )
+    request = CompletionRequest(
+        messages=tuple(messages),
+        speaker="Judge",
+        params=GenerationParams(
+            max_tokens=persona.max_tokens,
+            temperature=persona.temperature,
+            stop=tuple(f"\n{n}:" for n in names + ["Moderator"]),
+        ),
+    )
     text = ""
     async for event in judge.stream(request):
         text = event.text if isinstance(event, MessageCompleted) else text
         yield event
-    verdict = parse_verdict(text, names) or await scored_verdict(judge, tuple(messages), "Judge", names, allow_continue=False)
+    verdict = parse_verdict(text, names) or await scored_verdict(
+        judge, tuple(messages), "Judge", names, allow_continue=False
+    )
     real = {v: k for k, v in alias.items()}
     check.swapped = real.get(verdict.winner) if verdict is not None and verdict.winner else None
     agree = "agrees" if check.swapped == check.original else "disagrees"
-    yield Notice(text=f"judge-bias check: first verdict {check.original}, swapped verdict {check.swapped or 'none'} ({agree})")
+    yield Notice(
+        text=f"judge-bias check: first verdict {check.original}, swapped verdict {check.swapped or 'none'} ({agree})"
+    )

@@ -7,7 +7,7 @@ the model open, and the experiment closes what it opened at the very end.
 
 from __future__ import annotations
 
-from typing import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 
 from agents.events import Event
 from agents.llm.base import CancelToken, ChatMessage, CompletionRequest, Provider, ScoredCandidate
@@ -25,7 +25,9 @@ class Borrowed:
     def stream(self, request: CompletionRequest, cancel: CancelToken | None = None) -> AsyncIterator[Event]:
         return self._provider.stream(request, cancel)
 
-    async def score(self, messages: Sequence[ChatMessage], candidates: Sequence[str], speaker: str = "Assistant") -> list[ScoredCandidate]:
+    async def score(
+        self, messages: Sequence[ChatMessage], candidates: Sequence[str], speaker: str = "Assistant"
+    ) -> list[ScoredCandidate]:
         return await self._provider.score(messages, candidates, speaker)
 
     async def aclose(self) -> None:
@@ -56,8 +58,8 @@ class SharedProviders:
         """The run pipeline's provider source: borrowed handles, nothing to load."""
         for name, ref in refs.items():
             into[name] = Borrowed(self.get(ref))
-        for event in ():
-            yield event
+        return
+        yield  # an async generator (the pipeline iterates it) with nothing to report
 
     async def aclose(self) -> None:
         opened, self.opened = self.opened, {}

@@ -8,7 +8,7 @@ session store need not know them.
 from __future__ import annotations
 
 import time
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import Field, TypeAdapter
 
@@ -109,7 +109,7 @@ class ExperimentFinished(EventBase):
 
 
 ExperimentEvent = Annotated[
-    Union[ExperimentStarted, UnitStarted, ExperimentProgress, UnitFinished, MatchedCompute, ExperimentFinished],
+    ExperimentStarted | UnitStarted | ExperimentProgress | UnitFinished | MatchedCompute | ExperimentFinished,
     Field(discriminator="type"),
 ]
 EXPERIMENT_EVENT_ADAPTER: TypeAdapter[ExperimentEvent] = TypeAdapter(ExperimentEvent)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator, Sequence
 
 from agents.events import ErrorEvent, Event, Finished, MessageCompleted, TokenDelta
 from agents.experiments.byo import load_jsonl
@@ -78,8 +78,14 @@ def plan_units(config: ExperimentConfig, items: Sequence[TaskItem], methods: Seq
 
 
 class ExperimentRun:
-    def __init__(self, directory: str | Path, config: ExperimentConfig | None = None, settings: Settings | None = None,
-                 *, providers: dict[str, Provider] | None = None):
+    def __init__(
+        self,
+        directory: str | Path,
+        config: ExperimentConfig | None = None,
+        settings: Settings | None = None,
+        *,
+        providers: dict[str, Provider] | None = None,
+    ):
         self.directory = Path(directory)
         self.config = config if config is not None else load_config(self.directory)
         self.settings = settings if settings is not None else Settings()
@@ -94,7 +100,17 @@ class ExperimentRun:
         for stop in list(self._live):
             stop.set()
 
-    async def events(self) -> AsyncIterator[Event | ExperimentStarted | UnitStarted | ExperimentProgress | UnitFinished | MatchedCompute | ExperimentFinished]:
+    async def events(
+        self,
+    ) -> AsyncIterator[
+        Event
+        | ExperimentStarted
+        | UnitStarted
+        | ExperimentProgress
+        | UnitFinished
+        | MatchedCompute
+        | ExperimentFinished
+    ]:
         items = load_items(self.config)  # a bad task file fails before the directory is touched
         methods = parse_methods(self.config.methods)
         for ref in self.config.models:
@@ -109,21 +125,31 @@ class ExperimentRun:
             matched = [m for m in methods if m.match]
             total = len(first) + len(plan_units(self.config, items, matched))
             progress = self._progress = _Progress(total, [r for r in table.rows.values()])
-            yield ExperimentStarted(directory=str(self.directory), total=total, done=progress.done, methods=self.config.methods,
-                                    models=self.config.models, items=len(items))
-            async for event in self.shared.open(self.config.models):
-                yield event
+            yield ExperimentStarted(
+                directory=str(self.directory),
+                total=total,
+                done=progress.done,
+                methods=self.config.methods,
+                models=self.config.models,
+                items=len(items),
+            )
+            async for loading in self.shared.open(self.config.models):
+                yield loading
             async for event in self._run(first, table):
                 yield event
             if matched and not self.stopping:
                 sized: list[Method] = []
-                for event in self._size(matched, table):
-                    sized.append(event[0])
-                    yield event[1]
+                for method, measured in self._size(matched, table):
+                    sized.append(method)
+                    yield measured
                 async for event in self._run(plan_units(self.config, items, sized), table):
                     yield event
-            yield ExperimentFinished(reason="cancelled" if self.stopping else "completed", done=progress.done,
-                                     total=total, failed=progress.failed)
+            yield ExperimentFinished(
+                reason="cancelled" if self.stopping else "completed",
+                done=progress.done,
+                total=total,
+                failed=progress.failed,
+            )
         finally:
             self.stop()
             await self.shared.aclose()
@@ -139,8 +165,10 @@ class ExperimentRun:
             return
         changed = differences(old, self.config)
         if changed:
-            raise ExperimentConfigError(f"{self.directory} holds a different experiment ({', '.join(changed)} differ); "
-                                        "use another directory, or resume it with its own configuration")
+            raise ExperimentConfigError(
+                f"{self.directory} holds a different experiment ({', '.join(changed)} differ); "
+                "use another directory, or resume it with its own configuration"
+            )
         save_config(self.config, self.directory)
 
     def _size(self, matched: list[Method], table: ResultsTable):
@@ -155,11 +183,20 @@ class ExperimentRun:
                     known[name] = {"samples": n, "target_tokens": target, "sample_tokens": sample}
                     path.write_text(json.dumps(known, indent=2), encoding="utf-8")
                 entry = known[name]
-                yield method.sized(entry["samples"]), MatchedCompute(
-                    method=method.name, model=model, samples=entry["samples"], target_tokens=entry["target_tokens"],
-                    sample_tokens=entry["sample_tokens"])
+                yield (
+                    method.sized(entry["samples"]),
+                    MatchedCompute(
+                        method=method.name,
+                        model=model,
+                        samples=entry["samples"],
+                        target_tokens=entry["target_tokens"],
+                        sample_tokens=entry["sample_tokens"],
+                    ),
+                )
 
-    async def _run(self, units: list[Unit], table: ResultsTable) -> AsyncIterator[Event | UnitStarted | ExperimentProgress | UnitFinished]:
+    async def _run(
+        self, units: list[Unit], table: ResultsTable
+    ) -> AsyncIterator[Event | UnitStarted | ExperimentProgress | UnitFinished]:
         todo = iter([u for u in units if u.key not in table.rows])
         out: asyncio.Queue = asyncio.Queue()
         finished = object()
@@ -169,7 +206,9 @@ class ExperimentRun:
                 for unit in todo:  # one shared iterator: each unit is taken by one worker
                     if self.stopping:
                         return
-                    await out.put(UnitStarted(key=unit.key, session=str(self._session(unit).relative_to(self.directory))))
+                    await out.put(
+                        UnitStarted(key=unit.key, session=str(self._session(unit).relative_to(self.directory)))
+                    )
                     row = await self._guarded(unit, out)
                     if row is not None:
                         await out.put(row)
@@ -210,8 +249,16 @@ class ExperimentRun:
         try:
             return await self._unit(unit, out)
         except Exception as exc:  # a bug in one item must not end the experiment
-            return ResultRow(key=unit.key, item_id=unit.item.id, method=unit.method.name, model=unit.model, seed=unit.seed,
-                             status="failed", expected=unit.item.answer, error=f"internal: {exc!r}")
+            return ResultRow(
+                key=unit.key,
+                item_id=unit.item.id,
+                method=unit.method.name,
+                model=unit.model,
+                seed=unit.seed,
+                status="failed",
+                expected=unit.item.answer,
+                error=f"internal: {exc!r}",
+            )
 
     async def _unit(self, unit: Unit, out: asyncio.Queue) -> ResultRow | None:
         path = self._session(unit)
@@ -219,9 +266,17 @@ class ExperimentRun:
         row = None
         for attempt in range(1, self.config.retries + 2):
             config = self.config
-            job = ItemJob(unit.item, unit.method, unit.refs, example_for(config.tasks.name, unit.item), seed=unit.seed,
-                          temperature=config.temperature, max_tokens=config.max_tokens, answer_tokens=config.answer_tokens,
-                          judge_bias=config.judge_bias)
+            job = ItemJob(
+                unit.item,
+                unit.method,
+                unit.refs,
+                example_for(config.tasks.name, unit.item),
+                seed=unit.seed,
+                temperature=config.temperature,
+                max_tokens=config.max_tokens,
+                answer_tokens=config.answer_tokens,
+                judge_bias=config.judge_bias,
+            )
             stop = ExternalStop()
             self._live.add(stop)
             try:
@@ -230,14 +285,22 @@ class ExperimentRun:
                 self._live.discard(stop)
             if self.stopping:
                 return None  # cancelled mid-way: not a result; a resume runs it again
-            row = score_item(job, events, key=unit.key, model=unit.model, session=str(path.relative_to(self.directory)),
-                             attempts=attempt, elapsed_s=time.perf_counter() - started)
+            row = score_item(
+                job,
+                events,
+                key=unit.key,
+                model=unit.model,
+                session=str(path.relative_to(self.directory)),
+                attempts=attempt,
+                elapsed_s=time.perf_counter() - started,
+            )
             if row.status != "failed":
                 return row
         return row
 
     async def _record(self, job: ItemJob, stop: ExternalStop, path: Path, out: asyncio.Queue) -> list[Event]:
-        path.unlink(missing_ok=True)  # what an interrupted attempt left behind
+        if path.exists():
+            path.unlink()  # what an interrupted attempt left behind
         pipeline = RunPipeline(job, self.settings, stop=stop, record=False, load=self.shared.lend)
         writer: SessionWriter | None = None
         events: list[Event] = []
@@ -288,6 +351,14 @@ class _Progress:
         rate = self.done_here / elapsed if elapsed > 0 else 0.0
         left = self.total - self.done
         return ExperimentProgress(
-            done=self.done, total=self.total, running=self.running, failed=self.failed, tokens=self.tokens + self.running_tokens,
-            calls=self.calls, elapsed_s=elapsed, eta_s=left / rate if rate > 0 else None, units_per_s=rate,
-            tokens_per_s=(self.tokens + self.running_tokens) / elapsed if elapsed > 0 else 0.0)
+            done=self.done,
+            total=self.total,
+            running=self.running,
+            failed=self.failed,
+            tokens=self.tokens + self.running_tokens,
+            calls=self.calls,
+            elapsed_s=elapsed,
+            eta_s=left / rate if rate > 0 else None,
+            units_per_s=rate,
+            tokens_per_s=(self.tokens + self.running_tokens) / elapsed if elapsed > 0 else 0.0,
+        )

@@ -4,8 +4,8 @@ session scores the same way it scored live."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from agents.events import ErrorEvent, Event, Finished, MessageCompleted, RoundStarted
 from agents.experiments.answers import is_correct, majority, normalise
@@ -25,7 +25,8 @@ class Tally:
 
 def tally(events: Iterable[Event]) -> tuple[Tally, dict[int, dict[str, str]]]:
     """Compute used, how the run ended, and the text each agent gave in each round."""
-    out, by_round, round_number = Tally(), {}, 1
+    out, round_number = Tally(), 1
+    by_round: dict[int, dict[str, str]] = {}
     for event in events:
         if isinstance(event, RoundStarted):
             round_number = event.round
@@ -43,30 +44,59 @@ def tally(events: Iterable[Event]) -> tuple[Tally, dict[int, dict[str, str]]]:
     return out, by_round
 
 
-def score_item(job: ItemJob, events: list[Event], *, key: str, model: str, session: str, attempts: int,
-               elapsed_s: float) -> ResultRow:
+def score_item(
+    job: ItemJob, events: list[Event], *, key: str, model: str, session: str, attempts: int, elapsed_s: float
+) -> ResultRow:
     item, method = job.item, job.method
     used, by_round = tally(events)
     debaters = [a.name for a in job.spec.by_role("debater")] if job.spec is not None else []
-    rounds = tuple(tuple(_read(by_round.get(r, {}).get(name), job) for name in debaters) for r in sorted(by_round)) if debaters else ()
+    rounds = (
+        tuple(tuple(_read(by_round.get(r, {}).get(name), job) for name in debaters) for r in sorted(by_round))
+        if debaters
+        else ()
+    )
     if method.kind == "judge" or not debaters:
         final = used.finished.final_answer if used.finished else None
         answer = normalise(final, item.kind, item.choices) if final else None
     else:
         answer = majority(list(rounds[-1])) if rounds else None
     correct = bool(is_correct(answer, item.answer, item.kind, item.numbers))
-    status: Status = "failed" if used.finished is None or used.finished.reason == "error" else "ok" if answer is not None else "unanswered"
+    status: Status = (
+        "failed"
+        if used.finished is None or used.finished.reason == "error"
+        else "ok"
+        if answer is not None
+        else "unanswered"
+    )
     check = job.judge_check
     last = rounds[-1] if rounds else ()
     return ResultRow(
-        key=key, item_id=item.id, method=method.name, model=model, seed=job.seed, status=status, expected=item.answer,
-        answer=answer, correct=correct and status == "ok", prompt_tokens=used.prompt_tokens,
-        completion_tokens=used.completion_tokens, calls=used.calls, latency_s=round(elapsed_s, 4), agents=tuple(debaters),
-        rounds=rounds, rounds_correct=tuple(tuple(bool(is_correct(a, item.answer, item.kind, item.numbers)) for a in r) for r in rounds),
+        key=key,
+        item_id=item.id,
+        method=method.name,
+        model=model,
+        seed=job.seed,
+        status=status,
+        expected=item.answer,
+        answer=answer,
+        correct=correct and status == "ok",
+        prompt_tokens=used.prompt_tokens,
+        completion_tokens=used.completion_tokens,
+        calls=used.calls,
+        latency_s=round(elapsed_s, 4),
+        agents=tuple(debaters),
+        rounds=rounds,
+        rounds_correct=tuple(
+            tuple(bool(is_correct(a, item.answer, item.kind, item.numbers)) for a in r) for r in rounds
+        ),
         consensus=(len(set(last)) == 1 and None not in last) if last else None,
-        judge_winner=check.original if check else None, judge_swapped_winner=check.swapped if check else None,
+        judge_winner=check.original if check else None,
+        judge_swapped_winner=check.swapped if check else None,
         judge_agreement=(check.original == check.swapped) if check and check.original and check.swapped else None,
-        session=session, run_id=job.run_id, attempts=attempts, error=used.error if status == "failed" else "",
+        session=session,
+        run_id=job.run_id,
+        attempts=attempts,
+        error=used.error if status == "failed" else "",
     )
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from agents.experiments.answers import majority
 from agents.experiments.records import ResultRow
@@ -57,9 +57,22 @@ def summarise(rows: Sequence[ResultRow]) -> list[MethodSummary]:
         n, correct = len(group), sum(r.correct for r in group)
         tokens = sum(r.tokens for r in group)
         low, high = wilson(correct, n)
-        out.append(MethodSummary(
-            method, model, n, sum(r.status == "ok" for r in group), correct, sum(r.status == "failed" for r in group),
-            correct / n, low, high, tokens / n, sum(r.calls for r in group) / n, tokens / correct if correct else None))
+        out.append(
+            MethodSummary(
+                method,
+                model,
+                n,
+                sum(r.status == "ok" for r in group),
+                correct,
+                sum(r.status == "failed" for r in group),
+                correct / n,
+                low,
+                high,
+                tokens / n,
+                sum(r.calls for r in group) / n,
+                tokens / correct if correct else None,
+            )
+        )
     return out
 
 
@@ -77,15 +90,20 @@ class Paired:
 
 def paired(rows: Sequence[ResultRow], a: str, b: str, model: str | None = None) -> Paired:
     def by_item(method: str) -> dict[tuple[str, int, str], bool]:
-        return {(r.item_id, r.seed, "" if model is None else r.model): r.correct for r in rows
-                if r.method == method and (model is None or r.model == model)}
+        return {
+            (r.item_id, r.seed, "" if model is None else r.model): r.correct
+            for r in rows
+            if r.method == method and (model is None or r.model == model)
+        }
 
     first, second = by_item(a), by_item(b)
     shared = sorted(set(first) & set(second))
     both = sum(first[k] and second[k] for k in shared)
     a_only = sum(first[k] and not second[k] for k in shared)
     b_only = sum(second[k] and not first[k] for k in shared)
-    return Paired(a, b, len(shared), both, a_only, b_only, len(shared) - both - a_only - b_only, mcnemar_exact(a_only, b_only))
+    return Paired(
+        a, b, len(shared), both, a_only, b_only, len(shared) - both - a_only - b_only, mcnemar_exact(a_only, b_only)
+    )
 
 
 def mcnemar_exact(b: int, c: int) -> float:
@@ -135,7 +153,9 @@ def consensus_rate(rows: Sequence[ResultRow], method: str, model: str) -> tuple[
 
 
 def judge_agreement(rows: Sequence[ResultRow], method: str, model: str) -> tuple[int, int]:
-    known = [r.judge_agreement for r in rows if r.method == method and r.model == model and r.judge_agreement is not None]
+    known = [
+        r.judge_agreement for r in rows if r.method == method and r.model == model and r.judge_agreement is not None
+    ]
     return sum(known), len(known)
 
 
@@ -143,7 +163,9 @@ def matched_samples(rows: Sequence[ResultRow], target: str, model: str) -> tuple
     """Self-consistency's N so its tokens match ``target``'s: (N, target tokens per item,
     tokens per chain-of-thought sample). Raises ValueError when either is not measured yet."""
     aimed = [r.tokens for r in rows if r.method == target and r.model == model and r.status != "failed"]
-    samples = [r for r in rows if SAMPLE_METHOD.match(r.method) and r.model == model and r.status != "failed" and r.calls]
+    samples = [
+        r for r in rows if SAMPLE_METHOD.match(r.method) and r.model == model and r.status != "failed" and r.calls
+    ]
     if not aimed or not samples:
         raise ValueError(f"cannot size self-consistency to {target} on {model}: no finished {target} or cot items")
     target_tokens = sum(aimed) / len(aimed)

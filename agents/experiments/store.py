@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 from pathlib import Path
+from typing import TextIO
 
 from pydantic import ValidationError
 
@@ -31,7 +32,7 @@ class DirectoryLock:
 
     def __init__(self, directory: Path):
         self.path = directory / LOCK_FILE
-        self._handle = None
+        self._handle: TextIO | None = None
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -42,7 +43,9 @@ class DirectoryLock:
             handle.seek(0)
             holder = handle.read().strip() or "?"
             handle.close()
-            raise ExperimentLocked(f"{self.path.parent}: another experiment is running in this directory (pid {holder})") from None
+            raise ExperimentLocked(
+                f"{self.path.parent}: another experiment is running in this directory (pid {holder})"
+            ) from None
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))
@@ -61,7 +64,7 @@ def _lock(handle) -> None:
     except ImportError:  # Windows
         import msvcrt
 
-        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
         return
     fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
 

@@ -7,15 +7,14 @@ bring-your-own JSONL file is read by :mod:`agents.experiments.byo`.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable
 
 from pydantic import Field
 
 from agents.events import Record
 from agents.experiments.answers import AnswerKind
-from agents.planning.envs.base import IllegalAction, step
 from agents.planning.envs.blocksworld import Blocksworld
 from agents.planning.envs.game24 import Game24
 
@@ -42,17 +41,24 @@ class TaskSet:
 def _arithmetic(rng: random.Random, index: int, seed: int) -> TaskItem:
     # Du et al. 2023: six integers in [0, 30], "a+b*c+d-e*f".
     a, b, c, d, e, f = (rng.randint(0, 30) for _ in range(6))
-    return TaskItem(id=f"arithmetic-{seed}-{index}", question=f"What is the result of {a}+{b}*{c}+{d}-{e}*{f}?",
-                    answer=str(a + b * c + d - e * f), kind="number")
+    return TaskItem(
+        id=f"arithmetic-{seed}-{index}",
+        question=f"What is the result of {a}+{b}*{c}+{d}-{e}*{f}?",
+        answer=str(a + b * c + d - e * f),
+        kind="number",
+    )
 
 
 def _multiplication(rng: random.Random, index: int, seed: int) -> TaskItem:
     x, y = rng.randint(100, 999), rng.randint(100, 999)
-    return TaskItem(id=f"multiplication-{seed}-{index}", question=f"What is {x} * {y}?", answer=str(x * y), kind="number")
+    return TaskItem(
+        id=f"multiplication-{seed}-{index}", question=f"What is {x} * {y}?", answer=str(x * y), kind="number"
+    )
 
 
 def solve_24(numbers: tuple[int, ...]) -> str | None:
     """One expression over ``numbers`` that makes 24, or None."""
+
     def search(items: list[tuple[Fraction, str]]) -> str | None:
         if len(items) == 1:
             return items[0][1] if items[0][0] == 24 else None
@@ -81,8 +87,13 @@ def _game24(rng: random.Random, index: int, seed: int) -> TaskItem:
     solution = solve_24(numbers)
     assert solution is not None  # the environment only deals solvable hands
     listed = " ".join(map(str, numbers))
-    return TaskItem(id=f"game24-{seed}-{index}", kind="game24", numbers=numbers, answer=solution,
-                    question=f"Use the numbers {listed} and + - * / to make 24, each number exactly once. Give the expression.")
+    return TaskItem(
+        id=f"game24-{seed}-{index}",
+        kind="game24",
+        numbers=numbers,
+        answer=solution,
+        question=f"Use the numbers {listed} and + - * / to make 24, each number exactly once. Give the expression.",
+    )
 
 
 def _blocksworld_plan(rng: random.Random, index: int, seed: int) -> TaskItem:
@@ -101,18 +112,20 @@ def _blocksworld_plan(rng: random.Random, index: int, seed: int) -> TaskItem:
         plan[i], plan[j] = (plan[j], plan[i]) if len(plan) > 1 and plan[i] != plan[j] else (plan[i], plan[i])
     valid = _plan_valid(env, plan, goal)
     steps = "; ".join(f"{k + 1}. {a}" for k, a in enumerate(plan))
-    question = (f"{env.rules_text()} Initially: {env.render(env.initial)} Goal: {goal} "
-                f"Plan: {steps}. Is every action legal in turn, and does the plan reach the goal? Answer yes or no.")
+    question = (
+        f"{env.rules_text()} Initially: {env.render(env.initial)} Goal: {goal} "
+        f"Plan: {steps}. Is every action legal in turn, and does the plan reach the goal? Answer yes or no."
+    )
     return TaskItem(id=f"blocksworld-{seed}-{index}", question=question, answer="yes" if valid else "no", kind="yesno")
 
 
 def _plan_valid(env: Blocksworld, plan: list[str], goal: str) -> bool:
     state = env.initial
-    try:
-        for action in plan:
-            state = step(env, state, action)
-    except IllegalAction:
-        return False
+    for action in plan:
+        following = env.successors(state).get(action)
+        if following is None:
+            return False  # not legal here
+        state = following
     return env.render(state) == goal
 
 
@@ -124,25 +137,54 @@ def _word_problem(rng: random.Random, index: int, seed: int) -> TaskItem:
     name, thing = rng.choice(NAMES), rng.choice(ITEMS)
     a, b, c, d = rng.randint(5, 40), rng.randint(2, 9), rng.randint(2, 12), rng.randint(1, 20)
     templates = [
-        (f"{name} has {a} {thing}, buys {b} boxes of {c} {thing} each and gives {d} away. How many {thing} does {name} have now?", a + b * c - d),
-        (f"{name} packs {a * b} {thing} equally into {b} bags, then adds {d} more to one bag. How many {thing} are in that bag?", a + d),
-        (f"A shop sells {thing} at {c} dollars each. {name} buys {b} and pays with {b * c + d} dollars. How much change does {name} get?", d),
+        (
+            f"{name} has {a} {thing}, buys {b} boxes of {c} {thing} each and gives {d} away. How many {thing} does {name} have now?",
+            a + b * c - d,
+        ),
+        (
+            f"{name} packs {a * b} {thing} equally into {b} bags, then adds {d} more to one bag. How many {thing} are in that bag?",
+            a + d,
+        ),
+        (
+            f"A shop sells {thing} at {c} dollars each. {name} buys {b} and pays with {b * c + d} dollars. How much change does {name} get?",
+            d,
+        ),
     ]
     question, answer = templates[rng.randrange(len(templates))]
     return TaskItem(id=f"word-{seed}-{index}", question=question, answer=str(answer), kind="number")
 
 
 TASK_SETS: dict[str, TaskSet] = {
-    "arithmetic": TaskSet("arithmetic", "Du et al.'s a+b*c+d-e*f, integers 0..30",
-                          "Question: What is the result of 3+4*5+6-2*7?\nAnswer: 3+20+6-14 = 15. Answer: 15", _arithmetic),
-    "multiplication": TaskSet("multiplication", "three-digit by three-digit multiplication",
-                              "Question: What is 123 * 456?\nAnswer: 123*456 = 56088. Answer: 56088", _multiplication),
-    "game24": TaskSet("game24", "Game of 24 (solvable hands; any correct expression counts)",
-                      "Question: Use the numbers 4 6 8 8 and + - * / to make 24.\nAnswer: 8/8 = 1, 4*6 = 24, 24*1. Answer: (4 * 6) * (8 / 8)", _game24),
-    "blocksworld": TaskSet("blocksworld", "is this Blocksworld plan valid? (checked by the simulator)",
-                           "Question: ... Plan: 1. put down the red block. Is the plan valid? Answer yes or no.\nAnswer: the hand holds nothing, so step 1 is illegal. Answer: no", _blocksworld_plan),
-    "word": TaskSet("word", "templated word problems with integer answers",
-                    "Question: Ana has 5 shells and buys 2 boxes of 3 shells. How many shells does she have?\nAnswer: 5+2*3 = 11. Answer: 11", _word_problem),
+    "arithmetic": TaskSet(
+        "arithmetic",
+        "Du et al.'s a+b*c+d-e*f, integers 0..30",
+        "Question: What is the result of 3+4*5+6-2*7?\nAnswer: 3+20+6-14 = 15. Answer: 15",
+        _arithmetic,
+    ),
+    "multiplication": TaskSet(
+        "multiplication",
+        "three-digit by three-digit multiplication",
+        "Question: What is 123 * 456?\nAnswer: 123*456 = 56088. Answer: 56088",
+        _multiplication,
+    ),
+    "game24": TaskSet(
+        "game24",
+        "Game of 24 (solvable hands; any correct expression counts)",
+        "Question: Use the numbers 4 6 8 8 and + - * / to make 24.\nAnswer: 8/8 = 1, 4*6 = 24, 24*1. Answer: (4 * 6) * (8 / 8)",
+        _game24,
+    ),
+    "blocksworld": TaskSet(
+        "blocksworld",
+        "is this Blocksworld plan valid? (checked by the simulator)",
+        "Question: ... Plan: 1. put down the red block. Is the plan valid? Answer yes or no.\nAnswer: the hand holds nothing, so step 1 is illegal. Answer: no",
+        _blocksworld_plan,
+    ),
+    "word": TaskSet(
+        "word",
+        "templated word problems with integer answers",
+        "Question: Ana has 5 shells and buys 2 boxes of 3 shells. How many shells does she have?\nAnswer: 5+2*3 = 11. Answer: 11",
+        _word_problem,
+    ),
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from agents.llm.base import CompletionRequest
 from agents.llm.scripted import ScriptedProvider
@@ -23,4 +23,3 @@ def round_of(request: CompletionRequest) -> int:
 
 def scripted(reply: Callable[[CompletionRequest], str], scorer=None) -> ScriptedProvider:
     return ScriptedProvider(reply, scorer=scorer or (lambda candidate: 0.0))
-

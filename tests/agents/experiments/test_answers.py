@@ -3,14 +3,17 @@ import pytest
 from agents.experiments.answers import is_correct, majority, normalise
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Answer: 42", "42"),
-    ("3+4 = 7, so the answer is 1,234.", "1234"),
-    ("Answer: -17 (because 3-20)", "-17"),
-    ("I get 12 then 15\nAnswer: 15.0", "15"),
-    ("half: Answer: 1/2", "1/2"),
-    ("no digits here", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Answer: 42", "42"),
+        ("3+4 = 7, so the answer is 1,234.", "1234"),
+        ("Answer: -17 (because 3-20)", "-17"),
+        ("I get 12 then 15\nAnswer: 15.0", "15"),
+        ("half: Answer: 1/2", "1/2"),
+        ("no digits here", None),
+    ],
+)
 def test_numbers_are_read_and_canonical(text, expected):
     assert normalise(text, "number") == expected
 
@@ -21,10 +24,16 @@ def test_equal_numbers_in_other_forms_are_correct():
     assert is_correct(None, "356", "number") is None
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Answer: (B)", "B"), ("Answer: C) whales", "C"), ("I think option b is right", "B"),
-    ("Answer: I think it is whale", "B"), ("Answer: nothing fits", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Answer: (B)", "B"),
+        ("Answer: C) whales", "C"),
+        ("I think option b is right", "B"),
+        ("Answer: I think it is whale", "B"),
+        ("Answer: nothing fits", None),
+    ],
+)
 def test_choices_by_letter_or_by_text(text, expected):
     assert normalise(text, "choice", ["trout", "whale", "frog"]) == expected
 
@@ -33,9 +42,15 @@ def test_a_capital_inside_a_sentence_is_not_a_choice():
     assert normalise("Answer: I am not sure", "choice", ["x", "y"]) is None
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Answer: yes, every step is legal", "yes"), ("Answer: No.", "no"), ("The plan is invalid", "no"), ("maybe", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Answer: yes, every step is legal", "yes"),
+        ("Answer: No.", "no"),
+        ("The plan is invalid", "no"),
+        ("maybe", None),
+    ],
+)
 def test_yes_no(text, expected):
     assert normalise(text, "yesno") == expected
 

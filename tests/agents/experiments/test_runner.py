@@ -39,7 +39,9 @@ def _config(**options):
 
 async def test_every_item_is_a_normal_session_and_a_row(tmp_path):
     provider = scripted(right)
-    events = await _drain(ExperimentRun(tmp_path, _config(methods=("single", "debate2x2")), providers={"local": provider}))
+    events = await _drain(
+        ExperimentRun(tmp_path, _config(methods=("single", "debate2x2")), providers={"local": provider})
+    )
     rows = read_rows(tmp_path)
     assert len(rows) == 2 * N and all(r.correct for r in rows)
     assert events[-1].type == "experiment_finished" and events[-1].done == 2 * N
@@ -99,7 +101,9 @@ async def test_kill_minus_nine_then_resume_loses_nothing_and_counts_nothing_twic
             assert time.monotonic() < deadline, "the child never reached item 6"
             time.sleep(0.05)
         with pytest.raises(ExperimentLocked, match="another experiment"):
-            await _drain(ExperimentRun(tmp_path / "exp", _config(methods=("single",)), providers={"local": scripted(right)}))
+            await _drain(
+                ExperimentRun(tmp_path / "exp", _config(methods=("single",)), providers={"local": scripted(right)})
+            )
         os.kill(child.pid, signal.SIGKILL)
     finally:
         child.kill()
@@ -138,7 +142,7 @@ async def test_a_failing_server_is_retried_then_marked_failed_and_the_rest_goes_
     def flaky(request):
         k = INDEX[question_of(request)]
         calls[k] = calls.get(k, 0) + 1
-        if k == 2 and calls[k] == 1 or k == 5:
+        if (k == 2 and calls[k] == 1) or k == 5:
             return ProviderError("server_error", "HTTP 503", retryable=True)
         return right(request)
 
@@ -151,15 +155,23 @@ async def test_a_failing_server_is_retried_then_marked_failed_and_the_rest_goes_
 
 
 async def test_unreadable_answers_count_as_unanswered(tmp_path):
-    await _drain(ExperimentRun(tmp_path, _config(methods=("single", "debate2x1")),
-                               providers={"local": scripted(lambda r: "I would rather not say.")}))
+    await _drain(
+        ExperimentRun(
+            tmp_path,
+            _config(methods=("single", "debate2x1")),
+            providers={"local": scripted(lambda r: "I would rather not say.")},
+        )
+    )
     rows = read_rows(tmp_path)
     assert {r.status for r in rows} == {"unanswered"} and not any(r.correct for r in rows)
 
 
 async def test_matched_self_consistency_is_sized_to_the_debate(tmp_path):
-    events = await _drain(ExperimentRun(tmp_path, _config(methods=("cot", "debate3x2", "sc@debate3x2")),
-                                        providers={"local": scripted(right)}))
+    events = await _drain(
+        ExperimentRun(
+            tmp_path, _config(methods=("cot", "debate3x2", "sc@debate3x2")), providers={"local": scripted(right)}
+        )
+    )
     matched = next(e for e in events if e.type == "experiment_matched")
     rows = read_rows(tmp_path)
     debate = [r.tokens for r in rows if r.method == "debate3x2"]

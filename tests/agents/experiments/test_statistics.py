@@ -1,5 +1,6 @@
 """Correctness without models: planted right/wrong answers give exactly the planted numbers."""
 
+import json
 import math
 import random
 
@@ -106,7 +107,7 @@ async def test_judge_bias_check_catches_a_judge_that_always_picks_the_first_name
         if request.speaker == "Judge":
             names = [m for m in request.messages if m.name == "Moderator"][-1].content
             first = "Ada" if "Ada" in names else "Debater 1"
-            return '{"decision": "decided", "winner": "%s", "answer": null}' % first
+            return json.dumps({"decision": "decided", "winner": first, "answer": None})
         return f"Answer: {ANSWER[question_of(request)]}"
 
     rows = await _run(tmp_path, ("judge2x1",), reply)
@@ -120,7 +121,7 @@ async def test_judge_reading_the_arguments_agrees_with_itself(tmp_path):
             right = str(ANSWER[question_of(request)])
             turns = [m for m in request.messages if m.name not in (None, "Moderator")]
             winner = next(m.name for m in turns if m.content.endswith(right))
-            return '{"decision": "decided", "winner": "%s"}' % winner
+            return json.dumps({"decision": "decided", "winner": winner})
         right = request.speaker == "Blaise"
         return f"Answer: {ANSWER[question_of(request)] + (0 if right else 7)}"
 

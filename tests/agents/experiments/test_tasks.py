@@ -31,7 +31,7 @@ def test_blocksworld_has_valid_and_broken_plans():
 
 
 def test_unknown_task_set_names_the_known_ones():
-    with pytest.raises(ValueError, match="unknown task set 'nope'.*arithmetic"):
+    with pytest.raises(ValueError, match=r"unknown task set 'nope'.*arithmetic"):
         generate("nope", 5)
 
 
@@ -42,26 +42,37 @@ def _write(tmp_path, lines):
 
 
 def test_jsonl_reads_numbers_gsm8k_answers_and_choices(tmp_path):
-    path = _write(tmp_path, [
-        json.dumps({"question": "2+2?", "answer": 4}),
-        json.dumps({"question": "Natalia sold 48 clips...", "answer": "48/2 = 24 ... #### 72", "id": "gsm-1"}),
-        json.dumps({"question": "Which is a mammal?", "choices": ["trout", "whale"], "answer": "B"}),
-        json.dumps({"question": "Capital of France?", "answer": "Paris"}),
-    ])
+    path = _write(
+        tmp_path,
+        [
+            json.dumps({"question": "2+2?", "answer": 4}),
+            json.dumps({"question": "Natalia sold 48 clips...", "answer": "48/2 = 24 ... #### 72", "id": "gsm-1"}),
+            json.dumps({"question": "Which is a mammal?", "choices": ["trout", "whale"], "answer": "B"}),
+            json.dumps({"question": "Capital of France?", "answer": "Paris"}),
+        ],
+    )
     items = load_jsonl(path)
-    assert [(i.kind, i.answer) for i in items] == [("number", "4"), ("number", "72"), ("choice", "B"), ("text", "paris")]
+    assert [(i.kind, i.answer) for i in items] == [
+        ("number", "4"),
+        ("number", "72"),
+        ("choice", "B"),
+        ("text", "paris"),
+    ]
     assert items[1].id == "gsm-1" and items[0].id == "line-1"
     assert "(B) whale" in items[2].question
 
 
 def test_jsonl_errors_name_file_line_and_field_all_at_once(tmp_path):
-    path = _write(tmp_path, [
-        json.dumps({"question": "fine", "answer": 1}),
-        "{not json",
-        json.dumps({"answer": 3}),
-        json.dumps({"question": "q", "answer": "E", "choices": ["a", "b"]}),
-        json.dumps({"question": "q", "answer": 1, "type": "essay"}),
-    ])
+    path = _write(
+        tmp_path,
+        [
+            json.dumps({"question": "fine", "answer": 1}),
+            "{not json",
+            json.dumps({"answer": 3}),
+            json.dumps({"question": "q", "answer": "E", "choices": ["a", "b"]}),
+            json.dumps({"question": "q", "answer": 1, "type": "essay"}),
+        ],
+    )
     with pytest.raises(TaskFileError) as caught:
         load_jsonl(path)
     message = str(caught.value)
