@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 
 from agents.events import Event
 from agents.llm.base import CancelToken, ChatMessage, CompletionRequest, Provider, ScoredCandidate
-from agents.llm.providers import ProviderLoader
+from agents.session.pipeline import ProviderSource, close_providers, load_providers
 from agents.settings import Settings
 
 
@@ -35,21 +35,19 @@ class Borrowed:
 
 
 class SharedProviders:
-    def __init__(self, settings: Settings, given: dict[str, Provider] | None = None):
+    def __init__(
+        self, settings: Settings, given: dict[str, Provider] | None = None, load: ProviderSource | None = None
+    ):
         self.settings = settings
-        self.given = dict(given or {})  # the caller's (tests): used, never closed here
+        self.given = dict(given or {})  # the caller's (tests, benchmarks): used, never closed here
+        self.load = load or load_providers
         self.opened: dict[str, Provider] = {}
 
     async def open(self, refs: Iterable[str]) -> AsyncIterator[Event]:
         """Load every reference not open yet, yielding load progress. Raises ProviderError."""
-        for ref in dict.fromkeys(refs):
-            if ref in self.given or ref in self.opened:
-                continue
-            loader = ProviderLoader(ref, self.settings)
-            async for event in loader.events():
-                yield event
-            assert loader.provider is not None
-            self.opened[ref] = loader.provider
+        missing = {ref: ref for ref in refs if ref not in self.given and ref not in self.opened}
+        async for event in self.load(missing, self.settings, self.opened):
+            yield event
 
     def get(self, ref: str) -> Provider:
         return self.given.get(ref) or self.opened[ref]
@@ -63,5 +61,4 @@ class SharedProviders:
 
     async def aclose(self) -> None:
         opened, self.opened = self.opened, {}
-        for provider in opened.values():
-            await provider.aclose()
+        await close_providers(opened)

@@ -36,7 +36,7 @@ from agents.experiments.store import DirectoryLock, ResultsTable, session_file, 
 from agents.experiments.tasks import TASK_SETS, TaskItem, example_for, generate
 from agents.llm.base import Provider, ProviderError
 from agents.llm.refs import parse_model_ref
-from agents.session.pipeline import RunPipeline
+from agents.session.pipeline import ProviderSource, RunPipeline
 from agents.session.store import SessionWriter
 from agents.settings import Settings
 from agents.termination import ExternalStop
@@ -85,11 +85,14 @@ class ExperimentRun:
         settings: Settings | None = None,
         *,
         providers: dict[str, Provider] | None = None,
+        load: ProviderSource | None = None,
     ):
+        """``providers`` (reference -> provider) are used as given; other references are opened
+        once with ``load`` (default: the real loader) and closed when the experiment ends."""
         self.directory = Path(directory)
         self.config = config if config is not None else load_config(self.directory)
         self.settings = settings if settings is not None else Settings()
-        self.shared = SharedProviders(self.settings, providers)
+        self.shared = SharedProviders(self.settings, providers, load)
         self.stopping = False
         self._live: set[ExternalStop] = set()
         self._progress: _Progress | None = None

@@ -184,3 +184,24 @@ async def test_an_unknown_model_reference_fails_before_the_directory_is_used(tmp
     with pytest.raises(ProviderError):
         await _drain(ExperimentRun(tmp_path / "exp", _config(models=("nonsense:x",))))
     assert not (tmp_path / "exp").exists()
+
+
+async def test_each_model_is_opened_once_and_closed_at_the_end(tmp_path):
+    opened, closed = [], []
+
+    class Closing(type(scripted(right))):
+        async def aclose(self):
+            closed.append(self)
+
+    async def load(refs, settings, into):
+        for name, ref in refs.items():
+            opened.append(ref)
+            into[name] = Closing(right, scorer=lambda c: 0.0)
+        return
+        yield
+
+    other = "openai-compatible:http://127.0.0.1:9/v1#other"
+    await _drain(ExperimentRun(tmp_path, _config(methods=("single", "debate2x1"), models=("local", other)), load=load))
+    assert opened == ["local", other]  # once each, for 40 items
+    assert len(closed) == 2
+    assert len(read_rows(tmp_path)) == 4 * N
