@@ -66,6 +66,10 @@ class ExperimentStarted(EventBase):
 class UnitStarted(EventBase):
     type: Literal["experiment_unit_started"] = "experiment_unit_started"
     key: str
+    item_id: str
+    method: str
+    model: str
+    seed: int
     session: str
 
 

@@ -11,15 +11,14 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from agents.events import ErrorEvent, Event, Finished, MessageCompleted, TokenDelta
-from agents.experiments.byo import load_jsonl
 from agents.experiments.config import ExperimentConfig, ExperimentConfigError, differences, load_config, save_config
 from agents.experiments.job import ItemJob
 from agents.experiments.methods import Method, parse_methods
+from agents.experiments.progress import ProgressMeter
 from agents.experiments.providers import SharedProviders
 from agents.experiments.records import (
     ExperimentFinished,
@@ -32,8 +31,9 @@ from agents.experiments.records import (
 )
 from agents.experiments.scoring import score_item
 from agents.experiments.stats import matched_samples
-from agents.experiments.store import DirectoryLock, ResultsTable, session_file, unit_key
-from agents.experiments.tasks import TASK_SETS, TaskItem, example_for, generate
+from agents.experiments.store import DirectoryLock, ResultsTable, session_file
+from agents.experiments.tasks import example_for
+from agents.experiments.units import Unit, load_items, plan_units
 from agents.llm.base import Provider, ProviderError
 from agents.llm.refs import parse_model_ref
 from agents.session.pipeline import ProviderSource, RunPipeline
@@ -42,39 +42,6 @@ from agents.settings import Settings
 from agents.termination import ExternalStop
 
 MATCHED_FILE = "matched.json"
-MIXED = "mixed"
-
-
-@dataclass(frozen=True)
-class Unit:
-    item: TaskItem
-    method: Method
-    model: str  # the results' model column ("mixed" for heterogeneous teams)
-    refs: tuple[str, ...]
-    seed: int
-
-    @property
-    def key(self) -> str:
-        return unit_key(self.item.id, self.method.name, self.model, self.seed)
-
-
-def load_items(config: ExperimentConfig) -> list[TaskItem]:
-    source = config.tasks
-    if source.name in TASK_SETS:
-        return generate(source.name, source.n, source.seed)
-    if source.name.endswith(".jsonl") or Path(source.name).exists():
-        return load_jsonl(source.name, source.n)
-    return generate(source.name, source.n, source.seed)  # raises: unknown task set
-
-
-def plan_units(config: ExperimentConfig, items: Sequence[TaskItem], methods: Sequence[Method]) -> list[Unit]:
-    """Method by method (a chart fills one bar at a time), then item by item."""
-    units = []
-    for method in methods:
-        models = [(MIXED, tuple(config.models))] if method.mixes_models else [(m, (m,)) for m in config.models]
-        for model, refs in models:
-            units += [Unit(item, method, model, refs, seed) for seed in config.seeds for item in items]
-    return units
 
 
 class ExperimentRun:
@@ -95,7 +62,7 @@ class ExperimentRun:
         self.shared = SharedProviders(self.settings, providers, load)
         self.stopping = False
         self._live: set[ExternalStop] = set()
-        self._progress: _Progress | None = None
+        self._progress: ProgressMeter | None = None
 
     def stop(self) -> None:
         """Stop soon: items in flight are cancelled and not recorded (a resume runs them)."""
@@ -127,7 +94,7 @@ class ExperimentRun:
             first = plan_units(self.config, items, [m for m in methods if not m.match])
             matched = [m for m in methods if m.match]
             total = len(first) + len(plan_units(self.config, items, matched))
-            progress = self._progress = _Progress(total, [r for r in table.rows.values()])
+            progress = self._progress = ProgressMeter(total, [r for r in table.rows.values()])
             yield ExperimentStarted(
                 directory=str(self.directory),
                 total=total,
@@ -209,9 +176,7 @@ class ExperimentRun:
                 for unit in todo:  # one shared iterator: each unit is taken by one worker
                     if self.stopping:
                         return
-                    await out.put(
-                        UnitStarted(key=unit.key, session=str(self._session(unit).relative_to(self.directory)))
-                    )
+                    await out.put(self._started(unit))
                     row = await self._guarded(unit, out)
                     if row is not None:
                         await out.put(row)
@@ -245,6 +210,10 @@ class ExperimentRun:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
 
+    def _started(self, unit: Unit) -> UnitStarted:
+        session = str(self._session(unit).relative_to(self.directory))
+        return UnitStarted.model_validate({**unit.columns(), "session": session})
+
     def _session(self, unit: Unit) -> Path:
         return session_file(self.directory, unit.item.id, unit.method.name, unit.model, unit.seed)
 
@@ -252,16 +221,8 @@ class ExperimentRun:
         try:
             return await self._unit(unit, out)
         except Exception as exc:  # a bug in one item must not end the experiment
-            return ResultRow(
-                key=unit.key,
-                item_id=unit.item.id,
-                method=unit.method.name,
-                model=unit.model,
-                seed=unit.seed,
-                status="failed",
-                expected=unit.item.answer,
-                error=f"internal: {exc!r}",
-            )
+            failed = {"status": "failed", "expected": unit.item.answer, "error": f"internal: {exc!r}"}
+            return ResultRow.model_validate({**unit.columns(), **failed})
 
     async def _unit(self, unit: Unit, out: asyncio.Queue) -> ResultRow | None:
         path = self._session(unit)
@@ -324,44 +285,3 @@ class ExperimentRun:
             if writer is not None:
                 writer.close()
         return events
-
-
-class _Progress:
-    def __init__(self, total: int, rows: list[ResultRow]):
-        self.total = total
-        self.done = len(rows)
-        self.failed = sum(r.status == "failed" for r in rows)
-        self.tokens = sum(r.tokens for r in rows)
-        self.calls = sum(r.calls for r in rows)
-        self.done_here = 0
-        self.running = 0
-        self.running_tokens = 0
-        self.started = time.monotonic()
-
-    def spend(self, message: MessageCompleted) -> None:
-        self.running_tokens += message.usage.prompt_tokens + message.usage.completion_tokens
-        self.calls += 1
-
-    def add(self, row: ResultRow) -> None:
-        self.done += 1
-        self.done_here += 1
-        self.failed += row.status == "failed"
-        self.tokens += row.tokens
-        self.running_tokens = max(0, self.running_tokens - row.tokens)
-
-    def event(self) -> ExperimentProgress:
-        elapsed = time.monotonic() - self.started
-        rate = self.done_here / elapsed if elapsed > 0 else 0.0
-        left = self.total - self.done
-        return ExperimentProgress(
-            done=self.done,
-            total=self.total,
-            running=self.running,
-            failed=self.failed,
-            tokens=self.tokens + self.running_tokens,
-            calls=self.calls,
-            elapsed_s=elapsed,
-            eta_s=left / rate if rate > 0 else None,
-            units_per_s=rate,
-            tokens_per_s=(self.tokens + self.running_tokens) / elapsed if elapsed > 0 else 0.0,
-        )
