@@ -205,3 +205,21 @@ async def test_each_model_is_opened_once_and_closed_at_the_end(tmp_path):
     assert opened == ["local", other]  # once each, for 40 items
     assert len(closed) == 2
     assert len(read_rows(tmp_path)) == 4 * N
+
+
+async def test_stop_cancels_items_in_flight_without_recording_them_and_a_rerun_finishes(tmp_path):
+    run = None
+
+    def stopping(request):
+        if INDEX[question_of(request)] == 4:
+            run.stop()  # the user presses Stop while item 4 is being answered
+        return right(request)
+
+    run = ExperimentRun(tmp_path, _config(methods=("single",), concurrency=2), providers={"local": scripted(stopping)})
+    events = await _drain(run)
+    assert events[-1].type == "experiment_finished" and events[-1].reason == "cancelled"
+    done = {r.item_id for r in read_rows(tmp_path)}
+    assert ITEMS[4].id not in done and len(done) < N
+    provider = scripted(right)
+    await _drain(ExperimentRun(tmp_path, None, providers={"local": provider}))
+    assert len(read_rows(tmp_path)) == N and len(provider.requests) == N - len(done)
