@@ -32,7 +32,6 @@ from agents.experiments.records import (
 from agents.experiments.scoring import score_item
 from agents.experiments.stats import matched_samples
 from agents.experiments.store import DirectoryLock, ResultsTable, session_file
-from agents.experiments.tasks import example_for
 from agents.experiments.units import Unit, load_items, plan_units
 from agents.llm.base import Provider, ProviderError
 from agents.llm.refs import parse_model_ref
@@ -229,18 +228,7 @@ class ExperimentRun:
         started = time.perf_counter()
         row = None
         for attempt in range(1, self.config.retries + 2):
-            config = self.config
-            job = ItemJob(
-                unit.item,
-                unit.method,
-                unit.refs,
-                example_for(config.tasks.name, unit.item),
-                seed=unit.seed,
-                temperature=config.temperature,
-                max_tokens=config.max_tokens,
-                answer_tokens=config.answer_tokens,
-                judge_bias=config.judge_bias,
-            )
+            job = unit.job(self.config)
             stop = ExternalStop()
             self._live.add(stop)
             try:

@@ -29,12 +29,24 @@ class TaskItem(Record):
 
 
 @dataclass(frozen=True)
+class Example:
+    question: str
+    reasoning: str
+    answer: str
+
+    def render(self, reasoning: bool = True) -> str:
+        # "Reply:", not "Answer:", as the speaker label: the answer line must stay unique.
+        steps = f"{self.reasoning} " if reasoning else ""
+        return f"Question: {self.question}\nReply: {steps}Answer: {self.answer}"
+
+
+@dataclass(frozen=True)
 class TaskSet:
     name: str
     description: str
     # One worked example in the prompt: a base model continues a transcript, it follows no
     # instruction it has not seen done once.
-    example: str
+    example: Example
     make: Callable[[random.Random, int, int], TaskItem]
 
 
@@ -158,31 +170,43 @@ TASK_SETS: dict[str, TaskSet] = {
     "arithmetic": TaskSet(
         "arithmetic",
         "Du et al.'s a+b*c+d-e*f, integers 0..30",
-        "Question: What is the result of 3+4*5+6-2*7?\nAnswer: 3+20+6-14 = 15. Answer: 15",
+        Example("What is the result of 3+4*5+6-2*7?", "4*5 = 20 and 2*7 = 14, so 3+20+6-14 = 15.", "15"),
         _arithmetic,
     ),
     "multiplication": TaskSet(
         "multiplication",
         "three-digit by three-digit multiplication",
-        "Question: What is 123 * 456?\nAnswer: 123*456 = 56088. Answer: 56088",
+        Example("What is 123 * 456?", "123*456 = 123*400 + 123*56 = 49200 + 6888 = 56088.", "56088"),
         _multiplication,
     ),
     "game24": TaskSet(
         "game24",
         "Game of 24 (solvable hands; any correct expression counts)",
-        "Question: Use the numbers 4 6 8 8 and + - * / to make 24.\nAnswer: 8/8 = 1, 4*6 = 24, 24*1. Answer: (4 * 6) * (8 / 8)",
+        Example(
+            "Use the numbers 4 6 8 8 and + - * / to make 24.",
+            "8/8 = 1 and 4*6 = 24, and 24*1 = 24.",
+            "(4 * 6) * (8 / 8)",
+        ),
         _game24,
     ),
     "blocksworld": TaskSet(
         "blocksworld",
         "is this Blocksworld plan valid? (checked by the simulator)",
-        "Question: ... Plan: 1. put down the red block. Is the plan valid? Answer yes or no.\nAnswer: the hand holds nothing, so step 1 is illegal. Answer: no",
+        Example(
+            "Initially the hand is empty. Plan: 1. put down the red block. Is the plan valid? Answer yes or no.",
+            "The hand holds nothing, so step 1 is illegal.",
+            "no",
+        ),
         _blocksworld_plan,
     ),
     "word": TaskSet(
         "word",
         "templated word problems with integer answers",
-        "Question: Ana has 5 shells and buys 2 boxes of 3 shells. How many shells does she have?\nAnswer: 5+2*3 = 11. Answer: 11",
+        Example(
+            "Ana has 5 shells and buys 2 boxes of 3 shells. How many shells does she have?",
+            "2*3 = 6 and 5+6 = 11.",
+            "11",
+        ),
         _word_problem,
     ),
 }
@@ -198,14 +222,18 @@ def generate(name: str, n: int, seed: int = 0) -> list[TaskItem]:
 
 
 GENERIC_EXAMPLES = {
-    "number": "Question: A box holds 12 eggs. How many eggs are in 3 boxes?\nAnswer: 3*12 = 36. Answer: 36",
-    "choice": "Question: Which is a mammal?\n(A) trout\n(B) whale\n(C) frog\nAnswer: whales breathe air and nurse their young. Answer: B",
-    "yesno": "Question: Is 17 a prime number? Answer yes or no.\nAnswer: 17 has no divisor but 1 and itself. Answer: yes",
-    "text": "Question: What is the capital of France?\nAnswer: Paris",
+    "number": Example("A box holds 12 eggs. How many eggs are in 3 boxes?", "3*12 = 36.", "36"),
+    "choice": Example(
+        "Which is a mammal?\n(A) trout\n(B) whale\n(C) frog", "Whales breathe air and nurse their young.", "B"
+    ),
+    "yesno": Example("Is 17 a prime number? Answer yes or no.", "17 has no divisor but 1 and itself.", "yes"),
+    "text": Example("What is the capital of France?", "France's government sits in Paris.", "Paris"),
     "game24": TASK_SETS["game24"].example,
 }
 
 
-def example_for(source: str, item: TaskItem) -> str:
-    """The worked example shown with an item: its task set's, or one for its answer type."""
-    return TASK_SETS[source].example if source in TASK_SETS else GENERIC_EXAMPLES[item.kind]
+def example_for(source: str, item: TaskItem, reasoning: bool = True) -> str:
+    """The worked example shown with an item (its task set's, or one for its answer type),
+    with or without the reasoning: a one-line answer is shown a one-line answer."""
+    example = TASK_SETS[source].example if source in TASK_SETS else GENERIC_EXAMPLES[item.kind]
+    return example.render(reasoning)

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from agents.experiments.byo import load_jsonl
 from agents.experiments.config import ExperimentConfig
+from agents.experiments.job import ItemJob
 from agents.experiments.methods import Method
 from agents.experiments.store import unit_key
-from agents.experiments.tasks import TASK_SETS, TaskItem, generate
+from agents.experiments.tasks import TASK_SETS, TaskItem, example_for, generate
 
 MIXED = "mixed"  # the model column of a heterogeneous team
 
@@ -22,6 +23,21 @@ class Unit:
     model: str  # the results' model column ("mixed" for heterogeneous teams)
     refs: tuple[str, ...]
     seed: int
+
+    def job(self, config: ExperimentConfig) -> ItemJob:
+        """A fresh job for one attempt (a retry gets a new run id and session)."""
+        example = example_for(config.tasks.name, self.item, reasoning=self.method.kind != "single")
+        return ItemJob(
+            self.item,
+            self.method,
+            self.refs,
+            example,
+            seed=self.seed,
+            temperature=config.temperature,
+            max_tokens=config.max_tokens,
+            answer_tokens=config.answer_tokens,
+            judge_bias=config.judge_bias,
+        )
 
     def columns(self) -> dict[str, str | int]:
         """What identifies this unit in a result row and in its events."""

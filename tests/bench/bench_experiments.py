@@ -16,7 +16,8 @@ from agents.experiments.config import ExperimentConfig, TaskSource
 from agents.experiments.job import ItemJob, sample_requests
 from agents.experiments.methods import parse_method
 from agents.experiments.runner import ExperimentRun
-from agents.experiments.tasks import example_for, generate
+from agents.experiments.tasks import generate
+from agents.experiments.units import load_items, plan_units
 from agents.llm.base import Provider
 from agents.llm.scripted import ScriptedProvider
 from agents.settings import Settings
@@ -26,22 +27,9 @@ REPLY = "Let me compute it step by step. " * 4 + "Answer: 42"
 
 async def _direct_s(provider: Provider, config: ExperimentConfig) -> float:
     """The same requests the experiment sends, straight to the provider, ``concurrency`` at a time."""
-    items = generate(config.tasks.name, config.tasks.n, config.tasks.seed)
-    method = parse_method(config.methods[0])
-    requests = [
-        r
-        for item in items
-        for r in sample_requests(
-            ItemJob(
-                item,
-                method,
-                config.models,
-                example_for(config.tasks.name, item),
-                seed=0,
-                answer_tokens=config.answer_tokens,
-            )
-        )
-    ]
+    items = load_items(config)
+    units = plan_units(config, items, [parse_method(config.methods[0])])
+    requests = [r for unit in units for r in sample_requests(unit.job(config))]
     queue = list(requests)
 
     async def worker() -> None:
