@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QSplitter, QVBoxLayout, QWidget
 
 from agents.events import ErrorEvent, ModelLoadProgress
@@ -36,6 +36,8 @@ from desktop.experiments.charts import ExperimentCharts
 from desktop.experiments.controls import ExperimentControls, new_directory
 from desktop.experiments.grid import ResultsGrid
 from desktop.runner import Handlers, StreamRunner, route
+
+REDRAW_MS = 500
 
 
 class ExperimentsPanel(QWidget):
@@ -66,6 +68,9 @@ class ExperimentsPanel(QWidget):
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addWidget(split, 1)
+        # Charts redraw at most twice a second while items stream in, and at once at the end.
+        self.redraw = QTimer(self, singleShot=True, interval=REDRAW_MS)
+        self.redraw.timeout.connect(lambda: self.charts.show_rows(self.rows))
         self.runner = StreamRunner(self)
         self.runner.batch.connect(self._batch)
         self.runner.failed.connect(self._failed)
@@ -125,8 +130,8 @@ class ExperimentsPanel(QWidget):
 
     def _batch(self, batch: list[Any]) -> None:
         route(batch, self.handlers)
-        if any(isinstance(e, UnitFinished) for e in batch):
-            self.charts.show_rows(self.rows)
+        if any(isinstance(e, UnitFinished) for e in batch) and not self.redraw.isActive():
+            self.redraw.start()
 
     def _started(self, event: ExperimentStarted) -> None:
         self.progress.setRange(0, event.total)
@@ -149,6 +154,8 @@ class ExperimentsPanel(QWidget):
         )
 
     def _ended(self, event: ExperimentFinished) -> None:
+        self.redraw.stop()
+        self.charts.show_rows(self.rows)
         word = "Finished" if event.reason == "completed" else "Stopped (Run again on this directory resumes)"
         self._note(f"{word}: {event.done}/{event.total} done, {event.failed} failed. Click a cell to open its session.")
 
