@@ -223,3 +223,13 @@ async def test_stop_cancels_items_in_flight_without_recording_them_and_a_rerun_f
     provider = scripted(right)
     await _drain(ExperimentRun(tmp_path, None, providers={"local": provider}))
     assert len(read_rows(tmp_path)) == N and len(provider.requests) == N - len(done)
+
+
+async def test_a_heterogeneous_team_hands_the_models_round_its_agents(tmp_path):
+    other = "openai-compatible:http://127.0.0.1:9/v1#other"
+    first, second = scripted(right), scripted(right)
+    config = _config(methods=("hetero3x1",), models=("local", other))
+    await _drain(ExperimentRun(tmp_path, config, providers={"local": first, other: second}))
+    assert {r.speaker for r in first.requests} == {"Ada", "Carl"} and {r.speaker for r in second.requests} == {"Blaise"}
+    rows = read_rows(tmp_path)
+    assert len(rows) == N and {r.model for r in rows} == {"mixed"} and all(r.correct for r in rows)
