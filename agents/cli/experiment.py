@@ -64,6 +64,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     report = actions.add_parser("report", help="write report.md, report.html, CSV and PNG charts")
     report.add_argument("directory")
     report.add_argument("--out", default=None, help="where (default: DIR/report)")
+    experiment.set_defaults(handler=command_experiment)
 
 
 def _positive(text: str) -> int:
