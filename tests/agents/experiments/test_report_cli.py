@@ -46,3 +46,40 @@ def test_cli_report_prints_the_files(tmp_path, capsys):
     asyncio.run(_experiment(tmp_path / "exp"))
     assert main(["experiment", "report", str(tmp_path / "exp")]) == 0
     assert "report.html" in capsys.readouterr().out
+
+
+def test_cli_run_twice_resumes_and_reports(tmp_path, capsys, monkeypatch):
+    calls = []
+
+    async def load(refs, settings, into):
+        for name, ref in refs.items():
+            calls.append(ref)
+            into[name] = scripted(lambda r: f"Answer: {ANSWER[question_of(r)]}")
+        return
+        yield
+
+    monkeypatch.setattr("agents.experiments.providers.load_providers", load)
+    out = tmp_path / "exp"
+    argv = [
+        "experiment",
+        "run",
+        "--n",
+        "6",
+        "--methods",
+        "single,cot,debate3x2",
+        "--match-sc",
+        "debate3x2",
+        "--model",
+        "local",
+        "--out",
+        str(out),
+        "--report",
+    ]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "[24/24] sc@debate3x2" in err and "N = " in err and "report.html" in err
+    assert main(argv) == 0  # everything done: nothing runs again
+    assert "24 runs (24 already done)" in capsys.readouterr().err
+    assert calls == ["local", "local"]
+    assert main(["experiment", "run", "--n", "7", "--out", str(out)]) == 2
+    assert "holds a different experiment" in capsys.readouterr().err

@@ -79,3 +79,13 @@ def test_opening_a_stored_experiment_shows_it_and_writes_a_report(qloop, panel, 
     assert len(panel.rows) == len(read_rows(tmp_path / "exp")) == 16
     paths = panel.report()
     assert any(p.name == "report.html" for p in paths)
+
+
+def test_running_a_half_done_directory_resumes_and_shows_what_was_done(qloop, panel, tmp_path):
+    half = ExperimentConfig(tasks=TaskSource(n=8), methods=("single",), concurrency=2)
+    run(qloop, panel, tmp_path / "exp", half)
+    results = tmp_path / "exp" / "results.jsonl"
+    results.write_text("".join(results.read_text().splitlines(keepends=True)[:5]))  # as if killed after 5
+    run(qloop, panel, tmp_path / "exp", half)
+    assert len(panel.rows) == 8 and len(read_rows(tmp_path / "exp")) == 8
+    assert panel.progress.value() == 8
