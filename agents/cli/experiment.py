@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from agents.events import ModelLoadProgress, event_to_json
+from agents.events import ModelLoadProgress, TokenDelta, event_to_json
 from agents.experiments.config import ExperimentConfig, ExperimentConfigError, TaskSource
 from agents.experiments.methods import METHOD_FORMS, parse_method
 from agents.experiments.records import ExperimentFinished, ExperimentStarted, MatchedCompute, UnitFinished
@@ -127,7 +127,7 @@ async def _follow(run: ExperimentRun, json_lines: bool) -> int:
     failed = total = 0
     async for event in run.events():
         if json_lines:
-            if event.type != "token_delta":
+            if not isinstance(event, TokenDelta):
                 print(event_to_json(event), flush=True)
             continue
         if isinstance(event, ExperimentStarted):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
 
-from agents.events import Event
+from agents.events import Event, EventBase
 from agents.llm.base import CancelToken, ChatMessage, CompletionRequest, Provider, ScoredCandidate
 from agents.session.pipeline import ProviderSource, close_providers, load_providers
 from agents.settings import Settings
@@ -43,7 +43,7 @@ class SharedProviders:
         self.load = load or load_providers
         self.opened: dict[str, Provider] = {}
 
-    async def open(self, refs: Iterable[str]) -> AsyncIterator[Event]:
+    async def open(self, refs: Iterable[str]) -> AsyncIterator[EventBase]:
         """Load every reference not open yet, yielding load progress. Raises ProviderError."""
         missing = {ref: ref for ref in refs if ref not in self.given and ref not in self.opened}
         async for event in self.load(missing, self.settings, self.opened):
@@ -52,7 +52,9 @@ class SharedProviders:
     def get(self, ref: str) -> Provider:
         return self.given.get(ref) or self.opened[ref]
 
-    async def lend(self, refs: dict[str, str], settings: Settings, into: dict[str, Provider]) -> AsyncIterator[Event]:
+    async def lend(
+        self, refs: dict[str, str], settings: Settings, into: dict[str, Provider]
+    ) -> AsyncIterator[EventBase]:
         """The run pipeline's provider source: borrowed handles, nothing to load."""
         for name, ref in refs.items():
             into[name] = Borrowed(self.get(ref))

@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from agents.events import ErrorEvent, Event, Finished, MessageCompleted, TokenDelta
+from agents.events import ErrorEvent, EventBase, Finished, MessageCompleted, TokenDelta
 from agents.experiments.config import ExperimentConfig, ExperimentConfigError, differences, load_config, save_config
 from agents.experiments.job import ItemJob
 from agents.experiments.methods import Method, parse_methods
@@ -22,7 +22,6 @@ from agents.experiments.progress import ProgressMeter
 from agents.experiments.providers import SharedProviders
 from agents.experiments.records import (
     ExperimentFinished,
-    ExperimentProgress,
     ExperimentStarted,
     MatchedCompute,
     ResultRow,
@@ -71,20 +70,12 @@ class ExperimentRun:
 
     async def events(
         self,
-    ) -> AsyncIterator[
-        Event
-        | ExperimentStarted
-        | UnitStarted
-        | ExperimentProgress
-        | UnitFinished
-        | MatchedCompute
-        | ExperimentFinished
-    ]:
+    ) -> AsyncIterator[EventBase]:
         items = load_items(self.config)  # a bad task file fails before the directory is touched
         methods = parse_methods(self.config.methods)
         for ref in self.config.models:
             if ref not in self.shared.given:
-                parse_model_ref(ref, self.settings)  # raises ProviderError: a typo fails before any work
+                parse_model_ref(ref, self.settings.endpoints)  # raises ProviderError: a typo fails before any work
         lock = DirectoryLock(self.directory)
         lock.acquire()  # raises ExperimentLocked
         try:
@@ -163,9 +154,7 @@ class ExperimentRun:
                     ),
                 )
 
-    async def _run(
-        self, units: list[Unit], table: ResultsTable
-    ) -> AsyncIterator[Event | UnitStarted | ExperimentProgress | UnitFinished]:
+    async def _run(self, units: list[Unit], table: ResultsTable) -> AsyncIterator[EventBase]:
         todo = iter([u for u in units if u.key not in table.rows])
         out: asyncio.Queue = asyncio.Queue()
         finished = object()
@@ -250,12 +239,12 @@ class ExperimentRun:
                 return row
         return row
 
-    async def _record(self, job: ItemJob, stop: ExternalStop, path: Path, out: asyncio.Queue) -> list[Event]:
+    async def _record(self, job: ItemJob, stop: ExternalStop, path: Path, out: asyncio.Queue) -> list[EventBase]:
         if path.exists():
             path.unlink()  # what an interrupted attempt left behind
         pipeline = RunPipeline(job, self.settings, stop=stop, record=False, load=self.shared.lend)
         writer: SessionWriter | None = None
-        events: list[Event] = []
+        events: list[EventBase] = []
         try:
             async for event in pipeline.events():
                 if writer is None and pipeline.run_id:

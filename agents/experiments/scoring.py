@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from agents.events import ErrorEvent, Event, Finished, MessageCompleted, RoundStarted
+from agents.events import ErrorEvent, EventBase, Finished, MessageCompleted, RoundStarted
 from agents.experiments.answers import is_correct, majority, normalise
 from agents.experiments.job import ItemJob
 from agents.experiments.records import ResultRow, Status
@@ -23,7 +23,7 @@ class Tally:
     finished: Finished | None = None
 
 
-def tally(events: Iterable[Event]) -> tuple[Tally, dict[int, dict[str, str]]]:
+def tally(events: Iterable[EventBase]) -> tuple[Tally, dict[int, dict[str, str]]]:
     """Compute used, how the run ended, and the text each agent gave in each round."""
     out, round_number = Tally(), 1
     by_round: dict[int, dict[str, str]] = {}
@@ -45,7 +45,7 @@ def tally(events: Iterable[Event]) -> tuple[Tally, dict[int, dict[str, str]]]:
 
 
 def score_item(
-    job: ItemJob, events: list[Event], *, key: str, model: str, session: str, attempts: int, elapsed_s: float
+    job: ItemJob, events: list[EventBase], *, key: str, model: str, session: str, attempts: int, elapsed_s: float
 ) -> ResultRow:
     item, method = job.item, job.method
     used, by_round = tally(events)

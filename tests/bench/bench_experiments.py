@@ -87,7 +87,7 @@ async def _raw_calls_s(calls: int) -> float:
 def server_throughput(n: int = 48) -> None:
     from agents.llm.local_cache import embedded_gguf
     from agents.llm.openai_compat import OpenAICompatProvider
-    from agents.llm.refs import parse_model_ref
+    from agents.llm.refs import OpenAIRef, parse_model_ref
     from tests.integration.conftest import LlamaServer
 
     print(f"== Experiments: items/s against llama.cpp ({n} arithmetic items, method single), harness vs direct ==")
@@ -98,7 +98,9 @@ def server_throughput(n: int = 48) -> None:
             config = ExperimentConfig(
                 tasks=TaskSource(n=n), methods=("single",), models=(ref,), concurrency=concurrency
             )
-            provider = OpenAICompatProvider(parse_model_ref(ref, Settings()))
+            parsed = parse_model_ref(ref)
+            assert isinstance(parsed, OpenAIRef)
+            provider = OpenAICompatProvider(parsed)
             asyncio.run(_direct_s(provider, config.model_copy(update={"tasks": TaskSource(n=4)})))  # warm-up
             direct = asyncio.run(_direct_s(provider, config))
             with tempfile.TemporaryDirectory() as folder:
