@@ -11,6 +11,7 @@ from agents.session.pipeline import ProviderSource
 from agents.settings import Settings, load_settings
 from desktop.builder.builder import TeamBuilder
 from desktop.conversation.view import ConversationView
+from desktop.experiments.panel import ExperimentsPanel
 from desktop.inputs import Banner, HumanInputBar
 from desktop.interp.panel import InterpPanel
 from desktop.loading import LoadingDialog
@@ -67,12 +68,14 @@ class MainWindow(QMainWindow):
         self.sessions = SessionBrowser()
         self.planning = PlanningPanel(lambda: self.settings, load=load)
         self.interp = InterpPanel(lambda: self.settings)
+        self.experiments = ExperimentsPanel(lambda: self.settings, load=load)
         self._dock("Team builder", self.builder, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("Sessions", self.sessions, Qt.DockWidgetArea.RightDockWidgetArea)
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
         planning = self._dock("Planning", _shrinkable(self.planning), bottom)
         interp = self._dock("Interpretability", _shrinkable(self.interp), bottom)
         self.tabifyDockWidget(planning, interp)
+        self.tabifyDockWidget(planning, self._dock("Experiments", _shrinkable(self.experiments), bottom))
         planning.raise_()
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -103,7 +106,7 @@ class MainWindow(QMainWindow):
     # --- wiring -------------------------------------------------------------------
     def _connect_runs(self) -> None:
         runs, runner, problem = self.runs, self.runs.runner, self.banner.show_problem
-        for source in (self.builder, self.sessions, self.planning, runs):
+        for source in (self.builder, self.sessions, self.planning, self.experiments, runs):
             source.problem.connect(problem)
         self.builder.document.changed.connect(lambda _draft: self._title())
         self.builder.saved.connect(self._saved)
@@ -112,6 +115,7 @@ class MainWindow(QMainWindow):
         self.run_bar.run_button.clicked.connect(runs.start_run)
         self.run_bar.stop_button.clicked.connect(runs.stop_run)
         self.sessions.replayRequested.connect(runs.replay)
+        self.experiments.sessionRequested.connect(runs.replay)  # a clicked cell replays its item
         self.sessions.replayRequested.connect(self.planning.show_session)  # a stored planning run opens there
         self.sessions.forkRequested.connect(runs.fork)
         self.planning.runner.finished.connect(lambda _finished: self.sessions.refresh())  # a stored session too
@@ -192,6 +196,7 @@ class MainWindow(QMainWindow):
         store.setValue("state", self.saveState())
         self.runs.stop_run()  # the run ends itself, closing its providers
         self.planning.stop()
+        self.experiments.stop()  # items in flight are not recorded; Run resumes them
         super().closeEvent(event)
 
 

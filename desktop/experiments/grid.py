@@ -80,6 +80,10 @@ class ResultsGrid(QTableWidget):
         cell.setData(SESSION_ROLE, session)
         self.setItem(r, c, cell)
 
+    def position(self, item_id: str, column: str) -> tuple[int, int]:
+        """The (row, column) of a cell, for tests and keyboard navigation; KeyError if absent."""
+        return self._rows[item_id], self._columns[column]
+
     def verdict_at(self, item_id: str, column: str) -> str | None:
         item = (
             self.item(self._rows[item_id], self._columns[column])

@@ -60,7 +60,7 @@ def test_clicking_a_cell_opens_that_items_session(qloop, panel, tmp_path):
     opened = []
     panel.sessionRequested.connect(opened.append)
     row = next(r for r in panel.rows if r.method == "debate3x2" and r.item_id == ITEMS[2].id)
-    panel.grid.cellClicked.emit(panel.grid._rows[ITEMS[2].id], panel.grid._columns[column_of("debate3x2", "local", 0)])
+    panel.grid.cellClicked.emit(*panel.grid.position(ITEMS[2].id, column_of("debate3x2", "local", 0)))
     assert len(opened) == 1 and opened[0].path == tmp_path / "exp" / row.session
     assert opened[0].status == "completed" and len(opened[0].messages) == 6
 
