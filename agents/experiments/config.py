@@ -73,6 +73,11 @@ def load_config(directory: Path) -> ExperimentConfig:
 
 
 def differences(old: ExperimentConfig, new: ExperimentConfig) -> list[str]:
-    """Fields that differ; concurrency may change on resume (it does not change results)."""
+    """Fields that differ in a way that would change results already in the table.
+
+    Concurrency may change on resume, and the number of items may grow: generated items are
+    a prefix of the same seeded sequence and a file's first lines stay its first lines."""
     a, b = old.model_dump(), new.model_dump()
-    return [k for k in a if k != "concurrency" and a[k] != b.get(k)]
+    changed = [k for k in a if k not in ("concurrency", "tasks") and a[k] != b.get(k)]
+    grown = {**a["tasks"], "n": b["tasks"]["n"]} == b["tasks"] and b["tasks"]["n"] >= a["tasks"]["n"]
+    return changed + ([] if grown else ["tasks"])

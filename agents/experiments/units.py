@@ -64,10 +64,12 @@ def load_items(config: ExperimentConfig) -> list[TaskItem]:
 
 
 def plan_units(config: ExperimentConfig, items: Sequence[TaskItem], methods: Sequence[Method]) -> list[Unit]:
-    """Method by method (a chart fills one bar at a time), then item by item."""
+    """Item by item, every method on each: an experiment stopped early (or still running) has
+    the same items for every method, so its comparisons are paired and its bars comparable."""
     units = []
-    for method in methods:
-        models = [(MIXED, tuple(config.models))] if method.mixes_models else [(m, (m,)) for m in config.models]
-        for model, refs in models:
-            units += [Unit(item, method, model, refs, seed) for seed in config.seeds for item in items]
+    for seed in config.seeds:
+        for item in items:
+            for method in methods:
+                models = [(MIXED, tuple(config.models))] if method.mixes_models else [(m, (m,)) for m in config.models]
+                units += [Unit(item, method, model, refs, seed) for model, refs in models]
     return units

@@ -80,6 +80,10 @@ def test_cli_run_twice_resumes_and_reports(tmp_path, capsys, monkeypatch):
     assert "[24/24] sc@debate3x2" in err and "N = " in err and "report.html" in err
     assert main(argv) == 0  # everything done: nothing runs again
     assert "24 runs (24 already done)" in capsys.readouterr().err
-    assert calls == ["local", "local"]
-    assert main(["experiment", "run", "--n", "7", "--out", str(out)]) == 2
-    assert "holds a different experiment" in capsys.readouterr().err
+    assert calls == ["local", "local"]  # opened once per run, not per item
+    assert main([*argv[:3], "8", *argv[4:]]) == 0  # more items: only the new ones run
+    assert "32 runs (24 already done)" in capsys.readouterr().err
+    assert main([*argv[:3], "5", *argv[4:]]) == 2  # fewer items would orphan rows: refused
+    assert "tasks differ" in capsys.readouterr().err
+    assert main(["experiment", "run", "--n", "8", "--out", str(out)]) == 2
+    assert "holds a different experiment (methods differ" in capsys.readouterr().err
