@@ -31,6 +31,7 @@ from agents.experiments.tasks import TaskItem
 from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams, Provider
 from agents.settings import Settings
 from agents.spec import TeamSpec
+from agents.teams.context import REPETITION_PENALTY
 from agents.teams.run import TeamRun
 from agents.teams.verdict import FINAL_INSTRUCTION, parse_verdict, scored_verdict
 from agents.termination import ExternalStop
@@ -138,7 +139,11 @@ def sample_requests(job: ItemJob) -> list[CompletionRequest]:
             messages=messages,
             speaker=SOLVER if samples == 1 else f"Sample{i + 1}",
             params=GenerationParams(
-                max_tokens=tokens, temperature=temperature, seed=job.seed + i, stop=("\nQuestion:",)
+                max_tokens=tokens,
+                temperature=temperature,
+                seed=job.seed + i,
+                stop=("\nQuestion:",),
+                repetition_penalty=REPETITION_PENALTY,  # as the teams sample: methods differ only in method
             ),
         )
         for i in range(samples)
@@ -227,6 +232,7 @@ async def _rejudge(
             max_tokens=persona.max_tokens,
             temperature=persona.temperature,
             stop=tuple(f"\n{n}:" for n in names + ["Moderator"]),
+            repetition_penalty=REPETITION_PENALTY,
         ),
     )
     text = ""
