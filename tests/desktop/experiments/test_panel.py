@@ -89,3 +89,13 @@ def test_running_a_half_done_directory_resumes_and_shows_what_was_done(qloop, pa
     run(qloop, panel, tmp_path / "exp", half)
     assert len(panel.rows) == 8 and len(read_rows(tmp_path / "exp")) == 8
     assert panel.progress.value() == 8
+
+
+def test_an_unknown_model_is_shown_as_a_problem(qloop, panel, tmp_path):
+    problems = []
+    panel.problem.connect(problems.append)
+    config = ExperimentConfig(tasks=TaskSource(n=2), methods=("single",), models=("nonsense:x",))
+    qloop.run_until_complete(panel.start(config, tmp_path / "exp"))
+    panel.flush()
+    assert "unknown model reference 'nonsense:x'" in problems[0] and not panel.running
+    assert not (tmp_path / "exp").exists()
