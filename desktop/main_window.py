@@ -14,8 +14,8 @@ from desktop.accessible import name_unnamed, order_tabs
 from desktop.builder.builder import TeamBuilder
 from desktop.conversation.view import ConversationView
 from desktop.conversation.welcome import Welcome, sample_session_paths
-from desktop.inputs import Banner, HumanInputBar
 from desktop.experiments.panel import ExperimentsPanel
+from desktop.inputs import Banner, HumanInputBar
 from desktop.interp.panel import InterpPanel
 from desktop.loading import LoadingDialog
 from desktop.menus import MenuHandlers, build_menus
