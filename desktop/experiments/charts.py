@@ -14,6 +14,7 @@ from agents.experiments.methods import parse_method
 from agents.experiments.records import ResultRow
 from agents.experiments.stats import flips, round_accuracy, summarise
 
+LABEL_WIDTH = 110
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
 
@@ -23,6 +24,9 @@ def _plot(title: str, ylabel: str, horizontal: bool = False) -> pg.PlotWidget:
     plot.setLabel("bottom" if horizontal else "left", ylabel)
     if horizontal:
         plot.invertY(True)
+        # A fixed width: pyqtgraph sizes an axis to its labels only after a first paint, and a
+        # label that does not fit that paint is dropped (a grab shows one paint).
+        plot.getAxis("left").setWidth(LABEL_WIDTH)
     plot.setMenuEnabled(False)
     plot.setMouseEnabled(x=False, y=False)
     plot.showGrid(y=True, alpha=0.25)
@@ -110,3 +114,4 @@ class ExperimentCharts(QWidget):
         self.flips.getAxis("bottom").setTicks([[(float(i), c[0]) for i, c in enumerate(cells)]])
         if cells:
             self.flips.setXRange(-0.6, len(cells) - 0.4, padding=0)
+            self.flips.setYRange(0, max(1, *(max(c[1], c[2]) for c in cells)) * 1.1, padding=0)

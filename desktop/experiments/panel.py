@@ -184,6 +184,8 @@ class ExperimentsPanel(QWidget):
         self.controls.show_config(config, directory)
         self.grid.show_directory(directory)
         self.show_rows(read_rows(directory))
+        self.progress.setRange(0, max(1, len(self.rows)))
+        self.progress.setValue(len(self.rows))
         self._note(f"{len(self.rows)} results in {directory}")
 
     def _choose_and_open(self) -> None:
