@@ -14,6 +14,7 @@ from desktop.accessible import name_unnamed, order_tabs
 from desktop.builder.builder import TeamBuilder
 from desktop.conversation.view import ConversationView
 from desktop.conversation.welcome import Welcome, sample_session_paths
+from desktop.experiments.panel import ExperimentsPanel
 from desktop.inputs import Banner, HumanInputBar
 from desktop.interp.panel import InterpPanel
 from desktop.loading import LoadingDialog
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
         self.sessions = SessionBrowser()
         self.planning = PlanningPanel(lambda: self.settings, load=load)
         self.interp = InterpPanel(lambda: self.settings)
+        self.experiments = ExperimentsPanel(lambda: self.settings, load=load)
         # Every dock in one list: (title, panel, area). Docks of one area are tabbed together, the
         # first of each area in front. A new panel adds its line here.
         docks = [
@@ -95,6 +97,7 @@ class MainWindow(QMainWindow):
             ("Sessions", self.sessions, LEFT),
             ("Planning", _shrinkable(self.planning), BOTTOM),
             ("Interpretability", _shrinkable(self.interp), BOTTOM),
+            ("Experiments", _shrinkable(self.experiments), BOTTOM),
         ]
         self.setCorner(Qt.Corner.BottomLeftCorner, LEFT)  # the builder keeps the full height
         self.setDockOptions(self.dockOptions() | QMainWindow.DockOption.GroupedDragging)
@@ -164,7 +167,7 @@ class MainWindow(QMainWindow):
     # --- wiring -------------------------------------------------------------------
     def _connect_runs(self) -> None:
         runs, runner, problem = self.runs, self.runs.runner, self.banner.show_problem
-        for source in (self.builder, self.sessions, self.planning, runs):
+        for source in (self.builder, self.sessions, self.planning, self.experiments, runs):
             source.problem.connect(problem)
         self.builder.document.changed.connect(lambda _draft: self._title())
         self.builder.saved.connect(self._saved)
@@ -174,6 +177,7 @@ class MainWindow(QMainWindow):
         self.run_bar.run_button.clicked.connect(runs.start_run)
         self.run_bar.stop_button.clicked.connect(runs.stop_run)
         self.sessions.replayRequested.connect(runs.replay)
+        self.experiments.sessionRequested.connect(runs.replay)  # a clicked cell replays its item
         self.sessions.replayRequested.connect(self.planning.show_session)  # a stored planning run opens there
         self.sessions.forkRequested.connect(runs.fork)
         self.planning.runner.finished.connect(lambda _finished: self.sessions.refresh())  # a stored session too
@@ -297,6 +301,7 @@ class MainWindow(QMainWindow):
         store.setValue("state", self.saveState(LAYOUT_VERSION))
         self.runs.stop_run()  # the run ends itself, closing its providers
         self.planning.stop()
+        self.experiments.stop()  # items in flight are not recorded; Run resumes them
         super().closeEvent(event)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from agents import __version__
 from agents.cli import config as cli_config
+from agents.cli import experiment as cli_experiment
 from agents.cli import interp as cli_interp
 from agents.cli import model as cli_model
 from agents.cli import plan as cli_plan
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_config.add_parsers(sub)
     cli_team.add_parsers(sub)
     cli_plan.add_parser(sub)
+    cli_experiment.add_parser(sub)
     cli_interp.add_parser(sub)
     return parser
 

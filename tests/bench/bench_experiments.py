@@ -1,0 +1,119 @@
+"""Experiment benchmarks: harness overhead per item with an instant provider (goal < 5 ms),
+and items/s against a llama.cpp server at concurrency 1, 4, 8 as a ratio of the server's
+own throughput for the same requests sent directly (goal >= 0.9).
+
+Run with `python -m tests.bench experiments`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+
+from agents.experiments.config import ExperimentConfig, TaskSource
+from agents.experiments.job import ItemJob, sample_requests
+from agents.experiments.methods import parse_method
+from agents.experiments.runner import ExperimentRun
+from agents.experiments.tasks import generate
+from agents.experiments.units import load_items, plan_units
+from agents.llm.base import Provider
+from agents.llm.scripted import ScriptedProvider
+from agents.settings import Settings
+
+REPLY = "Let me compute it step by step. " * 4 + "Answer: 42"
+
+
+async def _direct_s(provider: Provider, config: ExperimentConfig) -> float:
+    """The same requests the experiment sends, straight to the provider, ``concurrency`` at a time."""
+    items = load_items(config)
+    units = plan_units(config, items, [parse_method(config.methods[0])])
+    requests = [r for unit in units for r in sample_requests(unit.job(config))]
+    queue = list(requests)
+
+    async def worker() -> None:
+        while queue:
+            async for _event in provider.stream(queue.pop()):
+                pass
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(config.concurrency)))
+    return time.perf_counter() - started
+
+
+async def _experiment_s(provider: Provider, config: ExperimentConfig, folder: Path) -> float:
+    run = ExperimentRun(folder, config, Settings(), providers={config.models[0]: provider})
+    started = time.perf_counter()
+    async for _event in run.events():
+        pass
+    return time.perf_counter() - started
+
+
+def harness_overhead(n: int = 300) -> None:
+    """Twice: in memory (tmpfs, where fsync is free: what the orchestration itself costs) and
+    on disk (what a user sees: a session and a results row made durable per item)."""
+    memory = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
+    print(f"== Experiments: harness overhead per item ({n} items, instant provider) ==")
+    for where, base in (("tmpfs", memory), ("disk", None)):
+        if where == "tmpfs" and base is None:
+            continue
+        for method, concurrency in (("single", 1), ("single", 8), ("debate3x2", 8)):
+            config = ExperimentConfig(
+                tasks=TaskSource(n=n), methods=(method,), models=("scripted",), concurrency=concurrency
+            )
+            provider = ScriptedProvider(lambda request: REPLY)
+            with tempfile.TemporaryDirectory(dir=base) as folder:
+                total = asyncio.run(_experiment_s(provider, config, Path(folder) / "exp"))
+            calls = len(provider.requests)
+            raw = asyncio.run(_raw_calls_s(calls))
+            print(
+                f"{where:5s} {method:10s} concurrency {concurrency}: {total / n * 1000:6.2f} ms/item in all, provider alone "
+                f"{raw / n * 1000:5.2f} -> harness {(total - raw) / n * 1000:5.2f} ms/item ({calls / n:.0f} calls/item)"
+            )
+
+
+async def _raw_calls_s(calls: int) -> float:
+    provider = ScriptedProvider(lambda request: REPLY)
+    job = ItemJob(generate("arithmetic", 1)[0], parse_method("cot"), ("scripted",), "", seed=0)
+    request = sample_requests(job)[0]
+    started = time.perf_counter()
+    for _ in range(calls):
+        async for _event in provider.stream(request):
+            pass
+    return time.perf_counter() - started
+
+
+def server_throughput(n: int = 48) -> None:
+    from agents.llm.local_cache import embedded_gguf
+    from agents.llm.openai_compat import OpenAICompatProvider
+    from agents.llm.refs import OpenAIRef, parse_model_ref
+    from tests.integration.conftest import LlamaServer
+
+    print(f"== Experiments: items/s against llama.cpp ({n} arithmetic items, method single), harness vs direct ==")
+    server = LlamaServer(embedded_gguf(lambda e: None, need_file=True)[0], api_key=None)
+    try:
+        ref = f"openai-compatible:{server.base_url}#gemma?api=completions&timeout=300"
+        for concurrency in (1, 4, 8):
+            config = ExperimentConfig(
+                tasks=TaskSource(n=n), methods=("single",), models=(ref,), concurrency=concurrency
+            )
+            parsed = parse_model_ref(ref)
+            assert isinstance(parsed, OpenAIRef)
+            provider = OpenAICompatProvider(parsed)
+            asyncio.run(_direct_s(provider, config.model_copy(update={"tasks": TaskSource(n=4)})))  # warm-up
+            direct = asyncio.run(_direct_s(provider, config))
+            with tempfile.TemporaryDirectory() as folder:
+                harness = asyncio.run(_experiment_s(provider, config, Path(folder) / "exp"))
+            asyncio.run(provider.aclose())
+            print(
+                f"concurrency {concurrency}: direct {n / direct:5.2f} items/s, experiment {n / harness:5.2f} items/s, "
+                f"ratio {direct / harness:.2f}"
+            )
+    finally:
+        server.stop()
+
+
+def main(skip_cold: bool = False) -> None:
+    harness_overhead()
+    server_throughput()
