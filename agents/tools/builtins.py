@@ -1,0 +1,27 @@
+"""The built-in tools and the registry a run starts from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from agents.tools.base import Tool
+from agents.tools.calculator import calculator_tool
+from agents.tools.files import read_file_tool, search_tool
+from agents.tools.registry import ToolRegistry
+from agents.tools.sandbox import SandboxLimits, python_tool
+
+# Names a team file may give an agent beyond these: "make_tool", "ask_<Agent>" for a team member,
+# MCP servers' tools ("<server>_<tool>") and the team library's authored tools.
+BUILTIN_NAMES = ("calculator", "python", "search_files", "read_file")
+MAKE_TOOL = "make_tool"
+
+
+def builtin_tools(search_folder: Path | None = None, read_roots: Sequence[Path] = (),
+                  limits: SandboxLimits | None = None) -> list[Tool]:
+    return [calculator_tool(), python_tool(limits), search_tool(search_folder), read_file_tool(read_roots)]
+
+
+def builtin_registry(search_folder: Path | None = None, read_roots: Sequence[Path] = (),
+                     limits: SandboxLimits | None = None) -> ToolRegistry:
+    return ToolRegistry(builtin_tools(search_folder, read_roots, limits))
