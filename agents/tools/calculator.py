@@ -58,7 +58,7 @@ class _Parser:
     def take(self, expected: str | None = None) -> str:
         token = self.peek()
         if token is None:
-            raise CalcError(f"the expression ends early; expected {expected or 'a number'}")
+            raise CalcError(f"the expression ends early; expected {repr(expected) if expected else 'a number'}")
         if expected is not None and token != expected:
             raise CalcError(f"expected {expected!r}, found {token!r}")
         self.pos += 1

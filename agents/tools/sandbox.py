@@ -59,8 +59,8 @@ def isolation_prefix() -> tuple[str, ...]:
     unshare = shutil.which("unshare")
     if unshare is None:
         return ()
-    candidates = [[unshare, "--net", "--pid", "--fork", "--kill-child"]] if os.geteuid() == 0 else []
-    candidates.append([unshare, "--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child"])
+    candidates = [[unshare, "--net"]] if os.geteuid() == 0 else []
+    candidates.append([unshare, "--user", "--map-root-user", "--net"])
     for prefix in candidates:
         probe = subprocess.run([*prefix, "true"], capture_output=True, timeout=10)
         if probe.returncode == 0:
@@ -72,7 +72,7 @@ def isolation_label() -> str:
     prefix = isolation_prefix()
     if not prefix:
         return "audit hook only (unshare unavailable: the network is refused inside Python, not by the kernel)"
-    return "network + pid namespace" + (", user namespace" if "--user" in prefix else "")
+    return "network namespace" + (", user namespace" if "--user" in prefix else "")
 
 
 async def run_python(code: str, limits: SandboxLimits | None = None, stdin: str = "") -> SandboxResult:

@@ -1,0 +1,95 @@
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from agents.tools.base import invoke
+from agents.tools.sandbox import KILLED_CODES, SandboxLimits, describe, isolation_prefix, python_tool, run_python
+
+LIMITS = SandboxLimits(wall_s=5, cpu_s=2, memory_mb=256)
+
+
+async def test_print_runs_in_a_temporary_folder():
+    result = await run_python("import os; print(1); print(os.getcwd())", LIMITS)
+    assert result.ok and result.stdout.splitlines()[0] == "1" and "agora-sandbox-" in result.stdout
+
+
+async def test_stdin_reaches_the_code():
+    result = await run_python("import sys; print(sys.stdin.read().upper())", LIMITS, stdin="hello")
+    assert result.stdout.strip() == "HELLO"
+
+
+async def test_an_infinite_loop_is_killed():
+    result = await run_python("while True:\n    pass", SandboxLimits(wall_s=3, cpu_s=1))
+    assert not result.ok and (result.timed_out or result.exit_code in KILLED_CODES)
+    assert "[killed:" in describe(result, SandboxLimits(wall_s=3, cpu_s=1))
+
+
+async def test_code_that_never_returns_is_killed_at_the_wall_limit():
+    result = await run_python("import time\ntime.sleep(1000)", SandboxLimits(wall_s=1))
+    assert result.timed_out and result.exit_code is not None
+
+
+@pytest.mark.parametrize("code", [
+    "import os\nwhile True:\n    os.fork()",
+    "import subprocess\nsubprocess.run(['true'])",
+    "import os\nos.system('true')",
+    "import multiprocessing",
+    "import ctypes",
+])
+async def test_no_child_processes(code):
+    result = await run_python(code, LIMITS)
+    assert result.exit_code == 1 and "sandbox:" in result.stderr and "PermissionError" in result.stderr
+
+
+async def test_a_ten_gigabyte_allocation_fails_inside_the_sandbox():
+    result = await run_python("x = bytearray(10 * 1024**3)\nprint('allocated')", LIMITS)
+    assert result.exit_code == 1 and "MemoryError" in result.stderr and "allocated" not in result.stdout
+
+
+@pytest.mark.parametrize("code", [
+    "import socket\nsocket.create_connection(('127.0.0.1', 9), timeout=1)",
+    "import socket\ns = socket.socket()",
+    "import urllib.request\nurllib.request.urlopen('http://127.0.0.1:9', timeout=1)",
+])
+async def test_no_sockets(code):
+    result = await run_python(code, LIMITS)
+    assert result.exit_code == 1 and "sandbox:" in result.stderr
+
+
+@pytest.mark.skipif(not isolation_prefix(), reason="unshare is not available on this machine")
+def test_the_kernel_gives_the_child_no_network():
+    # Below the audit hook: a plain interpreter in the sandbox's namespaces cannot reach a
+    # listener on the host's loopback.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        code = f"import socket\ntry:\n    socket.create_connection(('127.0.0.1', {port}), timeout=2)\n    print('reached')\nexcept OSError as e:\n    print('blocked', e)"
+        out = subprocess.run([*isolation_prefix(), sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert out.stdout.startswith("blocked"), out.stdout + out.stderr
+
+
+async def test_writes_outside_the_working_folder_are_refused(tmp_path):
+    target = tmp_path / "escaped.txt"
+    result = await run_python(f"open({str(target)!r}, 'w').write('x')", LIMITS)
+    assert result.exit_code == 1 and not target.exists()
+    inside = await run_python("open('ok.txt', 'w').write('x')\nprint(open('ok.txt').read())", LIMITS)
+    assert inside.stdout.strip() == "x"
+
+
+async def test_fifty_megabytes_of_output_stops_the_writer():
+    limits = SandboxLimits(wall_s=30, output_bytes=10_000)
+    result = await run_python("import sys\nfor _ in range(50):\n    sys.stdout.write('z' * 1_000_000)", limits)
+    assert result.output_cut and len(result.stdout) == 10_000 and not result.ok
+
+
+async def test_the_python_tool_reports_errors_and_kills():
+    tool = python_tool(SandboxLimits(wall_s=1))
+    ok = await invoke(tool, {"code": "print(6*7)"})
+    assert ok.ok and ok.output == "42"
+    raised = await invoke(tool, {"code": "raise ValueError('boom')"})
+    assert raised.ok and "ValueError: boom" in raised.output and "[exit status 1]" in raised.output
+    hung = await invoke(tool, {"code": "while True: pass"})
+    assert not hung.ok and hung.kind == "timeout"
