@@ -16,6 +16,7 @@ from typing import Sequence
 from agents import __version__
 from agents.cli import plan as cli_plan
 from agents.cli import team as cli_team
+from agents.cli import tools as cli_tools
 from agents.cli.output import EventPrinter
 from agents.events import ErrorEvent, MessageCompleted
 from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams, ProviderError
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("what", choices=["team", "events"])
     cli_team.add_parsers(sub)
     cli_plan.add_parser(sub)
+    cli_tools.add_parser(sub)
     return parser
 
 
@@ -88,6 +90,8 @@ async def _dispatch(args: argparse.Namespace) -> int:
             return await cli_team.command_sessions(args)
         if args.command == "plan":
             return await cli_plan.command_plan(args)
+        if args.command == "tools":
+            return await cli_tools.command_tools(args)
         if args.command == "ask":
             if not args.prompt.strip():
                 print("error: the prompt is empty", file=sys.stderr)

@@ -153,36 +153,62 @@ MAKE_TOOL_SCHEMA = {
 }
 
 
-def make_tool(library: ToolLibrary, registry: ToolRegistry, author: str, session: str | None = None,
-              limits: SandboxLimits | None = None) -> Tool:
-    """The ``make_tool`` capability: a saved tool joins ``registry`` at once for later turns."""
-    limits = limits or SandboxLimits()
+class ToolMaker:
+    """The ``make_tool`` capability of one author: a saved tool joins ``registry`` at once."""
 
-    async def run(arguments: dict[str, Any]) -> ToolOutput:
+    def __init__(
+        self, library: ToolLibrary, registry: ToolRegistry, author: str, session: str | None, limits: SandboxLimits
+    ):
+        self.library, self.registry, self.author, self.session, self.limits = library, registry, author, session, limits
+
+    def _event(self, name: str, ok: bool, message: str, version: int | None = None) -> ToolAuthored:
+        return ToolAuthored(
+            name=name,
+            author=self.author,
+            session=self.session,
+            ok=ok,
+            version=version,
+            message=message,
+            library=str(self.library.path),
+        )
+
+    async def problem(self, arguments: dict[str, Any]) -> str | None:
         name = str(arguments["name"])
-
-        def refused(message: str) -> ToolOutput:
-            event = ToolAuthored(name=name, author=author, session=session, ok=False, message=message, library=str(library.path))
-            return ToolOutput(f"error: the tool was not saved: {message}", (event,))
-
-        existing = registry.get(name)
+        existing = self.registry.get(name)
         if existing is not None and existing.spec.origin != "authored":
-            return refused(f"{name} is already a {existing.spec.origin} tool; choose another name")
+            return f"{name} is already a {existing.spec.origin} tool; choose another name"
         problem = validate_tool(name, arguments["parameters"], arguments["source"], arguments["test"])
-        if problem is None:
-            problem = await run_test(arguments["source"], arguments["test"], limits)
-            problem = None if problem is None else f"the test failed:\n{problem}"
         if problem is not None:
-            return refused(problem)
-        entry = library.save(AuthoredTool(name=name, version=1, description=arguments["description"],
-                                          parameters=arguments["parameters"], source=arguments["source"],
-                                          test=arguments["test"], author=author, session=session))
-        registry.add(authored_tool(entry, limits), replace=True)
-        event = ToolAuthored(name=name, author=author, session=session, ok=True, version=entry.version,
-                             message="the test passed; the tool is saved", library=str(library.path))
+            return problem
+        failure = await run_test(arguments["source"], arguments["test"], self.limits)
+        return None if failure is None else f"the test failed:\n{failure}"
+
+    async def __call__(self, arguments: dict[str, Any]) -> ToolOutput:
+        name = str(arguments["name"])
+        problem = await self.problem(arguments)
+        if problem is not None:
+            return ToolOutput(f"error: the tool was not saved: {problem}", (self._event(name, False, problem),))
+        fields = {k: arguments[k] for k in ("name", "description", "parameters", "source", "test")}
+        entry = self.library.save(AuthoredTool(version=1, author=self.author, session=self.session, **fields))
+        self.registry.add(authored_tool(entry, self.limits), replace=True)
+        event = self._event(name, True, "the test passed; the tool is saved", entry.version)
         return ToolOutput(f"saved {name} (version {entry.version}); you can call it now", (event,))
 
-    spec = ToolSpec(name="make_tool", description="Write a new tool: a Python function with a JSON-Schema for its "
-                    "arguments and a test; the lab runs the test in a sandbox and saves the tool if it passes.",
-                    parameters=MAKE_TOOL_SCHEMA, origin="builtin")
-    return Tool(spec, run, time_limit_s=limits.wall_s + 10)
+
+def make_tool(
+    library: ToolLibrary,
+    registry: ToolRegistry,
+    author: str,
+    session: str | None = None,
+    limits: SandboxLimits | None = None,
+) -> Tool:
+    """The ``make_tool`` tool for ``author``; what it saves is callable in the same run."""
+    limits = limits or SandboxLimits()
+    spec = ToolSpec(
+        name="make_tool",
+        description="Write a new tool: a Python function with a JSON-Schema for its "
+        "arguments and a test; the lab runs the test in a sandbox and saves the tool if it passes.",
+        parameters=MAKE_TOOL_SCHEMA,
+        origin="builtin",
+    )
+    return Tool(spec, ToolMaker(library, registry, author, session, limits), time_limit_s=limits.wall_s + 10)

@@ -7,8 +7,9 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Literal
+from typing import Any, Literal
 
 import jsonschema
 from pydantic import Field
@@ -120,7 +121,7 @@ async def invoke(tool: Tool, arguments: Any) -> ToolResult:
         output = await asyncio.wait_for(tool.runner(arguments), tool.time_limit_s)
     except ToolError as exc:
         return failed(exc.kind, exc.message)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return failed("timeout", f"{tool.name} did not finish within {tool.time_limit_s:g} s")
     except Exception as exc:  # a tool's own bug becomes a result the model reads, not a crash
         return failed("raised", f"{tool.name} raised {type(exc).__name__}: {exc}")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Sequence
 
+from agents.tools.ask import ask_tool_name
 from agents.tools.base import Tool
 from agents.tools.calculator import calculator_tool
 from agents.tools.files import read_file_tool, search_tool
@@ -17,11 +18,19 @@ BUILTIN_NAMES = ("calculator", "python", "search_files", "read_file")
 MAKE_TOOL = "make_tool"
 
 
-def builtin_tools(search_folder: Path | None = None, read_roots: Sequence[Path] = (),
-                  limits: SandboxLimits | None = None) -> list[Tool]:
+def builtin_tools(
+    search_folder: Path | None = None, read_roots: Sequence[Path] = (), limits: SandboxLimits | None = None
+) -> list[Tool]:
     return [calculator_tool(), python_tool(limits), search_tool(search_folder), read_file_tool(read_roots)]
 
 
-def builtin_registry(search_folder: Path | None = None, read_roots: Sequence[Path] = (),
-                     limits: SandboxLimits | None = None) -> ToolRegistry:
+def builtin_registry(
+    search_folder: Path | None = None, read_roots: Sequence[Path] = (), limits: SandboxLimits | None = None
+) -> ToolRegistry:
     return ToolRegistry(builtin_tools(search_folder, read_roots, limits))
+
+
+def known_tool_names(team_agents: Sequence[str] = (), extra: Iterable[str] = ()) -> set[str]:
+    """Every name a team's agent may list: built-ins, make_tool, ask_<member>, and ``extra``
+    (MCP servers' tools, the team library's authored tools)."""
+    return set(BUILTIN_NAMES) | {MAKE_TOOL} | {ask_tool_name(a) for a in team_agents} | set(extra)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from agents.tools.base import Tool, ToolError, ToolSpec
 
@@ -18,16 +19,37 @@ MAX_EXPONENT = 10_000
 MAX_INT_DIGITS = 4000
 Number = int | float
 
-_TOKEN = re.compile(r"\s*(?:(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|(\*\*|//|[-+*/%^(),])|([A-Za-z_]\w*))")
+_TOKEN = re.compile(
+    r"\s*(?:(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|(\*\*|//|[-+*/%^(),])|([A-Za-z_]\w*))"
+)
 _FUNCTIONS: dict[str, Callable[..., Number]] = {
-    "sqrt": math.sqrt, "abs": abs, "floor": math.floor, "ceil": math.ceil, "exp": math.exp,
-    "ln": math.log, "log": math.log, "log10": math.log10, "sin": math.sin, "cos": math.cos,
-    "tan": math.tan, "min": min, "max": max, "round": round,
+    "sqrt": math.sqrt,
+    "abs": abs,
+    "floor": math.floor,
+    "ceil": math.ceil,
+    "exp": math.exp,
+    "ln": math.log,
+    "log": math.log,
+    "log10": math.log10,
+    "sin": math.sin,
+    "cos": math.cos,
+    "tan": math.tan,
+    "min": min,
+    "max": max,
+    "round": round,
 }
 _CONSTANTS = {"pi": math.pi, "e": math.e, "tau": math.tau}
 # operator -> (precedence, right-associative)
-_BINARY = {"+": (1, False), "-": (1, False), "*": (2, False), "/": (2, False), "//": (2, False),
-           "%": (2, False), "**": (4, True), "^": (4, True)}
+_BINARY = {
+    "+": (1, False),
+    "-": (1, False),
+    "*": (2, False),
+    "/": (2, False),
+    "//": (2, False),
+    "%": (2, False),
+    "**": (4, True),
+    "^": (4, True),
+}
 _UNARY_PRECEDENCE = 3  # -2**2 is -(2**2), as in Python and on paper
 
 
@@ -122,7 +144,12 @@ def _apply(op: str, left: Number, right: Number) -> Number:
             return left % right
         if abs(right) > MAX_EXPONENT:
             raise CalcError(f"the exponent {right} is too large (limit {MAX_EXPONENT})")
-        if isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and right * math.log10(abs(left)) > MAX_INT_DIGITS:
+        if (
+            isinstance(left, int)
+            and isinstance(right, int)
+            and abs(left) > 1
+            and right * math.log10(abs(left)) > MAX_INT_DIGITS
+        ):
             raise CalcError(f"the result would have more than {MAX_INT_DIGITS} digits")
         return _checked(left**right)
     except ZeroDivisionError:

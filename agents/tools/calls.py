@@ -7,12 +7,14 @@ passed on as they happen, and each call ends with exactly one outcome event.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
 
-from agents.events import Event, Record, new_id
+from pydantic import Field
+
+from agents.events import EventBase, Record, new_id
 from agents.tools.base import invoke
 from agents.tools.events import (
-    OUTCOME_EVENTS,
     CallVia,
     ToolApprovalRequested,
     ToolCallApproved,
@@ -31,7 +33,7 @@ class ToolCall(Record):
 
     call_id: str
     tool: str
-    arguments: dict[str, Any] = {}
+    arguments: dict[str, Any] = Field(default_factory=dict)
     raw: str = ""
     problem: str | None = None
 
@@ -52,8 +54,14 @@ def new_call(tool: str, arguments: dict[str, Any] | None = None, raw: str = "", 
 class CallContext:
     """Who is calling, through which protocol, and who answers "ask me"."""
 
-    def __init__(self, registry: ToolRegistry, message_id: str, agent: str, via: CallVia = "text",
-                 approver: Approver | None = None):
+    def __init__(
+        self,
+        registry: ToolRegistry,
+        message_id: str,
+        agent: str,
+        via: CallVia = "text",
+        approver: Approver | None = None,
+    ):
         self.registry = registry
         self.message_id = message_id
         self.agent = agent
@@ -61,64 +69,109 @@ class CallContext:
         self.approver = approver
 
     def failed(self, call: ToolCall, kind: ToolErrorKind, message: str, duration_s: float = 0.0) -> ToolCallFailed:
-        return ToolCallFailed(call_id=call.call_id, message_id=self.message_id, tool=call.tool, kind=kind,
-                              message=message, duration_s=duration_s)
+        return ToolCallFailed(
+            call_id=call.call_id,
+            message_id=self.message_id,
+            tool=call.tool,
+            kind=kind,
+            message=message,
+            duration_s=duration_s,
+        )
 
 
-async def run_call(call: ToolCall, ctx: CallContext) -> AsyncIterator[Event]:
+async def run_call(call: ToolCall, ctx: CallContext) -> AsyncIterator[EventBase]:
     """Every event of one call, ending with its outcome."""
-    yield ToolCallRequested(call_id=call.call_id, message_id=ctx.message_id, agent=ctx.agent, tool=call.tool,
-                            arguments=call.arguments, raw=call.raw, via=ctx.via)
-    if call.problem is not None:
-        yield ctx.failed(call, "malformed_call", call.problem)
-        return
-    tool = ctx.registry.get(call.tool)
-    if tool is None:
-        known = ", ".join(ctx.registry.names()) or "none"
-        yield ctx.failed(call, "unknown_tool", f"there is no tool named {call.tool!r}; available: {known}")
+    yield ToolCallRequested(
+        call_id=call.call_id,
+        message_id=ctx.message_id,
+        agent=ctx.agent,
+        tool=call.tool,
+        arguments=call.arguments,
+        raw=call.raw,
+        via=ctx.via,
+    )
+    refusal = _refusal(call, ctx)
+    if refusal is not None:
+        yield refusal
         return
     arguments = call.arguments
-    policy = ctx.registry.policy(call.tool)
-    if policy == "never":
-        yield ToolCallRejected(call_id=call.call_id, message_id=ctx.message_id, tool=call.tool, by="policy",
-                               reason=f"{call.tool} is set to never run")
-        return
-    if policy == "ask":
+    if ctx.registry.policy(call.tool) == "ask":
         async for event in _ask(call, ctx):
             yield event
             if isinstance(event, ToolCallRejected):
                 return
             if isinstance(event, ToolCallApproved):
                 arguments = event.arguments
+    async for event in _invoked(call, arguments, ctx):
+        yield event
+
+
+def _refusal(call: ToolCall, ctx: CallContext) -> EventBase | None:
+    """The outcome of a call that must not run: unreadable, unknown, or set to never."""
+    if call.problem is not None:
+        return ctx.failed(call, "malformed_call", call.problem)
+    if call.tool not in ctx.registry:
+        known = ", ".join(ctx.registry.names()) or "none"
+        return ctx.failed(call, "unknown_tool", f"there is no tool named {call.tool!r}; available: {known}")
+    if ctx.registry.policy(call.tool) == "never":
+        reason = f"{call.tool} is set to never run"
+        return ToolCallRejected(
+            call_id=call.call_id, message_id=ctx.message_id, tool=call.tool, by="policy", reason=reason
+        )
+    return None
+
+
+async def _invoked(call: ToolCall, arguments: dict[str, Any], ctx: CallContext) -> AsyncIterator[EventBase]:
+    tool = ctx.registry.get(call.tool)
+    assert tool is not None  # _refusal checked it
     result = await invoke(tool, arguments)
     for extra in result.events:
         yield extra
     if result.ok:
-        yield ToolCallCompleted(call_id=call.call_id, message_id=ctx.message_id, tool=call.tool, output=result.output,
-                                truncated=result.truncated, duration_s=result.duration_s)
+        yield ToolCallCompleted(
+            call_id=call.call_id,
+            message_id=ctx.message_id,
+            tool=call.tool,
+            output=result.output,
+            truncated=result.truncated,
+            duration_s=result.duration_s,
+        )
     else:
         yield ctx.failed(call, result.kind or "raised", result.message, result.duration_s)
 
 
-async def _ask(call: ToolCall, ctx: CallContext) -> AsyncIterator[Event]:
-    request = ToolApprovalRequested(call_id=call.call_id, message_id=ctx.message_id, agent=ctx.agent,
-                                    tool=call.tool, arguments=call.arguments)
+async def _ask(call: ToolCall, ctx: CallContext) -> AsyncIterator[EventBase]:
+    request = ToolApprovalRequested(
+        call_id=call.call_id, message_id=ctx.message_id, agent=ctx.agent, tool=call.tool, arguments=call.arguments
+    )
     yield request
     if ctx.approver is None:
-        yield ToolCallRejected(call_id=call.call_id, message_id=ctx.message_id, tool=call.tool, by="policy",
-                               reason="this tool asks for approval and this run has nobody to ask")
+        yield ToolCallRejected(
+            call_id=call.call_id,
+            message_id=ctx.message_id,
+            tool=call.tool,
+            by="policy",
+            reason="this tool asks for approval and this run has nobody to ask",
+        )
         return
     answer = await ctx.approver(request)
     if not answer.approved:
-        yield ToolCallRejected(call_id=call.call_id, message_id=ctx.message_id, tool=call.tool, by="human",
-                               reason=answer.reason)
+        yield ToolCallRejected(
+            call_id=call.call_id, message_id=ctx.message_id, tool=call.tool, by="human", reason=answer.reason
+        )
         return
     arguments = call.arguments if answer.arguments is None else answer.arguments
-    yield ToolCallApproved(call_id=call.call_id, message_id=ctx.message_id, tool=call.tool, by="human",
-                           arguments=arguments, edited=arguments != call.arguments)
+    yield ToolCallApproved(
+        call_id=call.call_id,
+        message_id=ctx.message_id,
+        tool=call.tool,
+        by="human",
+        arguments=arguments,
+        edited=arguments != call.arguments,
+    )
 
 
-async def run_calls(calls: Sequence[ToolCall], ctx: CallContext) -> AsyncIterator[Event]:
+async def run_calls(calls: Sequence[ToolCall], ctx: CallContext) -> AsyncIterator[EventBase]:
     """All calls of one turn, concurrently; events in the order they happen."""
     if len(calls) == 1:
         async for event in run_call(calls[0], ctx):
@@ -151,6 +204,10 @@ async def run_calls(calls: Sequence[ToolCall], ctx: CallContext) -> AsyncIterato
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def outcomes(events: Sequence[Event]) -> dict[str, str]:
+def outcomes(events: Sequence[EventBase]) -> dict[str, str]:
     """call id -> the text the model reads back, from a batch's events."""
-    return {e.call_id: outcome_text(e) for e in events if isinstance(e, OUTCOME_EVENTS)}
+    return {
+        e.call_id: outcome_text(e)
+        for e in events
+        if isinstance(e, (ToolCallCompleted, ToolCallFailed, ToolCallRejected))
+    }

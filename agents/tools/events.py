@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from pydantic import Field
+
 from agents.events import EventBase
 
 ToolPolicy = Literal["run", "ask", "never"]
@@ -31,7 +33,7 @@ class ToolCallRequested(EventBase):
     message_id: str
     agent: str
     tool: str
-    arguments: dict[str, Any] = {}
+    arguments: dict[str, Any] = Field(default_factory=dict)
     raw: str = ""  # the call as the model wrote it (text protocol) or its JSON arguments (native)
     via: CallVia = "text"
 
@@ -44,7 +46,7 @@ class ToolApprovalRequested(EventBase):
     message_id: str
     agent: str
     tool: str
-    arguments: dict[str, Any] = {}
+    arguments: dict[str, Any] = Field(default_factory=dict)
 
 
 class ToolCallApproved(EventBase):
@@ -53,7 +55,7 @@ class ToolCallApproved(EventBase):
     message_id: str
     tool: str
     by: Literal["policy", "human"]
-    arguments: dict[str, Any] = {}  # what will run: the person may have edited them
+    arguments: dict[str, Any] = Field(default_factory=dict)  # what will run: the person may have edited them
     edited: bool = False
 
 
@@ -95,7 +97,7 @@ class ToolsOffered(EventBase):
     offered: tuple[str, ...]
     available: int
     reason: str
-    scores: dict[str, float] = {}
+    scores: dict[str, float] = Field(default_factory=dict)
 
 
 class ToolAuthored(EventBase):

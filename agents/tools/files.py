@@ -5,8 +5,9 @@ a file from folders the user allowed. Paths are resolved (symlinks too) before a
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from agents.tools.base import Tool, ToolError, ToolSpec
 from agents.tools.bm25 import BM25
@@ -26,7 +27,9 @@ def allowed_path(path: str, roots: Sequence[Path]) -> Path:
         candidate = resolved_roots[0] / candidate
     resolved = candidate.resolve()
     if not any(resolved.is_relative_to(root) for root in resolved_roots):
-        raise ToolError("bad_arguments", f"{path} is outside the allowed folders ({', '.join(map(str, resolved_roots))})")
+        raise ToolError(
+            "bad_arguments", f"{path} is outside the allowed folders ({', '.join(map(str, resolved_roots))})"
+        )
     if not resolved.is_file():
         raise ToolError("bad_arguments", f"{path}: no such file")
     return resolved
@@ -42,8 +45,12 @@ def read_file_tool(roots: Sequence[Path], max_chars: int = 20_000) -> Tool:
     spec = ToolSpec(
         name="read_file",
         description="Read a text file from the folders the user allowed; give a path relative to the first folder.",
-        parameters={"type": "object", "properties": {"path": {"type": "string"}}, "required": ["path"],
-                    "additionalProperties": False},
+        parameters={
+            "type": "object",
+            "properties": {"path": {"type": "string"}},
+            "required": ["path"],
+            "additionalProperties": False,
+        },
     )
     return Tool(spec, run, time_limit_s=5.0, output_limit=max_chars)
 
@@ -72,7 +79,9 @@ class FolderIndex:
         self._bm25 = BM25([])
 
     def _current_stamp(self) -> tuple:
-        return tuple(sorted((str(p), p.stat().st_mtime_ns) for p in self.folder.rglob("*") if p.suffix.lower() in TEXT_SUFFIXES))
+        return tuple(
+            sorted((str(p), p.stat().st_mtime_ns) for p in self.folder.rglob("*") if p.suffix.lower() in TEXT_SUFFIXES)
+        )
 
     def search(self, query: str, k: int = 5) -> list[tuple[str, str, float]]:
         stamp = self._current_stamp()
@@ -97,8 +106,11 @@ def search_tool(folder: Path | None, k: int = 5) -> Tool:
     spec = ToolSpec(
         name="search_files",
         description="Search the user's folder of notes (text and Markdown files) and return the best-matching paragraphs.",
-        parameters={"type": "object", "properties": {"query": {"type": "string"},
-                                                     "k": {"type": "integer", "minimum": 1, "maximum": 20}},
-                    "required": ["query"], "additionalProperties": False},
+        parameters={
+            "type": "object",
+            "properties": {"query": {"type": "string"}, "k": {"type": "integer", "minimum": 1, "maximum": 20}},
+            "required": ["query"],
+            "additionalProperties": False,
+        },
     )
     return Tool(spec, run, time_limit_s=15.0)

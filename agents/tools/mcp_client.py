@@ -30,15 +30,15 @@ class McpServerConfig(Record):
     name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
     command: str | None = None
     args: tuple[str, ...] = ()
-    env: dict[str, str] = {}
+    env: dict[str, str] = Field(default_factory=dict)
     url: str | None = None
     connect_timeout_s: float = Field(default=20.0, gt=0)
     call_timeout_s: float = Field(default=30.0, gt=0)
     policy: ToolPolicy = "ask"  # for this server's tools unless ``policies`` names one
-    policies: dict[str, ToolPolicy] = {}
+    policies: dict[str, ToolPolicy] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _one_transport(self) -> "McpServerConfig":
+    def _one_transport(self) -> McpServerConfig:
         if (self.command is None) == (self.url is None):
             raise ValueError("an MCP server needs either a command (stdio) or a url (streamable HTTP), not both")
         if self.url is not None:
@@ -76,10 +76,13 @@ class McpConnection:
         self._holder = asyncio.create_task(self._hold())
         try:
             await asyncio.wait_for(asyncio.shield(self._ready), self.config.connect_timeout_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             await self.aclose()
-            raise ToolError("unavailable", f"MCP server {self.config.name} did not answer within "
-                            f"{self.config.connect_timeout_s:g} s{self._stderr_tail()}") from None
+            raise ToolError(
+                "unavailable",
+                f"MCP server {self.config.name} did not answer within "
+                f"{self.config.connect_timeout_s:g} s{self._stderr_tail()}",
+            ) from None
         return self.tools()
 
     def _transport(self) -> Any:
@@ -87,8 +90,9 @@ class McpConnection:
 
         if self.config.url is not None:
             return self.config.url
-        params = StdioServerParameters(command=self.config.command or "", args=list(self.config.args),
-                                       env=dict(self.config.env) or None)
+        params = StdioServerParameters(
+            command=self.config.command or "", args=list(self.config.args), env=dict(self.config.env) or None
+        )
         return stdio_client(params, errlog=self._stderr)
 
     async def _hold(self) -> None:
@@ -102,8 +106,12 @@ class McpConnection:
                 await self._close.wait()
         except BaseException as exc:  # the SDK wraps failures in exception groups; keep the reason
             if not self._ready.done():
-                self._ready.set_exception(ToolError("unavailable", f"MCP server {self.config.name} could not start: "
-                                                    f"{_reason(exc)}{self._stderr_tail()}"))
+                self._ready.set_exception(
+                    ToolError(
+                        "unavailable",
+                        f"MCP server {self.config.name} could not start: {_reason(exc)}{self._stderr_tail()}",
+                    )
+                )
             if isinstance(exc, asyncio.CancelledError):
                 raise
         finally:
@@ -114,8 +122,13 @@ class McpConnection:
         for listed in self.listed:
             schema = getattr(listed, "input_schema", None) or getattr(listed, "inputSchema", None) or {"type": "object"}
             name = tool_name(self.config.name, listed.name)
-            spec = ToolSpec(name=name, description=listed.description or f"{listed.name} from {self.config.name}",
-                            parameters=schema, origin="mcp", policy=self.config.policies.get(listed.name, self.config.policy))
+            spec = ToolSpec(
+                name=name,
+                description=listed.description or f"{listed.name} from {self.config.name}",
+                parameters=schema,
+                origin="mcp",
+                policy=self.config.policies.get(listed.name, self.config.policy),
+            )
             out.append(Tool(spec, self._runner(listed.name), time_limit_s=self.config.call_timeout_s + 5))
         return out
 
@@ -131,19 +144,27 @@ class McpConnection:
             raise ToolError("server_error", f"MCP server {self.config.name} is not running{self._stderr_tail()}")
         mark = self._stderr_position()
         call = asyncio.ensure_future(client.call_tool(remote_name, arguments))
-        done, _ = await asyncio.wait({call, holder}, timeout=self.config.call_timeout_s, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {call, holder}, timeout=self.config.call_timeout_s, return_when=asyncio.FIRST_COMPLETED
+        )
         if call not in done:
             call.cancel()
             await asyncio.gather(call, return_exceptions=True)
             if holder in done:
-                raise ToolError("server_error", f"MCP server {self.config.name} stopped during the call{self._stderr_tail(mark)}")
-            raise ToolError("timeout", f"MCP server {self.config.name} did not answer {remote_name} within "
-                            f"{self.config.call_timeout_s:g} s")
+                raise ToolError(
+                    "server_error", f"MCP server {self.config.name} stopped during the call{self._stderr_tail(mark)}"
+                )
+            raise ToolError(
+                "timeout",
+                f"MCP server {self.config.name} did not answer {remote_name} within {self.config.call_timeout_s:g} s",
+            )
         try:
             result = call.result()
         except Exception as exc:
-            raise ToolError("server_error", f"MCP server {self.config.name}: {remote_name} failed: {_reason(exc)}"
-                            f"{self._stderr_tail(mark)}") from None
+            raise ToolError(
+                "server_error",
+                f"MCP server {self.config.name}: {remote_name} failed: {_reason(exc)}{self._stderr_tail(mark)}",
+            ) from None
         text = result_text(result)
         if getattr(result, "is_error", False) or getattr(result, "isError", False):
             raise ToolError("raised", f"{remote_name} (MCP {self.config.name}) reported an error: {text}")
@@ -171,7 +192,7 @@ class McpConnection:
         if self._holder is not None:
             try:
                 await asyncio.wait_for(asyncio.shield(self._holder), 5.0)
-            except (asyncio.TimeoutError, Exception):
+            except (TimeoutError, Exception):
                 self._holder.cancel()
                 await asyncio.gather(self._holder, return_exceptions=True)
         self._stderr.close()

@@ -7,16 +7,19 @@ apart by their ``index``, as the API streams them.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from agents.tools.base import ToolSpec
 from agents.tools.calls import ToolCall, new_call
 
 
 def openai_tools(specs: Iterable[ToolSpec]) -> list[dict[str, Any]]:
-    return [{"type": "function", "function": {"name": s.name, "description": s.description, "parameters": s.parameters}}
-            for s in specs]
+    return [
+        {"type": "function", "function": {"name": s.name, "description": s.description, "parameters": s.parameters}}
+        for s in specs
+    ]
 
 
 def _get(obj: Any, key: str) -> Any:
@@ -73,7 +76,9 @@ def _to_call(call_id: str, name: str, arguments: str) -> ToolCall:
 def calls_from_message(tool_calls: Sequence[Any] | None) -> list[ToolCall]:
     """Calls from a non-streamed ``message.tool_calls``."""
     deltas = ToolCallDeltas()
-    deltas.add([{"index": i, "id": _get(c, "id"), "function": _get(c, "function")} for i, c in enumerate(tool_calls or ())])
+    deltas.add(
+        [{"index": i, "id": _get(c, "id"), "function": _get(c, "function")} for i, c in enumerate(tool_calls or ())]
+    )
     return deltas.calls()
 
 
@@ -82,8 +87,14 @@ def assistant_message(calls: Sequence[ToolCall], content: str = "") -> dict[str,
     return {
         "role": "assistant",
         "content": content or None,
-        "tool_calls": [{"id": c.call_id, "type": "function",
-                        "function": {"name": c.tool, "arguments": c.raw or json.dumps(c.arguments)}} for c in calls],
+        "tool_calls": [
+            {
+                "id": c.call_id,
+                "type": "function",
+                "function": {"name": c.tool, "arguments": c.raw or json.dumps(c.arguments)},
+            }
+            for c in calls
+        ],
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from agents.tools.base import Tool, ToolSpec
 from agents.tools.events import ToolPolicy
@@ -47,7 +47,7 @@ class ToolRegistry:
     def set_policy(self, name: str, policy: ToolPolicy) -> None:
         self._policies[name] = policy
 
-    def subset(self, names: Iterable[str]) -> "ToolRegistry":
+    def subset(self, names: Iterable[str]) -> ToolRegistry:
         """The tools among ``names`` that exist here, with the same policies."""
         return ToolRegistry((self._tools[n] for n in names if n in self._tools), self._policies)
 

@@ -85,8 +85,12 @@ async def run_python(code: str, limits: SandboxLimits | None = None, stdin: str 
         config = json.dumps({k: getattr(limits, k) for k in ("cpu_s", "memory_mb", "file_mb", "nproc")})
         argv = [*isolation_prefix(), sys.executable, "-I", "-S", str(BOOT), config, str(workdir / "main.py")]
         process = await asyncio.create_subprocess_exec(
-            *argv, cwd=workdir, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+            *argv,
+            cwd=workdir,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
             start_new_session=True,
         )
         return await _collect(process, limits, stdin, started)
@@ -94,7 +98,9 @@ async def run_python(code: str, limits: SandboxLimits | None = None, stdin: str 
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-async def _collect(process: asyncio.subprocess.Process, limits: SandboxLimits, stdin: str, started: float) -> SandboxResult:
+async def _collect(
+    process: asyncio.subprocess.Process, limits: SandboxLimits, stdin: str, started: float
+) -> SandboxResult:
     cut = asyncio.Event()
 
     async def read(stream: asyncio.StreamReader) -> bytes:
@@ -122,7 +128,7 @@ async def _collect(process: asyncio.subprocess.Process, limits: SandboxLimits, s
     timed_out = False
     try:
         out, err, _, _ = await asyncio.wait_for(asyncio.shield(work), limits.wall_s)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         timed_out = True
         _kill(process)
         out, err, _, _ = await work
@@ -133,8 +139,12 @@ async def _collect(process: asyncio.subprocess.Process, limits: SandboxLimits, s
     finally:
         _kill(process)  # whatever the code left running in its session goes with it
     return SandboxResult(
-        exit_code=process.returncode, stdout=out.decode("utf-8", "replace"), stderr=err.decode("utf-8", "replace"),
-        duration_s=time.perf_counter() - started, timed_out=timed_out, output_cut=cut.is_set(),
+        exit_code=process.returncode,
+        stdout=out.decode("utf-8", "replace"),
+        stderr=err.decode("utf-8", "replace"),
+        duration_s=time.perf_counter() - started,
+        timed_out=timed_out,
+        output_cut=cut.is_set(),
         isolation=isolation_label(),
     )
 
@@ -175,8 +185,12 @@ def python_tool(limits: SandboxLimits | None = None) -> Tool:
         name="python",
         description="Run a short Python program (standard library only, no network, no files outside a "
         "temporary folder) and return what it prints.",
-        parameters={"type": "object", "properties": {"code": {"type": "string", "description": "Python source"}},
-                    "required": ["code"], "additionalProperties": False},
+        parameters={
+            "type": "object",
+            "properties": {"code": {"type": "string", "description": "Python source"}},
+            "required": ["code"],
+            "additionalProperties": False,
+        },
         policy="ask",
     )
     # The sandbox enforces its own wall limit; the record's limit is a backstop above it.

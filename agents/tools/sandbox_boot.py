@@ -13,15 +13,42 @@ import sys
 import traceback
 
 DENIED_EVENTS = (
-    "os.fork", "os.forkpty", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "subprocess.Popen",
-    "os.kill", "os.killpg", "signal.pthread_kill", "pty.spawn",
-    "socket.__new__", "socket.connect", "socket.bind", "socket.getaddrinfo", "socket.gethostbyname",
-    "socket.sendto", "socket.sendmsg",
-    "os.chown", "os.chroot", "os.setuid", "os.setgid",
+    "os.fork",
+    "os.forkpty",
+    "os.system",
+    "os.exec",
+    "os.posix_spawn",
+    "os.spawn",
+    "subprocess.Popen",
+    "os.kill",
+    "os.killpg",
+    "signal.pthread_kill",
+    "pty.spawn",
+    "socket.__new__",
+    "socket.connect",
+    "socket.bind",
+    "socket.getaddrinfo",
+    "socket.gethostbyname",
+    "socket.sendto",
+    "socket.sendmsg",
+    "os.chown",
+    "os.chroot",
+    "os.setuid",
+    "os.setgid",
 )
 DENIED_IMPORTS = ("ctypes", "_ctypes", "_posixsubprocess", "multiprocessing", "_multiprocessing")
-WRITE_EVENTS = ("os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod", "os.symlink", "os.link",
-                "os.truncate", "os.utime", "shutil.rmtree")
+WRITE_EVENTS = (
+    "os.remove",
+    "os.rename",
+    "os.rmdir",
+    "os.mkdir",
+    "os.chmod",
+    "os.symlink",
+    "os.link",
+    "os.truncate",
+    "os.utime",
+    "shutil.rmtree",
+)
 
 
 def set_limits(limits):
@@ -52,7 +79,13 @@ def make_hook(workdir):
             raise PermissionError(f"sandbox: importing {args[0]} is not allowed")
         if event == "open" and args[1] is not None and any(c in str(args[1]) for c in "wax+") and not inside(args[0]):
             raise PermissionError(f"sandbox: writing outside the working folder is not allowed ({args[0]})")
-        if event == "open" and args[1] is None and isinstance(args[2], int) and args[2] & (os.O_WRONLY | os.O_RDWR) and not inside(args[0]):
+        if (
+            event == "open"
+            and args[1] is None
+            and isinstance(args[2], int)
+            and args[2] & (os.O_WRONLY | os.O_RDWR)
+            and not inside(args[0])
+        ):
             raise PermissionError(f"sandbox: writing outside the working folder is not allowed ({args[0]})")
         if event in WRITE_EVENTS and args and not inside(args[0]):
             raise PermissionError(f"sandbox: {event} outside the working folder is not allowed")

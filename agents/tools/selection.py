@@ -5,7 +5,7 @@ and why, is an event.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from agents.tools.base import ToolSpec
 from agents.tools.bm25 import BM25
@@ -15,15 +15,27 @@ DEFAULT_THRESHOLD = 6
 DEFAULT_K = 4
 
 
-def select_tools(specs: Sequence[ToolSpec], query: str, *, message_id: str, agent: str,
-                 threshold: int = DEFAULT_THRESHOLD, k: int = DEFAULT_K,
-                 always: Sequence[str] = ()) -> tuple[list[ToolSpec], ToolsOffered]:
+def select_tools(
+    specs: Sequence[ToolSpec],
+    query: str,
+    *,
+    message_id: str,
+    agent: str,
+    threshold: int = DEFAULT_THRESHOLD,
+    k: int = DEFAULT_K,
+    always: Sequence[str] = (),
+) -> tuple[list[ToolSpec], ToolsOffered]:
     """(the tools to offer, the event saying which and why). ``always`` are offered regardless."""
     if len(specs) <= threshold:
         offered = list(specs)
         reason = f"all {len(specs)} tools (no more than the threshold of {threshold})"
-        return offered, ToolsOffered(message_id=message_id, agent=agent, offered=tuple(s.name for s in offered),
-                                     available=len(specs), reason=reason)
+        return offered, ToolsOffered(
+            message_id=message_id,
+            agent=agent,
+            offered=tuple(s.name for s in offered),
+            available=len(specs),
+            reason=reason,
+        )
     index = BM25([f"{s.name} {s.description} {' '.join(s.parameters.get('properties', {}))}" for s in specs])
     scores = index.scores(query)
     ranked = sorted(range(len(specs)), key=lambda i: (-scores[i], specs[i].name))
@@ -35,6 +47,12 @@ def select_tools(specs: Sequence[ToolSpec], query: str, *, message_id: str, agen
     else:
         reason = f"top {len(chosen)} of {len(specs)} by relevance to the turn (BM25 over descriptions)"
     offered = [specs[i] for i in chosen]
-    event = ToolsOffered(message_id=message_id, agent=agent, offered=tuple(s.name for s in offered),
-                         available=len(specs), reason=reason, scores={specs[i].name: round(scores[i], 3) for i in chosen})
+    event = ToolsOffered(
+        message_id=message_id,
+        agent=agent,
+        offered=tuple(s.name for s in offered),
+        available=len(specs),
+        reason=reason,
+        scores={specs[i].name: round(scores[i], 3) for i in chosen},
+    )
     return offered, event

@@ -10,7 +10,8 @@ from __future__ import annotations
 import ast
 import json
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from agents.tools.base import ToolSpec
 from agents.tools.calls import ToolCall, new_call
@@ -18,14 +19,22 @@ from agents.tools.calls import ToolCall, new_call
 OPEN, CLOSE = "<tool>", "</tool>"
 OUTPUT = "<output>{text}</output>"
 _CALL = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*\((.*)\)\s*$", re.DOTALL)
-USAGE = "write a call as <tool>name(arguments)</tool>, e.g. <tool>calculator(\"2+3\")</tool>"
+USAGE = 'write a call as <tool>name(arguments)</tool>, e.g. <tool>calculator("2+3")</tool>'
 # Worked examples teach a base model the format better than any instruction.
 EXAMPLES: dict[str, tuple[str, str, str, str]] = {
     "calculator": ("What is 12*(3+4)?", 'calculator("12*(3+4)")', "84", "12*(3+4) is 84."),
-    "python": ("How many letters are in 'abracadabra'?", "python(\"print(len('abracadabra'))\")", "11",
-               "'abracadabra' has 11 letters."),
-    "search_files": ("What did my notes say about the budget?", 'search_files("budget")',
-                     "[notes.md] The budget for May is 300 euros.", "Your notes say the May budget is 300 euros."),
+    "python": (
+        "How many letters are in 'abracadabra'?",
+        "python(\"print(len('abracadabra'))\")",
+        "11",
+        "'abracadabra' has 11 letters.",
+    ),
+    "search_files": (
+        "What did my notes say about the budget?",
+        'search_files("budget")',
+        "[notes.md] The budget for May is 300 euros.",
+        "Your notes say the May budget is 300 euros.",
+    ),
 }
 
 
@@ -38,7 +47,7 @@ def find_call(text: str) -> tuple[str, str] | None:
     start = text.find(OPEN)
     if start < 0:
         return None
-    inside = text[start + len(OPEN):]
+    inside = text[start + len(OPEN) :]
     end = inside.find(CLOSE)
     return text[:start], (inside if end < 0 else inside[:end])
 
@@ -124,7 +133,11 @@ def _signature(spec: ToolSpec) -> str:
 
 def _example(spec: ToolSpec) -> str:
     question, call, output, answer = EXAMPLES.get(spec.name) or (
-        f"(a question that needs {spec.name})", f"{spec.name}(...)", "(the result)", "(the answer, using the result)")
+        f"(a question that needs {spec.name})",
+        f"{spec.name}(...)",
+        "(the result)",
+        "(the answer, using the result)",
+    )
     return f"Question: {question}\n{OPEN}{call}{CLOSE}\n{OUTPUT.format(text=output)}\n{answer}"
 
 

@@ -9,9 +9,9 @@ text equals the final text), the tool events in between, and one MessageComplete
 from __future__ import annotations
 
 import time
-from typing import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
 
-from agents.events import Event, FinishReason, MessageCompleted, MessageStarted, TokenDelta, Usage
+from agents.events import Event, EventBase, FinishReason, MessageCompleted, MessageStarted, TokenDelta, Usage
 from agents.llm.base import ChatMessage, CompletionRequest
 from agents.tools.calls import CallContext, new_call, outcomes, run_calls
 from agents.tools.events import ToolCallFailed, ToolCallRequested
@@ -30,7 +30,9 @@ def with_tools(request: CompletionRequest, ctx: CallContext, max_calls: int) -> 
     else:
         messages.insert(0, ChatMessage(role="system", content=prompt))
     stops = request.params.stop + ((CLOSE,) if CLOSE not in request.params.stop else ())
-    return request.model_copy(update={"messages": tuple(messages), "params": request.params.model_copy(update={"stop": stops})})
+    return request.model_copy(
+        update={"messages": tuple(messages), "params": request.params.model_copy(update={"stop": stops})}
+    )
 
 
 def _continuation(base: CompletionRequest, text_so_far: str, tokens_used: int) -> CompletionRequest | None:
@@ -39,8 +41,9 @@ def _continuation(base: CompletionRequest, text_so_far: str, tokens_used: int) -
     if left <= 0:
         return None
     own = ChatMessage(role="assistant", content=text_so_far, name=base.speaker)
-    return base.model_copy(update={"messages": base.messages + (own,),
-                                   "params": base.params.model_copy(update={"max_tokens": left})})
+    return base.model_copy(
+        update={"messages": base.messages + (own,), "params": base.params.model_copy(update={"max_tokens": left})}
+    )
 
 
 class _Reply:
@@ -53,11 +56,14 @@ class _Reply:
         self.started = time.perf_counter()
         self.first_token_s: float | None = None
         self.agent, self.model = request.speaker, ""
+        self.last: MessageCompleted | None = None  # the latest segment's completion
 
     def add_usage(self, usage: Usage) -> None:
-        self.usage = Usage(prompt_tokens=self.usage.prompt_tokens + usage.prompt_tokens,
-                           completion_tokens=self.usage.completion_tokens + usage.completion_tokens,
-                           estimated=self.usage.estimated or usage.estimated)
+        self.usage = Usage(
+            prompt_tokens=self.usage.prompt_tokens + usage.prompt_tokens,
+            completion_tokens=self.usage.completion_tokens + usage.completion_tokens,
+            estimated=self.usage.estimated or usage.estimated,
+        )
 
     def delta(self, text: str) -> TokenDelta:
         self.text += text
@@ -66,13 +72,21 @@ class _Reply:
         return TokenDelta(message_id=self.message_id, text=text)
 
     def completed(self, finish: FinishReason) -> MessageCompleted:
-        return MessageCompleted(message_id=self.message_id, agent=self.agent, model=self.model, text=self.text,
-                                finish_reason=finish, usage=self.usage, latency_s=time.perf_counter() - self.started,
-                                first_token_s=self.first_token_s)
+        return MessageCompleted(
+            message_id=self.message_id,
+            agent=self.agent,
+            model=self.model,
+            text=self.text,
+            finish_reason=finish,
+            usage=self.usage,
+            latency_s=time.perf_counter() - self.started,
+            first_token_s=self.first_token_s,
+        )
 
 
-async def text_tool_turn(stream: StreamFn, request: CompletionRequest, ctx: CallContext,
-                         max_calls: int = DEFAULT_MAX_CALLS) -> AsyncIterator[Event]:
+async def text_tool_turn(
+    stream: StreamFn, request: CompletionRequest, ctx: CallContext, max_calls: int = DEFAULT_MAX_CALLS
+) -> AsyncIterator[EventBase]:
     """Yield one message's events with tool calls run in between (see the module docstring).
 
     ``ctx`` belongs to this turn: its message id becomes the request's, so every tool event
@@ -84,18 +98,9 @@ async def text_tool_turn(stream: StreamFn, request: CompletionRequest, ctx: Call
     segment: CompletionRequest | None = base
     finish: FinishReason = "stop"
     while segment is not None:
-        done: MessageCompleted | None = None
-        async for event in stream(segment):
-            if isinstance(event, MessageStarted):
-                if not reply.model:
-                    reply.agent, reply.model = event.agent, event.model
-                    yield event
-            elif isinstance(event, TokenDelta):
-                yield reply.delta(event.text)
-            elif isinstance(event, MessageCompleted):
-                done = event
-            else:
-                yield event  # errors, notices, context trims belong to this message too
+        async for event in _segment(stream, segment, reply):
+            yield event
+        done = reply.last
         if done is None or done.finish_reason != "stop":
             finish = done.finish_reason if done else "error"
             break
@@ -108,19 +113,45 @@ async def text_tool_turn(stream: StreamFn, request: CompletionRequest, ctx: Call
             async for event in _over_limit(found[1], ctx, max_calls):
                 yield event
             break
-        call = parse_call(found[1], {s.name: s for s in ctx.registry.specs()})
-        events = [event async for event in run_calls([call], ctx)]
-        for event in events:
+        async for event in _run_one(found[1], ctx, reply):
             yield event
-        yield reply.delta(output_block(outcomes(events)[call.call_id]))
         segment = _continuation(base, reply.text, reply.usage.completion_tokens)
     yield reply.completed(finish)
 
 
-async def _over_limit(inside: str, ctx: CallContext, max_calls: int) -> AsyncIterator[Event]:
-    call = new_call(inside.split("(")[0].strip() or "?", raw=inside)
-    yield ToolCallRequested(call_id=call.call_id, message_id=ctx.message_id, agent=ctx.agent, tool=call.tool,
-                            raw=call.raw, via=ctx.via)
-    yield ToolCallFailed(call_id=call.call_id, message_id=ctx.message_id, tool=call.tool, kind="call_limit",
-                         message=f"more than {max_calls} tool calls in one turn; the turn ends here")
+async def _segment(stream: StreamFn, segment: CompletionRequest, reply: _Reply) -> AsyncIterator[EventBase]:
+    """One generation's events as part of the one message; its completion is kept in ``reply.last``."""
+    reply.last = None
+    async for event in stream(segment):
+        if isinstance(event, MessageStarted):
+            if not reply.model:
+                reply.agent, reply.model = event.agent, event.model
+                yield event
+        elif isinstance(event, TokenDelta):
+            yield reply.delta(event.text)
+        elif isinstance(event, MessageCompleted):
+            reply.last = event
+        else:
+            yield event  # errors, notices, context trims belong to this message too
 
+
+async def _run_one(inside: str, ctx: CallContext, reply: _Reply) -> AsyncIterator[EventBase]:
+    call = parse_call(inside, {s.name: s for s in ctx.registry.specs()})
+    events = [event async for event in run_calls([call], ctx)]
+    for event in events:
+        yield event
+    yield reply.delta(output_block(outcomes(events)[call.call_id]))
+
+
+async def _over_limit(inside: str, ctx: CallContext, max_calls: int) -> AsyncIterator[EventBase]:
+    call = new_call(inside.split("(")[0].strip() or "?", raw=inside)
+    yield ToolCallRequested(
+        call_id=call.call_id, message_id=ctx.message_id, agent=ctx.agent, tool=call.tool, raw=call.raw, via=ctx.via
+    )
+    yield ToolCallFailed(
+        call_id=call.call_id,
+        message_id=ctx.message_id,
+        tool=call.tool,
+        kind="call_limit",
+        message=f"more than {max_calls} tool calls in one turn; the turn ends here",
+    )

@@ -9,8 +9,13 @@ from agents.tools.sandbox import SandboxLimits
 LIMITS = SandboxLimits(wall_s=10)
 SOURCE = 'def word_count(text):\n    """Count the words in a text."""\n    return len(text.split())\n'
 SCHEMA = {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]}
-PROPOSAL = {"name": "word_count", "description": "Count words.", "parameters": SCHEMA, "source": SOURCE,
-            "test": "assert word_count('a b c') == 3"}
+PROPOSAL = {
+    "name": "word_count",
+    "description": "Count words.",
+    "parameters": SCHEMA,
+    "source": SOURCE,
+    "test": "assert word_count('a b c') == 3",
+}
 
 
 def setup(tmp_path):

@@ -87,6 +87,7 @@ async def test_calls_of_one_turn_run_concurrently():
             started[me].set()
             await started[other].wait()
             return me
+
         return Tool(ToolSpec(name=me, description=me), run, time_limit_s=30)
 
     registry = ToolRegistry([waiting("a", "b"), waiting("b", "a")])

@@ -7,8 +7,12 @@ from agents.tools.files import FolderIndex, read_file_tool, search_tool
 def notes(tmp_path):
     folder = tmp_path / "notes"
     folder.mkdir()
-    (folder / "garden.md").write_text("# Garden\n\nTomatoes need sun and water every day.\n\nRoses in May.", encoding="utf-8")
-    (folder / "budget.txt").write_text("The budget for May is 300 euros.\n\nRent is due on the first.", encoding="utf-8")
+    (folder / "garden.md").write_text(
+        "# Garden\n\nTomatoes need sun and water every day.\n\nRoses in May.", encoding="utf-8"
+    )
+    (folder / "budget.txt").write_text(
+        "The budget for May is 300 euros.\n\nRent is due on the first.", encoding="utf-8"
+    )
     (folder / "image.png").write_bytes(b"\x89PNG tomatoes")
     return folder
 

@@ -76,7 +76,9 @@ def wait_for_port(port: int, process: subprocess.Popen, deadline_s: float = 120)
 @pytest.fixture
 def http_server():
     port = free_port()
-    process = subprocess.Popen([sys.executable, SERVER, "http", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, SERVER, "http", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         wait_for_port(port, process)
         yield port, process
@@ -110,8 +112,12 @@ async def test_a_hanging_server_call_times_out_with_the_servers_name():
 
 
 async def test_servers_that_cannot_start_give_a_reason():
-    configs = [McpServerConfig(name="missing", command="/nonexistent/mcp-server"),
-               McpServerConfig(name="quits", command=sys.executable, args=("-c", "import sys; print('bye', file=sys.stderr); sys.exit(2)"))]
+    configs = [
+        McpServerConfig(name="missing", command="/nonexistent/mcp-server"),
+        McpServerConfig(
+            name="quits", command=sys.executable, args=("-c", "import sys; print('bye', file=sys.stderr); sys.exit(2)")
+        ),
+    ]
     connections, tools, problems = await connect_servers(configs)
     assert connections == [] and tools == [] and len(problems) == 2
     assert problems[0].startswith("MCP server missing could not start")

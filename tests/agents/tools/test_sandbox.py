@@ -31,13 +31,16 @@ async def test_code_that_never_returns_is_killed_at_the_wall_limit():
     assert result.timed_out and result.exit_code is not None
 
 
-@pytest.mark.parametrize("code", [
-    "import os\nwhile True:\n    os.fork()",
-    "import subprocess\nsubprocess.run(['true'])",
-    "import os\nos.system('true')",
-    "import multiprocessing",
-    "import ctypes",
-])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import os\nwhile True:\n    os.fork()",
+        "import subprocess\nsubprocess.run(['true'])",
+        "import os\nos.system('true')",
+        "import multiprocessing",
+        "import ctypes",
+    ],
+)
 async def test_no_child_processes(code):
     result = await run_python(code, LIMITS)
     assert result.exit_code == 1 and "sandbox:" in result.stderr and "PermissionError" in result.stderr
@@ -48,11 +51,14 @@ async def test_a_ten_gigabyte_allocation_fails_inside_the_sandbox():
     assert result.exit_code == 1 and "MemoryError" in result.stderr and "allocated" not in result.stdout
 
 
-@pytest.mark.parametrize("code", [
-    "import socket\nsocket.create_connection(('127.0.0.1', 9), timeout=1)",
-    "import socket\ns = socket.socket()",
-    "import urllib.request\nurllib.request.urlopen('http://127.0.0.1:9', timeout=1)",
-])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import socket\nsocket.create_connection(('127.0.0.1', 9), timeout=1)",
+        "import socket\ns = socket.socket()",
+        "import urllib.request\nurllib.request.urlopen('http://127.0.0.1:9', timeout=1)",
+    ],
+)
 async def test_no_sockets(code):
     result = await run_python(code, LIMITS)
     assert result.exit_code == 1 and "sandbox:" in result.stderr
@@ -67,7 +73,9 @@ def test_the_kernel_gives_the_child_no_network():
         listener.listen(1)
         port = listener.getsockname()[1]
         code = f"import socket\ntry:\n    socket.create_connection(('127.0.0.1', {port}), timeout=2)\n    print('reached')\nexcept OSError as e:\n    print('blocked', e)"
-        out = subprocess.run([*isolation_prefix(), sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+        out = subprocess.run(
+            [*isolation_prefix(), sys.executable, "-c", code], capture_output=True, text=True, timeout=30
+        )
     assert out.stdout.startswith("blocked"), out.stdout + out.stderr
 
 

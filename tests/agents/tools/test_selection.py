@@ -6,10 +6,15 @@ def spec(name, description):
     return ToolSpec(name=name, description=description)
 
 
-SPECS = [spec("calculator", "evaluate arithmetic expressions"), spec("weather", "the weather forecast for a city"),
-         spec("search_files", "search notes and documents"), spec("translate", "translate text between languages"),
-         spec("stock_price", "current stock price of a company"), spec("timer", "set a timer"),
-         spec("python", "run python code")]
+SPECS = [
+    spec("calculator", "evaluate arithmetic expressions"),
+    spec("weather", "the weather forecast for a city"),
+    spec("search_files", "search notes and documents"),
+    spec("translate", "translate text between languages"),
+    spec("stock_price", "current stock price of a company"),
+    spec("timer", "set a timer"),
+    spec("python", "run python code"),
+]
 
 
 def test_few_tools_are_all_offered():
@@ -18,8 +23,9 @@ def test_few_tools_are_all_offered():
 
 
 def test_many_tools_top_k_by_relevance():
-    offered, event = select_tools(SPECS, "what is the weather in Paris tomorrow", message_id="m", agent="A",
-                                  threshold=3, k=2)
+    offered, event = select_tools(
+        SPECS, "what is the weather in Paris tomorrow", message_id="m", agent="A", threshold=3, k=2
+    )
     assert offered[0].name == "weather" and len(offered) <= 2
     assert event.available == 7 and "BM25" in event.reason and event.scores["weather"] > 0
 

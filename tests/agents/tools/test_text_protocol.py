@@ -12,7 +12,12 @@ SPECS = {"calculator": SPEC}
 
 
 def test_parse_forms():
-    for inside in ("calculator(2+3)", 'calculator("2+3")', "calculator(expression='2+3')", 'calculator({"expression": "2+3"})'):
+    for inside in (
+        "calculator(2+3)",
+        'calculator("2+3")',
+        "calculator(expression='2+3')",
+        'calculator({"expression": "2+3"})',
+    ):
         call = parse_call(inside, SPECS)
         assert (call.tool, call.arguments, call.problem) == ("calculator", {"expression": "2+3"}, None), inside
 
@@ -34,15 +39,26 @@ def test_prompt_has_a_worked_example():
 
 
 def request() -> CompletionRequest:
-    return CompletionRequest(messages=(ChatMessage(role="system", content="You are Alice."),
-                                       ChatMessage(role="user", content="What is 12+34*5?")),
-                             params=GenerationParams(max_tokens=100), speaker="Alice")
+    return CompletionRequest(
+        messages=(
+            ChatMessage(role="system", content="You are Alice."),
+            ChatMessage(role="user", content="What is 12+34*5?"),
+        ),
+        params=GenerationParams(max_tokens=100),
+        speaker="Alice",
+    )
 
 
 def script(*replies):
     """Reply i-th to the i-th segment: the provider sees how many outputs it has been given."""
+
     def reply(req: CompletionRequest) -> str:
-        return replies[min(req.messages[-1].content.count("<output>"), len(replies) - 1)] if req.messages[-1].role == "assistant" else replies[0]
+        return (
+            replies[min(req.messages[-1].content.count("<output>"), len(replies) - 1)]
+            if req.messages[-1].role == "assistant"
+            else replies[0]
+        )
+
     return ScriptedProvider(reply)
 
 
@@ -62,7 +78,10 @@ async def test_call_run_and_continue_as_one_message():
     assert "".join(e.text for e in events if isinstance(e, TokenDelta)) == done.text
     completed = next(e for e in events if isinstance(e, ToolCallCompleted))
     assert completed.output == "182" and completed.message_id == req.message_id
-    assert "</tool>" in provider.requests[0].params.stop and "calculator(expression)" in provider.requests[0].messages[0].content
+    assert (
+        "</tool>" in provider.requests[0].params.stop
+        and "calculator(expression)" in provider.requests[0].messages[0].content
+    )
     assert provider.requests[1].messages[-1].role == "assistant" and provider.requests[1].messages[-1].name == "Alice"
 
 

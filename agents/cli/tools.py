@@ -1,0 +1,101 @@
+"""`agora-lab tools list [--team FILE]` and `agora-lab tools run NAME --args JSON`: the tools an
+agent can be given, and one tool run outside any team run (for debugging a tool)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from agents.spec import migrate
+from agents.tools.authored import ToolLibrary, library_path, load_library_tools
+from agents.tools.base import invoke
+from agents.tools.builtins import MAKE_TOOL, builtin_registry, known_tool_names
+from agents.tools.registry import ToolRegistry
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    tools = sub.add_parser("tools", help="list the tools agents can use, or run one tool")
+    actions = tools.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="built-in tools, and a team's tools and tool library")
+    listing.add_argument("--team", default=None, help="a team .json: show each agent's tools and the team's library")
+    run = actions.add_parser("run", help="run one tool with JSON arguments")
+    run.add_argument("name")
+    run.add_argument("--args", default="{}", help='the arguments as a JSON object, e.g. \'{"expression": "2+2"}\'')
+    run.add_argument("--team", default=None, help="a team .json whose tool library holds the tool")
+    for parser in (listing, run):
+        parser.add_argument(
+            "--folder",
+            action="append",
+            default=[],
+            type=Path,
+            help="a folder search_files and read_file may use (repeatable)",
+        )
+
+
+def _registry(args: argparse.Namespace) -> ToolRegistry:
+    folders = list(args.folder)
+    registry = builtin_registry(folders[0] if folders else None, folders)
+    if args.team:
+        for tool in load_library_tools(ToolLibrary(library_path(args.team))):
+            registry.add(tool, replace=True)
+    return registry
+
+
+async def command_tools(args: argparse.Namespace) -> int:
+    if args.action == "list":
+        return _list(args)
+    return await _run(args)
+
+
+def _list(args: argparse.Namespace) -> int:
+    registry = _registry(args)
+    print("Tools:")
+    for spec in registry.specs():
+        print(f"  {spec.name:<16} [{spec.origin}, {registry.policy(spec.name)}] {spec.description}")
+    print(f"  {MAKE_TOOL:<16} [capability] lets an agent write, test and save a new tool")
+    print("  ask_<Agent>      [capability] ask another team member a sub-question")
+    if args.team:
+        _team_tools(Path(args.team), registry)
+    return EXIT_OK
+
+
+def _team_tools(team_file: Path, registry: ToolRegistry) -> None:
+    data = migrate(json.loads(team_file.read_text(encoding="utf-8")))
+    agents = [a for a in data.get("agents", []) if isinstance(a, dict)]
+    known = known_tool_names([str(a.get("name", "")) for a in agents], registry.names())
+    print(f"Team {team_file.name}:")
+    for agent in agents:
+        tools = list(agent.get("tools", []))
+        unknown = [t for t in tools if t not in known]
+        status = f"; unknown: {', '.join(unknown)}" if unknown else ""
+        print(f"  {agent.get('name')}: {', '.join(tools) or '(no tools)'}{status}")
+    library = ToolLibrary(library_path(team_file))
+    entries = library.latest()
+    print(
+        f"Tool library {library.path.name}: "
+        + (", ".join(f"{n} v{e.version} by {e.author}" for n, e in entries.items()) or "empty")
+    )
+
+
+async def _run(args: argparse.Namespace) -> int:
+    try:
+        arguments = json.loads(args.args)
+    except json.JSONDecodeError as exc:
+        print(f"error: --args is not valid JSON: {exc.msg} (column {exc.colno})", file=sys.stderr)
+        return EXIT_USAGE
+    registry = _registry(args)
+    tool = registry.get(args.name)
+    if tool is None:
+        print(f"error: no tool named {args.name!r}; tools: {', '.join(registry.names())}", file=sys.stderr)
+        return EXIT_USAGE
+    result = await invoke(tool, arguments)
+    if not result.ok:
+        print(f"error ({result.kind}): {result.message}", file=sys.stderr)
+        return EXIT_FAILED
+    print(result.output)
+    print(f"({result.duration_s * 1000:.0f} ms{', output truncated' if result.truncated else ''})", file=sys.stderr)
+    return EXIT_OK

@@ -1,0 +1,55 @@
+"""`agora-lab tools list|run`, called in-process (no model is loaded)."""
+
+import json
+
+from agents.cli.commands import main
+from agents.tools.authored import AuthoredTool, ToolLibrary, library_path
+
+
+def test_list_shows_builtins(capsys):
+    assert main(["tools", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "calculator" in out and "python" in out and "[builtin, ask]" in out and "make_tool" in out
+
+
+def test_list_a_team_names_unknown_tools_and_the_library(tmp_path, capsys):
+    team = tmp_path / "team.json"
+    team.write_text(
+        json.dumps(
+            {
+                "name": "t",
+                "agents": [
+                    {"name": "Alice", "tools": ["calculator", "ask_Bob", "teleport"]},
+                    {"name": "Bob", "tools": ["word_count"]},
+                ],
+            }
+        )
+    )
+    ToolLibrary(library_path(team)).save(
+        AuthoredTool(
+            name="word_count",
+            version=1,
+            description="Count words.",
+            parameters={"type": "object", "properties": {"text": {"type": "string"}}},
+            source="def word_count(text):\n    return len(text.split())\n",
+            test="assert word_count('a') == 1",
+            author="Bob",
+        )
+    )
+    assert main(["tools", "list", "--team", str(team)]) == 0
+    out = capsys.readouterr().out
+    assert "Alice: calculator, ask_Bob, teleport; unknown: teleport" in out
+    assert "Bob: word_count\n" in out and "word_count v1 by Bob" in out
+    assert main(["tools", "run", "word_count", "--team", str(team), "--args", '{"text": "a b c"}']) == 0
+    assert capsys.readouterr().out.strip() == "3"
+
+
+def test_run_exit_codes(capsys):
+    assert main(["tools", "run", "calculator", "--args", '{"expression": "12+34*5"}']) == 0
+    assert capsys.readouterr().out.strip() == "182"
+    assert main(["tools", "run", "calculator", "--args", '{"expression": "12+"}']) == 1
+    assert "error (bad_arguments)" in capsys.readouterr().err
+    assert main(["tools", "run", "teleport"]) == 2
+    assert "no tool named 'teleport'" in capsys.readouterr().err
+    assert main(["tools", "run", "calculator", "--args", "{bad"]) == 2
+    assert "not valid JSON" in capsys.readouterr().err
