@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.events import Record
-from agents.tools.base import Tool, ToolError, ToolSpec, truncate
+from agents.tools.base import Tool, ToolError, ToolSpec
 
 BOOT = Path(__file__).with_name("sandbox_boot.py")
 KILLED_CODES = {-signal.SIGKILL, -signal.SIGXCPU, 128 + signal.SIGKILL, 128 + signal.SIGXCPU}
@@ -98,33 +98,41 @@ async def run_python(code: str, limits: SandboxLimits | None = None, stdin: str 
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+async def _read_capped(
+    stream: asyncio.StreamReader, process: asyncio.subprocess.Process, limit: int, cut: asyncio.Event
+) -> bytes:
+    data = b""
+    while len(data) <= limit:
+        chunk = await stream.read(65536)
+        if not chunk:
+            return data
+        data += chunk
+    cut.set()
+    _kill(process)  # 50 MB of output is not read to the end: the writer is stopped
+    return data[:limit]
+
+
+async def _feed(process: asyncio.subprocess.Process, stdin: str) -> None:
+    assert process.stdin is not None
+    try:
+        process.stdin.write(stdin.encode())
+        await process.stdin.drain()
+        process.stdin.close()
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the code exited without reading its input
+
+
 async def _collect(
     process: asyncio.subprocess.Process, limits: SandboxLimits, stdin: str, started: float
 ) -> SandboxResult:
-    cut = asyncio.Event()
-
-    async def read(stream: asyncio.StreamReader) -> bytes:
-        data = b""
-        while len(data) <= limits.output_bytes:
-            chunk = await stream.read(65536)
-            if not chunk:
-                return data
-            data += chunk
-        cut.set()
-        _kill(process)  # 50 MB of output is not read to the end: the writer is stopped
-        return data[: limits.output_bytes]
-
-    async def feed() -> None:
-        assert process.stdin is not None
-        try:
-            process.stdin.write(stdin.encode())
-            await process.stdin.drain()
-            process.stdin.close()
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
     assert process.stdout is not None and process.stderr is not None
-    work = asyncio.gather(read(process.stdout), read(process.stderr), feed(), process.wait())
+    cut = asyncio.Event()
+    work = asyncio.gather(
+        _read_capped(process.stdout, process, limits.output_bytes, cut),
+        _read_capped(process.stderr, process, limits.output_bytes, cut),
+        _feed(process, stdin),
+        process.wait(),
+    )
     timed_out = False
     try:
         out, err, _, _ = await asyncio.wait_for(asyncio.shield(work), limits.wall_s)
@@ -195,6 +203,3 @@ def python_tool(limits: SandboxLimits | None = None) -> Tool:
     )
     # The sandbox enforces its own wall limit; the record's limit is a backstop above it.
     return Tool(spec, run, time_limit_s=limits.wall_s + 5, output_limit=8000)
-
-
-__all__ = ["SandboxLimits", "SandboxResult", "describe", "isolation_label", "python_tool", "run_python", "truncate"]
