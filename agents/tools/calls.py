@@ -78,18 +78,25 @@ class CallContext:
             duration_s=duration_s,
         )
 
+    def requested(self, call: ToolCall) -> ToolCallRequested:
+        return ToolCallRequested(
+            call_id=call.call_id,
+            message_id=self.message_id,
+            agent=self.agent,
+            tool=call.tool,
+            arguments=call.arguments,
+            raw=call.raw,
+            via=self.via,
+        )
+
+    def over_limit(self, call: ToolCall, why: str) -> list[EventBase]:
+        """A call past the turn's limit: recorded as asked for, never run."""
+        return [self.requested(call), self.failed(call, "call_limit", f"{why}; the turn ends here")]
+
 
 async def run_call(call: ToolCall, ctx: CallContext) -> AsyncIterator[EventBase]:
     """Every event of one call, ending with its outcome."""
-    yield ToolCallRequested(
-        call_id=call.call_id,
-        message_id=ctx.message_id,
-        agent=ctx.agent,
-        tool=call.tool,
-        arguments=call.arguments,
-        raw=call.raw,
-        via=ctx.via,
-    )
+    yield ctx.requested(call)
     refusal = _refusal(call, ctx)
     if refusal is not None:
         yield refusal

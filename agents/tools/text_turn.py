@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator, Callable
 from agents.events import Event, EventBase, FinishReason, MessageCompleted, MessageStarted, TokenDelta, Usage
 from agents.llm.base import ChatMessage, CompletionRequest
 from agents.tools.calls import CallContext, new_call, outcomes, run_calls
-from agents.tools.events import ToolCallFailed, ToolCallRequested
 from agents.tools.text_protocol import CLOSE, find_call, output_block, parse_call, tools_prompt
 
 StreamFn = Callable[[CompletionRequest], AsyncIterator[Event]]
@@ -110,7 +109,8 @@ async def text_tool_turn(
             break
         calls += 1
         if calls > max_calls:
-            async for event in _over_limit(found[1], ctx, max_calls):
+            call = new_call(found[1].split("(")[0].strip() or "?", raw=found[1])
+            for event in ctx.over_limit(call, f"more than {max_calls} tool calls in one turn"):
                 yield event
             break
         async for event in _run_one(found[1], ctx, reply):
@@ -141,17 +141,3 @@ async def _run_one(inside: str, ctx: CallContext, reply: _Reply) -> AsyncIterato
     for event in events:
         yield event
     yield reply.delta(output_block(outcomes(events)[call.call_id]))
-
-
-async def _over_limit(inside: str, ctx: CallContext, max_calls: int) -> AsyncIterator[EventBase]:
-    call = new_call(inside.split("(")[0].strip() or "?", raw=inside)
-    yield ToolCallRequested(
-        call_id=call.call_id, message_id=ctx.message_id, agent=ctx.agent, tool=call.tool, raw=call.raw, via=ctx.via
-    )
-    yield ToolCallFailed(
-        call_id=call.call_id,
-        message_id=ctx.message_id,
-        tool=call.tool,
-        kind="call_limit",
-        message=f"more than {max_calls} tool calls in one turn; the turn ends here",
-    )

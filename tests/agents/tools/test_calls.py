@@ -1,6 +1,5 @@
 import asyncio
 
-from agents.tools.base import Tool, ToolSpec
 from agents.tools.calculator import calculator_tool
 from agents.tools.calls import Approval, CallContext, new_call, outcomes, run_calls
 from agents.tools.events import (
@@ -12,6 +11,7 @@ from agents.tools.events import (
     ToolCallRequested,
 )
 from agents.tools.registry import ToolRegistry
+from tests.agents.tools.helpers import waiting_pair
 
 CALC = new_call("calculator", {"expression": "6*7"})
 
@@ -79,18 +79,7 @@ async def test_ask_rejected_by_a_person_keeps_the_reason():
 
 
 async def test_calls_of_one_turn_run_concurrently():
-    # Each tool waits for the other to have started: run one after the other, they would hang.
-    started = {"a": asyncio.Event(), "b": asyncio.Event()}
-
-    def waiting(me, other):
-        async def run(args):
-            started[me].set()
-            await started[other].wait()
-            return me
-
-        return Tool(ToolSpec(name=me, description=me), run, time_limit_s=30)
-
-    registry = ToolRegistry([waiting("a", "b"), waiting("b", "a")])
+    registry = ToolRegistry(waiting_pair())
     calls = [new_call("a"), new_call("b")]
     events = await asyncio.wait_for(events_of(calls, ctx(registry)), 30)
     assert sorted(outcomes(events).values()) == ["a", "b"]
