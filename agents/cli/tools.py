@@ -4,6 +4,7 @@ agent can be given, and one tool run outside any team run (for debugging a tool)
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from pathlib import Path
@@ -12,6 +13,8 @@ from agents.spec import migrate
 from agents.tools.authored import ToolLibrary, library_path, load_library_tools
 from agents.tools.base import invoke
 from agents.tools.builtins import MAKE_TOOL, builtin_registry, known_tool_names
+from agents.tools.calls import Approval
+from agents.tools.events import ToolApprovalRequested
 from agents.tools.registry import ToolRegistry
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -99,3 +102,23 @@ async def _run(args: argparse.Namespace) -> int:
     print(result.output)
     print(f"({result.duration_s * 1000:.0f} ms{', output truncated' if result.truncated else ''})", file=sys.stderr)
     return EXIT_OK
+
+
+async def terminal_approver(request: ToolApprovalRequested) -> Approval:
+    """Ask on the terminal whether a call set to "ask me" may run: y(es), n(o), or e(dit)."""
+    prompt = f"\n{request.agent} wants to run {request.tool}({json.dumps(request.arguments)}). Run it? [y/n/e(dit)] "
+    answer = (await asyncio.to_thread(input, prompt)).strip().lower()
+    if answer.startswith("e"):
+        edited = await asyncio.to_thread(input, "arguments as JSON: ")
+        try:
+            arguments = json.loads(edited)
+        except json.JSONDecodeError:
+            return Approval(approved=False, reason="the edited arguments were not valid JSON")
+        return Approval(
+            approved=isinstance(arguments, dict),
+            arguments=arguments if isinstance(arguments, dict) else None,
+            reason="" if isinstance(arguments, dict) else "the edited arguments must be a JSON object",
+        )
+    return Approval(
+        approved=answer.startswith("y"), reason="" if answer.startswith("y") else "rejected on the terminal"
+    )

@@ -34,3 +34,20 @@ def known_tool_names(team_agents: Sequence[str] = (), extra: Iterable[str] = ())
     """Every name a team's agent may list: built-ins, make_tool, ask_<member>, and ``extra``
     (MCP servers' tools, the team library's authored tools)."""
     return set(BUILTIN_NAMES) | {MAKE_TOOL} | {ask_tool_name(a) for a in team_agents} | set(extra)
+
+
+def classify_tool_names(
+    requested: Iterable[str],
+    team_agents: Sequence[str] = (),
+    library_names: Iterable[str] = (),
+    mcp_servers: Iterable[str] = (),
+) -> tuple[list[str], list[str]]:
+    """(known, unknown) among ``requested``, each sorted. An MCP tool is known when its
+    ``<server>_`` prefix names a configured server (its tools are listed only when it runs)."""
+    known_names = known_tool_names(team_agents, library_names)
+    prefixes = tuple(f"{server}_" for server in mcp_servers)
+    known: set[str] = set()
+    unknown: set[str] = set()
+    for name in requested:
+        (known if name in known_names or (prefixes and name.startswith(prefixes)) else unknown).add(name)
+    return sorted(known), sorted(unknown)

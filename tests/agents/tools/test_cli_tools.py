@@ -53,3 +53,17 @@ def test_run_exit_codes(capsys):
     assert "no tool named 'teleport'" in capsys.readouterr().err
     assert main(["tools", "run", "calculator", "--args", "{bad"]) == 2
     assert "not valid JSON" in capsys.readouterr().err
+
+
+async def test_terminal_approver(monkeypatch):
+    from agents.cli.tools import terminal_approver
+    from agents.tools.events import ToolApprovalRequested
+
+    request = ToolApprovalRequested(call_id="c", message_id="m", agent="A", tool="python", arguments={"code": "1"})
+    answers = iter(["y", "n", "e", '{"code": "2"}', "e", "[1]"])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
+    assert (await terminal_approver(request)).approved
+    assert not (await terminal_approver(request)).approved
+    edited = await terminal_approver(request)
+    assert edited.approved and edited.arguments == {"code": "2"}
+    assert not (await terminal_approver(request)).approved
