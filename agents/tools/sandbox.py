@@ -83,7 +83,7 @@ async def run_python(code: str, limits: SandboxLimits | None = None, stdin: str 
     try:
         (workdir / "main.py").write_text(code, encoding="utf-8")
         config = json.dumps({k: getattr(limits, k) for k in ("cpu_s", "memory_mb", "file_mb", "nproc")})
-        argv = [*isolation_prefix(), sys.executable, "-I", "-S", str(BOOT), config, str(workdir / "main.py")]
+        argv = [*isolation_prefix(), sys.executable, "-I", "-S", "-B", str(BOOT), config, str(workdir / "main.py")]
         process = await asyncio.create_subprocess_exec(
             *argv,
             cwd=workdir,

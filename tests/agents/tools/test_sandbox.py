@@ -1,6 +1,8 @@
+import asyncio
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -101,3 +103,27 @@ async def test_the_python_tool_reports_errors_and_kills():
     assert raised.ok and "ValueError: boom" in raised.output and "[exit status 1]" in raised.output
     hung = await invoke(tool, {"code": "while True: pass"})
     assert not hung.ok and hung.kind == "timeout"
+
+
+def _sandbox_processes(token: str) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and token in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                pids.append(int(entry.name))
+        except OSError:
+            continue
+    return pids
+
+
+async def test_cancelling_a_run_kills_the_child():
+    limits = SandboxLimits(wall_s=600, cpu_s=7, memory_mb=263)  # an unusual limit marks this child's command line
+    token = '"memory_mb": 263'
+    task = asyncio.create_task(run_python("import time\ntime.sleep(1000)", limits))
+    while not _sandbox_processes(token):  # wait for the child to exist (a condition, not a delay)
+        assert not task.done(), task
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert _sandbox_processes(token) == []
