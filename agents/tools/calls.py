@@ -72,6 +72,7 @@ class CallContext:
         return ToolCallFailed(
             call_id=call.call_id,
             message_id=self.message_id,
+            agent=self.agent,
             tool=call.tool,
             kind=kind,
             message=message,
@@ -123,7 +124,7 @@ def _refusal(call: ToolCall, ctx: CallContext) -> EventBase | None:
     if ctx.registry.policy(call.tool) == "never":
         reason = f"{call.tool} is set to never run"
         return ToolCallRejected(
-            call_id=call.call_id, message_id=ctx.message_id, tool=call.tool, by="policy", reason=reason
+            call_id=call.call_id, message_id=ctx.message_id, agent=ctx.agent, tool=call.tool, by="policy", reason=reason
         )
     return None
 
@@ -138,6 +139,7 @@ async def _invoked(call: ToolCall, arguments: dict[str, Any], ctx: CallContext) 
         yield ToolCallCompleted(
             call_id=call.call_id,
             message_id=ctx.message_id,
+            agent=ctx.agent,
             tool=call.tool,
             output=result.output,
             truncated=result.truncated,
@@ -156,6 +158,7 @@ async def _ask(call: ToolCall, ctx: CallContext) -> AsyncIterator[EventBase]:
         yield ToolCallRejected(
             call_id=call.call_id,
             message_id=ctx.message_id,
+            agent=ctx.agent,
             tool=call.tool,
             by="policy",
             reason="this tool asks for approval and this run has nobody to ask",
@@ -164,13 +167,19 @@ async def _ask(call: ToolCall, ctx: CallContext) -> AsyncIterator[EventBase]:
     answer = await ctx.approver(request)
     if not answer.approved:
         yield ToolCallRejected(
-            call_id=call.call_id, message_id=ctx.message_id, tool=call.tool, by="human", reason=answer.reason
+            call_id=call.call_id,
+            message_id=ctx.message_id,
+            agent=ctx.agent,
+            tool=call.tool,
+            by="human",
+            reason=answer.reason,
         )
         return
     arguments = call.arguments if answer.arguments is None else answer.arguments
     yield ToolCallApproved(
         call_id=call.call_id,
         message_id=ctx.message_id,
+        agent=ctx.agent,
         tool=call.tool,
         by="human",
         arguments=arguments,

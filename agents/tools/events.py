@@ -53,6 +53,7 @@ class ToolCallApproved(EventBase):
     type: Literal["tool_call_approved"] = "tool_call_approved"
     call_id: str
     message_id: str
+    agent: str = ""  # who made the call (the card's colour)
     tool: str
     by: Literal["policy", "human"]
     arguments: dict[str, Any] = Field(default_factory=dict)  # what will run: the person may have edited them
@@ -63,6 +64,7 @@ class ToolCallRejected(EventBase):
     type: Literal["tool_call_rejected"] = "tool_call_rejected"
     call_id: str
     message_id: str
+    agent: str = ""  # who made the call (the card's colour)
     tool: str
     by: Literal["policy", "human"]
     reason: str = ""
@@ -72,6 +74,7 @@ class ToolCallCompleted(EventBase):
     type: Literal["tool_call_completed"] = "tool_call_completed"
     call_id: str
     message_id: str
+    agent: str = ""  # who made the call (the card's colour)
     tool: str
     output: str
     truncated: bool = False
@@ -82,6 +85,7 @@ class ToolCallFailed(EventBase):
     type: Literal["tool_call_failed"] = "tool_call_failed"
     call_id: str
     message_id: str
+    agent: str = ""  # who made the call (the card's colour)
     tool: str
     kind: ToolErrorKind
     message: str

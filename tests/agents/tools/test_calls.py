@@ -27,7 +27,7 @@ async def events_of(calls, context):
 async def test_a_call_is_requested_then_completed_with_the_message_id():
     events = await events_of([CALC], ctx())
     assert [type(e) for e in events] == [ToolCallRequested, ToolCallCompleted]
-    assert all(e.message_id == "m1" for e in events) and events[1].output == "42"
+    assert all(e.message_id == "m1" and e.agent == "Alice" for e in events) and events[1].output == "42"
     assert outcomes(events) == {CALC.call_id: "42"}
 
 

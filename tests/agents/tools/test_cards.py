@@ -18,7 +18,7 @@ EVENTS = [
         call_id="c", message_id="m", agent="Alice", tool="calculator", arguments={"expression": "1+1"}, via="native"
     ),
     ToolApprovalRequested(call_id="c", message_id="m", agent="Alice", tool="python", arguments={"code": "print(1)"}),
-    ToolCallApproved(call_id="c", message_id="m", tool="python", by="human", edited=True),
+    ToolCallApproved(call_id="c", message_id="m", agent="Alice", tool="python", by="human", edited=True),
     ToolCallRejected(call_id="c", message_id="m", tool="python", by="human", reason="not now"),
     ToolCallCompleted(
         call_id="c", message_id="m", tool="calculator", output="x" * 5000, truncated=True, duration_s=0.012
@@ -32,14 +32,14 @@ EVENTS = [
 def test_every_tool_event_has_a_card():
     assert {type(e) for e in EVENTS} == set(TOOL_EVENTS)
     cards = [tool_card(e) for e in EVENTS]
-    assert all(card is not None and card[0] for card in cards)
-    titles = [c[0] for c in cards]
-    assert titles[0] == "🔧 Alice calls calculator" and '"1+1"' in cards[0][1]
-    assert "arguments edited" in titles[2] and cards[3][1] == "not now" and cards[3][2]["kind"] == "error"
-    assert (
-        cards[4][2]["duration"] == "12 ms" and "more characters" in cards[4][1] and "[output truncated]" in cards[4][1]
-    )
-    assert titles[5] == "calculator failed: bad arguments" and "not saved" in titles[7]
+    assert all(card is not None and card.title for card in cards)
+    call, ask, approved, rejected, result, failed, offered, authored = cards
+    assert call.title == "Alice calls calculator" and '"1+1"' in call.body and call.message_id == "m"
+    assert ask.tone == "warning" and "edited" in approved.title and approved.agent == "Alice"
+    assert rejected.body == "not now" and rejected.meta == "by human"
+    assert result.meta == "12 ms" and "more characters" in result.body and "[output truncated]" in result.body
+    assert failed.title == "calculator failed (bad arguments)" and failed.tone == "error"
+    assert offered.body == "calculator" and "not saved" in authored.title and authored.tone == "error"
     assert tool_card(Notice(text="x")) is None
 
 
