@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import Field
 
 from agents.events import EventBase, Record, new_id
+from agents.llm.base import CancelToken, unless_cancelled
 from agents.tools.base import invoke
 from agents.tools.events import (
     CallVia,
@@ -61,12 +62,14 @@ class CallContext:
         agent: str,
         via: CallVia = "text",
         approver: Approver | None = None,
+        cancel: CancelToken | None = None,
     ):
         self.registry = registry
         self.message_id = message_id
         self.agent = agent
         self.via = via
         self.approver = approver
+        self.cancel = cancel  # the run's Stop also ends a wait for an approval
 
     def failed(self, call: ToolCall, kind: ToolErrorKind, message: str, duration_s: float = 0.0) -> ToolCallFailed:
         return ToolCallFailed(
@@ -164,7 +167,8 @@ async def _ask(call: ToolCall, ctx: CallContext) -> AsyncIterator[EventBase]:
             reason="this tool asks for approval and this run has nobody to ask",
         )
         return
-    answer = await ctx.approver(request)
+    waiting = ctx.approver(request)
+    answer = await (waiting if ctx.cancel is None else unless_cancelled(waiting, ctx.cancel))
     if not answer.approved:
         yield ToolCallRejected(
             call_id=call.call_id,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from agents.agent import Agent
 from agents.events import EventBase
-from agents.llm.base import CompletionRequest, Provider
+from agents.llm.base import CancelToken, CompletionRequest, Provider
 from agents.tools.ask import ask_tool, ask_tool_name
 from agents.tools.authored import ToolLibrary, authored_tool, library_path, make_tool
 from agents.tools.builtins import MAKE_TOOL, builtin_tools
@@ -83,7 +83,9 @@ class Toolbox:
                 agent_registry.add(maker, replace=True)
         return agent_registry
 
-    async def turn(self, agent: Agent, request: CompletionRequest, stream: StreamFn) -> AsyncIterator[EventBase]:
+    async def turn(
+        self, agent: Agent, request: CompletionRequest, stream: StreamFn, cancel: CancelToken | None = None
+    ) -> AsyncIterator[EventBase]:
         """One model turn with tools (the text protocol), its tool events linked to the message."""
         registry = self.for_agent(agent)
         query = " ".join(m.content for m in request.messages[-3:] if m.role != "system")
@@ -99,7 +101,7 @@ class Toolbox:
         yield event
         for name in set(registry.names()) - {s.name for s in offered}:
             registry.remove(name)  # in place: a tool make_tool saves this turn joins this registry
-        ctx = CallContext(registry, request.message_id, agent.name, "text", self.approver)
+        ctx = CallContext(registry, request.message_id, agent.name, "text", self.approver, cancel)
         async for turn_event in text_tool_turn(stream, request, ctx, self.settings.max_calls_per_turn):
             yield turn_event
 
