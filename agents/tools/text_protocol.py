@@ -131,17 +131,19 @@ def _signature(spec: ToolSpec) -> str:
     return f"{spec.name}({', '.join(_positional_names(spec))})"
 
 
-def _example(spec: ToolSpec) -> str:
+def _example(spec: ToolSpec, speaker: str) -> str:
+    """A worked example in the transcript's own shape: after the output the speaker goes on,
+    which is exactly how a continued turn is laid out for a base model."""
     question, call, output, answer = EXAMPLES.get(spec.name) or (
         f"(a question that needs {spec.name})",
         f"{spec.name}(...)",
         "(the result)",
         "(the answer, using the result)",
     )
-    return f"Question: {question}\n{OPEN}{call}{CLOSE}\n{OUTPUT.format(text=output)}\n{answer}"
+    return f"User: {question}\n\n{speaker}: {OPEN}{call}{CLOSE}\n{OUTPUT.format(text=output)}\n\n{speaker}: {answer}\n"
 
 
-def tools_prompt(specs: Sequence[ToolSpec], max_calls: int) -> str:
+def tools_prompt(specs: Sequence[ToolSpec], max_calls: int, speaker: str = "Assistant") -> str:
     """The system text that explains the tools and the protocol, with a worked example each."""
     lines = [
         f"You can use tools. To use one, write {OPEN}name(arguments){CLOSE} and stop. The result comes back "
@@ -149,7 +151,7 @@ def tools_prompt(specs: Sequence[ToolSpec], max_calls: int) -> str:
         "Tools:",
         *(f"- {_signature(s)}: {s.description}" for s in specs),
         "Examples:",
-        *(_example(s) for s in list(specs)[:3]),
+        *(_example(s, speaker) for s in list(specs)[:3]),
     ]
     return "\n".join(lines)
 

@@ -22,7 +22,7 @@ DEFAULT_MAX_CALLS = 4
 
 def with_tools(request: CompletionRequest, ctx: CallContext, max_calls: int) -> CompletionRequest:
     """The request with the protocol explained in its system text and ``</tool>`` as a stop."""
-    prompt = tools_prompt(ctx.registry.specs(), max_calls)
+    prompt = tools_prompt(ctx.registry.specs(), max_calls, request.speaker)
     messages = list(request.messages)
     if messages and messages[0].role == "system":
         messages[0] = messages[0].model_copy(update={"content": f"{messages[0].content}\n\n{prompt}"})

@@ -23,7 +23,7 @@ from agents.tools.registry import ToolRegistry
 from agents.tools.text_turn import text_tool_turn
 
 SYSTEM = "You are Solver. You answer arithmetic questions with the exact number."
-PLAIN_EXAMPLES = "Examples:\nQuestion: What is 12+3*4-5?\nAnswer: 19\nQuestion: What is 250-6*7+8?\nAnswer: 216"
+PLAIN_EXAMPLES = "Examples:\nUser: What is 12+3*4-5?\n\nSolver: 19\n\nUser: What is 250-6*7+8?\n\nSolver: 216\n"
 INTEGER = re.compile(r"-?\d[\d,]*")
 
 
@@ -49,7 +49,7 @@ def request(expression: str, with_tools: bool, seed: int) -> CompletionRequest:
             ChatMessage(role="system", content=system),
             ChatMessage(role="user", content=f"What is {expression}?"),
         ),
-        params=GenerationParams(max_tokens=48, temperature=0.0, seed=seed, stop=("\nUser:", "\nQuestion:")),
+        params=GenerationParams(max_tokens=48, temperature=0.0, seed=seed, stop=("\nUser:",)),
         speaker="Solver",
     )
 
