@@ -6,15 +6,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shlex
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from agents.spec import migrate
 from agents.tools.authored import ToolLibrary, library_path, load_library_tools
-from agents.tools.base import invoke
+from agents.tools.base import ToolError, invoke
 from agents.tools.builtins import MAKE_TOOL, builtin_registry, known_tool_names
 from agents.tools.calls import Approval
 from agents.tools.events import ToolApprovalRequested
+from agents.tools.mcp_client import McpConnection, McpServerConfig
 from agents.tools.registry import ToolRegistry
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -37,6 +41,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
             type=Path,
             help="a folder search_files and read_file may use (repeatable)",
         )
+        parser.add_argument(
+            "--mcp-command", default=None, help='an MCP server to start over stdio, e.g. "python server.py"'
+        )
+        parser.add_argument("--mcp-url", default=None, help="an MCP server's streamable-HTTP URL on loopback")
 
 
 def _registry(args: argparse.Namespace) -> ToolRegistry:
@@ -49,13 +57,38 @@ def _registry(args: argparse.Namespace) -> ToolRegistry:
 
 
 async def command_tools(args: argparse.Namespace) -> int:
-    if args.action == "list":
-        return _list(args)
-    return await _run(args)
-
-
-def _list(args: argparse.Namespace) -> int:
     registry = _registry(args)
+    connection = None
+    if args.mcp_command or args.mcp_url:
+        try:
+            connection = await _connect_mcp(args, registry)
+        except ValidationError as exc:
+            print(f"error: {exc.errors()[0]['msg'].removeprefix('Value error, ')}", file=sys.stderr)
+            return EXIT_USAGE
+        except ToolError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            return EXIT_FAILED
+    try:
+        return _list(args, registry) if args.action == "list" else await _run(args, registry)
+    finally:
+        if connection is not None:
+            await connection.aclose()
+
+
+async def _connect_mcp(args: argparse.Namespace, registry: ToolRegistry) -> McpConnection:
+    """The one server named on the command line; its tools are called ``mcp_<tool>``."""
+    if args.mcp_url:
+        config = McpServerConfig(name="mcp", url=args.mcp_url, policy="run")
+    else:
+        command = shlex.split(args.mcp_command)
+        config = McpServerConfig(name="mcp", command=command[0], args=tuple(command[1:]), policy="run")
+    connection = McpConnection(config)
+    for tool in await connection.start():
+        registry.add(tool, replace=True)
+    return connection
+
+
+def _list(args: argparse.Namespace, registry: ToolRegistry) -> int:
     print("Tools:")
     for spec in registry.specs():
         print(f"  {spec.name:<16} [{spec.origin}, {registry.policy(spec.name)}] {spec.description}")
@@ -84,13 +117,12 @@ def _team_tools(team_file: Path, registry: ToolRegistry) -> None:
     )
 
 
-async def _run(args: argparse.Namespace) -> int:
+async def _run(args: argparse.Namespace, registry: ToolRegistry) -> int:
     try:
         arguments = json.loads(args.args)
     except json.JSONDecodeError as exc:
         print(f"error: --args is not valid JSON: {exc.msg} (column {exc.colno})", file=sys.stderr)
         return EXIT_USAGE
-    registry = _registry(args)
     tool = registry.get(args.name)
     if tool is None:
         print(f"error: no tool named {args.name!r}; tools: {', '.join(registry.names())}", file=sys.stderr)

@@ -53,19 +53,24 @@ class SandboxResult(Record):
         return self.exit_code == 0 and not self.timed_out
 
 
-@functools.lru_cache(maxsize=1)
-def isolation_prefix() -> tuple[str, ...]:
-    """The ``unshare`` command that isolates the network on this machine, probed once; () if none."""
+def isolation_candidates() -> list[list[str]]:
+    """The ``unshare`` commands that may isolate the network here, best first: root can make a
+    network namespace directly; a user needs a user namespace too (where RLIMIT_NPROC holds)."""
     unshare = shutil.which("unshare")
     if unshare is None:
-        return ()
-    candidates = [[unshare, "--net"]] if os.geteuid() == 0 else []
-    candidates.append([unshare, "--user", "--map-root-user", "--net"])
-    for prefix in candidates:
-        probe = subprocess.run([*prefix, "true"], capture_output=True, timeout=10)
-        if probe.returncode == 0:
-            return tuple(prefix)
-    return ()
+        return []
+    root = [[unshare, "--net"]] if os.geteuid() == 0 else []
+    return root + [[unshare, "--user", "--map-root-user", "--net"]]
+
+
+def works(prefix: list[str]) -> bool:
+    return subprocess.run([*prefix, "true"], capture_output=True, timeout=10, check=False).returncode == 0
+
+
+@functools.lru_cache(maxsize=1)
+def isolation_prefix() -> tuple[str, ...]:
+    """The first isolation command that works on this machine, probed once; () if none."""
+    return next((tuple(p) for p in isolation_candidates() if works(p)), ())
 
 
 def isolation_label() -> str:

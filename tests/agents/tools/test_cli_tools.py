@@ -67,3 +67,18 @@ async def test_terminal_approver(monkeypatch):
     edited = await terminal_approver(request)
     assert edited.approved and edited.arguments == {"code": "2"}
     assert not (await terminal_approver(request)).approved
+
+
+def test_an_mcp_server_on_the_command_line(capsys):
+    import sys
+    from pathlib import Path
+
+    server = f"{sys.executable} {Path(__file__).with_name('mcp_server.py')} stdio"
+    assert main(["tools", "list", "--mcp-command", server]) == 0
+    assert "mcp_add          [mcp, run] Add two integers." in capsys.readouterr().out
+    assert main(["tools", "run", "mcp_add", "--args", '{"a": 40, "b": 2}', "--mcp-command", server]) == 0
+    assert capsys.readouterr().out.strip() == "42"
+    assert main(["tools", "list", "--mcp-url", "http://example.com/mcp"]) == 2
+    assert "only http(s) URLs on loopback" in capsys.readouterr().err
+    assert main(["tools", "list", "--mcp-command", "/nonexistent/server"]) == 1
+    assert "could not start" in capsys.readouterr().err
