@@ -114,7 +114,10 @@ async def invoke(tool: Tool, arguments: Any) -> ToolResult:
     def failed(kind: ToolErrorKind, message: str) -> ToolResult:
         return ToolResult(ok=False, kind=kind, message=message, duration_s=time.perf_counter() - started)
 
-    problems = argument_problems(tool.spec.parameters, arguments)
+    try:
+        problems = argument_problems(tool.spec.parameters, arguments)
+    except (jsonschema.SchemaError, TypeError) as exc:  # a server may publish a schema that is not one
+        return failed("unavailable", f"{tool.name} has an unusable parameters schema: {exc}")
     if problems is not None:
         return failed("bad_arguments", problems)
     try:

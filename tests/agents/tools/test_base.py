@@ -74,3 +74,14 @@ async def test_a_runner_may_add_events():
 
     result = await invoke(tool(run), {"n": 1})
     assert result.output == "done" and result.events[0].text == "side"
+
+
+async def test_a_broken_schema_is_an_error_not_a_crash():
+    async def run(args):
+        return "ran"
+
+    broken = Tool(
+        ToolSpec(name="t", description="d", parameters={"type": "object", "properties": {"a": {"type": 5}}}), run
+    )
+    result = await invoke(broken, {"a": 1})
+    assert result.kind == "unavailable" and "unusable parameters schema" in result.message
