@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from pydantic import Field
 
 from agents.events import Record
+from agents.paths import data_dir
 from agents.tools.base import Tool, ToolError, ToolOutput, ToolSpec, check_schema, is_valid_name
 from agents.tools.events import ToolAuthored
 from agents.tools.registry import ToolRegistry
@@ -49,6 +51,12 @@ class LibraryFile(Record):
 def library_path(team_file: str | Path) -> Path:
     team_file = Path(team_file)
     return team_file.with_name(f"{team_file.stem}.tools.json")
+
+
+def unsaved_team_library(team_name: str) -> Path:
+    """The library of a team that has no file yet (a template, an unsaved canvas)."""
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", team_name).strip("-") or "team"
+    return data_dir() / "tool-libraries" / f"{slug}.tools.json"
 
 
 class ToolLibrary:

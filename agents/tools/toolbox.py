@@ -15,7 +15,7 @@ from agents.agent import Agent
 from agents.events import EventBase
 from agents.llm.base import CancelToken, CompletionRequest, Provider
 from agents.tools.ask import ask_tool, ask_tool_name
-from agents.tools.authored import ToolLibrary, authored_tool, library_path, make_tool
+from agents.tools.authored import ToolLibrary, authored_tool, library_path, make_tool, unsaved_team_library
 from agents.tools.builtins import MAKE_TOOL, builtin_tools
 from agents.tools.calls import Approver, CallContext
 from agents.tools.config import ToolSettings
@@ -51,6 +51,7 @@ class Toolbox:
         team_file: str | Path | None = None,
         session: str | None = None,
         approver: Approver | None = None,
+        team_name: str = "team",
     ) -> Toolbox:
         """Everything any agent of the team may call; MCP servers connect only if someone uses them."""
         settings = settings or ToolSettings()
@@ -60,7 +61,7 @@ class Toolbox:
         for agent in agents:
             if agent.name in providers:
                 registry.add(ask_tool(agent.name, providers[agent.name], agent.persona))
-        library = ToolLibrary(library_path(team_file)) if team_file else None
+        library = ToolLibrary(library_path(team_file) if team_file else unsaved_team_library(team_name))
         box = cls(registry, settings, library, session, approver)
         wanted = {name for agent in agents for name in agent.tools}
         servers = [s for s in settings.mcp_servers if any(n.startswith(f"{s.name}_") for n in wanted)]

@@ -75,3 +75,10 @@ async def test_many_tools_are_selected_by_relevance(tmp_path):
     events = await run_turn(box, alice, replies("fine"), text="please evaluate this arithmetic expression")
     offered = events[0]
     assert offered.offered == ("calculator",) and offered.available == 4 and "BM25" in offered.reason
+
+
+async def test_a_team_without_a_file_keeps_its_library_in_the_data_folder():
+    smith = Agent(name="Smith", tools=("make_tool",))
+    box = await Toolbox.open([smith], {"Smith": ScriptedProvider([])}, SETTINGS, team_name="Draft team!")
+    assert box.library is not None and box.library.path.name == "Draft-team.tools.json"
+    assert "tool-libraries" in str(box.library.path) and "make_tool" in box.for_agent(smith).names()
