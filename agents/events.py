@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -292,40 +292,48 @@ class PlanFinished(EventBase):
     metrics: dict = {}
 
 
-PLAN_EVENTS = (PlanStarted, PlanNodeCreated, PlanNodeEvaluated, PlanNodePruned, PlanNodeSelected,
-               PlanBackprop, PlanIssue, PlanRealStep, PlanIteration, PlanFinished)
+PLAN_EVENTS = (
+    PlanStarted,
+    PlanNodeCreated,
+    PlanNodeEvaluated,
+    PlanNodePruned,
+    PlanNodeSelected,
+    PlanBackprop,
+    PlanIssue,
+    PlanRealStep,
+    PlanIteration,
+    PlanFinished,
+)
 # --- end of planning events --------------------------------------------------------------------
 
 
 Event = Annotated[
-    Union[
-        ModelLoadProgress,
-        Notice,
-        ContextTrimmed,
-        MessageStarted,
-        TokenDelta,
-        MessageCompleted,
-        ErrorEvent,
-        RunStarted,
-        RoundStarted,
-        VerdictReached,
-        VoteTallied,
-        SpeakerSelected,
-        Delegated,
-        HumanInputRequested,
-        Terminated,
-        Finished,
-        PlanStarted,
-        PlanNodeCreated,
-        PlanNodeEvaluated,
-        PlanNodePruned,
-        PlanNodeSelected,
-        PlanBackprop,
-        PlanIssue,
-        PlanRealStep,
-        PlanIteration,
-        PlanFinished,
-    ],
+    ModelLoadProgress
+    | Notice
+    | ContextTrimmed
+    | MessageStarted
+    | TokenDelta
+    | MessageCompleted
+    | ErrorEvent
+    | RunStarted
+    | RoundStarted
+    | VerdictReached
+    | VoteTallied
+    | SpeakerSelected
+    | Delegated
+    | HumanInputRequested
+    | Terminated
+    | Finished
+    | PlanStarted
+    | PlanNodeCreated
+    | PlanNodeEvaluated
+    | PlanNodePruned
+    | PlanNodeSelected
+    | PlanBackprop
+    | PlanIssue
+    | PlanRealStep
+    | PlanIteration
+    | PlanFinished,
     Field(discriminator="type"),
 ]
 

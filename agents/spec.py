@@ -8,9 +8,10 @@ through a migration.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, Sequence, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
@@ -52,7 +53,7 @@ class ManagerWorkersProtocol(Record):
 
 
 Protocol = Annotated[
-    Union[DebateProtocol, RoundRobinProtocol, SelectorProtocol, ManagerWorkersProtocol],
+    DebateProtocol | RoundRobinProtocol | SelectorProtocol | ManagerWorkersProtocol,
     Field(discriminator="kind"),
 ]
 
@@ -92,7 +93,7 @@ class TeamSpec(Record):
     sample_task: str = ""
 
     @model_validator(mode="after")
-    def _semantics(self) -> "TeamSpec":
+    def _semantics(self) -> TeamSpec:
         for problem in name_problems(self.agents):
             raise ValueError(problem)
         problems = link_problems(self.agents, self.links) + protocol_problems(self.protocol, self.agents)
@@ -140,7 +141,7 @@ def link_problems(agents: Sequence[Agent], links: Sequence[Link]) -> list[str]:
     return problems
 
 
-def protocol_problems(protocol: "Protocol", agents: Sequence[Agent]) -> list[str]:
+def protocol_problems(protocol: Protocol, agents: Sequence[Agent]) -> list[str]:
     """What the protocol needs that the team lacks (also used for live canvas validation)."""
     p, problems = protocol, []
     roles = [a.role for a in agents]
@@ -148,7 +149,9 @@ def protocol_problems(protocol: "Protocol", agents: Sequence[Agent]) -> list[str
         if roles.count("debater") < 2:
             problems.append(f"a debate needs two or more agents with role 'debater' (has {roles.count('debater')})")
         if p.aggregate == "judge" and roles.count("judge") != 1:
-            problems.append(f"a debate refereed by a judge needs exactly one agent with role 'judge' (has {roles.count('judge')})")
+            problems.append(
+                f"a debate refereed by a judge needs exactly one agent with role 'judge' (has {roles.count('judge')})"
+            )
     elif p.kind == "manager_workers":
         if roles.count("manager") != 1:
             problems.append(f"manager and workers needs exactly one 'manager' (has {roles.count('manager')})")
@@ -184,16 +187,22 @@ def parse_team(data: Any, source: str = "<team>", check_models: bool = True) -> 
     if not isinstance(version, int) or isinstance(version, bool):
         raise TeamFileError(f"{source}: version: must be an integer (this Agora Lab writes {TEAM_FILE_VERSION})")
     if version > TEAM_FILE_VERSION:
-        raise TeamFileError(f"{source}: version {data['version']} is newer than this Agora Lab understands ({TEAM_FILE_VERSION})")
+        raise TeamFileError(
+            f"{source}: version {data['version']} is newer than this Agora Lab understands ({TEAM_FILE_VERSION})"
+        )
     try:
         spec = TeamSpec.model_validate(migrate(data))
     except ValidationError as exc:
-        problems = "; ".join(f"{_where(e['loc'], data)}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors())
+        problems = "; ".join(
+            f"{_where(e['loc'], data)}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
+        )
         raise TeamFileError(f"{source}: {problems}") from None
     for index, agent in enumerate(spec.agents):
         unknown = sorted(set(agent.tools) - set(KNOWN_TOOLS))
         if unknown:
-            raise TeamFileError(f"{source}: agents[{index}].tools: unknown tool(s) {unknown}; known: {list(KNOWN_TOOLS)}")
+            raise TeamFileError(
+                f"{source}: agents[{index}].tools: unknown tool(s) {unknown}; known: {list(KNOWN_TOOLS)}"
+            )
         if check_models:
             try:
                 parse_model_ref(agent.model)
@@ -234,7 +243,9 @@ def team_json_schema() -> dict:
 
 
 def template_names() -> list[str]:
-    return sorted(p.name.removesuffix(".json") for p in resources.files(TEMPLATE_PACKAGE).iterdir() if p.name.endswith(".json"))
+    return sorted(
+        p.name.removesuffix(".json") for p in resources.files(TEMPLATE_PACKAGE).iterdir() if p.name.endswith(".json")
+    )
 
 
 def load_template(name: str) -> TeamSpec:

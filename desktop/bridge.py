@@ -9,7 +9,7 @@ streaming at full speed cost the GUI thirty small updates a second, not hundreds
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from PySide6.QtCore import QObject, QTimer, Signal
 

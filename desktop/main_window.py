@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
@@ -28,14 +28,14 @@ from agents.teams.run import TeamRun, load_team_providers
 from agents.termination import ExternalStop
 from desktop.bridge import RunBridge
 from desktop.builder.builder import TeamBuilder
-from desktop.menus import build_menus
-from desktop.theme import ThemeKeeper
 from desktop.conversation.view import ConversationView
 from desktop.inputs import Banner, HumanInputBar
 from desktop.loading import LoadingDialog
+from desktop.menus import build_menus
+from desktop.sessions.browser import SessionBrowser
 from desktop.settings_dialog import SettingsDialog
 from desktop.team_files import TeamFileActions
-from desktop.sessions.browser import SessionBrowser
+from desktop.theme import ThemeKeeper
 
 TEAM_MODELS = "as in the team file"
 ProviderLoader = Callable[[TeamSpec, Settings, str | None], AsyncIterator]

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from desktop.main_window import MainWindow
 
 
-def build_menus(window: "MainWindow") -> dict[str, QAction]:
+def build_menus(window: MainWindow) -> dict[str, QAction]:
     bar, toolbar = window.menuBar(), window.addToolBar("Main")
     toolbar.setObjectName("toolbar-main")
     menus = {name: bar.addMenu(name) for name in ("&File", "&Edit", "&Run", "&View")}
@@ -53,7 +53,7 @@ def build_menus(window: "MainWindow") -> dict[str, QAction]:
     return actions
 
 
-def _view_menu(window: "MainWindow", menu, actions: dict[str, QAction]) -> None:
+def _view_menu(window: MainWindow, menu, actions: dict[str, QAction]) -> None:
     for dock in window.docks:
         menu.addAction(dock.toggleViewAction())
     menu.addSeparator()

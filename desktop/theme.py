@@ -8,13 +8,20 @@ from PySide6.QtWidgets import QApplication
 
 THEMES = ("system", "light", "dark")
 _DARK = {
-    QPalette.ColorRole.Window: "#1f2328", QPalette.ColorRole.WindowText: "#e6edf3",
-    QPalette.ColorRole.Base: "#161b22", QPalette.ColorRole.AlternateBase: "#21262d",
-    QPalette.ColorRole.Text: "#e6edf3", QPalette.ColorRole.Button: "#2d333b",
-    QPalette.ColorRole.ButtonText: "#e6edf3", QPalette.ColorRole.Highlight: "#1f6feb",
-    QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#2d333b",
-    QPalette.ColorRole.ToolTipText: "#e6edf3", QPalette.ColorRole.PlaceholderText: "#8b949e",
-    QPalette.ColorRole.Link: "#58a6ff", QPalette.ColorRole.Mid: "#444c56",
+    QPalette.ColorRole.Window: "#1f2328",
+    QPalette.ColorRole.WindowText: "#e6edf3",
+    QPalette.ColorRole.Base: "#161b22",
+    QPalette.ColorRole.AlternateBase: "#21262d",
+    QPalette.ColorRole.Text: "#e6edf3",
+    QPalette.ColorRole.Button: "#2d333b",
+    QPalette.ColorRole.ButtonText: "#e6edf3",
+    QPalette.ColorRole.Highlight: "#1f6feb",
+    QPalette.ColorRole.HighlightedText: "#ffffff",
+    QPalette.ColorRole.ToolTipBase: "#2d333b",
+    QPalette.ColorRole.ToolTipText: "#e6edf3",
+    QPalette.ColorRole.PlaceholderText: "#8b949e",
+    QPalette.ColorRole.Link: "#58a6ff",
+    QPalette.ColorRole.Mid: "#444c56",
 }
 
 

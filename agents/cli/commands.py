@@ -11,7 +11,7 @@ import asyncio
 import getpass
 import json
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from agents import __version__
 from agents.cli import plan as cli_plan
@@ -186,8 +186,9 @@ def _keys(action: str, name: str) -> int:
         else:
             delete_api_key(name)
     except Exception as exc:
-        print(f"error: the OS keyring is not available ({exc}); use the endpoint's api_key_env variable", file=sys.stderr)
+        print(
+            f"error: the OS keyring is not available ({exc}); use the endpoint's api_key_env variable", file=sys.stderr
+        )
         return EXIT_USAGE
     print(f"{action}: key for {name!r} in the OS keyring")
     return EXIT_OK
-

@@ -70,7 +70,9 @@ class EventPrinter:
             self._held.pop(event.message_id, None)
             self._write(f"{event.agent}: {event.text}\n")
         approx = "~" if event.usage.estimated else ""
-        self._status(f"[{event.finish_reason}; {approx}{event.usage.completion_tokens} tokens in {event.latency_s:.2f} s]")
+        self._status(
+            f"[{event.finish_reason}; {approx}{event.usage.completion_tokens} tokens in {event.latency_s:.2f} s]"
+        )
 
     def _write(self, text: str) -> None:
         self.out.write(text)
@@ -119,8 +121,10 @@ def describe(event: EventBase) -> str:
 def describe_plan(event: EventBase) -> str:
     """A planning run in a terminal: the start, the real steps, problems and the result (not every node)."""
     if isinstance(event, PlanStarted):
-        return (f"{event.env} #{event.seed} · {event.algo} · world model {event.world_model} · optimal length {event.optimal_length}\n"
-                f"start: {event.initial}\n{event.goal}")
+        return (
+            f"{event.env} #{event.seed} · {event.algo} · world model {event.world_model} · optimal length {event.optimal_length}\n"
+            f"start: {event.initial}\n{event.goal}"
+        )
     if isinstance(event, PlanRealStep):
         mark = "ok" if event.match else "DIVERGED: " + "; ".join(event.diff)
         return f"step {event.step}: {event.action}   [{mark}]"
@@ -128,7 +132,9 @@ def describe_plan(event: EventBase) -> str:
         return f"[{event.kind}] {event.text[:100]}"
     if isinstance(event, PlanFinished):
         m = event.metrics
-        return (f"{'solved' if event.success else 'not solved'} ({event.reason}): {m['plan_length']} steps "
-                f"(optimal {m['optimal_length']}), {m['nodes']} nodes, {m['nodes_expanded']} expanded, "
-                f"{m['model_calls']} model calls, world-model accuracy {m['wm_accuracy']}")
+        return (
+            f"{'solved' if event.success else 'not solved'} ({event.reason}): {m['plan_length']} steps "
+            f"(optimal {m['optimal_length']}), {m['nodes']} nodes, {m['nodes_expanded']} expanded, "
+            f"{m['model_calls']} model calls, world-model accuracy {m['wm_accuracy']}"
+        )
     return ""

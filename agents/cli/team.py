@@ -160,7 +160,9 @@ async def command_sessions(args: argparse.Namespace) -> int:
     if args.action == "list":
         for log in list_sessions():
             when = dt.datetime.fromtimestamp(log.started).strftime("%Y-%m-%d %H:%M")
-            print(f"{log.session_id}  {when}  {log.status:11s}  {len(log.messages):3d} msgs  {log.team_name[:28]:28s}  {log.task[:50]}")
+            print(
+                f"{log.session_id}  {when}  {log.status:11s}  {len(log.messages):3d} msgs  {log.team_name[:28]:28s}  {log.task[:50]}"
+            )
         return EXIT_OK
     if args.action == "show":
         from agents.session.export import to_markdown

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -125,13 +125,32 @@ class InspectResult:
         """One line per (layer row, position): token, top token, probabilities, rank, entropy, KL."""
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["row", "position", "token", "top_token", "top_prob", "next_token_prob", "next_token_rank", "entropy", "kl_to_final"])
+        writer.writerow(
+            [
+                "row",
+                "position",
+                "token",
+                "top_token",
+                "top_prob",
+                "next_token_prob",
+                "next_token_rank",
+                "entropy",
+                "kl_to_final",
+            ]
+        )
         for row in range(self.rows):
             for pos in range(self.filled_to):
-                writer.writerow([
-                    "embeddings" if row == 0 else f"layer {row}", pos, self.input.labels[pos],
-                    self.text_of(self.lens["top_ids"][row, pos, 0]), f"{self.lens['top_probs'][row, pos, 0]:.6g}",
-                    f"{self.lens['target_prob'][row, pos]:.6g}", int(self.lens["target_rank"][row, pos]),
-                    f"{self.lens['entropy'][row, pos]:.6g}", f"{self.lens['kl_to_final'][row, pos]:.6g}",
-                ])
+                writer.writerow(
+                    [
+                        "embeddings" if row == 0 else f"layer {row}",
+                        pos,
+                        self.input.labels[pos],
+                        self.text_of(self.lens["top_ids"][row, pos, 0]),
+                        f"{self.lens['top_probs'][row, pos, 0]:.6g}",
+                        f"{self.lens['target_prob'][row, pos]:.6g}",
+                        int(self.lens["target_rank"][row, pos]),
+                        f"{self.lens['entropy'][row, pos]:.6g}",
+                        f"{self.lens['kl_to_final'][row, pos]:.6g}",
+                    ]
+                )
         return out.getvalue()

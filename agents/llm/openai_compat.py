@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-from typing import Any, AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 import httpx
 import openai
@@ -49,9 +50,7 @@ class OpenAICompatProvider:
             base_url=self.endpoint.base_url, api_key=api_key_for(ref), timeout=timeout, max_retries=0
         )
 
-    async def stream(
-        self, request: CompletionRequest, cancel: CancelToken | None = None
-    ) -> AsyncIterator[Event]:
+    async def stream(self, request: CompletionRequest, cancel: CancelToken | None = None) -> AsyncIterator[Event]:
         cancel = cancel or CancelToken()
         messages, trimmed = self._fit(request)
         base_model = self.endpoint.api == "completions"
@@ -79,10 +78,18 @@ class OpenAICompatProvider:
                 finish = "cancelled"
                 break
             except Exception as exc:  # every failure becomes an event; see openai_errors
-                error = classify(exc, base_url=self.endpoint.base_url, model=self.endpoint.model, streaming_started=bool(out.completion_tokens))
+                error = classify(
+                    exc,
+                    base_url=self.endpoint.base_url,
+                    model=self.endpoint.model,
+                    streaming_started=bool(out.completion_tokens),
+                )
                 if error.retryable and not out.completion_tokens and attempt < self.endpoint.max_retries:
                     delay = self._backoff(attempt, error)
-                    yield Notice(level="warning", text=f"{error.message}; retrying in {delay:.1f} s (attempt {attempt + 2}/{self.endpoint.max_retries + 1})")
+                    yield Notice(
+                        level="warning",
+                        text=f"{error.message}; retrying in {delay:.1f} s (attempt {attempt + 2}/{self.endpoint.max_retries + 1})",
+                    )
                     try:
                         await unless_cancelled(asyncio.sleep(delay), cancel)
                     except Cancelled:
@@ -94,12 +101,19 @@ class OpenAICompatProvider:
                 break
         if usage is None:
             prompt_chars = sum(len(m.content) for m in messages)
-            usage = Usage(prompt_tokens=prompt_chars // CHARS_PER_TOKEN, completion_tokens=out.completion_tokens, estimated=True)
+            usage = Usage(
+                prompt_tokens=prompt_chars // CHARS_PER_TOKEN, completion_tokens=out.completion_tokens, estimated=True
+            )
         for event in out.completed(finish, usage):
             yield event
 
     async def _attempt(
-        self, request: CompletionRequest, messages: Sequence[ChatMessage], stops: Sequence[str], out: MessageAssembler, cancel: CancelToken
+        self,
+        request: CompletionRequest,
+        messages: Sequence[ChatMessage],
+        stops: Sequence[str],
+        out: MessageAssembler,
+        cancel: CancelToken,
     ) -> AsyncIterator[Any]:
         """One HTTP request; yields TokenDelta events, then Usage and the finish reason."""
         response = await unless_cancelled(self._open(request, messages, stops), cancel)
@@ -112,7 +126,10 @@ class OpenAICompatProvider:
                 except StopAsyncIteration:
                     break
                 if getattr(chunk, "usage", None):
-                    yield Usage(prompt_tokens=chunk.usage.prompt_tokens or 0, completion_tokens=chunk.usage.completion_tokens or 0)
+                    yield Usage(
+                        prompt_tokens=chunk.usage.prompt_tokens or 0,
+                        completion_tokens=chunk.usage.completion_tokens or 0,
+                    )
                 text, reason = _chunk_text(chunk, self.endpoint.api)
                 event = out.delta(text) if text else None
                 if event is not None:
@@ -183,13 +200,20 @@ class OpenAICompatProvider:
         for candidate in candidates:
             try:
                 reply = await self._client.completions.create(
-                    model=self.endpoint.model, prompt=prompt + clean_text(candidate), max_tokens=1, echo=True, logprobs=1, temperature=0.0
+                    model=self.endpoint.model,
+                    prompt=prompt + clean_text(candidate),
+                    max_tokens=1,
+                    echo=True,
+                    logprobs=1,
+                    temperature=0.0,
                 )
                 results.append(_candidate_score(reply, len(prompt), candidate))
             except ProviderError:
                 raise
             except Exception as exc:
-                raise classify(exc, base_url=self.endpoint.base_url, model=self.endpoint.model, streaming_started=False) from exc
+                raise classify(
+                    exc, base_url=self.endpoint.base_url, model=self.endpoint.model, streaming_started=False
+                ) from exc
         return results
 
     async def aclose(self) -> None:
@@ -215,7 +239,11 @@ def _chunk_text(chunk: Any, api: str) -> tuple[str, str | None]:
     if not choices:
         return "", None  # the usage-only chunk at the end
     choice = choices[0]
-    text = getattr(choice, "text", None) if api == "completions" else getattr(getattr(choice, "delta", None), "content", None)
+    text = (
+        getattr(choice, "text", None)
+        if api == "completions"
+        else getattr(getattr(choice, "delta", None), "content", None)
+    )
     if text is not None and not isinstance(text, str):
         raise ProviderError("malformed_response", "a streamed chunk's text was not a string", detail=repr(chunk)[:300])
     return text or "", getattr(choice, "finish_reason", None)

@@ -25,7 +25,9 @@ def classify(exc: BaseException, *, base_url: str, model: str, streaming_started
         return ProviderError("unreachable", f"cannot connect to {where}", retryable=True, detail=_cause(exc))
     if isinstance(exc, openai.APIStatusError):
         return _from_status(exc, where)
-    if isinstance(exc, (json.JSONDecodeError, openai.APIResponseValidationError, KeyError, TypeError, AttributeError, ValueError)):
+    if isinstance(
+        exc, (json.JSONDecodeError, openai.APIResponseValidationError, KeyError, TypeError, AttributeError, ValueError)
+    ):
         return ProviderError("malformed_response", f"{where} sent a reply that is not valid", detail=repr(exc))
     if isinstance(exc, openai.APIError):
         return ProviderError("server_error", f"{where} reported an error: {exc.message}", detail=str(exc))
@@ -36,17 +38,27 @@ def _from_status(exc: openai.APIStatusError, where: str) -> ProviderError:
     status = exc.status_code
     body = _short(exc)
     if status in (401, 403):
-        return ProviderError("auth", f"{where} refused the API key (HTTP {status}); check the key in the environment or keyring", detail=body)
+        return ProviderError(
+            "auth",
+            f"{where} refused the API key (HTTP {status}); check the key in the environment or keyring",
+            detail=body,
+        )
     if status == 404:
-        return ProviderError("model_not_found", f"{where}: not found (HTTP 404): wrong base URL or model name", detail=body)
+        return ProviderError(
+            "model_not_found", f"{where}: not found (HTTP 404): wrong base URL or model name", detail=body
+        )
     if status == 429:
-        error = ProviderError("rate_limit", f"{where} is rate-limiting requests (HTTP 429)", retryable=True, detail=body)
+        error = ProviderError(
+            "rate_limit", f"{where} is rate-limiting requests (HTTP 429)", retryable=True, detail=body
+        )
         error.retry_after_s = _retry_after(exc.response)
         return error
     if status >= 500:
         return ProviderError("server_error", f"{where} failed (HTTP {status})", retryable=True, detail=body)
     if any(hint in body.lower() for hint in _CONTEXT_HINTS):
-        return ProviderError("context_overflow", f"{where}: the conversation does not fit the model's context", detail=body)
+        return ProviderError(
+            "context_overflow", f"{where}: the conversation does not fit the model's context", detail=body
+        )
     return ProviderError("bad_request", f"{where} rejected the request (HTTP {status})", detail=body)
 
 

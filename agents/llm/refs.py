@@ -1,11 +1,11 @@
 """Model references: one string names any model Agora Lab can talk to.
 
-    local                                     the embedded Gemma 3 270M (offline default)
-    local:/path/to/hf-model-dir               any Hugging Face causal LM directory
-    local:/path/to/model.gguf                 any GGUF file transformers can read
-    openai-compatible:BASE_URL#MODEL          any OpenAI-compatible server (chat endpoint)
-    openai-compatible:BASE_URL#MODEL?api=completions&ctx=2048&timeout=30&retries=2
-    endpoint:NAME                             an endpoint saved in settings.json
+local                                     the embedded Gemma 3 270M (offline default)
+local:/path/to/hf-model-dir               any Hugging Face causal LM directory
+local:/path/to/model.gguf                 any GGUF file transformers can read
+openai-compatible:BASE_URL#MODEL          any OpenAI-compatible server (chat endpoint)
+openai-compatible:BASE_URL#MODEL?api=completions&ctx=2048&timeout=30&retries=2
+endpoint:NAME                             an endpoint saved in settings.json
 """
 
 from __future__ import annotations
@@ -53,7 +53,9 @@ class EndpointConfig(Record):
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise ValueError(f"{value!r} is not an http(s) URL")
         if parsed.username or parsed.password:
-            raise ValueError("credentials in the URL are refused (they would be written to session files); use an API key variable or the keyring")
+            raise ValueError(
+                "credentials in the URL are refused (they would be written to session files); use an API key variable or the keyring"
+            )
         return value.rstrip("/")
 
 
@@ -74,9 +76,7 @@ ModelRef = LocalRef | OpenAIRef
 
 def invalid_reference(ref: str, why: str) -> ProviderError:
     forms = "\n  ".join(ACCEPTED_FORMS)
-    return ProviderError(
-        "invalid_reference", f"unknown model reference {ref!r}: {why}. Accepted forms:\n  {forms}"
-    )
+    return ProviderError("invalid_reference", f"unknown model reference {ref!r}: {why}. Accepted forms:\n  {forms}")
 
 
 def parse_model_ref(ref: str, settings: Settings | None = None) -> ModelRef:

@@ -6,7 +6,7 @@ It is never offered as a model reference to users: protocols are shown working o
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 
 from agents.events import Event, Usage
 from agents.llm.base import (
@@ -66,7 +66,9 @@ class ScriptedProvider:
         for event in out.completed(finish, usage):
             yield event
 
-    async def score(self, messages: Sequence[ChatMessage], candidates: Sequence[str], speaker: str = "Assistant") -> list[ScoredCandidate]:
+    async def score(
+        self, messages: Sequence[ChatMessage], candidates: Sequence[str], speaker: str = "Assistant"
+    ) -> list[ScoredCandidate]:
         if self._scorer is None:
             raise ProviderError("unsupported", "this scripted provider cannot score")
         return [ScoredCandidate(text=c, logprob=self._scorer(c), n_tokens=len(c.split())) for c in candidates]

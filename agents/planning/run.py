@@ -8,8 +8,9 @@ after each, and re-plans (a new tree) as soon as reality differs from the predic
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field
-from typing import AsyncIterator, Literal
+from typing import Literal
 
 from agents import __version__
 from agents.events import ErrorEvent, EventBase, Finished, PlanFinished, PlanRealStep, PlanStarted, RunStarted, new_id
@@ -49,8 +50,14 @@ class PlanConfig:
 
 
 class PlanRun:
-    def __init__(self, config: PlanConfig, provider: Provider | None = None, cancel: CancelToken | None = None,
-                 run_id: str | None = None, solve_exactly: bool = True):
+    def __init__(
+        self,
+        config: PlanConfig,
+        provider: Provider | None = None,
+        cancel: CancelToken | None = None,
+        run_id: str | None = None,
+        solve_exactly: bool = True,
+    ):
         if config.algo not in ALGORITHMS:
             raise ValueError(f"unknown search algorithm {config.algo!r}; choose one of {', '.join(ALGORITHMS)}")
         if config.needs_model and provider is None:
@@ -59,7 +66,9 @@ class PlanRun:
         self.env: Env = make_env(config.env, config.seed, **config.env_options)
         self.meter = Meter(cancel=cancel)
         self.run_id = run_id or new_id()
-        self.ctx = SearchContext(self.env, *self._parts(), config.budget, self.meter, cancel, config.world_model == "exact")
+        self.ctx = SearchContext(
+            self.env, *self._parts(), config.budget, self.meter, cancel, config.world_model == "exact"
+        )
         self.solver = Solver(self.env) if solve_exactly else None
         self.plan: list[str] = []  # the actions taken for real
         self.real_state: State = self.env.initial
@@ -78,12 +87,28 @@ class PlanRun:
         model = self.provider.identity.model_dump(exclude_none=True) if self.provider and c.needs_model else {}
         team = {"name": c.title(), "kind": "planning", "agents": [{"name": "Planner", "role": "planner"}]}
         return [
-            RunStarted(run_id=self.run_id, team=team, task=self.env.goal_text(), models={"Planner": model} if model else {},
-                       seed=c.seed, app_version=__version__),
-            PlanStarted(run_id=self.run_id, env=c.env, seed=c.seed, env_options=c.env_options, algo=c.algo, world_model=self.ctx.world_model.label,
-                        policy=self.ctx.policy.label, value=self.ctx.value_fn.label, budget=asdict(c.budget),
-                        initial=self.env.render(self.env.initial), goal=self.env.goal_text(),
-                        optimal_length=self.solver.distance(self.env.initial) if self.solver else None),
+            RunStarted(
+                run_id=self.run_id,
+                team=team,
+                task=self.env.goal_text(),
+                models={"Planner": model} if model else {},
+                seed=c.seed,
+                app_version=__version__,
+            ),
+            PlanStarted(
+                run_id=self.run_id,
+                env=c.env,
+                seed=c.seed,
+                env_options=c.env_options,
+                algo=c.algo,
+                world_model=self.ctx.world_model.label,
+                policy=self.ctx.policy.label,
+                value=self.ctx.value_fn.label,
+                budget=asdict(c.budget),
+                initial=self.env.render(self.env.initial),
+                goal=self.env.goal_text(),
+                optimal_length=self.solver.distance(self.env.initial) if self.solver else None,
+            ),
         ]
 
     async def run_stream(self) -> AsyncIterator[EventBase]:
@@ -104,7 +129,11 @@ class PlanRun:
 
     async def _act(self) -> AsyncIterator[EventBase]:
         real = self.env.initial
-        while not self.env.is_goal(real) and len(self.plan) < self.config.budget.max_real_steps and self.ctx.within_budget():
+        while (
+            not self.env.is_goal(real)
+            and len(self.plan) < self.config.budget.max_real_steps
+            and self.ctx.within_budget()
+        ):
             root = self.ctx.new_root(real)
             async for event in ALGORITHMS[self.config.algo](self.ctx, root):
                 yield event
@@ -130,7 +159,11 @@ class PlanRun:
             if actual is None:  # the imagined world allowed what the real one does not
                 self._record(node, real, ("illegal in the real environment",))
                 return real, True
-            diff = tuple(self.env.diff(node.state, actual)) if node.state is not None else ("the prediction could not be read",)
+            diff = (
+                tuple(self.env.diff(node.state, actual))
+                if node.state is not None
+                else ("the prediction could not be read",)
+            )
             self.plan.append(node.action)
             self._record(node, actual, diff)
             real = actual
@@ -142,12 +175,25 @@ class PlanRun:
         if diff and self.first_divergence is None:
             self.first_divergence = len(self.plan)
         predicted = None if node.state is None else self.env.render(node.state)
-        self._steps.append(PlanRealStep(step=len(self.plan), action=node.action, node_id=node.id, predicted=predicted,
-                                        actual=self.env.render(actual), diff=diff, match=not diff))
+        self._steps.append(
+            PlanRealStep(
+                step=len(self.plan),
+                action=node.action,
+                node_id=node.id,
+                predicted=predicted,
+                actual=self.env.render(actual),
+                diff=diff,
+                match=not diff,
+            )
+        )
         self.real_state = actual
 
     def _finished(self) -> PlanFinished:
         success = self.env.is_goal(self.real_state)
-        reason = "goal" if success else self.ctx.stopped or ("max_steps" if len(self.plan) >= self.config.budget.max_real_steps else "no_plan")
+        reason = (
+            "goal"
+            if success
+            else self.ctx.stopped or ("max_steps" if len(self.plan) >= self.config.budget.max_real_steps else "no_plan")
+        )
         metrics = run_metrics(self.ctx, self.solver, success, self.plan, self.first_divergence)
         return PlanFinished(success=success, reason=reason, plan=tuple(self.plan), metrics=metrics)

@@ -29,7 +29,9 @@ class Solver:
             for nxt in self.env.successors(state).values():
                 if nxt not in parents:
                     if len(parents) >= self.max_states:
-                        raise ValueError(f"{self.env.name}: more than {self.max_states} states; too large to solve exactly")
+                        raise ValueError(
+                            f"{self.env.name}: more than {self.max_states} states; too large to solve exactly"
+                        )
                     parents[nxt] = []
                     queue.append(nxt)
                 parents[nxt].append(state)

@@ -65,7 +65,7 @@ def load_json_export(path: Path) -> SessionLog:
 
 
 def _when(ts: float) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _stats(m: MessageCompleted) -> str:
@@ -74,9 +74,20 @@ def _stats(m: MessageCompleted) -> str:
 
 
 def to_markdown(log: SessionLog) -> str:
-    lines = [f"# {log.team_name}", "", f"**Task:** {log.task}", "", f"*Session {log.session_id} · {log.status} · {_when(log.started)}*", ""]
+    lines = [
+        f"# {log.team_name}",
+        "",
+        f"**Task:** {log.task}",
+        "",
+        f"*Session {log.session_id} · {log.status} · {_when(log.started)}*",
+        "",
+    ]
     if log.header:
-        lines += ["| agent | model |", "| --- | --- |"] + [f"| {a} | {m.get('name', '?')} ({m.get('ref', '')}) |" for a, m in log.header.models.items()] + [""]
+        lines += (
+            ["| agent | model |", "| --- | --- |"]
+            + [f"| {a} | {m.get('name', '?')} ({m.get('ref', '')}) |" for a, m in log.header.models.items()]
+            + [""]
+        )
     for event in log.events:
         if isinstance(event, RoundStarted):
             lines += [f"## Round {event.round}", ""]
@@ -84,7 +95,10 @@ def to_markdown(log: SessionLog) -> str:
             lines += [f"### {event.agent}", "", event.text or "*(empty)*", "", f"<sub>{_stats(event)}</sub>", ""]
         elif isinstance(event, VerdictReached):
             who = f" — winner: **{event.winner}**" if event.winner else ""
-            lines += [f"> **{'Final judgment' if event.final else 'Verdict'} ({event.judge}):** {event.decision}{who}. {event.reason} *(read by {event.method})*", ""]
+            lines += [
+                f"> **{'Final judgment' if event.final else 'Verdict'} ({event.judge}):** {event.decision}{who}. {event.reason} *(read by {event.method})*",
+                "",
+            ]
         elif isinstance(event, VoteTallied):
             lines += [f"> **Majority vote:** {event.winner or 'no majority'} — {event.counts}", ""]
         elif isinstance(event, ErrorEvent):
@@ -114,7 +128,9 @@ def to_html(log: SessionLog) -> str:
     e = html.escape
     names = [a.get("name", "") for a in (log.header.team.get("agents", []) if log.header else [])]
     colour = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
-    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{e(log.team_name)} — Agora Lab</title><style>{CSS}</style></head><body>"]
+    parts = [
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{e(log.team_name)} — Agora Lab</title><style>{CSS}</style></head><body>"
+    ]
     parts.append(f"<header><h1>{e(log.team_name)}</h1><p><b>Task:</b> {e(log.task)}</p>")
     parts.append(f"<p class='meta'>Session {e(log.session_id)} · {e(log.status)} · {_when(log.started)}")
     if log.header:
@@ -126,9 +142,11 @@ def to_html(log: SessionLog) -> str:
         parts.append("<table><tr><th>agent</th><th>role</th><th>model</th><th>temperature</th><th>max tokens</th></tr>")
         for agent in log.header.team.get("agents", []):
             model = log.header.models.get(agent["name"], {})
-            parts.append(f"<tr><td style='color:{colour.get(agent['name'], '#000')}'>{e(agent['name'])}</td><td>{e(agent.get('role', ''))}</td>"
-                         f"<td>{e(model.get('name', agent.get('model', '')))}<br><small>{e(model.get('ref', ''))} {e(model.get('device', '') or '')} {e((model.get('sha256') or '')[:12])}</small></td>"
-                         f"<td>{agent.get('temperature')}</td><td>{agent.get('max_tokens')}</td></tr>")
+            parts.append(
+                f"<tr><td style='color:{colour.get(agent['name'], '#000')}'>{e(agent['name'])}</td><td>{e(agent.get('role', ''))}</td>"
+                f"<td>{e(model.get('name', agent.get('model', '')))}<br><small>{e(model.get('ref', ''))} {e(model.get('device', '') or '')} {e((model.get('sha256') or '')[:12])}</small></td>"
+                f"<td>{agent.get('temperature')}</td><td>{agent.get('max_tokens')}</td></tr>"
+            )
         parts.append("</table>")
     parts.append("</header><main>")
     for event in log.events:
@@ -144,15 +162,19 @@ def _html_event(event, colour: dict[str, str]) -> str:
         return f"<div class='round'>Round {event.round}</div>"
     if isinstance(event, MessageCompleted):
         c = colour.get(event.agent, "#64748b")
-        return (f"<div class='msg' style='--c:{c}'><div class='who'>{e(event.agent)}</div><div class='text'>{e(event.text)}</div>"
-                f"<div class='stats'>{e(_stats(event))} · {e(event.finish_reason)}</div></div>")
+        return (
+            f"<div class='msg' style='--c:{c}'><div class='who'>{e(event.agent)}</div><div class='text'>{e(event.text)}</div>"
+            f"<div class='stats'>{e(_stats(event))} · {e(event.finish_reason)}</div></div>"
+        )
     if isinstance(event, VerdictReached):
         title = "Final judgment" if event.final else f"Verdict after round {event.round}"
         conf = "" if event.confidence is None else f" · confidence {event.confidence:.2f}"
         winner = f"<div class='answer'>Winner: {e(event.winner)}</div>" if event.winner else ""
         answer = f"<div>Answer: {e(event.answer)}</div>" if event.answer else ""
-        return (f"<div class='card{' final' if event.final else ''}'><b>{title}</b> ({e(event.judge)}): {e(event.decision)}{winner}{answer}"
-                f"<div class='stats'>{e(event.reason)}{conf} · read by {e(event.method)}</div></div>")
+        return (
+            f"<div class='card{' final' if event.final else ''}'><b>{title}</b> ({e(event.judge)}): {e(event.decision)}{winner}{answer}"
+            f"<div class='stats'>{e(event.reason)}{conf} · read by {e(event.method)}</div></div>"
+        )
     if isinstance(event, VoteTallied):
         return f"<div class='card final'><b>Majority vote</b><div class='answer'>{e(event.winner or 'no majority')}</div><div class='stats'>{e(json.dumps(event.counts))}</div></div>"
     if isinstance(event, ErrorEvent):

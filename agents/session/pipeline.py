@@ -15,9 +15,10 @@ consumer stops iterating. Loading errors (ProviderError) propagate before any se
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import AsyncIterator, Callable, Protocol, Sequence
+from typing import Protocol
 
 from agents.events import Event, Finished, MessageCompleted
 from agents.llm.base import Provider
@@ -62,8 +63,9 @@ class TeamJob:
         return {a.name: override or a.model for a in self.spec.agents if a.role != "human"}
 
     async def start(self, providers: dict[str, Provider], stop: ExternalStop) -> Started:
-        run = TeamRun(self.spec, providers, human=self.human, seed=self.seed, stop=stop,
-                      prior=self.prior, parent_run=self.parent)
+        run = TeamRun(
+            self.spec, providers, human=self.human, seed=self.seed, stop=stop, prior=self.prior, parent_run=self.parent
+        )
         return _Bound(run.run_id, lambda: run.run_stream(self.task))
 
 
@@ -80,8 +82,9 @@ class PlanJob:
     async def start(self, providers: dict[str, Provider], stop: ExternalStop) -> Started:
         # Building the exact solver can enumerate a large state space: never on the loop.
         loop = asyncio.get_running_loop()
-        run = await loop.run_in_executor(None, lambda: PlanRun(
-            self.config, providers.get("Planner"), stop.token, solve_exactly=self.solve_exactly))
+        run = await loop.run_in_executor(
+            None, lambda: PlanRun(self.config, providers.get("Planner"), stop.token, solve_exactly=self.solve_exactly)
+        )
         return run
 
 
@@ -100,8 +103,16 @@ ProviderSource = Callable[[dict[str, str], Settings, dict[str, Provider]], Async
 
 
 class RunPipeline:
-    def __init__(self, job: Job, settings: Settings, *, model: str | None = None,
-                 stop: ExternalStop | None = None, record: bool = True, load: ProviderSource | None = None):
+    def __init__(
+        self,
+        job: Job,
+        settings: Settings,
+        *,
+        model: str | None = None,
+        stop: ExternalStop | None = None,
+        record: bool = True,
+        load: ProviderSource | None = None,
+    ):
         self.job = job
         self.load = load or load_providers
         self.settings = settings

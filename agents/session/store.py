@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
-from typing import AsyncIterator, Iterable
 
 from agents.events import (
     ErrorEvent,
@@ -90,7 +90,9 @@ class SessionWriter:
 
 def _merge(deltas: list[TokenDelta]) -> TokenDelta:
     ids = tuple(i for d in deltas for i in d.token_ids)
-    return TokenDelta(message_id=deltas[0].message_id, text="".join(d.text for d in deltas), token_ids=ids, ts=deltas[-1].ts)
+    return TokenDelta(
+        message_id=deltas[0].message_id, text="".join(d.text for d in deltas), token_ids=ids, ts=deltas[-1].ts
+    )
 
 
 async def recorded(stream: AsyncIterator[Event], writer: SessionWriter) -> AsyncIterator[Event]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from agents.agent import Agent
 from agents.events import Delegated, Event, Notice, RoundStarted, SpeakerSelected
@@ -71,7 +71,9 @@ async def _select(ctx: RunContext, previous: str | None, turn_number: int) -> Sp
 
 
 async def _short_reply(provider, messages: tuple[ChatMessage, ...]) -> str:
-    request = CompletionRequest(messages=messages, params=GenerationParams(max_tokens=12, temperature=0.0), speaker="Selector")
+    request = CompletionRequest(
+        messages=messages, params=GenerationParams(max_tokens=12, temperature=0.0), speaker="Selector"
+    )
     text = ""
     try:
         async for event in provider.stream(request):
@@ -110,7 +112,9 @@ async def run_manager_workers(ctx: RunContext) -> AsyncIterator[Event]:
         assignments = _parse_delegations(plan, workers)
         if not assignments:
             worker = workers[(cycle - 1) % len(workers)]
-            yield Notice(level="warning", text=f"{manager.name} delegated nothing usable; {worker.name} takes the whole task")
+            yield Notice(
+                level="warning", text=f"{manager.name} delegated nothing usable; {worker.name} takes the whole task"
+            )
             assignments = [(worker, ctx.task)]
         for worker, subtask in assignments[: protocol.max_delegations - delegations]:
             delegations += 1

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import AsyncIterator, Awaitable, Callable, Sequence
 
 from agents.agent import Agent
 from agents.events import ErrorEvent, Event, HumanInputRequested, MessageCompleted, MessageStarted, Usage, new_id
@@ -84,7 +84,9 @@ class RunContext:
         self.fired = self.fired or self.stop.check(self.state) or self.termination.check(self.state)
         return self.fired
 
-    async def speak(self, agent: Agent, instruction: str | None = None, turns: Sequence[Turn] | None = None) -> AsyncIterator[Event]:
+    async def speak(
+        self, agent: Agent, instruction: str | None = None, turns: Sequence[Turn] | None = None
+    ) -> AsyncIterator[Event]:
         """Take one turn; on success the Turn is appended to the transcript."""
         visible = self.transcript if turns is None else turns
         async for event in self._turn_stream(agent, visible, instruction):
@@ -102,10 +104,15 @@ class RunContext:
         # Any team member's label ends the turn, also one who has not spoken yet.
         stops = tuple(f"\n{name}:" for name in [a.name for a in self.spec.agents] + [MODERATOR])
         params = GenerationParams(
-            max_tokens=agent.max_tokens, temperature=agent.temperature, seed=seed, stop=stops,
+            max_tokens=agent.max_tokens,
+            temperature=agent.temperature,
+            seed=seed,
+            stop=stops,
             repetition_penalty=REPETITION_PENALTY,
         )
-        request = CompletionRequest(messages=self.messages_for(agent, visible, instruction), params=params, speaker=agent.name)
+        request = CompletionRequest(
+            messages=self.messages_for(agent, visible, instruction), params=params, speaker=agent.name
+        )
         async for event in self.providers[agent.name].stream(request, self.stop.token):
             yield event
 
@@ -118,7 +125,9 @@ class RunContext:
             yield ErrorEvent(kind="unsupported", message="this run has no way to ask a human", message_id=message_id)
             return
         text = (await self.human(agent, prompt)).strip()
-        yield MessageCompleted(message_id=message_id, agent=agent.name, model="human", text=text, finish_reason="stop", usage=Usage())
+        yield MessageCompleted(
+            message_id=message_id, agent=agent.name, model="human", text=text, finish_reason="stop", usage=Usage()
+        )
 
     async def _replayed(self, done: MessageCompleted) -> AsyncIterator[Event]:
         """A message kept from the parent session (fork/resume): no model call."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 
 from agents import __version__
 from agents.events import ErrorEvent, Event, Finished, MessageCompleted, RunStarted, Terminated, new_id
@@ -53,15 +53,27 @@ class TeamRun:
     def header(self, task: str) -> RunStarted:
         models = {name: p.identity.model_dump(exclude_none=True) for name, p in self.providers.items()}
         return RunStarted(
-            run_id=self.run_id, team=self.spec.model_dump(mode="json"), task=task, models=models, seed=self.seed,
-            app_version=__version__, parent_run=self.parent_run,
+            run_id=self.run_id,
+            team=self.spec.model_dump(mode="json"),
+            task=task,
+            models=models,
+            seed=self.seed,
+            app_version=__version__,
+            parent_run=self.parent_run,
             forked_at_message=len(self.prior) if self.parent_run else None,
         )
 
     async def run_stream(self, task: str) -> AsyncIterator[Event]:
         yield self.header(task)
         ctx = RunContext(
-            self.spec, self.providers, task, self.termination, self.stop, human=self.human, seed=self.seed, prior=self.prior
+            self.spec,
+            self.providers,
+            task,
+            self.termination,
+            self.stop,
+            human=self.human,
+            seed=self.seed,
+            prior=self.prior,
         )
         deadline = _arm_timeout(self.spec.termination.timeout_s, self.stop)
         try:

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QScrollArea,
     QSplitter,
     QStackedWidget,
@@ -39,7 +38,10 @@ from desktop.builder.document import DraftDocument
 from desktop.builder.forms import AgentForm, RecordForm
 from desktop.builder.palette import RolePalette
 
-PROTOCOLS = {p.model_fields["kind"].default: p for p in (DebateProtocol, RoundRobinProtocol, SelectorProtocol, ManagerWorkersProtocol)}
+PROTOCOLS = {
+    p.model_fields["kind"].default: p
+    for p in (DebateProtocol, RoundRobinProtocol, SelectorProtocol, ManagerWorkersProtocol)
+}
 
 
 class ProtocolForm(QWidget):
@@ -83,7 +85,9 @@ class TeamBuilder(QWidget):
         self.validation = QLabel()
         self.validation.setWordWrap(True)
         self.name_edit = QLineEdit()
-        self.name_edit.editingFinished.connect(lambda: self._apply("Rename team", self.draft.renamed(self.name_edit.text())))
+        self.name_edit.editingFinished.connect(
+            lambda: self._apply("Rename team", self.draft.renamed(self.name_edit.text()))
+        )
         self.agent_form = AgentForm(models)
         self.protocol_form = ProtocolForm()
         self.termination_form = RecordForm(TerminationSpec)
@@ -100,7 +104,11 @@ class TeamBuilder(QWidget):
         top.addWidget(QLabel("Team"))
         top.addWidget(self.name_edit)
         tabs = QTabWidget()
-        for form, title in ((self.agent_form, "Agent"), (self.protocol_form, "Protocol"), (self.termination_form, "Termination")):
+        for form, title in (
+            (self.agent_form, "Agent"),
+            (self.protocol_form, "Protocol"),
+            (self.termination_form, "Termination"),
+        ):
             scroll = QScrollArea()  # the forms may shrink: the dock shares the window's height
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -132,7 +140,9 @@ class TeamBuilder(QWidget):
         c.selectionChangedTo.connect(self._select)
         self.agent_form.edited.connect(self._edit_agent)
         self.protocol_form.edited.connect(lambda p: self._apply("Change protocol", self.draft.with_protocol(p)))
-        self.termination_form.edited.connect(lambda v: self._apply("Change termination", self.draft.with_termination(TerminationSpec(**v))))
+        self.termination_form.edited.connect(
+            lambda v: self._apply("Change termination", self.draft.with_termination(TerminationSpec(**v)))
+        )
         self.document.changed.connect(self._show)
 
     # --- edits ----------------------------------------------------------------------
@@ -172,9 +182,7 @@ class TeamBuilder(QWidget):
         names = {a.name for a in draft.agents}
         self._select(self.selected if self.selected in names else "")
         problems = draft.problems()
-        self.validation.setText(
-            "Ready to run." if not problems else "Missing: " + "; ".join(problems)
-        )
+        self.validation.setText("Ready to run." if not problems else "Missing: " + "; ".join(problems))
         self.validation.setStyleSheet(f"color: {'#1a7f37' if not problems else '#cf222e'}; font-weight: bold")
 
     # --- files ----------------------------------------------------------------------

@@ -61,13 +61,21 @@ class ConversationDelegate(QStyledItemDelegate):
         painter.setFont(bold)
         painter.setPen(QColor(entry.colour))
         name_width = QFontMetrics(bold).horizontalAdvance(entry.agent)
-        painter.drawText(QRectF(left, box.top() + PAD / 2, name_width + 2, line), Qt.AlignmentFlag.AlignLeft, entry.agent)
+        painter.drawText(
+            QRectF(left, box.top() + PAD / 2, name_width + 2, line), Qt.AlignmentFlag.AlignLeft, entry.agent
+        )
         painter.setFont(option.font)
         painter.setPen(QColor("gray"))
-        painter.drawText(QRectF(left + name_width + 6, box.top() + PAD / 2, box.width(), line), Qt.AlignmentFlag.AlignLeft, f"· {entry.model}")
+        painter.drawText(
+            QRectF(left + name_width + 6, box.top() + PAD / 2, box.width(), line),
+            Qt.AlignmentFlag.AlignLeft,
+            f"· {entry.model}",
+        )
         self._draw_doc(painter, entry, left, box.top() + PAD / 2 + line, palette.color(QPalette.ColorRole.Text))
         painter.setPen(QColor("gray"))
-        painter.drawText(QRectF(left, box.bottom() - line - PAD / 2 + 2, box.width(), line), Qt.AlignmentFlag.AlignLeft, entry.footer)
+        painter.drawText(
+            QRectF(left, box.bottom() - line - PAD / 2 + 2, box.width(), line), Qt.AlignmentFlag.AlignLeft, entry.footer
+        )
 
     def _paint_card(self, painter: QPainter, option, box: QRectF, entry: CardEntry) -> None:
         fill, border = CARD_BACKGROUNDS[entry.kind]

@@ -14,7 +14,12 @@ from agents.events import MessageCompleted
 
 # Model text is Markdown but never HTML: "<no> I disagree" must show, not vanish as a tag.
 MARKDOWN = QTextDocument.MarkdownFeature.MarkdownDialectGitHub | QTextDocument.MarkdownFeature.MarkdownNoHTML
-CARD_BACKGROUNDS = {"verdict": ("#eef2ff", "#a5b4fc"), "final": ("#fffbeb", "#f59e0b"), "error": ("#fef2f2", "#fca5a5"), "info": (None, None)}
+CARD_BACKGROUNDS = {
+    "verdict": ("#eef2ff", "#a5b4fc"),
+    "final": ("#fffbeb", "#f59e0b"),
+    "error": ("#fef2f2", "#fca5a5"),
+    "info": (None, None),
+}
 
 
 @dataclass(eq=False)

@@ -27,7 +27,6 @@ from desktop.bridge import RunBridge
 from desktop.conversation.delegate import ENTRY_ROLE, ConversationDelegate
 from desktop.conversation.entries import CardEntry, Entry, MessageEntry
 
-
 RELAYOUT_MS = 33
 
 
@@ -107,7 +106,9 @@ class ConversationView(QListView):
 
     # --- events from the bridge ---------------------------------------------------
     def on_started(self, event: MessageStarted) -> None:
-        entry = MessageEntry(message_id=event.message_id, agent=event.agent, model=event.model, colour=self.colour_of(event.agent))
+        entry = MessageEntry(
+            message_id=event.message_id, agent=event.agent, model=event.model, colour=self.colour_of(event.agent)
+        )
         self.bubbles[event.message_id] = entry
         self._add(entry)
         self._rows[event.message_id] = len(self.conversation.entries) - 1
@@ -141,7 +142,10 @@ class ConversationView(QListView):
                 "final" if event.final else "verdict",
             )
         elif isinstance(event, VoteTallied):
-            self._card(f"<b>Majority vote:</b> {escape(event.winner or 'no majority')} <small>{escape(str(event.counts))}</small>", "final")
+            self._card(
+                f"<b>Majority vote:</b> {escape(event.winner or 'no majority')} <small>{escape(str(event.counts))}</small>",
+                "final",
+            )
         elif isinstance(event, Terminated):
             self._card(f"Stopped: {escape(event.condition)}", "info")
         elif isinstance(event, Notice):

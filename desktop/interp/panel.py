@@ -9,8 +9,9 @@ per event, so a long input fills in without stalling the window.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
@@ -78,12 +79,19 @@ class InterpPanel(QWidget):
             top.addWidget(button)
         self.attention, self.heads, self.rollup, self.lens = AttentionView(), HeadGrid(), RollupView(), LensView()
         self.tabs = QTabWidget()
-        for view, title in ((self.attention, "Attention"), (self.lens, "Logit lens"), (self.heads, "All heads"), (self.rollup, "By speaker")):
+        for view, title in (
+            (self.attention, "Attention"),
+            (self.lens, "Logit lens"),
+            (self.heads, "All heads"),
+            (self.rollup, "By speaker"),
+        ):
             self.tabs.addTab(view, title)
         self.heads.headChosen.connect(self.open_head)
         self.attention.heatmap.cellClicked.connect(lambda row, _col: self.select_token(row))
         self.lens.heatmap.cellClicked.connect(lambda _row, col: self.select_token(col))
-        self.tabs.currentChanged.connect(lambda _i: self._dirty.update({"attention", "lens", "rollup"}) or self.redraw())
+        self.tabs.currentChanged.connect(
+            lambda _i: self._dirty.update({"attention", "lens", "rollup"}) or self.redraw()
+        )
         status = QHBoxLayout()
         status.addWidget(self.status, 1)
         status.addWidget(self.progress)
@@ -132,7 +140,9 @@ class InterpPanel(QWidget):
     def cancel_inspection(self) -> None:
         self.cancel.cancel()
 
-    async def _run(self, ref: LocalRef, build: Callable[[Any], Any], cancel: CancelToken, previous: asyncio.Task | None) -> None:
+    async def _run(
+        self, ref: LocalRef, build: Callable[[Any], Any], cancel: CancelToken, previous: asyncio.Task | None
+    ) -> None:
         if previous is not None:
             await asyncio.gather(previous, return_exceptions=True)  # one inspection at a time (it was cancelled)
         self._timer.start()
@@ -169,8 +179,11 @@ class InterpPanel(QWidget):
             self.progress.setRange(0, len(event.input.token_ids) + event.n_layers)
             self.progress.setValue(0)
             inp = event.input
-            exact = " (its exact generated ids, in the very prompt it saw)" if inp.exact_prompt else (
-                " (its exact generated ids)" if inp.exact_ids else "")
+            exact = (
+                " (its exact generated ids, in the very prompt it saw)"
+                if inp.exact_prompt
+                else (" (its exact generated ids)" if inp.exact_ids else "")
+            )
             self._about = f"{event.input.title} — {len(event.input.token_ids)} tokens{exact}, {event.model}"
             self.status.setText(f"{self._about}: {'from the cache' if event.cached else 'computing…'}")
         elif isinstance(event, AttentionReady):
@@ -185,7 +198,9 @@ class InterpPanel(QWidget):
             self._dirty.update({"rollup", "lens"})
             self.progress.setValue(self.progress.maximum())
             took = "from the cache" if event.cached else f"done in {event.elapsed_s:.2f} s"
-            self.status.setText(f"{self._about}: {took}; parity with the model's logits {event.parity_max_abs_diff:.1e}")
+            self.status.setText(
+                f"{self._about}: {took}; parity with the model's logits {event.parity_max_abs_diff:.1e}"
+            )
         elif isinstance(event, InspectError):
             self.status.setText("Cancelled." if event.cancelled else f"Cannot inspect: {event.message}")
 

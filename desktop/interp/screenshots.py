@@ -38,8 +38,12 @@ async def _shoot(window: MainWindow, folder: Path) -> None:
         await asyncio.sleep(0.2)
     panel = window.interp
     panel.attention.select(3, None)
-    shots = (("interp-attention", panel.attention), ("interp-lens", panel.lens), ("interp-heads", panel.heads),
-             ("interp-by-speaker", panel.rollup))
+    shots = (
+        ("interp-attention", panel.attention),
+        ("interp-lens", panel.lens),
+        ("interp-heads", panel.heads),
+        ("interp-by-speaker", panel.rollup),
+    )
     for name, view in shots:
         panel.tabs.setCurrentWidget(view)
         panel._dirty.update({"attention", "lens", "rollup"})

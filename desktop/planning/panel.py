@@ -10,14 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import AsyncIterator
 
-from PySide6.QtCore import QTimer, Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QSlider, QSplitter, QVBoxLayout, QWidget
 
-from agents.events import PLAN_EVENTS, EventBase, ModelLoadProgress, PlanFinished, PlanIteration, PlanStarted, RunStarted
+from agents.events import (
+    PLAN_EVENTS,
+    EventBase,
+    ModelLoadProgress,
+    PlanFinished,
+    PlanIteration,
+    PlanStarted,
+    RunStarted,
+)
 from agents.llm.base import CancelToken
 from agents.llm.providers import ProviderLoader
 from agents.planning.envs import make_env
@@ -76,7 +84,9 @@ class PlanningPanel(QWidget):
         split.addWidget(side)
         split.setSizes([700, 500])
         replay = QHBoxLayout()
-        legend = QLabel("colour: value, red 0 → green 1 · pale: pruned · bold: the chosen plan · ring: an imagined goal · wheel: zoom · drag: pan")
+        legend = QLabel(
+            "colour: value, red 0 → green 1 · pale: pruned · bold: the chosen plan · ring: an imagined goal · wheel: zoom · drag: pan"
+        )
         legend.setStyleSheet("color: #64748b")
         replay.addWidget(QLabel("Replay"))
         replay.addWidget(self.slider, 1)
@@ -215,7 +225,13 @@ class PlanningPanel(QWidget):
 
     def replay_to(self, iteration: int) -> None:
         """Rebuild the tree as it stood after ``iteration`` (the maximum: the whole run)."""
-        end = len(self.events) if iteration >= len(self.iteration_index) else self.iteration_index[iteration - 1] + 1 if iteration else 0
+        end = (
+            len(self.events)
+            if iteration >= len(self.iteration_index)
+            else self.iteration_index[iteration - 1] + 1
+            if iteration
+            else 0
+        )
         self.model.clear()
         for event in self.events[:end]:
             self.model.apply(event)
@@ -240,7 +256,12 @@ class PlanningPanel(QWidget):
             self.problem.emit("nothing to export yet: run a planner first")
             return None
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Export planning session", f"plan-{self.session_id}.html", "HTML (*.html);;Markdown (*.md);;JSON (*.json)")
+            path, _ = QFileDialog.getSaveFileName(
+                self,
+                "Export planning session",
+                f"plan-{self.session_id}.html",
+                "HTML (*.html);;Markdown (*.md);;JSON (*.json)",
+            )
             if not path:
                 return None
         try:
@@ -253,6 +274,8 @@ class PlanningPanel(QWidget):
 def _metrics_text(done: PlanFinished) -> str:
     m = done.metrics
     acc = "" if m.get("wm_accuracy") is None else f" · world-model accuracy {m['wm_accuracy']:.0%}"
-    return (f"{'Solved' if done.success else 'Not solved'} ({done.reason}): {m.get('plan_length')} steps, optimal {m.get('optimal_length')} · "
-            f"{m.get('nodes')} nodes, {m.get('nodes_expanded')} expanded · {m.get('model_calls')} model calls{acc} · "
-            f"false-prune rate {m.get('false_prune_rate')}")
+    return (
+        f"{'Solved' if done.success else 'Not solved'} ({done.reason}): {m.get('plan_length')} steps, optimal {m.get('optimal_length')} · "
+        f"{m.get('nodes')} nodes, {m.get('nodes_expanded')} expanded · {m.get('model_calls')} model calls{acc} · "
+        f"false-prune rate {m.get('false_prune_rate')}"
+    )

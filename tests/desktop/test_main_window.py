@@ -84,7 +84,12 @@ def test_a_provider_failure_shows_a_banner_not_a_crash(qtbot, qloop):
     from agents.llm.base import ProviderError
 
     async def failing(spec, settings, override):
-        yield {a.name: ScriptedProvider([ProviderError("unreachable", "cannot connect to http://127.0.0.1:9/v1")], name=a.name) for a in spec.agents}
+        yield {
+            a.name: ScriptedProvider(
+                [ProviderError("unreachable", "cannot connect to http://127.0.0.1:9/v1")], name=a.name
+            )
+            for a in spec.agents
+        }
 
     win = MainWindow(provider_loader=failing)
     qtbot.addWidget(win)
@@ -98,8 +103,13 @@ def test_a_provider_failure_shows_a_banner_not_a_crash(qtbot, qloop):
 def test_a_human_turn_asks_in_the_window_and_waits(qtbot, qloop, monkeypatch):
     from agents.spec import parse_team
 
-    team = parse_team({"name": "with me", "agents": [{"name": "Bot"}, {"name": "Me", "role": "human"}],
-                       "protocol": {"kind": "round_robin", "max_rounds": 1}})
+    team = parse_team(
+        {
+            "name": "with me",
+            "agents": [{"name": "Bot"}, {"name": "Me", "role": "human"}],
+            "protocol": {"kind": "round_robin", "max_rounds": 1},
+        }
+    )
 
     async def load(spec, settings, override):
         yield {"Bot": ScriptedProvider(["Hello, human."], name="Bot")}
@@ -127,7 +137,9 @@ def test_a_human_turn_asks_in_the_window_and_waits(qtbot, qloop, monkeypatch):
 def test_model_loading_shows_progress_and_cancel_stops_the_run(window):
     from agents.events import ModelLoadProgress
 
-    window.bridge.dispatch(ModelLoadProgress(model="local", stage="converting weights", fraction=0.4, detail="94/236 tensors"))
+    window.bridge.dispatch(
+        ModelLoadProgress(model="local", stage="converting weights", fraction=0.4, detail="94/236 tensors")
+    )
     assert window.loading.isVisible() and window.loading.value() == 40
     assert "converting weights" in window.loading.labelText()
     window.bridge.dispatch(ModelLoadProgress(model="local", stage="loading tokenizer"))

@@ -41,7 +41,7 @@ class FaultServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
-    async def start(self) -> "FaultServer":
+    async def start(self) -> FaultServer:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
@@ -93,8 +93,18 @@ class FaultServer:
         else:
             writer.write(_sse(_text_chunk(api, " world")))
             writer.write(_sse(_text_chunk(api, "", finish="stop")))
-            writer.write(_sse({"id": "c1", "object": "x", "created": 0, "model": "m", "choices": [],
-                               "usage": {"prompt_tokens": 7, "completion_tokens": 2, "total_tokens": 9}}))
+            writer.write(
+                _sse(
+                    {
+                        "id": "c1",
+                        "object": "x",
+                        "created": 0,
+                        "model": "m",
+                        "choices": [],
+                        "usage": {"prompt_tokens": 7, "completion_tokens": 2, "total_tokens": 9},
+                    }
+                )
+            )
         writer.write(_chunk(b"data: [DONE]\n\n") + _chunk(b""))
         await writer.drain()
 

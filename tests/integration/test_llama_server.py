@@ -75,7 +75,9 @@ async def test_a_server_killed_mid_stream_is_a_disconnect_with_partial_text(gguf
         server = LlamaServer(gguf_path, api_key=None)
         try:
             p = provider(server, retries=0)
-            req = ask("Write a very long essay about the history of the sea.", max_tokens=1500, temperature=1.0, seed=seed)
+            req = ask(
+                "Write a very long essay about the history of the sea.", max_tokens=1500, temperature=1.0, seed=seed
+            )
             events = []
             async for event in p.stream(req):
                 events.append(event)
@@ -96,8 +98,20 @@ async def test_a_server_killed_mid_stream_is_a_disconnect_with_partial_text(gguf
 def test_cli_ask_against_the_server(llama_server, server_key):
     ref = f"openai-compatible:{llama_server.base_url}#gemma?api=completions"
     result = subprocess.run(
-        [sys.executable, "-m", "agents.cli", "ask", "--model", ref, "--temperature", "0", "What is the capital of France?"],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "agents.cli",
+            "ask",
+            "--model",
+            ref,
+            "--temperature",
+            "0",
+            "What is the capital of France?",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert "Paris" in result.stdout
@@ -105,6 +119,8 @@ def test_cli_ask_against_the_server(llama_server, server_key):
 
 def test_cli_reports_an_unreachable_server_with_exit_code_1():
     ref = "openai-compatible:http://127.0.0.1:9/v1#gemma?retries=0&timeout=5"
-    result = subprocess.run([sys.executable, "-m", "agents.cli", "ask", "--model", ref, "hi"], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "agents.cli", "ask", "--model", ref, "hi"], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 1
     assert "error (unreachable)" in result.stderr

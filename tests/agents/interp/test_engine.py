@@ -138,6 +138,7 @@ async def test_cancel_stops_between_layers_and_is_not_cached(loaded, monkeypatch
             emit(event)
             if isinstance(event, AttentionReady) and event.layer == 0:
                 assert released.wait(timeout=120), "the test never released the worker"
+
         real_emit_attention(out, emit_then_wait, cancel)
 
     real_emit_attention = engine.emit_attention
@@ -171,6 +172,7 @@ def test_a_compiler_that_fails_on_first_use_falls_back_to_eager(monkeypatch):
     def broken_compile(fn, **kwargs):
         def call(*args):
             raise RuntimeError("inductor: no working C compiler")
+
         return call
 
     monkeypatch.setattr(torch, "compile", broken_compile)

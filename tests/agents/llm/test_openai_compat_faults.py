@@ -28,7 +28,9 @@ def provider_for(base_url: str, model: str, **options) -> OpenAICompatProvider:
 
 def request(**params):
     return CompletionRequest(
-        messages=(ChatMessage(role="user", content="hi"),), params=GenerationParams(max_tokens=5, **params), speaker="Bot"
+        messages=(ChatMessage(role="user", content="hi"),),
+        params=GenerationParams(max_tokens=5, **params),
+        speaker="Bot",
     )
 
 

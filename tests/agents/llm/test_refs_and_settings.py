@@ -20,11 +20,19 @@ def test_local_and_local_paths(tmp_path):
 
 
 def test_openai_compatible_with_options():
-    ref = parse_model_ref("openai-compatible:http://127.0.0.1:8080/v1#gemma?api=completions&ctx=2048&timeout=3&retries=0")
+    ref = parse_model_ref(
+        "openai-compatible:http://127.0.0.1:8080/v1#gemma?api=completions&ctx=2048&timeout=3&retries=0"
+    )
     assert isinstance(ref, OpenAIRef)
     e = ref.endpoint
     assert (e.base_url, e.model, e.api, e.context_tokens, e.timeout_s, e.max_retries) == (
-        "http://127.0.0.1:8080/v1", "gemma", "completions", 2048, 3.0, 0)
+        "http://127.0.0.1:8080/v1",
+        "gemma",
+        "completions",
+        2048,
+        3.0,
+        0,
+    )
     assert parse_model_ref("oai:https://api.example.com/v1#gpt").endpoint.api == "chat"
 
 

@@ -23,11 +23,17 @@ def data_dir(tmp_path, monkeypatch):
     return tmp_path / "data"
 
 
-DEBATE = parse_team({
-    "name": "Tea debate",
-    "agents": [{"name": "Pro", "role": "debater"}, {"name": "Con", "role": "debater"}, {"name": "Judge", "role": "judge"}],
-    "protocol": {"kind": "debate", "max_rounds": 2, "stop_on_consensus": False},
-})
+DEBATE = parse_team(
+    {
+        "name": "Tea debate",
+        "agents": [
+            {"name": "Pro", "role": "debater"},
+            {"name": "Con", "role": "debater"},
+            {"name": "Judge", "role": "judge"},
+        ],
+        "protocol": {"kind": "debate", "max_rounds": 2, "stop_on_consensus": False},
+    }
+)
 
 
 def providers(pro=None, con=None, judge=None):
@@ -35,7 +41,10 @@ def providers(pro=None, con=None, judge=None):
     return {
         "Pro": ScriptedProvider(pro or [f"Tea <b>is</b> & best {long}", "tea again"], name="Pro"),
         "Con": ScriptedProvider(con or ["Coffee <script>alert(1)</script>", "coffee again"], name="Con"),
-        "Judge": ScriptedProvider(judge or ['{"decision": "continue"}', '{"decision": "decided", "winner": "Con", "reason": "sharper"}'], name="Judge"),
+        "Judge": ScriptedProvider(
+            judge or ['{"decision": "continue"}', '{"decision": "decided", "winner": "Con", "reason": "sharper"}'],
+            name="Judge",
+        ),
     }
 
 
@@ -52,7 +61,9 @@ async def test_the_log_holds_every_message_and_the_header(data_dir):
     assert log.status == "completed" and log.header.task == "Tea or coffee?"
     assert log.header.team["name"] == "Tea debate" and log.header.seed == 5
     assert [m.text for m in log.messages] == [e.text for e in events if isinstance(e, MessageCompleted)]
-    assert [e.type for e in log.events if e.type != "token_delta"] == [e.type for e in events if e.type != "token_delta"]
+    assert [e.type for e in log.events if e.type != "token_delta"] == [
+        e.type for e in events if e.type != "token_delta"
+    ]
     # deltas are coalesced: far fewer lines than the live stream had
     assert sum(isinstance(e, TokenDelta) for e in log.events) < sum(isinstance(e, TokenDelta) for e in events)
     assert not (data_dir / "sessions" / f"{session_id}.lock").exists()
@@ -99,7 +110,9 @@ async def test_replay_gives_the_same_events_without_model_calls():
     session_id, events = await run_session()
     log = read_session(session_id)
     replayed = [e async for e in replay(log, speed=0)]
-    assert [e for e in replayed if not isinstance(e, TokenDelta)] == [e for e in log.events if not isinstance(e, TokenDelta)]
+    assert [e for e in replayed if not isinstance(e, TokenDelta)] == [
+        e for e in log.events if not isinstance(e, TokenDelta)
+    ]
     for message in log.messages:
         deltas = "".join(e.text for e in replayed if isinstance(e, TokenDelta) and e.message_id == message.message_id)
         assert deltas == message.text

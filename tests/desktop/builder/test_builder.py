@@ -77,7 +77,12 @@ def test_every_edit_undoes_and_redoes_with_the_standard_keys(window, qtbot):
     stack, canvas = window.builder.document.undo_stack, window.builder.canvas
     assert stack.count() == 6  # the opened template, New team, three drops and a link
     before = window.builder.draft.position("Judge")
-    drag_mouse(qtbot, canvas.viewport(), node_point(window, "Judge", 60, 20), node_point(window, "Judge", 60, 20) + QPoint(0, 120))
+    drag_mouse(
+        qtbot,
+        canvas.viewport(),
+        node_point(window, "Judge", 60, 20),
+        node_point(window, "Judge", 60, 20) + QPoint(0, 120),
+    )
     assert window.builder.draft.position("Judge")[1] > before[1] + 50
     window.activateWindow()
     qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
@@ -120,7 +125,9 @@ def test_protocol_and_termination_forms_edit_the_team(window, qtbot):
     termination["max_messages"].setValue(7)
     termination["text_mention"].setText("DONE")
     termination["text_mention"].editingFinished.emit()
-    assert window.builder.draft.termination.max_messages == 7 and window.builder.draft.termination.text_mention == "DONE"
+    assert (
+        window.builder.draft.termination.max_messages == 7 and window.builder.draft.termination.text_mention == "DONE"
+    )
     termination["max_messages"].setValue(0)  # the "off" value
     assert window.builder.draft.termination.max_messages is None
     window.builder.document.undo_stack.undo()
@@ -152,7 +159,11 @@ def test_save_and_reopen_a_team_file_and_a_broken_one_is_refused(window, qtbot, 
     window.open_team_file(str(path))
     assert window.builder.draft.to_spec() == saved
     broken = tmp_path / "broken.json"
-    broken.write_text(json.dumps({"version": 1, "name": "x", "agents": [{"name": "A", "role": "debater"}], "protocol": {"kind": "debate"}}))
+    broken.write_text(
+        json.dumps(
+            {"version": 1, "name": "x", "agents": [{"name": "A", "role": "debater"}], "protocol": {"kind": "debate"}}
+        )
+    )
     window.open_team_file(str(broken))
     assert "broken.json" in window.banner.text() and "judge" in window.banner.text()
     assert window.builder.draft.to_spec() == saved  # the canvas kept its team

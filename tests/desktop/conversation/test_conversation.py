@@ -12,7 +12,16 @@ def start(view, message_id, agent="Alice"):
 
 
 def complete(view, message_id, text, agent="Alice"):
-    view.on_completed(MessageCompleted(message_id=message_id, agent=agent, model="local", text=text, finish_reason="stop", usage=Usage(completion_tokens=3)))
+    view.on_completed(
+        MessageCompleted(
+            message_id=message_id,
+            agent=agent,
+            model="local",
+            text=text,
+            finish_reason="stop",
+            usage=Usage(completion_tokens=3),
+        )
+    )
 
 
 def test_streamed_text_grows_one_row_then_renders_markdown(qtbot):

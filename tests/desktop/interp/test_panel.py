@@ -18,10 +18,14 @@ from tests.helpers.interp_model import build_interp_model, load_plain
 def recorded(tmp_path_factory, qloop):
     """Events of one real inspection (tiny model) with two speakers' spans, replayed per test."""
     loaded = load_plain(build_interp_model(tmp_path_factory.mktemp("interp-panel-model")))
-    ids = loaded.tokenizer("Alice: I think the answer is forty-two. Bob: I disagree, the evidence points elsewhere.")["input_ids"]
+    ids = loaded.tokenizer("Alice: I think the answer is forty-two. Bob: I disagree, the evidence points elsewhere.")[
+        "input_ids"
+    ]
     half = len(ids) // 2
     spans = (TokenSpan("Alice #1", 1, half, "Alice"), TokenSpan("Bob (inspected)", half, len(ids), "Bob"))
-    inp = InspectInput(token_ids=tuple(ids), labels=tuple(f"t{i}" for i in ids), spans=spans, title="test", focus_start=half)
+    inp = InspectInput(
+        token_ids=tuple(ids), labels=tuple(f"t{i}" for i in ids), spans=spans, title="test", focus_start=half
+    )
 
     async def run():
         return [e async for e in inspect_stream(loaded, inp, cache=InspectCache())]
@@ -92,6 +96,7 @@ def test_right_click_inspects_a_generated_message_with_its_exact_ids(qtbot, qloo
         async def poll():
             while not condition():
                 await asyncio.sleep(0.02)
+
         await asyncio.wait_for(poll(), timeout)
 
     generated = lambda: [m for m in window.interp.messages if isinstance(m, MessageCompleted) and m.token_ids]  # noqa: E731
@@ -106,7 +111,7 @@ def test_right_click_inspects_a_generated_message_with_its_exact_ids(qtbot, qloo
     res = window.interp.result
     assert res.error is None and res.input.exact_ids and res.input.exact_prompt
     assert res.input.focus_start == target.usage.prompt_tokens  # the very prompt the model saw
-    assert res.input.token_ids[-len(target.token_ids):] == target.token_ids
+    assert res.input.token_ids[-len(target.token_ids) :] == target.token_ids
     assert res.input.focus_start == len(res.input.token_ids) - len(target.token_ids)
     assert res.finished.parity_max_abs_diff < 1e-4
     assert all(a is not None for a in res.attention) and res.filled_to == res.n_tokens

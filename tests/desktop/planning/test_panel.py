@@ -97,8 +97,14 @@ def _press(point):
     from PySide6.QtCore import QPointF, Qt
     from PySide6.QtGui import QMouseEvent
 
-    return QMouseEvent(QMouseEvent.Type.MouseButtonPress, QPointF(point), QPointF(point), Qt.MouseButton.LeftButton,
-                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    return QMouseEvent(
+        QMouseEvent.Type.MouseButtonPress,
+        QPointF(point),
+        QPointF(point),
+        Qt.MouseButton.LeftButton,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
 
 
 def test_a_team_planners_search_is_fed_into_the_panel(qloop, panel):
@@ -111,6 +117,7 @@ def test_a_team_planners_search_is_fed_into_the_panel(qloop, panel):
 
     async def collect():
         return [e async for e in TeamRun(parse_team(TEAM), providers).run_stream("Plan the maze seed 2.")]
+
     events = qloop.run_until_complete(collect())
     for event in events:
         panel.feed(event)
