@@ -16,6 +16,7 @@ from agents.agent import Agent
 from agents.spec import (
     DebateProtocol,
     Link,
+    LinkKind,
     Protocol,
     TeamFileError,
     TeamSpec,
@@ -57,7 +58,7 @@ class TeamDraft:
     @classmethod
     def from_spec(cls, spec: TeamSpec) -> TeamDraft:
         auto = default_layout(spec.agents)
-        positions = tuple((a.name, tuple(spec.layout.get(a.name, auto[a.name]))) for a in spec.agents)
+        positions = tuple((a.name, _point(spec.layout.get(a.name, auto[a.name]))) for a in spec.agents)
         return cls(
             spec.name,
             spec.description,
@@ -151,7 +152,7 @@ class TeamDraft:
     def moved(self, name: str, to: Point) -> TeamDraft:
         return replace(self, positions=tuple((n, to if n == name else p) for n, p in self.positions))
 
-    def link_kind(self, source: str) -> str:
+    def link_kind(self, source: str) -> LinkKind:
         """A judge's arrow judges; every other arrow speaks."""
         return "judges" if self.agent(source).role == "judge" else "speaks_to"
 
@@ -189,3 +190,8 @@ def default_layout(agents) -> dict[str, Point]:
         offset = (widest - len(row)) * 95.0
         layout.update({name: (offset + 190.0 * x, 150.0 * y) for x, name in enumerate(row)})
     return layout
+
+
+def _point(xy) -> Point:
+    x, y = xy
+    return (float(x), float(y))

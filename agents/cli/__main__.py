@@ -2,4 +2,5 @@ import sys
 
 from agents.cli.commands import main
 
-sys.exit(main())
+if __name__ == "__main__":  # importing the package's modules (the layering test does) runs nothing
+    sys.exit(main())

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from agents.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from agents.spec import migrate
 from agents.tools.authored import ToolLibrary, library_path, load_library_tools
 from agents.tools.base import ToolError, invoke
@@ -21,11 +22,10 @@ from agents.tools.events import ToolApprovalRequested
 from agents.tools.mcp_client import McpConnection, McpServerConfig
 from agents.tools.registry import ToolRegistry
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
-
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: argparse._SubParsersAction) -> None:
     tools = sub.add_parser("tools", help="list the tools agents can use, or run one tool")
+    tools.set_defaults(handler=command_tools)
     actions = tools.add_subparsers(dest="action", required=True)
     listing = actions.add_parser("list", help="built-in tools, and a team's tools and tool library")
     listing.add_argument("--team", default=None, help="a team .json: show each agent's tools and the team's library")

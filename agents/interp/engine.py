@@ -62,6 +62,7 @@ def run_inspection(
             start=start, end=end, token_text=token_texts(loaded.tokenizer, arrays["top_ids"]), **arrays
         )
         emit(last)
+    assert last is not None  # _check_input refused an empty input
     emit(InspectFinished(elapsed_s=time.perf_counter() - started, parity_max_abs_diff=parity(out.logits[0, -1], last)))
 
 

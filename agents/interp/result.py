@@ -27,6 +27,9 @@ LENS_FIELDS = ("top_probs", "top_ids", "target_prob", "target_rank", "entropy", 
 
 class InspectResult:
     def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
         self.started: InspectStarted | None = None
         self.finished: InspectFinished | None = None
         self.error: InspectError | None = None
@@ -50,7 +53,7 @@ class InspectResult:
 
     def apply(self, event: object) -> None:
         if isinstance(event, InspectStarted):
-            self.__init__()
+            self._reset()
             self.started = event
             self.attention = [None] * event.n_layers
             shape, k = (event.n_layers + 1, len(event.input.token_ids)), event.top_k
@@ -116,6 +119,7 @@ class InspectResult:
         onehot[np.arange(n), owner] = 1.0
         rows, labels = [], []
         for layer, weights in enumerate(self.attention):
+            assert weights is not None  # checked above: every layer has arrived
             mass = weights[:, focus:, :].mean(axis=1) @ onehot  # (heads, columns)
             rows.append(mass)
             labels += [f"L{layer} H{h}" for h in range(weights.shape[0])]

@@ -3,23 +3,36 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
-import httpx
 import openai
 
 from agents.llm.base import ProviderError
+from agents.llm.credentials import redact_text
+from agents.llm.transport import http
 
 _CONTEXT_HINTS = ("context length", "context_length", "maximum context", "too many tokens", "exceed")
 
 
 def classify(exc: BaseException, *, base_url: str, model: str, streaming_started: bool) -> ProviderError:
-    """One clear, typed error for any failure talking to an OpenAI-compatible server."""
+    """One clear, typed error for any failure talking to an OpenAI-compatible server.
+
+    A hostile or careless server may echo the key in its body (a 401 page), so the message
+    and detail are redacted before anyone can print them."""
+    error = _classified(exc, base_url, model, streaming_started)
+    error.message = redact_text(error.message)
+    error.detail = redact_text(error.detail)
+    error.args = (error.message,)
+    return error
+
+
+def _classified(exc: BaseException, base_url: str, model: str, streaming_started: bool) -> ProviderError:
     if isinstance(exc, ProviderError):
         return exc
     where = f"{base_url} (model {model!r})"
-    if isinstance(exc, openai.APITimeoutError) or isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, openai.APITimeoutError) or isinstance(exc, http.TimeoutException):
         return ProviderError("timeout", f"{where} did not answer in time", retryable=True, detail=str(exc))
-    if isinstance(exc, openai.APIConnectionError) or isinstance(exc, (httpx.TransportError, OSError)):
+    if isinstance(exc, openai.APIConnectionError) or isinstance(exc, (http.TransportError, OSError)):
         if streaming_started:
             return ProviderError("disconnected", f"{where} closed the connection mid-reply", detail=_cause(exc))
         return ProviderError("unreachable", f"cannot connect to {where}", retryable=True, detail=_cause(exc))
@@ -62,7 +75,7 @@ def _from_status(exc: openai.APIStatusError, where: str) -> ProviderError:
     return ProviderError("bad_request", f"{where} rejected the request (HTTP {status})", detail=body)
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def _retry_after(response: Any) -> float | None:
     try:
         return max(0.0, float(response.headers.get("retry-after", "")))
     except ValueError:
@@ -71,9 +84,9 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 def _short(exc: openai.APIStatusError) -> str:
     try:
-        return exc.response.text[:500]
+        return redact_text(exc.response.text, limit=500)
     except Exception:
-        return str(exc)[:500]
+        return redact_text(str(exc), limit=500)
 
 
 def _cause(exc: BaseException) -> str:

@@ -13,28 +13,42 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 from agents import __version__
-from agents.events import ErrorEvent, EventBase, Finished, PlanFinished, PlanRealStep, PlanStarted, RunStarted, new_id
+from agents.events import (
+    ErrorEvent,
+    EventBase,
+    Finished,
+    PlanEnd,
+    PlanFinished,
+    PlanRealStep,
+    PlanStarted,
+    RunEnd,
+    RunStarted,
+    new_id,
+)
 from agents.llm.base import CancelToken, Provider, ProviderError
 from agents.planning.envs import make_env
 from agents.planning.envs.base import Env, State
 from agents.planning.metrics import run_metrics
 from agents.planning.model_calls import Meter
-from agents.planning.policy import AllActions, HeuristicValue, LLMPolicy, LLMValue
+from agents.planning.policy import AllActions, HeuristicValue, LLMPolicy, LLMValue, Policy, Value
 from agents.planning.search.beam import beam_search
 from agents.planning.search.dfs import dfs_search
 from agents.planning.search.mcts import mcts_search
 from agents.planning.search.tree import Budget, Node, SearchContext
 from agents.planning.solver import Solver
-from agents.planning.world_model import ExactWorldModel, LLMWorldModel
+from agents.planning.world_model import ExactWorldModel, LLMWorldModel, WorldModel
 
 ALGORITHMS = {"beam": beam_search, "dfs": dfs_search, "mcts": mcts_search}
+
+
+Algorithm = Literal["beam", "dfs", "mcts"]
 
 
 @dataclass
 class PlanConfig:
     env: str = "blocksworld"
     seed: int = 0
-    algo: Literal["beam", "dfs", "mcts"] = "mcts"
+    algo: Algorithm = "mcts"
     world_model: Literal["exact", "llm"] = "exact"
     policy: Literal["all", "llm"] = "all"
     value: Literal["heuristic", "llm"] = "heuristic"
@@ -75,11 +89,15 @@ class PlanRun:
         self.first_divergence: int | None = None  # the real step whose outcome first surprised
         self._steps: list[EventBase] = []
 
-    def _parts(self):
+    def _parts(self) -> tuple[WorldModel, Policy, Value]:
         c, env, p = self.config, self.env, self.provider
-        world = ExactWorldModel(env) if c.world_model == "exact" else LLMWorldModel(env, p, self.meter)
-        policy = AllActions(env) if c.policy == "all" else LLMPolicy(env, p, self.meter, c.budget.branching)
-        value = HeuristicValue(env) if c.value == "heuristic" else LLMValue(env, p, self.meter)
+        world: WorldModel = ExactWorldModel(env)
+        policy: Policy = AllActions(env)
+        value: Value = HeuristicValue(env)
+        if p is not None:  # __init__ refused a model-asking config without one
+            world = world if c.world_model == "exact" else LLMWorldModel(env, p, self.meter)
+            policy = policy if c.policy == "all" else LLMPolicy(env, p, self.meter, c.budget.branching)
+            value = value if c.value == "heuristic" else LLMValue(env, p, self.meter)
         return world, policy, value
 
     def headers(self) -> list[EventBase]:
@@ -124,7 +142,9 @@ class PlanRun:
         if self.ctx.cancel.cancelled:  # also when Stop cut a model call and the search ran dry
             self.ctx.stopped = "cancelled"
         yield self._finished()
-        reason = {"cancelled": "cancelled", "error": "error"}.get(self.ctx.stopped or "", "completed")
+        reason: RunEnd = (
+            "cancelled" if self.ctx.stopped == "cancelled" else "error" if self.ctx.stopped == "error" else "completed"
+        )
         yield Finished(reason=reason, final_answer="\n".join(self.plan) or None)
 
     async def _act(self) -> AsyncIterator[EventBase]:
@@ -155,6 +175,7 @@ class PlanRun:
         """Take the plan's actions for real until the goal, the end, or the first surprise."""
         self._steps = []
         for node in chosen:
+            assert node.action is not None  # a chosen path never includes the root
             actual = self.env.successors(real).get(node.action)
             if actual is None:  # the imagined world allowed what the real one does not
                 self._record(node, real, ("illegal in the real environment",))
@@ -174,6 +195,7 @@ class PlanRun:
     def _record(self, node: Node, actual: State, diff: tuple[str, ...]) -> None:
         if diff and self.first_divergence is None:
             self.first_divergence = len(self.plan)
+        assert node.action is not None
         predicted = None if node.state is None else self.env.render(node.state)
         self._steps.append(
             PlanRealStep(
@@ -190,7 +212,7 @@ class PlanRun:
 
     def _finished(self) -> PlanFinished:
         success = self.env.is_goal(self.real_state)
-        reason = (
+        reason: PlanEnd = (
             "goal"
             if success
             else self.ctx.stopped or ("max_steps" if len(self.plan) >= self.config.budget.max_real_steps else "no_plan")

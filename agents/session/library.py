@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from pydantic import ValidationError
 
+from agents.agent import REFUSED_NAME_CATEGORIES
 from agents.events import Event, Finished, MessageCompleted, RunStarted, event_from_json
 from agents.session.store import session_path, sessions_dir
 
@@ -41,7 +43,7 @@ class SessionLog:
 def read_session(session_id_or_path: str | Path) -> SessionLog:
     """Parse a log; a torn last line (the process was killed mid-write) is skipped."""
     path = Path(session_id_or_path)
-    if not path.suffix == ".jsonl":
+    if path.suffix != ".jsonl":
         path = session_path(str(session_id_or_path))
     if not path.exists():
         raise FileNotFoundError(f"no session {path.stem!r} (looked in {path.parent})")
@@ -57,14 +59,16 @@ def read_session(session_id_or_path: str | Path) -> SessionLog:
     log = SessionLog(path.stem, path, events, skipped)
     log.header = next((e for e in events if isinstance(e, RunStarted)), None)
     log.messages = [e for e in events if isinstance(e, MessageCompleted) and e.finish_reason != "error"]
-    log.status = _status(path, events)
+    log.status = session_status(path, events)
     return log
 
 
-def _status(path: Path, events: list[Event]) -> Status:
+def session_status(path: Path, events: list[Event]) -> Status:
+    """How a log ended, or whether a live process is still writing it."""
     finished = next((e for e in reversed(events) if isinstance(e, Finished)), None)
     if finished is not None:
-        return {"completed": "completed", "cancelled": "cancelled", "error": "failed"}[finished.reason]
+        ends: dict[str, Status] = {"completed": "completed", "cancelled": "cancelled", "error": "failed"}
+        return ends[finished.reason]
     return "running" if _writer_alive(path.with_suffix(".lock")) else "interrupted"
 
 
@@ -96,3 +100,13 @@ def delete_session(session_id: str) -> None:
         raise FileNotFoundError(f"no session {session_id!r}")
     path.unlink()
     path.with_suffix(".lock").unlink(missing_ok=True)
+
+
+def one_line(text: str, width: int) -> str:
+    """``text`` as one line of at most ``width`` visible characters, for lists and tables.
+
+    Names and tasks come from files anyone can write: line breaks (CR, NEL, U+2028/9),
+    terminal escapes, zero-width and bidi characters and lone surrogates become spaces."""
+    flat = "".join(" " if ch.isspace() or unicodedata.category(ch) in REFUSED_NAME_CATEGORIES else ch for ch in text)
+    flat = " ".join(flat.split())
+    return flat if len(flat) <= width else flat[: max(0, width - 1)] + "…"

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
-from agents.events import Event, Finished, MessageCompleted
+from agents.events import Event, EventBase, Finished, MessageCompleted
 from agents.llm.base import Provider
 from agents.llm.providers import ProviderLoader
 from agents.planning.run import PlanConfig, PlanRun
@@ -35,17 +35,20 @@ from agents.termination import ExternalStop
 class Started(Protocol):
     """What a job hands the pipeline once its providers are ready."""
 
-    run_id: str
+    @property
+    def run_id(self) -> str: ...
 
-    def run_stream(self) -> AsyncIterator[Event]: ...
+    def run_stream(self) -> AsyncIterator[EventBase]: ...
 
 
 class Job(Protocol):
     def model_refs(self, override: str | None, settings: Settings) -> dict[str, str]:
         """Who needs a model: a name (agent, "Planner") -> model reference."""
+        ...
 
     async def start(self, providers: dict[str, Provider], stop: ExternalStop) -> Started:
         """Build the run (heavy set-up off the event loop)."""
+        ...
 
 
 @dataclass
@@ -66,7 +69,20 @@ class TeamJob:
         run = TeamRun(
             self.spec, providers, human=self.human, seed=self.seed, stop=stop, prior=self.prior, parent_run=self.parent
         )
-        return _Bound(run.run_id, lambda: run.run_stream(self.task))
+        return _TeamStarted(run, self.task)
+
+
+@dataclass
+class _TeamStarted:
+    run: TeamRun
+    task: str
+
+    @property
+    def run_id(self) -> str:
+        return self.run.run_id
+
+    def run_stream(self) -> AsyncIterator[EventBase]:
+        return self.run.run_stream(self.task)
 
 
 @dataclass
@@ -81,28 +97,20 @@ class PlanJob:
 
     async def start(self, providers: dict[str, Provider], stop: ExternalStop) -> Started:
         # Building the exact solver can enumerate a large state space: never on the loop.
-        loop = asyncio.get_running_loop()
-        run = await loop.run_in_executor(
-            None, lambda: PlanRun(self.config, providers.get("Planner"), stop.token, solve_exactly=self.solve_exactly)
+        return await asyncio.to_thread(
+            PlanRun, self.config, providers.get("Planner"), stop.token, solve_exactly=self.solve_exactly
         )
-        return run
 
 
-@dataclass
-class _Bound:
-    run_id: str
-    make: object = field(repr=False)
-
-    def run_stream(self) -> AsyncIterator[Event]:
-        return self.make()  # type: ignore[operator]
-
-
-ProviderSource = Callable[[dict[str, str], Settings, dict[str, Provider]], AsyncIterator[Event]]
+ProviderSource = Callable[[dict[str, str], Settings, dict[str, Provider]], AsyncIterator[EventBase]]
 """How providers are opened: ``(refs, settings, into)``, filling ``into`` and yielding progress
 (tests and benchmarks pass one that opens scripted providers)."""
 
 
 class RunPipeline:
+    """One run from loading to closing; ``record=False`` skips the session log (benchmarks),
+    ``load`` replaces how providers are opened (tests)."""
+
     def __init__(
         self,
         job: Job,
@@ -123,24 +131,46 @@ class RunPipeline:
         self.session_path: Path | None = None
         self.finished: Finished | None = None
 
-    async def events(self) -> AsyncIterator[Event]:
+    async def events(self) -> AsyncIterator[EventBase]:
+        """Load progress, then the run's events, ending with its Finished."""
         providers: dict[str, Provider] = {}
+        opened: list[AsyncIterator[EventBase]] = []
         try:
-            async for event in self.load(self.job.model_refs(self.model, self.settings), self.settings, providers):
+            loading = self.load(self.job.model_refs(self.model, self.settings), self.settings, providers)
+            opened.append(loading)
+            async for event in loading:
                 yield event
             run = await self.job.start(providers, self.stop)
             self.run_id = run.run_id
-            stream = run.run_stream()
-            if self.record:
-                writer = SessionWriter(run.run_id)
-                self.session_path = writer.path
-                stream = recorded(stream, writer)
-            async for event in stream:
+            async for event in self._open(run, opened):
                 if isinstance(event, Finished):
                     self.finished = event
                 yield event
         finally:
-            await close_providers(providers)
+            try:
+                # A consumer that stops early leaves these suspended: close them now, not at
+                # garbage collection, so the log is flushed and unlocked before the providers go.
+                for stream in reversed(opened):
+                    await _aclose(stream)
+            finally:
+                await close_providers(providers)
+
+    def _open(self, run: Started, opened: list[AsyncIterator[EventBase]]) -> AsyncIterator[EventBase]:
+        stream = run.run_stream()
+        opened.append(stream)
+        if self.record:
+            writer = SessionWriter(run.run_id)
+            self.session_path = writer.path
+            # A run yields only members of the Event union; PlanRun merely annotates the base.
+            stream = recorded(cast(AsyncIterator[Event], stream), writer)
+            opened.append(stream)
+        return stream
+
+
+async def _aclose(stream: AsyncIterator[EventBase]) -> None:
+    close = getattr(stream, "aclose", None)
+    if close is not None:
+        await close()
 
 
 async def load_providers(refs: dict[str, str], settings: Settings, into: dict[str, Provider]) -> AsyncIterator[Event]:
@@ -159,5 +189,9 @@ async def load_providers(refs: dict[str, str], settings: Settings, into: dict[st
 
 
 async def close_providers(providers: dict[str, Provider]) -> None:
-    for provider in {id(p): p for p in providers.values()}.values():
-        await provider.aclose()
+    """Close each distinct provider once; one that fails to close does not keep the others open."""
+    distinct = {id(p): p for p in providers.values()}.values()
+    results = await asyncio.gather(*(p.aclose() for p in distinct), return_exceptions=True)
+    failure = next((r for r in results if isinstance(r, BaseException)), None)
+    if failure is not None:
+        raise failure

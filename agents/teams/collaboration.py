@@ -57,7 +57,12 @@ async def _select(ctx: RunContext, previous: str | None, turn_number: int) -> Sp
     if ctx.prior:  # resuming: the kept transcript already says who spoke next
         return SpeakerSelected(speaker=ctx.prior[0].agent, method="schedule", detail="kept from the parent session")
     # The first agent with a model picks (a human cannot be asked to run the selection).
-    selector = next(a for a in ctx.spec.agents if a.name in ctx.providers)
+    # Team files are validated for this (spec.protocol_problems); never a bare next() here.
+    selector = next((a for a in ctx.spec.agents if a.name in ctx.providers), None)
+    if selector is None:
+        return SpeakerSelected(
+            speaker=_round_robin_next(ctx, previous), method="fallback", detail="no agent with a model can select"
+        )
     provider = ctx.providers[selector.name]
     roster = ", ".join(f"{a.name} ({a.role})" for a in ctx.spec.agents)
     instruction = SELECTOR_PROMPT.format(roster=roster, names=", ".join(eligible))

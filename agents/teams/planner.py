@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from typing import Literal, cast
 
 from agents.agent import Agent
 from agents.events import Event, Finished, MessageCompleted, MessageStarted, PlanFinished, RunStarted, Usage, new_id
 from agents.llm.base import CancelToken, Provider
-from agents.planning.run import PlanConfig, PlanRun
+from agents.planning.run import Algorithm, PlanConfig, PlanRun
 
 ENV_NAMES = {
     "blocksworld": "blocksworld",
@@ -35,11 +36,11 @@ def planning_problem(task: str, persona: str = "") -> PlanConfig | None:
         return None
     seed = SEED.search(task)
     algo = ALGO.search(task) or ALGO.search(persona)
-    world = "llm" if LLM_WORLD.search(task) or LLM_WORLD.search(persona) else "exact"
+    world: Literal["llm", "exact"] = "llm" if LLM_WORLD.search(task) or LLM_WORLD.search(persona) else "exact"
     return PlanConfig(
         env=ENV_NAMES[env.group(0).lower()],
         seed=int(next(g for g in seed.groups() if g)) if seed else 0,
-        algo=algo.group(1).lower() if algo else "mcts",
+        algo=cast(Algorithm, algo.group(1).lower()) if algo else "mcts",  # the pattern only matches known names
         world_model=world,
     )
 
@@ -56,7 +57,7 @@ async def planner_turn(
         if isinstance(event, (RunStarted, Finished)):  # the team's run has its own header and end
             continue
         done = event if isinstance(event, PlanFinished) else done
-        yield event
+        yield cast(Event, event)  # PlanRun's events are all members of the union
     usage = Usage(completion_tokens=done.metrics.get("tokens", 0) if done else 0)
     yield MessageCompleted(
         message_id=message_id,

@@ -6,7 +6,9 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
+from agents.events import Decision, VerdictMethod
 from agents.llm.base import ChatMessage, Provider, ProviderError
 
 JUDGE_INSTRUCTION = (
@@ -23,12 +25,12 @@ FINAL_INSTRUCTION = (
 
 @dataclass(frozen=True)
 class Verdict:
-    decision: str  # "continue" | "decided"
+    decision: Decision
     winner: str | None
     answer: str | None
     reason: str
     confidence: float | None
-    method: str  # "json" | "tolerant" | "scored" | "default"
+    method: VerdictMethod
 
 
 def parse_verdict(text: str, names: Sequence[str]) -> Verdict | None:
@@ -58,9 +60,9 @@ def _from_json(text: str, names: Sequence[str]) -> Verdict | None:
         winner = _match_name(str(data.get("winner") or ""), names)
         if decision not in ("continue", "decided"):
             decision = "decided" if winner else ""
-        if decision:
+        if decision in ("continue", "decided"):
             return Verdict(
-                decision,
+                cast(Decision, decision),
                 winner,
                 _str_or_none(data.get("answer")),
                 str(data.get("reason", ""))[:500],

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -36,6 +38,7 @@ from agents.team_draft import TeamDraft
 from desktop.builder.canvas import TeamCanvas
 from desktop.builder.document import DraftDocument
 from desktop.builder.forms import AgentForm, RecordForm
+from desktop.builder.gallery import TemplateGallery
 from desktop.builder.palette import RolePalette
 
 PROTOCOLS = {
@@ -75,6 +78,8 @@ class TeamBuilder(QWidget):
     """Edits a team by drag and drop; every edit goes through ``document`` (undoable)."""
 
     problem = Signal(str)  # a file could not be opened or saved
+    taskSuggested = Signal(str)  # an opened team's sample task ("" when it has none)
+    saved = Signal(str)  # the path a team was saved to
 
     def __init__(self, models: list[str], parent: QWidget | None = None):
         super().__init__(parent)
@@ -192,6 +197,7 @@ class TeamBuilder(QWidget):
     def open_spec(self, spec: TeamSpec, path: Path | None = None) -> None:
         self.document.replace(f"Open {spec.name}", TeamDraft.from_spec(spec), path)
         QTimer.singleShot(0, self.canvas.fit)  # once the view has its size
+        self.taskSuggested.emit(spec.sample_task)
 
     def open_template(self, name: str) -> None:
         self.open_spec(load_template(name))
@@ -213,6 +219,41 @@ class TeamBuilder(QWidget):
         self.document.path = Path(path)
         self.document.undo_stack.setClean()
         return True
+
+    # --- File › New / Open / Save, with non-blocking dialogs --------------------------------
+    def open_gallery(self) -> TemplateGallery:
+        gallery = TemplateGallery(self)
+        gallery.chosen.connect(self.open_template)
+        gallery.open()
+        return gallery
+
+    def open_team_file(self, path: str | None = None) -> None:
+        if path is None:
+            self._ask_path("Open team", False, self.open_team_file)
+        else:
+            self.open_file(path)
+
+    def save_team_file(self, path: str | Path | None = None) -> None:
+        path = path or self.document.path
+        if path is None:
+            self.save_team_as()
+        elif self.save_file(path):
+            self.saved.emit(str(path))
+
+    def save_team_as(self, path: str | None = None) -> None:
+        if path is None:
+            self._ask_path("Save team as", True, self.save_team_file)
+        else:
+            self.save_team_file(path)
+
+    def _ask_path(self, title: str, save: bool, then: Callable[[str], None]) -> QFileDialog:
+        """A non-blocking file dialog (a modal exec() would stall the asyncio loop)."""
+        dialog = QFileDialog(self, title, str(self.document.path or ""), "Team files (*.json)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave if save else QFileDialog.AcceptMode.AcceptOpen)
+        dialog.setDefaultSuffix("json")
+        dialog.fileSelected.connect(then)
+        dialog.open()
+        return dialog
 
     def team(self) -> TeamSpec:
         """The runnable team, or TeamFileError saying what the canvas still lacks."""

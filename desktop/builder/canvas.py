@@ -215,7 +215,7 @@ class TeamCanvas(QGraphicsView):
 
     def mouseMoveEvent(self, event) -> None:
         if self._pending_link is not None:
-            node, line = self._pending_link
+            _node, line = self._pending_link
             line.setLine(QLineF(line.line().p1(), self.mapToScene(event.position().toPoint())))
             return
         super().mouseMoveEvent(event)

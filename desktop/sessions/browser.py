@@ -111,6 +111,13 @@ class SessionBrowser(QWidget):
             self.problem.emit(f"export failed: {exc}")
             return None
 
+    def export_latest(self, path: str | None = None) -> Path | None:
+        """Export the selected session, else the newest one (a save dialog asks where)."""
+        self.refresh()
+        if self.selected() is None and self.logs:
+            self.table.selectRow(0)
+        return self.export_selected(path)
+
     def delete_selected(self) -> None:
         log = self.selected()
         if log is not None:

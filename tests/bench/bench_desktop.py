@@ -6,7 +6,7 @@ Responsiveness: a 2 ms QTimer records when the Qt event loop actually gets to ru
 longest gap between its ticks, minus the interval, is the longest stall a user would feel.
 The load: a replay of 1,000 stored messages into the conversation, then three agents
 streaming at once at 1,000 tokens/s each (far above any real model here) through the real
-bridge and conversation view.
+stream runner and conversation view.
 """
 
 from __future__ import annotations
@@ -124,13 +124,13 @@ def responsiveness() -> None:
 
         started = time.perf_counter()
         with meter:
-            await window.bridge.start(stored())
+            await window.runs.runner.start(stored())
         print(
             f"replaying {STORED_MESSAGES} messages into the view: {time.perf_counter() - started:.1f} s; {meter.summary()}"
         )
         started = time.perf_counter()
         with meter:
-            await window.bridge.start(_live_stream())
+            await window.runs.runner.start(_live_stream())
         tokens = 3 * LIVE_WORDS
         elapsed = time.perf_counter() - started
         print(
@@ -157,16 +157,16 @@ def stop_latency(runs: int = 5) -> None:
     asyncio.set_event_loop(loop)
     window = MainWindow()
     window.show()
-    window.model_box.setCurrentText("local")
+    window.run_bar.model_box.setCurrentText("local")
     latencies = []
 
     async def one_run():
-        window.start_run()
+        window.runs.start_run()
         while not any(b.text for b in window.conversation.bubbles.values()):
             await asyncio.sleep(0.005)
         pressed = time.perf_counter()
-        window.stop_run()
-        while window.bridge.running:
+        window.runs.stop_run()
+        while window.runs.running:
             await asyncio.sleep(0.001)
         latencies.append((time.perf_counter() - pressed) * 1000)
 
@@ -188,15 +188,18 @@ app = QApplication([])
 loop = qasync.QEventLoop(app)
 asyncio.set_event_loop(loop)
 from desktop.main_window import MainWindow
-from agents.teams.run import load_team_providers
+from agents.session.pipeline import close_providers, load_providers
 window = MainWindow()
 window.show()
 async def probe():
     await asyncio.sleep(0)
     print("window", flush=True)
-    async for item in load_team_providers(window.current_team(), window.settings):
+    providers = {}
+    refs = {a.name: a.model for a in window.builder.team().agents if a.role != "human"}
+    async for event in load_providers(refs, window.settings, providers):
         pass
     print("model", flush=True)
+    await close_providers(providers)
 with loop:
     loop.run_until_complete(probe())
 """

@@ -9,7 +9,6 @@ from agents.events import ErrorEvent, MessageCompleted, TokenDelta
 from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams
 from agents.llm.openai_compat import OpenAICompatProvider
 from agents.llm.refs import parse_model_ref
-from agents.settings import Settings
 from tests.integration.conftest import LlamaServer
 
 pytestmark = pytest.mark.integration
@@ -17,7 +16,7 @@ pytestmark = pytest.mark.integration
 
 def provider(server, api="completions", **options):
     query = "&".join(f"{k}={v}" for k, v in {"api": api, "timeout": 60, **options}.items())
-    return OpenAICompatProvider(parse_model_ref(f"openai-compatible:{server.base_url}#gemma?{query}", Settings()))
+    return OpenAICompatProvider(parse_model_ref(f"openai-compatible:{server.base_url}#gemma?{query}"))
 
 
 def ask(text="What is the capital of France?", **params):
@@ -65,8 +64,8 @@ async def test_scores_agree_with_the_local_model_on_the_same_gguf(llama_server, 
     local = await embedded.score(messages, candidates)
     assert [r.text for r in remote] == candidates
     assert max(remote, key=lambda s: s.logprob).text == max(local, key=lambda s: s.logprob).text == " Paris."
-    for r, l in zip(remote, local):
-        assert r.logprob == pytest.approx(l.logprob, abs=1.0)
+    for r, mine in zip(remote, local):
+        assert r.logprob == pytest.approx(mine.logprob, abs=1.0)
 
 
 async def test_a_server_killed_mid_stream_is_a_disconnect_with_partial_text(gguf_path):

@@ -1,5 +1,6 @@
 """Every shipped team, end to end on the embedded model from the CLI; kill -9 loses nothing."""
 
+import itertools
 import json
 import os
 import signal
@@ -146,7 +147,7 @@ def test_a_selector_team_with_a_human_runs_on_the_embedded_model(env, tmp_path, 
     assert result.returncode == 0, result.stderr[-2000:]
     events = run_events(result.stdout)
     picks = [e.speaker for e in events if e.type == "speaker_selected"]
-    assert len(picks) == 4 and all(a != b for a, b in zip(picks, picks[1:]))
+    assert len(picks) == 4 and all(a != b for a, b in itertools.pairwise(picks))
     spoken = [(e.agent, e.text) for e in events if isinstance(e, MessageCompleted)]
     assert [a for a, _ in spoken] == picks
     assert all(text == "Bring sandwiches." for agent, text in spoken if agent == "Me")

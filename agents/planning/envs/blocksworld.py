@@ -6,6 +6,7 @@ so that one configuration has one representation; ``holding`` is a block or None
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 
@@ -90,7 +91,7 @@ class Blocksworld:
         for stack in stacks:
             facts.add(f"the {stack[-1]} block is clear")
             facts.add(f"the {stack[0]} block is on the table")
-            facts.update(f"the {up} block is on top of the {down} block" for down, up in zip(stack, stack[1:]))
+            facts.update(f"the {up} block is on top of the {down} block" for down, up in itertools.pairwise(stack))
         return facts
 
     def render(self, state: BWState) -> str:

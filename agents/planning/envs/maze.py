@@ -38,7 +38,7 @@ def _carve(height: int, width: int, rng: random.Random) -> list[list[str]]:
 
 
 def _bfs(grid, start, passable) -> dict[tuple[int, int], tuple[int, int] | None]:
-    parents = {start: None}
+    parents: dict[tuple[int, int], tuple[int, int] | None] = {start: None}
     queue = deque([start])
     while queue:
         r, c = queue.popleft()
@@ -67,7 +67,8 @@ class Maze:
 
     def _place_doors(self, grid, doors: int, rng: random.Random) -> None:
         parents = _bfs(grid, self.start, lambda ch: ch != "#")
-        path, cell = [], self.goal
+        path: list[tuple[int, int]] = []
+        cell: tuple[int, int] | None = self.goal
         while cell is not None:
             path.append(cell)
             cell = parents[cell]
@@ -75,7 +76,7 @@ class Maze:
         for i in range(doors):
             door = path[(i + 1) * len(path) // (doors + 1)]
             grid[door[0]][door[1]] = "ABC"[i]
-            reach = _bfs(grid, self.start, lambda ch: ch not in "#ABC" or ch.lower() in "abc"[:i])
+            reach = _bfs(grid, self.start, lambda ch, opened="abc"[:i]: ch not in "#ABC" or ch.lower() in opened)
             free = [p for p in reach if grid[p[0]][p[1]] == "." and p != self.start and p not in path] or [
                 p for p in reach if grid[p[0]][p[1]] == "." and p != self.start
             ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Literal
 
 from agents.events import (
     EventBase,
@@ -58,7 +59,8 @@ class Node:
     goal: bool = False
 
     def path(self) -> list[Node]:
-        node, out = self, []
+        node: Node | None = self
+        out: list[Node] = []
         while node is not None:
             out.append(node)
             node = node.parent
@@ -91,7 +93,7 @@ class SearchContext:
         self.seen: dict[State, int] = {}
         self.events: list[EventBase] = []
         self.started = time.perf_counter()
-        self.stopped: str | None = None
+        self.stopped: Literal["cancelled", "budget", "error"] | None = None
         self._best: Node | None = None  # kept up to date so snapshots need no scan
 
     def drain(self) -> list[EventBase]:

@@ -74,6 +74,6 @@ def test_a_stored_planning_run_replays_in_the_terminal(tmp_path, monkeypatch, ca
     replayed = capsys.readouterr()
     text = replayed.out + replayed.err
     assert "step 1:" in text and "solved (goal)" in text
-    assert [l for l in live.splitlines() if l.startswith("step ")] == [
-        l for l in text.splitlines() if l.startswith("step ")
+    assert [line for line in live.splitlines() if line.startswith("step ")] == [
+        line for line in text.splitlines() if line.startswith("step ")
     ]

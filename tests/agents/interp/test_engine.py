@@ -1,6 +1,7 @@
 """The interpretability engine on a tiny random Gemma 3: lens against a plain reference,
 parity with the model's own logits, attention, events, cache and cancellation."""
 
+import itertools
 import threading
 
 import numpy as np
@@ -104,7 +105,7 @@ async def test_events_arrive_in_order_as_numpy_only(loaded):
     layers = [e.layer for e in events if isinstance(e, AttentionReady)]
     assert layers == list(range(loaded.model.config.num_hidden_layers))
     chunks = [(e.start, e.end) for e in events if isinstance(e, LensChunkReady)]
-    assert chunks[0][0] == 0 and all(a[1] == b[0] for a, b in zip(chunks, chunks[1:]))
+    assert chunks[0][0] == 0 and all(a[1] == b[0] for a, b in itertools.pairwise(chunks))
     assert chunks[-1][1] == len(events[0].input.token_ids)
     for event in events:
         for value in vars(event).values():

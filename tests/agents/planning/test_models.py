@@ -67,7 +67,10 @@ def test_unparsable_predictions_are_recorded_and_pruned():
 
 def test_a_wrong_prediction_diverges_in_reality_and_triggers_replanning():
     env = make_env("maze", 1)
-    keyless = lambda action, text: text.replace("keys: a", "keys: none")  # forgets picking up the key
+
+    def keyless(action, text):
+        return text.replace("keys: a", "keys: none")  # forgets picking up the key
+
     events = run(PlanConfig(env="maze", seed=1, algo="beam", world_model="llm"), simulator_model(env, keyless))
     steps = [e for e in events if isinstance(e, PlanRealStep)]
     done = next(e for e in events if isinstance(e, PlanFinished))

@@ -1,6 +1,7 @@
 """Orchestration logic of every protocol, on instant scripted providers."""
 
 import asyncio
+import itertools
 import json
 
 import pytest
@@ -158,7 +159,7 @@ async def test_selector_never_picks_the_same_speaker_twice_and_falls_back():
     events = await run(spec, providers)
     picks = [(e.speaker, e.method) for e in events if isinstance(e, SpeakerSelected)]
     order = [p[0] for p in picks]
-    assert all(a != b for a, b in zip(order, order[1:]))
+    assert all(a != b for a, b in itertools.pairwise(order))
     assert picks[0] == ("Ben", "model")
     assert ("fallback" in [m for _, m in picks]) and shared.requests
 
@@ -276,7 +277,7 @@ async def test_a_provider_failure_ends_the_run_as_failed_with_what_came_before()
 @pytest.mark.parametrize("kind", ["round_robin", "debate"])
 async def test_prior_messages_are_kept_without_model_calls(kind):
     agents = DEBATERS + JUDGE if kind == "debate" else [{"name": "Pro"}, {"name": "Con"}]
-    spec = team(kind, agents, max_rounds=1) if kind == "debate" else team(kind, agents, max_rounds=1)
+    spec = team(kind, agents, max_rounds=1)
     first = await run(spec, by_agent({"Pro": ["p1"], "Con": ["c1"], "Judge": [verdict_json("decided", "Pro")] * 2}))
     kept = [e for e in first if isinstance(e, MessageCompleted)][:1]
     providers = by_agent({"Pro": ["SHOULD NOT BE USED"], "Con": ["c2"], "Judge": [verdict_json("decided", "Con")] * 2})

@@ -1,4 +1,4 @@
-"""Render the planning panel to PNG: `xvfb-run python -m desktop.planning.screenshots OUTDIR [--llm]`.
+"""Render the planning panel to PNG: `xvfb-run python -m desktop.devtools.planning_screenshots OUTDIR [--llm]`.
 
 Real runs: an exact-model MCTS caught mid-search, a finished maze run with a node selected,
 and (with --llm) a search whose world model is the embedded Gemma, showing its imagined
@@ -13,8 +13,8 @@ from pathlib import Path
 
 from agents.planning.run import PlanConfig
 from agents.planning.search.tree import Budget
+from desktop.devtools.screenshots import render
 from desktop.planning.panel import PlanningPanel
-from desktop.screenshots import render
 
 
 async def _mid_search(panel: PlanningPanel, path: Path) -> None:
@@ -24,6 +24,7 @@ async def _mid_search(panel: PlanningPanel, path: Path) -> None:
             env="blocksworld", seed=2, algo="mcts", budget=Budget(max_expansions=400), env_options={"n_blocks": 6}
         )
     )
+    assert task is not None
     while len(panel.model.nodes) < 600 and not task.done():
         await asyncio.sleep(0.05)
     _select_deepest_plan_node(panel)
@@ -38,8 +39,9 @@ async def _finished(panel: PlanningPanel, config: PlanConfig, path: Path) -> Non
     panel.controls.algo.setCurrentText(config.algo)
     panel.controls.world_model.setCurrentText(config.world_model)
     panel.controls.policy.setCurrentText(config.policy)
-    await panel.start(config)
-    panel.flush()
+    task = panel.start(config)
+    assert task is not None
+    await task
     _select_deepest_plan_node(panel, prefer_divergence=True)
     await asyncio.sleep(0.1)
     panel.grab().save(str(path))
