@@ -137,20 +137,24 @@ async def _run(args: argparse.Namespace, registry: ToolRegistry) -> int:
 
 
 async def terminal_approver(request: ToolApprovalRequested) -> Approval:
-    """Ask on the terminal whether a call set to "ask me" may run: y(es), n(o), or e(dit)."""
-    prompt = f"\n{request.agent} wants to run {request.tool}({json.dumps(request.arguments)}). Run it? [y/n/e(dit)] "
-    answer = (await asyncio.to_thread(input, prompt)).strip().lower()
+    """Ask on the terminal (stderr; stdout carries the transcript) whether a call set to "ask me"
+    may run: y(es), n(o), or e(dit) the arguments as JSON."""
+    print(
+        f"\n[{request.agent}] run {request.tool}({json.dumps(request.arguments)})? [y/n/e(dit)] ",
+        end="",
+        file=sys.stderr,
+        flush=True,
+    )
+    answer = (await asyncio.to_thread(sys.stdin.readline)).strip().lower()
     if answer.startswith("e"):
-        edited = await asyncio.to_thread(input, "arguments as JSON: ")
+        print("arguments as JSON: ", end="", file=sys.stderr, flush=True)
         try:
-            arguments = json.loads(edited)
+            arguments = json.loads(await asyncio.to_thread(sys.stdin.readline))
         except json.JSONDecodeError:
             return Approval(approved=False, reason="the edited arguments were not valid JSON")
-        return Approval(
-            approved=isinstance(arguments, dict),
-            arguments=arguments if isinstance(arguments, dict) else None,
-            reason="" if isinstance(arguments, dict) else "the edited arguments must be a JSON object",
-        )
-    return Approval(
-        approved=answer.startswith("y"), reason="" if answer.startswith("y") else "rejected on the terminal"
-    )
+        if not isinstance(arguments, dict):
+            return Approval(approved=False, reason="the edited arguments must be a JSON object")
+        return Approval(approved=True, arguments=arguments)
+    if answer.startswith("y"):
+        return Approval(approved=True)
+    return Approval(approved=False, reason="rejected on the terminal" if answer else "no input available")

@@ -30,6 +30,8 @@ from agents.spec import TeamSpec
 from agents.teams.context import HumanInput
 from agents.teams.run import TeamRun
 from agents.termination import ExternalStop
+from agents.tools.calls import Approver
+from agents.tools.config import ToolSettings
 
 
 class Started(Protocol):
@@ -61,13 +63,25 @@ class TeamJob:
     parent: str | None = None
     seed: int | None = None
     human: HumanInput | None = None
+    tools: ToolSettings | None = None  # the settings' tools section; None: the defaults
+    approver: Approver | None = None  # who answers tools set to "ask me"
+    team_file: Path | None = None  # where the team's tool library lives (beside it)
 
     def model_refs(self, override: str | None, settings: Settings) -> dict[str, str]:
         return {a.name: override or a.model for a in self.spec.agents if a.role != "human"}
 
     async def start(self, providers: dict[str, Provider], stop: ExternalStop) -> Started:
         run = TeamRun(
-            self.spec, providers, human=self.human, seed=self.seed, stop=stop, prior=self.prior, parent_run=self.parent
+            self.spec,
+            providers,
+            human=self.human,
+            seed=self.seed,
+            stop=stop,
+            prior=self.prior,
+            parent_run=self.parent,
+            tools=self.tools,
+            approver=self.approver,
+            team_file=self.team_file,
         )
         return _TeamStarted(run, self.task)
 

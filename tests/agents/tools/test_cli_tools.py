@@ -60,13 +60,15 @@ async def test_terminal_approver(monkeypatch):
     from agents.tools.events import ToolApprovalRequested
 
     request = ToolApprovalRequested(call_id="c", message_id="m", agent="A", tool="python", arguments={"code": "1"})
-    answers = iter(["y", "n", "e", '{"code": "2"}', "e", "[1]"])
-    monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
+    answers = iter(["y\n", "n\n", "e\n", '{"code": "2"}\n', "e\n", "[1]\n", ""])
+    monkeypatch.setattr("sys.stdin", type("Stdin", (), {"readline": lambda self: next(answers)})())
     assert (await terminal_approver(request)).approved
     assert not (await terminal_approver(request)).approved
     edited = await terminal_approver(request)
     assert edited.approved and edited.arguments == {"code": "2"}
     assert not (await terminal_approver(request)).approved
+    eof = await terminal_approver(request)
+    assert not eof.approved and eof.reason == "no input available"
 
 
 def test_an_mcp_server_on_the_command_line(capsys):
