@@ -21,9 +21,8 @@ from agents.tools.events import (
 )
 
 MAX_BODY = 2000
-TOOL_CARD_KINDS = frozenset(
-    {"tool_call", "tool_approval", "tool_decision", "tool_result", "tool_error", "tool_authored"}
-)
+# What a transcript (exports, the conversation view) keeps; the terminal shows every card.
+TOOL_TRANSCRIPT_KINDS = frozenset({"tool_call", "tool_decision", "tool_result", "tool_error", "tool_authored"})
 
 
 @dataclass(frozen=True)

@@ -52,3 +52,7 @@ def test_classify_tool_names():
     )
     assert known == ["ask_Bob", "calculator", "make_tool", "notes_search", "reverse"]
     assert unknown == ["ask_Zed", "teleport"]
+
+
+# For tests/agents/session/test_render.py: (event, card kind, title, body), one row per tool event.
+TOOL_RENDER_CASES = [(event, card.kind, card.title, card.body) for event in EVENTS if (card := tool_card(event))]
