@@ -85,7 +85,7 @@ def _temperature(text: str) -> float:
 def resolve_team(name_or_path: str) -> TeamSpec:
     path = Path(name_or_path)
     if path.suffix == ".json" or path.exists():
-        return load_team(path)
+        return load_team(path, mcp_servers=[server.name for server in load_settings().tools.mcp_servers])
     if name_or_path in template_names():
         return load_template(name_or_path)
     raise TeamFileError(f"{name_or_path}: no such team file or template (templates: {', '.join(template_names())})")

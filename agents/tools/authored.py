@@ -53,6 +53,15 @@ def library_path(team_file: str | Path) -> Path:
     return team_file.with_name(f"{team_file.stem}.tools.json")
 
 
+def library_tool_names(team_file: str | Path) -> list[str]:
+    """The tools saved beside a team file; none when there is no library or it cannot be read
+    (a damaged library must not stop the team from loading)."""
+    try:
+        return sorted(ToolLibrary(library_path(team_file)).latest())
+    except (OSError, ValueError):
+        return []
+
+
 def unsaved_team_library(team_name: str) -> Path:
     """The library of a team that has no file yet (a template, an unsaved canvas)."""
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", team_name).strip("-") or "team"
