@@ -11,7 +11,7 @@ from agents.session.pipeline import ProviderSource
 from agents.settings import Settings, load_settings
 from desktop.builder.builder import TeamBuilder
 from desktop.conversation.view import ConversationView
-from desktop.inputs import Banner, HumanInputBar
+from desktop.inputs import Banner, HumanInputBar, ToolApprovalBar
 from desktop.interp.panel import InterpPanel
 from desktop.loading import LoadingDialog
 from desktop.menus import MenuHandlers, build_menus
@@ -39,7 +39,12 @@ class MainWindow(QMainWindow):
         self.theme.apply()
         self.builder = TeamBuilder(self._model_choices())
         self.run_bar = RunBar(self._model_choices())
-        inputs = RunInputs(team=self.builder.team, task=self.run_bar.task, model=self.run_bar.model)
+        inputs = RunInputs(
+            team=self.builder.team,
+            task=self.run_bar.task,
+            model=self.run_bar.model,
+            team_file=lambda: self.builder.document.path,
+        )
         self.runs = RunController(lambda: self.settings, inputs, load, self)
         self.loading = LoadingDialog(self)
         self._build_centre()
@@ -58,7 +63,8 @@ class MainWindow(QMainWindow):
         self.banner = Banner()
         self.conversation = ConversationView()
         self.human_bar = HumanInputBar()
-        for widget in (self.run_bar, self.banner, self.conversation, self.human_bar):
+        self.approval_bar = ToolApprovalBar()
+        for widget in (self.run_bar, self.banner, self.conversation, self.human_bar, self.approval_bar):
             layout.addWidget(widget)
         self.setCentralWidget(centre)
         self.run_status = RunStatus(self.statusBar(), self.runs.runner)
@@ -121,6 +127,9 @@ class MainWindow(QMainWindow):
         runs.humanRequested.connect(self.human_bar.ask)
         runs.humanWithdrawn.connect(self.human_bar.withdraw)
         self.human_bar.answered.connect(runs.answer)
+        runs.approvalRequested.connect(self.approval_bar.ask)
+        runs.humanWithdrawn.connect(self.approval_bar.withdraw)
+        self.approval_bar.answered.connect(runs.approve)
         self.loading.canceled.connect(runs.stop_run)
         handlers: Handlers = {
             ModelLoadProgress: self.loading.on_progress,

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import Field
 
 from agents.events import EventBase, Record, new_id
-from agents.llm.base import CancelToken, unless_cancelled
+from agents.llm.base import Cancelled, CancelToken, unless_cancelled
 from agents.tools.base import invoke
 from agents.tools.events import (
     CallVia,
@@ -168,7 +168,10 @@ async def _ask(call: ToolCall, ctx: CallContext) -> AsyncIterator[EventBase]:
         )
         return
     waiting = ctx.approver(request)
-    answer = await (waiting if ctx.cancel is None else unless_cancelled(waiting, ctx.cancel))
+    try:
+        answer = await (waiting if ctx.cancel is None else unless_cancelled(waiting, ctx.cancel))
+    except Cancelled:  # Stop while a person was asked: the call never runs, and says why
+        answer = Approval(approved=False, reason="the run was stopped while waiting for approval")
     if not answer.approved:
         yield ToolCallRejected(
             call_id=call.call_id,

@@ -115,6 +115,9 @@ async def text_tool_turn(
             break
         async for event in _run_one(found[1], ctx, reply):
             yield event
+        if ctx.cancel is not None and ctx.cancel.cancelled:
+            finish = "cancelled"
+            break
         segment = _continuation(base, reply.text, reply.usage.completion_tokens)
     yield reply.completed(finish)
 
@@ -137,7 +140,8 @@ async def _segment(stream: StreamFn, segment: CompletionRequest, reply: _Reply) 
 
 async def _run_one(inside: str, ctx: CallContext, reply: _Reply) -> AsyncIterator[EventBase]:
     call = parse_call(inside, {s.name: s for s in ctx.registry.specs()})
-    events = [event async for event in run_calls([call], ctx)]
-    for event in events:
+    events: list[EventBase] = []
+    async for event in run_calls([call], ctx):  # passed on at once: an approval request must be seen
+        events.append(event)
         yield event
     yield reply.delta(output_block(outcomes(events)[call.call_id]))

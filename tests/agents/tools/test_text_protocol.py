@@ -1,3 +1,5 @@
+import asyncio
+
 from agents.events import MessageCompleted, MessageStarted, TokenDelta
 from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams
 from agents.llm.scripted import ScriptedProvider
@@ -113,3 +115,23 @@ async def test_every_tool_event_is_linked_to_the_message():
     req, events = await turn(script("<tool>calculator(2*2)</tool>", "4."))
     tool_events = [e for e in events if isinstance(e, (ToolCallRequested, ToolCallCompleted))]
     assert tool_events and {e.message_id for e in tool_events} == {req.message_id}
+
+
+async def test_an_approval_request_reaches_the_consumer_while_the_call_waits():
+    from agents.tools.approvals import ApprovalAnswers
+    from agents.tools.calls import Approval
+    from agents.tools.events import ToolApprovalRequested
+
+    answers = ApprovalAnswers()
+    registry = ToolRegistry([calculator_tool()], {"calculator": "ask"})
+    ctx = CallContext(registry, "", "Alice", approver=answers)
+    events = []
+
+    async def consume():  # a consumer that only answers once it has seen the request
+        async for event in text_tool_turn(script("<tool>calculator(2*3)</tool>", "6.").stream, request(), ctx):
+            events.append(event)
+            if isinstance(event, ToolApprovalRequested):
+                answers.answer(event.call_id, Approval(approved=True))
+
+    await asyncio.wait_for(consume(), 30)  # a request held back until the answer would hang here
+    assert next(e for e in events if isinstance(e, ToolCallCompleted)).output == "6"

@@ -1,0 +1,90 @@
+"""'Ask me' tools in the window: the approval bar answers through the run controller by call id."""
+
+import asyncio
+
+from agents.session.library import list_sessions, read_session
+from agents.settings import Settings
+from agents.spec import parse_team
+from agents.tools.config import ToolSettings
+from agents.tools.events import ToolApprovalRequested, ToolCallApproved, ToolCallCompleted, ToolCallRejected
+from desktop.inputs import ToolApprovalBar
+from desktop.main_window import MainWindow
+from tests.desktop.test_main_window import Scripted, loader, run_until_finished
+
+TEAM = {
+    "name": "calc",
+    "agents": [{"name": "Alice", "tools": ["calculator"]}, {"name": "Bob"}],
+    "protocol": {"kind": "round_robin", "max_rounds": 1},
+}
+
+
+def reply(request):
+    if request.speaker == "Bob":
+        return "Agreed."
+    return "Done." if request.messages[-1].role == "assistant" else "<tool>calculator(6*7)</tool>"
+
+
+def asking_window(qtbot, qloop):
+    win = MainWindow(load=loader(lambda name: Scripted(reply, name=name)))
+    win.settings = Settings(tools=ToolSettings(policies={"calculator": "ask"}))
+    qtbot.addWidget(win)
+    win.show()
+    win.runs.start(parse_team(TEAM), "What is 6*7?")
+
+    async def asked():
+        while not win.approval_bar.isVisible():
+            await asyncio.sleep(0.01)
+
+    qloop.run_until_complete(asyncio.wait_for(asked(), 20))
+    return win
+
+
+def tool_events(kind):
+    return [e for e in read_session(list_sessions()[0].session_id).events if isinstance(e, kind)]
+
+
+def test_approve_with_edited_arguments(qtbot, qloop):
+    win = asking_window(qtbot, qloop)
+    request = win.approval_bar.request
+    assert request is not None and "calculator" in win.approval_bar.prompt.text()
+    assert win.runs.approvals.waiting == (request.call_id,) and win.runs.approve("not-a-call", None) is False
+    win.approval_bar.arguments.setText('{"expression": "1+1"}')
+    win.approval_bar.approve.click()
+    run_until_finished(qloop, win)
+    assert not win.approval_bar.isVisible()
+    approved = tool_events(ToolCallApproved)[0]
+    assert approved.edited and approved.arguments == {"expression": "1+1"}
+    assert tool_events(ToolCallCompleted)[0].output == "2"
+
+
+def test_reject(qtbot, qloop):
+    win = asking_window(qtbot, qloop)
+    win.approval_bar.reject.click()
+    run_until_finished(qloop, win)
+    rejected = tool_events(ToolCallRejected)[0]
+    assert rejected.by == "human" and "rejected in the window" in rejected.reason
+    assert list_sessions()[0].status == "completed"
+
+
+def test_stop_while_asked_ends_the_run(qtbot, qloop):
+    win = asking_window(qtbot, qloop)
+    call_id = win.approval_bar.request.call_id
+    win.run_bar.stop_button.click()
+    run_until_finished(qloop, win)
+    assert not win.approval_bar.isVisible() and win.approval_bar.request is None
+    assert list_sessions()[0].status == "cancelled"
+    assert win.runs.approve(call_id, None) is False
+
+
+def test_arguments_that_are_not_a_json_object_keep_the_bar(qtbot):
+    bar = ToolApprovalBar()
+    qtbot.addWidget(bar)
+    answers = []
+    bar.answered.connect(lambda call_id, approval: answers.append((call_id, approval)))
+    bar.ask(ToolApprovalRequested(call_id="c1", message_id="m", agent="A", tool="python", arguments={"code": "1"}))
+    bar.arguments.setText("[1, 2]")
+    bar.approve.click()
+    assert answers == [] and "dc2626" in bar.arguments.styleSheet()
+    bar.arguments.setText('{"code": "1"}')
+    bar.approve.click()
+    assert answers[0][0] == "c1" and answers[0][1].approved and answers[0][1].arguments is None  # unchanged
