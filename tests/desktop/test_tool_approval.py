@@ -88,3 +88,16 @@ def test_arguments_that_are_not_a_json_object_keep_the_bar(qtbot):
     bar.arguments.setText('{"code": "1"}')
     bar.approve.click()
     assert answers[0][0] == "c1" and answers[0][1].approved and answers[0][1].arguments is None  # unchanged
+
+
+def test_the_builder_offers_every_built_in_and_keeps_tools_it_does_not_list(qtbot):
+    from agents.agent import Agent
+    from agents.spec import KNOWN_TOOLS
+    from desktop.builder.forms import AgentForm
+
+    form = AgentForm(["local"])
+    qtbot.addWidget(form)
+    assert list(form.tools) == list(KNOWN_TOOLS) and "python" in form.tools and "make_tool" in form.tools
+    form.show_agent(Agent(name="Alice", tools=("calculator", "ask_Bob", "reverse")))
+    form.tools["python"].setChecked(True)
+    assert form.values()["tools"] == ("calculator", "python", "ask_Bob", "reverse")
