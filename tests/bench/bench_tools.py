@@ -13,11 +13,14 @@ import time
 
 from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams
 from agents.llm.scripted import ScriptedProvider
+from agents.spec import parse_team
+from agents.teams.run import TeamRun
 from agents.tools.base import Tool, ToolSpec
 from agents.tools.calls import CallContext, new_call, run_calls
 from agents.tools.registry import ToolRegistry
 from agents.tools.sandbox import isolation_label, run_python
 from agents.tools.text_turn import text_tool_turn
+from agents.tools.toolbox import Toolbox
 
 SCHEMA = {"type": "object", "properties": {"x": {"type": "integer"}}, "required": ["x"]}
 
@@ -85,27 +88,40 @@ def sandbox(runs: int = 10) -> None:
 
 
 async def _round_s(agents: int) -> float:
+    """A real team run: a debate round with simultaneous turns, each agent calling a 1 s tool."""
+
     async def slow(arguments):
         await asyncio.sleep(1.0)
         return "slept"
 
-    tool = Tool(ToolSpec(name="slow", description="takes one second"), slow, time_limit_s=5)
+    toolbox = Toolbox(ToolRegistry([Tool(ToolSpec(name="slow", description="takes one second"), slow, time_limit_s=5)]))
+    spec = parse_team(
+        {
+            "name": "bench",
+            "agents": [{"name": f"D{i}", "role": "debater"} for i in range(agents)],
+            "protocol": {
+                "kind": "debate",
+                "turn_order": "simultaneous",
+                "aggregate": "majority_vote",
+                "max_rounds": 1,
+                "stop_on_consensus": False,
+            },
+        }
+    )
+    spec = spec.model_copy(update={"agents": tuple(a.model_copy(update={"tools": ("slow",)}) for a in spec.agents)})
 
     def reply(request: CompletionRequest) -> str:
-        return "done" if request.messages[-1].role == "assistant" else "<tool>slow()</tool>"
+        return "D0 is right." if request.messages[-1].role == "assistant" else "<tool>slow()</tool>"
 
-    async def one(name: str) -> None:
-        ctx = CallContext(ToolRegistry([tool]), "", name)
-        async for _event in text_tool_turn(ScriptedProvider(reply, name=name).stream, _request(), ctx):
-            pass
-
+    providers = {a.name: ScriptedProvider(reply, name=a.name) for a in spec.agents}
     started = time.perf_counter()
-    await asyncio.gather(*(one(f"A{i}") for i in range(agents)))
+    async for _event in TeamRun(spec, providers, toolbox=toolbox).run_stream("go"):
+        pass
     return time.perf_counter() - started
 
 
 def simultaneous(agents: int = 3) -> None:
-    print(f"== Tools: {agents} agents x a 1 s tool in one simultaneous round ==")
+    print(f"== Tools: {agents} agents x a 1 s tool in one simultaneous debate round (TeamRun) ==")
     print(f"wall time {asyncio.run(_round_s(agents)):.2f} s (goal ≈ 1 s, not {agents})")
 
 
