@@ -55,6 +55,7 @@ def test_approve_with_edited_arguments(qtbot, qloop):
     approved = tool_events(ToolCallApproved)[0]
     assert approved.edited and approved.arguments == {"expression": "1+1"}
     assert tool_events(ToolCallCompleted)[0].output == "2"
+    assert win.run_status.tools_label.text() == "tool calls: 1"  # counted in the status bar
 
 
 def test_reject(qtbot, qloop):
