@@ -56,6 +56,8 @@ def test_approve_with_edited_arguments(qtbot, qloop):
     assert approved.edited and approved.arguments == {"expression": "1+1"}
     assert tool_events(ToolCallCompleted)[0].output == "2"
     assert win.run_status.tools_label.text() == "tool calls: 1"  # counted in the status bar
+    kinds = [entry.card.kind for entry in win.conversation.cards]
+    assert "tool_call" in kinds and "tool_decision" in kinds and "tool_result" in kinds  # cards in the conversation
 
 
 def test_reject(qtbot, qloop):
