@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from agents.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from agents.settings import load_settings
 from agents.spec import migrate
 from agents.tools.authored import ToolLibrary, library_path, load_library_tools
 from agents.tools.base import ToolError, invoke
@@ -48,8 +49,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def _registry(args: argparse.Namespace) -> ToolRegistry:
-    folders = list(args.folder)
-    registry = builtin_registry(folders[0] if folders else None, folders)
+    """Built-ins with the settings' folders and policies (--folder overrides the folders)."""
+    settings = load_settings().tools
+    folders = list(args.folder) or settings.read_paths()
+    search = args.folder[0] if args.folder else settings.search_path()
+    registry = builtin_registry(search, folders, settings.sandbox)
+    for name, policy in settings.policies.items():
+        registry.set_policy(name, policy)
     if args.team:
         for tool in load_library_tools(ToolLibrary(library_path(args.team))):
             registry.add(tool, replace=True)
@@ -96,6 +102,12 @@ def _list(args: argparse.Namespace, registry: ToolRegistry) -> int:
     print("  ask_<Agent>      [capability] ask another team member a sub-question")
     if args.team:
         _team_tools(Path(args.team), registry)
+    servers = load_settings().tools.mcp_servers
+    if servers:
+        print("MCP servers in the settings (their tools are listed when a run uses them):")
+        for server in servers:
+            where = server.url or " ".join([server.command or "", *server.args])
+            print(f"  {server.name:<16} [{server.policy}] {where}")
     return EXIT_OK
 
 

@@ -84,3 +84,28 @@ def test_an_mcp_server_on_the_command_line(capsys):
     assert "only http(s) URLs on loopback" in capsys.readouterr().err
     assert main(["tools", "list", "--mcp-command", "/nonexistent/server"]) == 1
     assert "could not start" in capsys.readouterr().err
+
+
+def test_list_uses_the_settings(tmp_path, monkeypatch, capsys):
+    from agents.settings import Settings, settings_path
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("The budget is 300 euros.", encoding="utf-8")
+    settings = {
+        "tools": {
+            "search_folder": str(notes),
+            "policies": {"calculator": "ask"},
+            "mcp_servers": [{"name": "files", "command": "mcp-files", "args": ["--root", "/tmp"]}],
+        }
+    }
+    Settings.model_validate(settings)
+    settings_path().write_text(json.dumps(settings), encoding="utf-8")
+    try:
+        assert main(["tools", "list"]) == 0
+        out = capsys.readouterr().out
+        assert "calculator       [builtin, ask]" in out and "files            [ask] mcp-files --root /tmp" in out
+        assert main(["tools", "run", "search_files", "--args", '{"query": "budget"}']) == 0
+        assert "300 euros" in capsys.readouterr().out
+    finally:
+        settings_path().unlink()
