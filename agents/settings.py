@@ -16,7 +16,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from agents.events import Record
 from agents.llm.endpoints import EndpointConfig, credentials_problem
 from agents.paths import config_dir
-from agents.tools.config import ToolSettings
+from agents.tool_settings import ToolSettings
 
 SETTINGS_VERSION = 1
 

@@ -9,7 +9,9 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QVBoxLayout
 from agents.events import ErrorEvent, MessageCompleted, ModelLoadProgress, RunStarted
 from agents.session.pipeline import ProviderSource
 from agents.settings import Settings, load_settings
+from agents.tools.authored import ToolLibrary, library_path, unsaved_team_library
 from desktop.builder.builder import TeamBuilder
+from desktop.builder.tool_library import ToolLibraryDialog
 from desktop.conversation.view import ConversationView
 from desktop.inputs import Banner, HumanInputBar, ToolApprovalBar
 from desktop.interp.panel import InterpPanel
@@ -103,6 +105,7 @@ class MainWindow(QMainWindow):
             delete_selection=b.canvas.delete_selection,
             run=self.runs.start_run,
             stop=self.runs.stop_run,
+            tool_library=self.open_tool_library,
             set_theme=self.set_theme,
         )
 
@@ -169,6 +172,14 @@ class MainWindow(QMainWindow):
     # --- settings -----------------------------------------------------------------
     def _model_choices(self) -> list[str]:
         return ["local"] + [f"endpoint:{n}" for n in sorted(self.settings.endpoints)]
+
+    def open_tool_library(self) -> ToolLibraryDialog:
+        """The tools the team's agents wrote: beside its file, or in the data folder while unsaved."""
+        path = self.builder.document.path
+        library = ToolLibrary(library_path(path) if path else unsaved_team_library(self.builder.draft.name))
+        dialog = ToolLibraryDialog(library, self)
+        dialog.show()  # non-modal: runs and the canvas stay usable
+        return dialog
 
     def open_settings(self) -> SettingsDialog:
         dialog = SettingsDialog(self.settings, self)

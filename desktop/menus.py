@@ -30,6 +30,7 @@ class MenuHandlers:
     delete_selection: Action
     run: Action
     stop: Action
+    tool_library: Action
     set_theme: Callable[[str], object]
 
 
@@ -54,6 +55,7 @@ def build_menus(
         ("&Edit", "&Delete selected agents or links", keys.Delete, h.delete_selection, False),
         ("&Run", "&Run", "Ctrl+R", h.run, True),
         ("&Run", "&Stop", "Ctrl+.", h.stop, True),
+        ("&Run", "&Tool library…", "Ctrl+Shift+T", h.tool_library, False),
     )
     actions: dict[str, QAction] = {}
     for menu, text, shortcut, slot, on_toolbar in table:

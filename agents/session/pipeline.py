@@ -30,8 +30,8 @@ from agents.spec import TeamSpec
 from agents.teams.context import HumanInput
 from agents.teams.run import TeamRun
 from agents.termination import ExternalStop
+from agents.tool_settings import ToolSettings
 from agents.tools.calls import Approver
-from agents.tools.config import ToolSettings
 
 
 class Started(Protocol):

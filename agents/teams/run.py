@@ -25,8 +25,8 @@ from agents.teams.context import RunAborted, RunContext
 from agents.teams.debate import run_debate
 from agents.teams.human import HumanInput
 from agents.termination import Condition, ExternalStop, from_spec
+from agents.tool_settings import ToolSettings
 from agents.tools.calls import Approver
-from agents.tools.config import ToolSettings
 from agents.tools.toolbox import Toolbox
 
 PROTOCOLS: dict[str, Callable[[RunContext], AsyncIterator[Event]]] = {

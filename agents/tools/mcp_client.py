@@ -15,37 +15,9 @@ import re
 import tempfile
 from contextlib import suppress
 from typing import Any
-from urllib.parse import urlparse
 
-from pydantic import Field, model_validator
-
-from agents.events import Record
+from agents.tool_settings import McpServerConfig
 from agents.tools.base import Tool, ToolError, ToolSpec
-from agents.tools.events import ToolPolicy
-
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-
-
-class McpServerConfig(Record):
-    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
-    command: str | None = None
-    args: tuple[str, ...] = ()
-    env: dict[str, str] = Field(default_factory=dict)
-    url: str | None = None
-    connect_timeout_s: float = Field(default=20.0, gt=0)
-    call_timeout_s: float = Field(default=30.0, gt=0)
-    policy: ToolPolicy = "ask"  # for this server's tools unless ``policies`` names one
-    policies: dict[str, ToolPolicy] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _one_transport(self) -> McpServerConfig:
-        if (self.command is None) == (self.url is None):
-            raise ValueError("an MCP server needs either a command (stdio) or a url (streamable HTTP), not both")
-        if self.url is not None:
-            parsed = urlparse(self.url)
-            if parsed.scheme not in ("http", "https") or parsed.hostname not in LOOPBACK_HOSTS:
-                raise ValueError(f"{self.url}: only http(s) URLs on loopback ({', '.join(LOOPBACK_HOSTS)}) are allowed")
-        return self
 
 
 def tool_name(server: str, tool: str) -> str:

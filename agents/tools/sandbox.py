@@ -24,19 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from agents.events import Record
+from agents.tool_settings import SandboxLimits
 from agents.tools.base import Tool, ToolError, ToolSpec
 
 BOOT = Path(__file__).with_name("sandbox_boot.py")
 KILLED_CODES = {-signal.SIGKILL, -signal.SIGXCPU, 128 + signal.SIGKILL, 128 + signal.SIGXCPU}
-
-
-class SandboxLimits(Record):
-    wall_s: float = 10.0
-    cpu_s: int = 5
-    memory_mb: int = 512
-    file_mb: int = 16
-    nproc: int = 16
-    output_bytes: int = 64_000
 
 
 class SandboxResult(Record):

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from agents.tool_settings import DEFAULT_K, DEFAULT_THRESHOLD
 from agents.tools.base import ToolSpec
 from agents.tools.bm25 import BM25
 from agents.tools.events import ToolsOffered
-
-DEFAULT_THRESHOLD = 6
-DEFAULT_K = 4
 
 
 def select_tools(

@@ -13,11 +13,11 @@ from collections.abc import AsyncIterator, Callable
 
 from agents.events import Event, EventBase, FinishReason, MessageCompleted, MessageStarted, TokenDelta, Usage
 from agents.llm.base import ChatMessage, CompletionRequest
+from agents.tool_settings import DEFAULT_MAX_CALLS
 from agents.tools.calls import CallContext, new_call, outcomes, run_calls
 from agents.tools.text_protocol import CLOSE, find_call, output_block, parse_call, tools_prompt
 
 StreamFn = Callable[[CompletionRequest], AsyncIterator[Event]]
-DEFAULT_MAX_CALLS = 4
 
 
 def with_tools(request: CompletionRequest, ctx: CallContext, max_calls: int) -> CompletionRequest:

@@ -12,8 +12,8 @@ from agents.session.replay import replay
 from agents.session.store import SessionWriter, recorded
 from agents.spec import parse_team
 from agents.teams.run import TeamRun
+from agents.tool_settings import ToolSettings
 from agents.tools.base import Tool, ToolSpec
-from agents.tools.config import ToolSettings
 from agents.tools.events import ToolCallCompleted, ToolsOffered
 from agents.tools.mcp_client import McpServerConfig
 from agents.tools.registry import ToolRegistry

@@ -4,7 +4,7 @@ from agents.agent import Agent
 from agents.events import MessageCompleted
 from agents.llm.base import ChatMessage, CompletionRequest
 from agents.llm.scripted import ScriptedProvider
-from agents.tools.config import ToolSettings
+from agents.tool_settings import ToolSettings
 from agents.tools.events import ToolAuthored, ToolCallCompleted, ToolCallFailed, ToolsOffered
 from agents.tools.sandbox import SandboxLimits
 from agents.tools.toolbox import Toolbox

@@ -1,12 +1,14 @@
-"""'Ask me' tools in the window: the approval bar answers through the run controller by call id."""
+"""Tools in the window: the approval bar (answered by call id through the run controller), tool cards,
+the status bar's count, the builder's checklist and the team's tool library."""
 
 import asyncio
 
 from agents.session.library import list_sessions, read_session
 from agents.settings import Settings
 from agents.spec import parse_team
-from agents.tools.config import ToolSettings
+from agents.tool_settings import ToolSettings
 from agents.tools.events import ToolApprovalRequested, ToolCallApproved, ToolCallCompleted, ToolCallRejected
+from desktop.builder.tool_library import ToolLibraryDialog
 from desktop.inputs import ToolApprovalBar
 from desktop.main_window import MainWindow
 from tests.desktop.test_main_window import Scripted, loader, run_until_finished
@@ -104,3 +106,36 @@ def test_the_builder_offers_every_built_in_and_keeps_tools_it_does_not_list(qtbo
     form.show_agent(Agent(name="Alice", tools=("calculator", "ask_Bob", "reverse")))
     form.tools["python"].setChecked(True)
     assert form.values()["tools"] == ("calculator", "python", "ask_Bob", "reverse")
+
+
+def test_the_tool_library_shows_source_and_deletes(qtbot, tmp_path):
+    from agents.tools.authored import AuthoredTool, ToolLibrary
+    from desktop.builder.tool_library import ToolLibraryDialog
+
+    library = ToolLibrary(tmp_path / "team.tools.json")
+    library.save(
+        AuthoredTool(
+            name="reverse",
+            version=1,
+            description="Reverse a text.",
+            author="Smith",
+            session="s1",
+            parameters={"type": "object"},
+            source="def reverse(text):\n    return text[::-1]\n",
+            test="assert reverse('ab') == 'ba'",
+        )
+    )
+    dialog = ToolLibraryDialog(library)
+    qtbot.addWidget(dialog)
+    text = dialog.source.toPlainText()
+    assert "version 1, by Smith in session s1" in text and "return text[::-1]" in text and "assert reverse" in text
+    dialog.delete_selected()
+    assert library.latest() == {} and dialog.names.count() == 0 and not dialog.delete.isEnabled()
+
+
+def test_the_run_menu_opens_the_tool_library(qtbot, qloop):
+    win = MainWindow(load=loader(lambda name: Scripted(reply, name=name)))
+    qtbot.addWidget(win)
+    win.menu_actions["Tool library"].trigger()
+    dialog = win.findChild(ToolLibraryDialog)
+    assert dialog is not None and dialog.isVisible() and "tool-libraries" in str(dialog.library.path)
