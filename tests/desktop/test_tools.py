@@ -139,3 +139,33 @@ def test_the_run_menu_opens_the_tool_library(qtbot, qloop):
     win.menu_actions["Tool library"].trigger()
     dialog = win.findChild(ToolLibraryDialog)
     assert dialog is not None and dialog.isVisible() and "tool-libraries" in str(dialog.library.path)
+
+
+def test_mcp_servers_and_folders_in_the_settings_dialog(qtbot, qloop, tmp_path, monkeypatch):
+    import json
+    import sys
+    from pathlib import Path
+
+    from agents.settings import load_settings
+    from desktop.settings_dialog import SettingsDialog
+
+    monkeypatch.setenv("AGORA_LAB_CONFIG_DIR", str(tmp_path / "config"))
+    server = str(Path(__file__).parents[1] / "agents" / "tools" / "mcp_server.py")
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    dialog.tools.servers.setPlainText("[{not json")
+    dialog.save()
+    assert "not saved: MCP servers: not JSON" in dialog.tools.result.text() and not load_settings().tools.mcp_servers
+    dialog.tools.servers.setPlainText(
+        json.dumps([{"name": "test", "command": sys.executable, "args": [server, "stdio"]}])
+    )
+    dialog.tools.search_folder.setText(str(tmp_path))
+    listed = qloop.run_until_complete(asyncio.wait_for(dialog.tools.list_tools(), 60))
+    assert listed.startswith("✓") and "test_add" in listed
+    dialog.save()
+    saved = load_settings().tools
+    assert (
+        saved.search_folder == str(tmp_path)
+        and saved.mcp_servers[0].name == "test"
+        and saved.mcp_servers[0].policy == "ask"
+    )
