@@ -13,12 +13,13 @@ import random
 import re
 import time
 
-from agents.events import MessageCompleted
+from agents.events import MessageCompleted, new_id
 from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams
 from agents.llm.providers import open_provider
 from agents.tools.calculator import calculator_tool, evaluate
 from agents.tools.calls import CallContext
 from agents.tools.events import ToolCallCompleted, ToolCallFailed, ToolCallRequested
+from agents.tools.native_turn import native_tool_turn
 from agents.tools.registry import ToolRegistry
 from agents.tools.text_turn import text_tool_turn
 
@@ -93,6 +94,42 @@ def score(items: list[tuple[str, int]], results: list[tuple[str, str, list]]) ->
     )
 
 
+def native_step(base_url: str, model: str):
+    """One streamed chat request with the ``tools`` parameter (OpenAI-compatible server)."""
+    import openai
+
+    client = openai.AsyncOpenAI(base_url=base_url, api_key="not-needed")
+
+    async def step(messages, tools):
+        stream = await client.chat.completions.create(
+            model=model, messages=messages, tools=tools, stream=True, temperature=0.0, max_tokens=64
+        )
+        async for chunk in stream:
+            yield chunk
+
+    return step
+
+
+async def native_calculator(step, expression: str) -> tuple[str, list]:
+    ctx = CallContext(ToolRegistry([calculator_tool()]), new_id(), "Solver", via="native")
+    messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": f"What is {expression}?"}]
+    events = [e async for e in native_tool_turn(step, messages, ctx, "native", max_rounds=3)]
+    return next(e.text for e in events if isinstance(e, MessageCompleted)), events
+
+
+async def main_native(target: str, n: int) -> None:
+    """Native function calling only (the plain baseline is the text run's)."""
+    base_url, _, model = target.partition("#")
+    step, items, results = native_step(base_url, model or "default"), questions(n), []
+    started = time.perf_counter()
+    for index, (expression, truth) in enumerate(items):
+        text, events = await native_calculator(step, expression)
+        results.append(("", text, events))
+        print(f"[{index + 1}/{n}] {expression} = {truth} | native: {text.strip()[:100]!r} | events: {len(events)}")
+    print(f"== Native tool calls on {target} ({n} questions, {time.perf_counter() - started:.0f} s) ==")
+    score(items, results)
+
+
 async def main_async(ref: str, n: int) -> None:
     provider = await open_provider(ref)
     items = questions(n)
@@ -116,8 +153,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.bench.tools_proof")
     parser.add_argument("--model", default="local")
     parser.add_argument("--n", type=int, default=30)
+    parser.add_argument("--native", default=None, help="BASE_URL#MODEL: native tool calls on that server instead")
     args = parser.parse_args()
-    asyncio.run(main_async(args.model, args.n))
+    asyncio.run(main_native(args.native, args.n) if args.native else main_async(args.model, args.n))
 
 
 if __name__ == "__main__":
