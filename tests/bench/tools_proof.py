@@ -26,6 +26,7 @@ from agents.tools.text_turn import text_tool_turn
 SYSTEM = "You are Solver. You answer arithmetic questions with the exact number."
 PLAIN_EXAMPLES = "Examples:\nUser: What is 12+3*4-5?\n\nSolver: 19\n\nUser: What is 250-6*7+8?\n\nSolver: 216\n"
 INTEGER = re.compile(r"-?\d[\d,]*")
+MAX_TOKENS = 48  # per generation (--max-tokens)
 
 
 def questions(n: int, seed: int = 11) -> list[tuple[str, int]]:
@@ -43,25 +44,25 @@ def first_integer(text: str) -> int | None:
     return int(match.group().replace(",", "")) if match else None
 
 
-def request(expression: str, with_tools: bool, seed: int) -> CompletionRequest:
+def request(expression: str, with_tools: bool, seed: int, max_tokens: int = MAX_TOKENS) -> CompletionRequest:
     system = SYSTEM if with_tools else f"{SYSTEM}\n{PLAIN_EXAMPLES}"
     return CompletionRequest(
         messages=(
             ChatMessage(role="system", content=system),
             ChatMessage(role="user", content=f"What is {expression}?"),
         ),
-        params=GenerationParams(max_tokens=48, temperature=0.0, seed=seed, stop=("\nUser:",)),
+        params=GenerationParams(max_tokens=max_tokens, temperature=0.0, seed=seed, stop=("\nUser:",)),
         speaker="Solver",
     )
 
 
-async def plain(provider, expression: str, seed: int) -> str:
-    events = [e async for e in provider.stream(request(expression, False, seed))]
+async def plain(provider, expression: str, seed: int, max_tokens: int) -> str:
+    events = [e async for e in provider.stream(request(expression, False, seed, max_tokens))]
     return next(e.text for e in events if isinstance(e, MessageCompleted))
 
 
-async def with_calculator(provider, expression: str, seed: int) -> tuple[str, list]:
-    req = request(expression, True, seed)
+async def with_calculator(provider, expression: str, seed: int, max_tokens: int) -> tuple[str, list]:
+    req = request(expression, True, seed, max_tokens)
     ctx = CallContext(ToolRegistry([calculator_tool()]), req.message_id, "Solver")
     events = [e async for e in text_tool_turn(provider.stream, req, ctx, max_calls=3)]
     text = next(e.text for e in events if isinstance(e, MessageCompleted))
@@ -130,15 +131,15 @@ async def main_native(target: str, n: int) -> None:
     score(items, results)
 
 
-async def main_async(ref: str, n: int) -> None:
+async def main_async(ref: str, n: int, max_tokens: int = MAX_TOKENS) -> None:
     provider = await open_provider(ref)
     items = questions(n)
     results = []
     started = time.perf_counter()
     try:
         for index, (expression, truth) in enumerate(items):
-            p = await plain(provider, expression, index)
-            text, events = await with_calculator(provider, expression, index)
+            p = await plain(provider, expression, index, max_tokens)
+            text, events = await with_calculator(provider, expression, index, max_tokens)
             results.append((p, text, events))
             print(
                 f"[{index + 1}/{n}] {expression} = {truth} | plain: {p.strip()[:40]!r} | tools: {text.strip()[:120]!r}"
@@ -154,8 +155,9 @@ def main() -> None:
     parser.add_argument("--model", default="local")
     parser.add_argument("--n", type=int, default=30)
     parser.add_argument("--native", default=None, help="BASE_URL#MODEL: native tool calls on that server instead")
+    parser.add_argument("--max-tokens", type=int, default=MAX_TOKENS)
     args = parser.parse_args()
-    asyncio.run(main_native(args.native, args.n) if args.native else main_async(args.model, args.n))
+    asyncio.run(main_native(args.native, args.n) if args.native else main_async(args.model, args.n, args.max_tokens))
 
 
 if __name__ == "__main__":
