@@ -16,6 +16,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from agents.events import Record
 from agents.llm.endpoints import EndpointConfig, credentials_problem
 from agents.paths import config_dir
+from agents.tool_settings import ToolSettings
 
 SETTINGS_VERSION = 1
 
@@ -35,6 +36,8 @@ class Settings(Record):
     default_model: str = "local"
     local: LocalSettings = LocalSettings()
     endpoints: dict[str, EndpointConfig] = Field(default_factory=dict)
+    # Folders the file tools may use, per-tool policies, MCP servers, tool limits.
+    tools: ToolSettings = ToolSettings()
 
     @model_validator(mode="before")
     @classmethod

@@ -20,9 +20,13 @@ from agents.agent import Agent
 from agents.events import Record
 from agents.llm.base import ProviderError
 from agents.llm.refs import check_model_ref, shown
+from agents.tools.authored import library_tool_names
+from agents.tools.builtins import BUILTIN_NAMES, MAKE_TOOL, classify_tool_names
 
 TEAM_FILE_VERSION = 1
-KNOWN_TOOLS = ("calculator",)
+# The tools any agent may be given; beyond them: ask_<member>, the team library's tools and
+# configured MCP servers' tools ("<server>_<tool>"), see agents.tools.builtins.
+KNOWN_TOOLS = (*BUILTIN_NAMES, MAKE_TOOL)
 TEMPLATE_PACKAGE = "assets.teams"
 # A team file is a few kilobytes; these bound what a hostile one can make us do.
 MAX_TEAM_FILE_BYTES = 4 * 1024 * 1024
@@ -190,7 +194,13 @@ def migrate(data: Any) -> Any:
     return data
 
 
-def parse_team(data: Any, source: str = "<team>", check_models: bool = True) -> TeamSpec:
+def parse_team(
+    data: Any,
+    source: str = "<team>",
+    check_models: bool = True,
+    library_tools: Sequence[str] = (),
+    mcp_servers: Sequence[str] = (),
+) -> TeamSpec:
     """Validate team data; raise TeamFileError naming source, field and problem."""
     """Validate team data; raise TeamFileError naming source, field and problem.
 
@@ -217,11 +227,13 @@ def parse_team(data: Any, source: str = "<team>", check_models: bool = True) -> 
             _capped(f"{_where(e['loc'], data)}: {e['msg'].removeprefix('Value error, ')}") for e in exc.errors()[:10]
         )
         raise TeamFileError(f"{source}: {problems}") from None
+    members = [a.name for a in spec.agents]
     for index, agent in enumerate(spec.agents):
-        unknown = sorted(set(agent.tools) - set(KNOWN_TOOLS))
+        known, unknown = classify_tool_names(agent.tools, members, library_tools, mcp_servers)
         if unknown:
             raise TeamFileError(
-                f"{source}: agents[{index}].tools: unknown tool(s) {shown(unknown)}; known: {list(KNOWN_TOOLS)}"
+                f"{source}: agents[{index}].tools: unknown tool(s) {shown(unknown)}; known: {shown(known)}; "
+                f"any agent may have {list(KNOWN_TOOLS)}, ask_<member>, the team library's tools and MCP servers' tools"
             )
         if check_models:
             try:
@@ -280,8 +292,9 @@ def _where(loc: tuple, data: Any) -> str:
     return text
 
 
-def load_team(path: str | Path, check_models: bool = True) -> TeamSpec:
-    """Read and validate a team file (a UTF-8 byte-order mark is fine; over 4 MB is not)."""
+def load_team(path: str | Path, check_models: bool = True, mcp_servers: Sequence[str] = ()) -> TeamSpec:
+    """Read and validate a team file (a UTF-8 byte-order mark is fine; over 4 MB is not); the
+    tools in the library beside it are known tools."""
     path = Path(path)
     try:
         with path.open("rb") as handle:
@@ -299,7 +312,7 @@ def load_team(path: str | Path, check_models: bool = True) -> TeamSpec:
         raise TeamFileError(f"{path}: nested too deeply (a team file needs at most {MAX_DEPTH} levels)") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise TeamFileError(f"{path}: cannot read: {_capped(str(exc))}") from None
-    return parse_team(data, str(path), check_models)
+    return parse_team(data, str(path), check_models, library_tool_names(path), mcp_servers)
 
 
 def _bounded_int(digits: str) -> int:

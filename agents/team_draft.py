@@ -8,6 +8,7 @@ step is just the draft before and the draft after. ``problems()`` is the live va
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from pydantic import ValidationError
@@ -80,8 +81,9 @@ class TeamDraft:
             + protocol_problems(self.protocol, self.agents)
         )
 
-    def to_spec(self, source: str = "the canvas") -> TeamSpec:
-        """The runnable team; TeamFileError says what is missing or wrong."""
+    def to_spec(self, source: str = "the canvas", library_tools: Sequence[str] = ()) -> TeamSpec:
+        """The runnable team; TeamFileError says what is missing or wrong. ``library_tools``:
+        the tools saved in the team's library, which its agents may use too."""
         problems = self.problems()
         if problems:
             raise TeamFileError(f"{source}: " + "; ".join(problems))
@@ -95,7 +97,7 @@ class TeamDraft:
             "termination": self.termination.model_dump(),
             "layout": {n: list(p) for n, p in self.positions},
         }
-        return parse_team(data, source)
+        return parse_team(data, source, library_tools=library_tools)
 
     # --- edits (each returns a new draft) -----------------------------------------
     def position(self, name: str) -> Point:

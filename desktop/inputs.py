@@ -1,13 +1,16 @@
-"""Small widgets around the conversation: the error banner and the human input bar."""
+"""Small widgets around the conversation: the error banner, the human input bar, the tool approval bar."""
 
 from __future__ import annotations
 
+import json
 from html import escape
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from agents.events import HumanInputRequested
+from agents.tools.calls import Approval
+from agents.tools.events import ToolApprovalRequested
 
 
 class Banner(QLabel):
@@ -66,4 +69,57 @@ class HumanInputBar(QWidget):
     def withdraw(self) -> None:
         """The run ended or was stopped: nothing is asked any more."""
         self.request_id = None
+        self.hide()
+
+
+class ToolApprovalBar(QWidget):
+    """Shown when a tool set to "ask me" wants to run (a ToolApprovalRequested event): Approve,
+    edit the arguments (JSON) then Approve, or Reject. Non-modal: the conversation stays live."""
+
+    answered = Signal(str, object)  # call id, Approval
+
+    def __init__(self) -> None:
+        super().__init__()
+        layout = QHBoxLayout(self)
+        self.prompt = QLabel()
+        self.arguments = QLineEdit()
+        self.arguments.setToolTip("the call's arguments as JSON; edit them before approving")
+        self.approve = QPushButton("Approve")
+        self.reject = QPushButton("Reject")
+        for widget, stretch in ((self.prompt, 0), (self.arguments, 1), (self.approve, 0), (self.reject, 0)):
+            layout.addWidget(widget, stretch)
+        self.approve.clicked.connect(self._approve)
+        self.reject.clicked.connect(lambda: self._finish(Approval(approved=False, reason="rejected in the window")))
+        self.request: ToolApprovalRequested | None = None
+        self.hide()
+
+    def ask(self, request: ToolApprovalRequested) -> None:
+        self.request = request
+        self.prompt.setText(f"<b>{escape(request.agent)}</b> wants to run <b>{escape(request.tool)}</b>")
+        self.arguments.setText(json.dumps(request.arguments, ensure_ascii=False))
+        self.arguments.setStyleSheet("")
+        self.show()
+        self.approve.setFocus()
+
+    def _approve(self) -> None:
+        if self.request is None:
+            return
+        try:
+            arguments = json.loads(self.arguments.text())
+        except json.JSONDecodeError:
+            arguments = None
+        if not isinstance(arguments, dict):
+            self.arguments.setStyleSheet("QLineEdit { border: 1px solid #dc2626; }")  # say so, keep the bar
+            return
+        self._finish(Approval(approved=True, arguments=None if arguments == self.request.arguments else arguments))
+
+    def _finish(self, approval: Approval) -> None:
+        if self.request is None:
+            return
+        call_id, self.request = self.request.call_id, None
+        self.hide()
+        self.answered.emit(call_id, approval)
+
+    def withdraw(self) -> None:
+        self.request = None
         self.hide()

@@ -10,12 +10,14 @@ from agents.events import ErrorEvent, MessageCompleted, ModelLoadProgress, RunSt
 from agents.session.library import read_session
 from agents.session.pipeline import ProviderSource
 from agents.settings import Settings, load_settings
+from agents.tools.authored import ToolLibrary, library_path, unsaved_team_library
 from desktop.accessible import name_unnamed, order_tabs
 from desktop.builder.builder import TeamBuilder
+from desktop.builder.tool_library import ToolLibraryDialog
 from desktop.conversation.view import ConversationView
 from desktop.conversation.welcome import Welcome, sample_session_paths
 from desktop.experiments.panel import ExperimentsPanel
-from desktop.inputs import Banner, HumanInputBar
+from desktop.inputs import Banner, HumanInputBar, ToolApprovalBar
 from desktop.interp.panel import InterpPanel
 from desktop.loading import LoadingDialog
 from desktop.menus import MenuHandlers, build_menus
@@ -52,7 +54,12 @@ class MainWindow(QMainWindow):
         self.theme.apply()
         self.builder = TeamBuilder(self._model_choices())
         self.run_bar = RunBar(self._model_choices())
-        inputs = RunInputs(team=self.builder.team, task=self.run_bar.task, model=self.run_bar.model)
+        inputs = RunInputs(
+            team=self.builder.team,
+            task=self.run_bar.task,
+            model=self.run_bar.model,
+            team_file=lambda: self.builder.document.path,
+        )
         self.runs = RunController(lambda: self.settings, inputs, load, self)
         self.loading = LoadingDialog(self)
         self._build_centre()
@@ -80,7 +87,8 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.welcome)
         self.pages.addWidget(self.conversation)
         self.human_bar = HumanInputBar()
-        for widget in (self.run_bar, self.banner, self.pages, self.human_bar):
+        self.approval_bar = ToolApprovalBar()
+        for widget in (self.run_bar, self.banner, self.pages, self.human_bar, self.approval_bar):
             layout.addWidget(widget, 1 if widget is self.pages else 0)
         self.setCentralWidget(centre)
         self.run_status = RunStatus(self.statusBar(), self.runs.runner)
@@ -158,6 +166,7 @@ class MainWindow(QMainWindow):
             delete_selection=b.canvas.delete_selection,
             run=self.runs.start_run,
             stop=self.runs.stop_run,
+            tool_library=self.open_tool_library,
             set_theme=self.set_theme,
             reset_layout=self.reset_layout,
             link_agents=b.open_link_dialog,
@@ -190,6 +199,9 @@ class MainWindow(QMainWindow):
         runs.humanRequested.connect(self.human_bar.ask)
         runs.humanWithdrawn.connect(self.human_bar.withdraw)
         self.human_bar.answered.connect(runs.answer)
+        runs.approvalRequested.connect(self.approval_bar.ask)
+        runs.humanWithdrawn.connect(self.approval_bar.withdraw)
+        self.approval_bar.answered.connect(runs.approve)
         self.loading.canceled.connect(runs.stop_run)
         handlers: Handlers = {
             ModelLoadProgress: self.loading.on_progress,
@@ -261,6 +273,14 @@ class MainWindow(QMainWindow):
     # --- settings -----------------------------------------------------------------
     def _model_choices(self) -> list[str]:
         return ["local"] + [f"endpoint:{n}" for n in sorted(self.settings.endpoints)]
+
+    def open_tool_library(self) -> ToolLibraryDialog:
+        """The tools the team's agents wrote: beside its file, or in the data folder while unsaved."""
+        path = self.builder.document.path
+        library = ToolLibrary(library_path(path) if path else unsaved_team_library(self.builder.draft.name))
+        dialog = ToolLibraryDialog(library, self)
+        dialog.show()  # non-modal: runs and the canvas stay usable
+        return dialog
 
     def open_settings(self) -> SettingsDialog:
         dialog = SettingsDialog(self.settings, self)

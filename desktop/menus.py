@@ -30,6 +30,7 @@ class MenuHandlers:
     delete_selection: Action
     run: Action
     stop: Action
+    tool_library: Action
     set_theme: Callable[[str], object]
     reset_layout: Action
     link_agents: Action
@@ -59,6 +60,7 @@ def build_menus(
         ("&Run", "&Run", "Ctrl+R", h.run, True),
         ("&Run", "&Stop", "Ctrl+.", h.stop, True),
         ("&Run", "&Inspect selected message", "Ctrl+I", h.inspect, False),
+        ("&Run", "&Tool library…", "Ctrl+Shift+T", h.tool_library, False),
     )
     actions: dict[str, QAction] = {}
     for menu, text, shortcut, slot, on_toolbar in table:

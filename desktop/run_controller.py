@@ -3,7 +3,8 @@
 Every live run goes through the domain's RunPipeline (so its providers are closed however it
 ends) and is consumed by one StreamRunner that the conversation and the panels subscribe to.
 A human turn arrives as a HumanInputRequested event (``humanRequested``); the answer comes
-back through :meth:`answer`, matched by its request id, so the run never awaits a widget.
+back through :meth:`answer`, matched by its request id, so the run never awaits a widget. A
+tool set to "ask me" arrives the same way (``approvalRequested``), answered by :meth:`approve`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
@@ -23,6 +25,9 @@ from agents.settings import Settings
 from agents.spec import TeamFileError, TeamSpec
 from agents.teams.human import HumanAnswers
 from agents.termination import ExternalStop
+from agents.tools.approvals import ApprovalAnswers
+from agents.tools.calls import Approval
+from agents.tools.events import ToolApprovalRequested
 from desktop.runner import StreamRunner, route
 
 DEFAULT_TASK = "Introduce yourselves."
@@ -36,6 +41,7 @@ class RunInputs:
     team: Callable[[], TeamSpec]  # raises TeamFileError while the team cannot run
     task: Callable[[], str]
     model: Callable[[], str | None]  # a model reference for every agent, or None: the team's own
+    team_file: Callable[[], Path | None] = lambda: None  # the team's tool library lives beside it
 
 
 class RunController(QObject):
@@ -43,6 +49,7 @@ class RunController(QObject):
     problem = Signal(str)
     humanRequested = Signal(object)  # HumanInputRequested
     humanWithdrawn = Signal()  # the run that asked has ended or was stopped
+    approvalRequested = Signal(object)  # ToolApprovalRequested (withdrawn with humanWithdrawn)
 
     def __init__(
         self,
@@ -58,9 +65,14 @@ class RunController(QObject):
         self.runner = StreamRunner(self)
         self.stop = ExternalStop()
         self.human = HumanAnswers()
+        self.approvals = ApprovalAnswers()
         self.pipeline: RunPipeline | None = None
         self._asked: set[str] = set()
-        self.runner.batch.connect(lambda batch: route(batch, {HumanInputRequested: self._asked_human}))
+        self.runner.batch.connect(
+            lambda batch: route(
+                batch, {HumanInputRequested: self._asked_human, ToolApprovalRequested: self._asked_approval}
+            )
+        )
         self.runner.finished.connect(self._finished)
 
     @property
@@ -96,9 +108,19 @@ class RunController(QObject):
     ) -> asyncio.Task | None:
         if self.running:
             return None
-        self.stop, self.human, self._asked = ExternalStop(), HumanAnswers(), set()
-        job = TeamJob(spec, task, prior=prior, parent=parent, human=self.human)
-        self.pipeline = RunPipeline(job, self.settings(), model=self.inputs.model(), stop=self.stop, load=self.load)
+        self.stop, self.human, self.approvals, self._asked = ExternalStop(), HumanAnswers(), ApprovalAnswers(), set()
+        settings = self.settings()
+        job = TeamJob(
+            spec,
+            task,
+            prior=prior,
+            parent=parent,
+            human=self.human,
+            tools=settings.tools,
+            approver=self.approvals,
+            team_file=self.inputs.team_file(),
+        )
+        self.pipeline = RunPipeline(job, settings, model=self.inputs.model(), stop=self.stop, load=self.load)
         self.starting.emit(True)
         return self.runner.start(self.pipeline.events())
 
@@ -112,6 +134,7 @@ class RunController(QObject):
     def stop_run(self) -> None:
         self.stop.set()
         self.human.release()  # a run waiting for a person must not outlive Stop
+        self.approvals.release()
         self._asked.clear()
         self.humanWithdrawn.emit()
 
@@ -122,6 +145,18 @@ class RunController(QObject):
         self._asked.discard(request_id)
         self.human.answer(request_id, text)
         return True
+
+    def approve(self, call_id: str, approval: Approval) -> bool:
+        """Answer a tool approval this run asked for; an unknown call id is refused."""
+        if call_id not in self._asked:
+            return False
+        self._asked.discard(call_id)
+        self.approvals.answer(call_id, approval)
+        return True
+
+    def _asked_approval(self, event: ToolApprovalRequested) -> None:
+        self._asked.add(event.call_id)
+        self.approvalRequested.emit(event)
 
     def _asked_human(self, event: HumanInputRequested) -> None:
         self._asked.add(event.request_id)

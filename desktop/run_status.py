@@ -1,11 +1,11 @@
-"""The status bar's view of a run: load progress, the model in use, tokens so far, the outcome."""
+"""The status bar's view of a run: load progress, the model in use, tokens and tool calls so far, the outcome."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel, QStatusBar
 
-from agents.events import Finished, MessageCompleted, ModelLoadProgress
+from agents.events import Finished, MessageCompleted, ModelLoadProgress, ToolCallRequested
 from desktop.runner import Handlers, StreamRunner, route
 
 
@@ -16,16 +16,28 @@ class RunStatus(QObject):
         self.tokens = 0  # completion tokens of the run's completed messages
         self.model_label = QLabel("model: –")
         self.tokens_label = QLabel("tokens: 0")
+        self.tool_calls = 0
+        self.tools_label = QLabel("tool calls: 0")
         bar.addPermanentWidget(self.model_label)
         bar.addPermanentWidget(self.tokens_label)
-        handlers: Handlers = {ModelLoadProgress: self.on_progress, MessageCompleted: self.on_completed}
+        bar.addPermanentWidget(self.tools_label)
+        handlers: Handlers = {
+            ModelLoadProgress: self.on_progress,
+            MessageCompleted: self.on_completed,
+            ToolCallRequested: self.on_tool_call,
+        }
         runner.batch.connect(lambda batch: route(batch, handlers))
         runner.tokensInFlight.connect(lambda n: self.tokens_label.setText(f"tokens: {self.tokens + n}"))
         runner.finished.connect(self.on_finished)
 
     def reset(self) -> None:
-        self.tokens = 0
+        self.tokens = self.tool_calls = 0
         self.tokens_label.setText("tokens: 0")
+        self.tools_label.setText("tool calls: 0")
+
+    def on_tool_call(self, event: ToolCallRequested) -> None:
+        self.tool_calls += 1
+        self.tools_label.setText(f"tool calls: {self.tool_calls}")
 
     def on_progress(self, event: ModelLoadProgress) -> None:
         percent = "" if event.fraction is None else f" {event.fraction:.0%}"

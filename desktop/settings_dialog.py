@@ -1,4 +1,5 @@
-"""Providers: the embedded model's device, and OpenAI-compatible endpoints with a connection test.
+"""Providers: the embedded model's device, OpenAI-compatible endpoints with a connection test, and
+the tools' folders and MCP servers.
 
 API keys typed here go to the OS keyring, never into settings.json.
 """
@@ -28,6 +29,7 @@ from agents.llm.credentials import delete_api_key, store_api_key
 from agents.llm.openai_compat import OpenAICompatProvider
 from agents.llm.refs import EndpointConfig, OpenAIRef
 from agents.settings import LocalSettings, Settings, save_settings
+from desktop.tool_settings_form import ToolSettingsGroup
 
 NEW_ENDPOINT = "New endpoint…"
 
@@ -41,6 +43,8 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self._local_group(settings.local))
         layout.addWidget(self._endpoint_group(settings))
+        self.tools = ToolSettingsGroup(settings.tools)
+        layout.addWidget(self.tools)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
@@ -182,7 +186,12 @@ class SettingsDialog(QDialog):
                 self.removed.add(chosen)
             if endpoint is not None:
                 endpoints[self.name.text().strip()] = endpoint
-            self.settings = self.settings.model_copy(update={"local": local, "endpoints": endpoints})
+            try:
+                tools = self.tools.value()
+            except ValueError as exc:
+                self.tools.result.setText(f"✗ not saved: {exc}")
+                return
+            self.settings = self.settings.model_copy(update={"local": local, "endpoints": endpoints, "tools": tools})
             save_settings(Settings.model_validate(self.settings.model_dump()))
             for name in self.removed - set(endpoints):
                 delete_api_key(name, missing_ok=True)

@@ -20,6 +20,7 @@ from agents.cli import interp as cli_interp
 from agents.cli import model as cli_model
 from agents.cli import plan as cli_plan
 from agents.cli import team as cli_team
+from agents.cli import tools as cli_tools
 from agents.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
 from agents.llm.base import ProviderError
 from agents.settings import SettingsError
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_plan.add_parser(sub)
     cli_experiment.add_parser(sub)
     cli_interp.add_parser(sub)
+    cli_tools.add_parsers(sub)
     return parser
 
 

@@ -22,6 +22,7 @@ from agents.cli.common import (
     run_to_end,
 )
 from agents.cli.output import EventPrinter
+from agents.cli.tools import terminal_approver
 from agents.events import MessageCompleted
 from agents.session.export import FORMATS
 from agents.session.fork import kept_messages, team_of
@@ -84,7 +85,7 @@ def _temperature(text: str) -> float:
 def resolve_team(name_or_path: str) -> TeamSpec:
     path = Path(name_or_path)
     if path.suffix == ".json" or path.exists():
-        return load_team(path)
+        return load_team(path, mcp_servers=[server.name for server in load_settings().tools.mcp_servers])
     if name_or_path in template_names():
         return load_template(name_or_path)
     raise TeamFileError(f"{name_or_path}: no such team file or template (templates: {', '.join(template_names())})")
@@ -110,8 +111,20 @@ async def _execute(
     if args.max_tokens:
         agents = tuple(a.model_copy(update={"max_tokens": min(a.max_tokens, args.max_tokens)}) for a in spec.agents)
         spec = spec.model_copy(update={"agents": agents})
-    job = TeamJob(spec, task, prior=prior, parent=parent, seed=args.seed, human=_ask_human)
-    pipeline = RunPipeline(job, load_settings(), model=args.model)
+    settings = load_settings()
+    team_file = Path(args.team) if getattr(args, "team", None) and Path(args.team).is_file() else None
+    job = TeamJob(
+        spec,
+        task,
+        prior=prior,
+        parent=parent,
+        seed=args.seed,
+        human=_ask_human,
+        tools=settings.tools,
+        approver=terminal_approver,
+        team_file=team_file,
+    )
+    pipeline = RunPipeline(job, settings, model=args.model)
     return await run_to_end(pipeline, EventPrinter(json_lines=args.json).show, args.export)
 
 

@@ -31,6 +31,8 @@ from agents.spec import TeamSpec
 from agents.teams.context import HumanInput
 from agents.teams.run import TeamRun
 from agents.termination import ExternalStop
+from agents.tool_settings import ToolSettings
+from agents.tools.calls import Approver
 
 
 class Started(Protocol):
@@ -62,6 +64,9 @@ class TeamJob:
     parent: str | None = None
     seed: int | None = None
     human: HumanInput | None = None
+    tools: ToolSettings | None = None  # the settings' tools section; None: the defaults
+    approver: Approver | None = None  # who answers tools set to "ask me"
+    team_file: Path | None = None  # where the team's tool library lives (beside it)
 
     def model_refs(self, override: str | None, settings: Settings) -> dict[str, str]:
         return {a.name: override or a.model for a in self.spec.agents if a.role != "human"}
@@ -71,7 +76,16 @@ class TeamJob:
             if agent.steering is not None and agent.name in providers:
                 providers[agent.name] = await steered_provider(providers[agent.name], agent.steering)
         run = TeamRun(
-            self.spec, providers, human=self.human, seed=self.seed, stop=stop, prior=self.prior, parent_run=self.parent
+            self.spec,
+            providers,
+            human=self.human,
+            seed=self.seed,
+            stop=stop,
+            prior=self.prior,
+            parent_run=self.parent,
+            tools=self.tools,
+            approver=self.approver,
+            team_file=self.team_file,
         )
         return _TeamStarted(run, self.task)
 

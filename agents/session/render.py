@@ -34,6 +34,8 @@ from agents.events import (
     VerdictReached,
     VoteTallied,
 )
+from agents.tools.cards import TOOL_TRANSCRIPT_KINDS, tool_card
+from agents.tools.events import TOOL_EVENTS
 
 # One colour per agent, readable on a light page and on a dark window.
 AGENT_COLOURS = ("#2563eb", "#dc2626", "#059669", "#9333ea", "#d97706", "#0891b2", "#db2777", "#4d7c0f")
@@ -47,8 +49,9 @@ TONE_COLOURS: dict[str, tuple[str | None, str | None]] = {
     "error": ("#fef2f2", "#fca5a5"),
 }
 # What belongs in a transcript (the exports and the conversation view); the terminal shows every card.
-TRANSCRIPT_KINDS = frozenset(
-    {"round", "message", "verdict", "vote", "notice", "delegated", "error", "stopped", "finished"}
+TRANSCRIPT_KINDS = (
+    frozenset({"round", "message", "verdict", "vote", "notice", "delegated", "error", "stopped", "finished"})
+    | TOOL_TRANSCRIPT_KINDS
 )
 PLAN_KINDS = frozenset({"plan_start", "plan_step", "plan_issue", "plan_result"})
 
@@ -256,7 +259,24 @@ def _plan_finished(event: PlanFinished, colour: Callable[[str], str]) -> Card:
     return Card("plan_result", title, body, tone="final" if event.success else "error")
 
 
+def _tool(event: EventBase, colour: Callable[[str], str]) -> Card:
+    made = tool_card(event)
+    assert made is not None  # only tool events are routed here
+    return Card(
+        made.kind,
+        made.title,
+        made.body,
+        made.meta,
+        made.facts,
+        agent=made.agent,
+        colour=colour(made.agent) if made.agent else "",
+        message_id=made.message_id,
+        tone=made.tone,
+    )
+
+
 _MAKERS: dict[type, Callable[..., Card]] = {
+    **dict.fromkeys(TOOL_EVENTS, _tool),
     MessageCompleted: message_card,
     MessageStarted: started_card,
     VerdictReached: _verdict,

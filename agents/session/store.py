@@ -31,8 +31,19 @@ from agents.llm.credentials import KEYS_IN_USE
 from agents.llm.streaming import SecretRedactor
 from agents.paths import data_dir
 from agents.session.redact import redact_secrets, secret_values
+from agents.tools.events import OUTCOME_EVENTS, ToolAuthored
 
-DURABLE = (MessageCompleted, VerdictReached, VoteTallied, ErrorEvent, Finished, RunStarted)
+# A tool result is durable too: replay shows it and must never have to run the tool again.
+DURABLE = (
+    MessageCompleted,
+    VerdictReached,
+    VoteTallied,
+    ErrorEvent,
+    Finished,
+    RunStarted,
+    *OUTCOME_EVENTS,
+    ToolAuthored,
+)
 COALESCE_CHARS = 200
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 

@@ -6,7 +6,7 @@ import asyncio
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from agents.agent import Agent
 from agents.events import ErrorEvent, Event, HumanInputRequested, MessageCompleted, MessageStarted, Usage, new_id
@@ -15,6 +15,7 @@ from agents.spec import TeamSpec
 from agents.teams.human import HumanInput, ask_human
 from agents.teams.planner import planner_turn, planning_problem
 from agents.termination import Condition, ExternalStop, RunState
+from agents.tools.toolbox import Toolbox
 
 MODERATOR = "Moderator"
 REPETITION_PENALTY = 1.2  # small models otherwise repeat one line until max tokens
@@ -48,8 +49,10 @@ class RunContext:
         human: HumanInput | None = None,
         seed: int | None = None,
         prior: Sequence[MessageCompleted] = (),
+        tools: Toolbox | None = None,
     ):
         self.spec = spec
+        self.tools = tools
         self.providers = providers
         self.task = task
         self.termination = termination
@@ -119,7 +122,14 @@ class RunContext:
         request = CompletionRequest(
             messages=self.messages_for(agent, visible, instruction), params=params, speaker=agent.name
         )
-        async for event in self.providers[agent.name].stream(request, self.stop.token):
+        provider = self.providers[agent.name]
+        if agent.tools and self.tools is not None:
+            # One message with the tool calls run inside it (the text protocol), their events between.
+            turn = self.tools.turn(agent, request, lambda r: provider.stream(r, self.stop.token), self.stop.token)
+            async for tool_event in turn:
+                yield cast(Event, tool_event)
+            return
+        async for event in provider.stream(request, self.stop.token):
             yield event
 
     async def _human_turn(self, agent: Agent, visible: Sequence[Turn], instruction: str | None) -> AsyncIterator[Event]:

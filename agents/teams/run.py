@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
 
 from agents import __version__
-from agents.events import ErrorEvent, Event, Finished, MessageCompleted, RunEnd, RunStarted, Terminated, new_id
+from agents.events import (
+    ErrorEvent,
+    Event,
+    Finished,
+    MessageCompleted,
+    Notice,
+    RunEnd,
+    RunStarted,
+    Terminated,
+    new_id,
+)
 from agents.llm.base import Provider
 from agents.spec import TeamSpec
 from agents.teams.collaboration import run_manager_workers, run_round_robin, run_selector
@@ -14,6 +25,9 @@ from agents.teams.context import RunAborted, RunContext
 from agents.teams.debate import run_debate
 from agents.teams.human import HumanInput
 from agents.termination import Condition, ExternalStop, from_spec
+from agents.tool_settings import ToolSettings
+from agents.tools.calls import Approver
+from agents.tools.toolbox import Toolbox
 
 PROTOCOLS: dict[str, Callable[[RunContext], AsyncIterator[Event]]] = {
     "debate": run_debate,
@@ -38,8 +52,16 @@ class TeamRun:
         prior: Sequence[MessageCompleted] = (),
         parent_run: str | None = None,
         run_id: str | None = None,
+        tools: ToolSettings | None = None,
+        approver: Approver | None = None,
+        team_file: str | Path | None = None,
+        toolbox: Toolbox | None = None,
     ):
         self.spec = spec
+        self.toolbox = toolbox  # tools made by the caller (tests, benchmarks); else opened per run
+        self.tool_settings = tools or ToolSettings()
+        self.approver = approver  # who answers tools set to "ask me"; None: they are rejected
+        self.team_file = team_file
         self.providers = providers
         self.human = human
         self.seed = seed
@@ -76,6 +98,10 @@ class TeamRun:
         )
         deadline = _arm_timeout(self.spec.termination.timeout_s, self.stop)
         try:
+            if any(agent.tools for agent in self.spec.agents):
+                ctx.tools = await self._open_tools()
+                for problem in ctx.tools.problems:
+                    yield Notice(level="warning", text=problem)
             async for event in PROTOCOLS[self.spec.protocol.kind](ctx):
                 yield event
         except RunAborted:
@@ -93,9 +119,24 @@ class TeamRun:
         finally:
             if deadline is not None:
                 deadline.cancel()
+            if ctx.tools is not None:
+                await ctx.tools.aclose()  # MCP servers stop with the run
         if ctx.fired:
             yield Terminated(condition=ctx.fired)
         yield Finished(reason="completed", final_answer=ctx.final_answer)
+
+    async def _open_tools(self) -> Toolbox:
+        if self.toolbox is not None:
+            return self.toolbox
+        return await Toolbox.open(
+            self.spec.agents,
+            self.providers,
+            self.tool_settings,
+            self.team_file,
+            session=self.run_id,
+            approver=self.approver,
+            team_name=self.spec.name,
+        )
 
 
 def _arm_timeout(seconds: float | None, stop: ExternalStop) -> asyncio.TimerHandle | None:

@@ -35,6 +35,7 @@ from agents.spec import (
     save_team,
 )
 from agents.team_draft import TeamDraft
+from agents.tools.authored import library_tool_names
 from desktop.builder.canvas import TeamCanvas
 from desktop.builder.document import DraftDocument
 from desktop.builder.forms import AgentForm, RecordForm
@@ -233,7 +234,7 @@ class TeamBuilder(QWidget):
 
     def save_file(self, path: str | Path) -> bool:
         try:
-            save_team(self.draft.to_spec(str(path)), path)
+            save_team(self.draft.to_spec(str(path), self.library_tools()), path)
         except (TeamFileError, OSError) as exc:
             self.problem.emit(f"not saved: {exc}")
             return False
@@ -278,4 +279,8 @@ class TeamBuilder(QWidget):
 
     def team(self) -> TeamSpec:
         """The runnable team, or TeamFileError saying what the canvas still lacks."""
-        return self.draft.to_spec()
+        return self.draft.to_spec(library_tools=self.library_tools())
+
+    def library_tools(self) -> list[str]:
+        """The tools saved beside the team's file (agents wrote them), usable like built-ins."""
+        return library_tool_names(self.document.path) if self.document.path else []

@@ -252,8 +252,13 @@ class AgentForm(QWidget):
             "model": self.model.currentText().strip(),
             "temperature": self.temperature.value(),
             "max_tokens": self.max_tokens.value(),
-            "tools": tuple(t for t, box in self.tools.items() if box.isChecked()),
+            "tools": tuple(t for t, box in self.tools.items() if box.isChecked()) + self._unlisted_tools(),
         }
+
+    def _unlisted_tools(self) -> tuple[str, ...]:
+        """Tools the checklist does not show (ask_<member>, library and MCP tools) stay as they are."""
+        kept = self.current.tools if self.current is not None else ()
+        return tuple(t for t in kept if t not in self.tools)
 
     def _commit(self, *_) -> None:
         if self.current is None:

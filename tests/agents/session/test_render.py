@@ -22,6 +22,7 @@ from agents.session.render import (
     transcript,
 )
 from tests.agents.session.test_sessions import run_session
+from tests.agents.tools.test_cards import TOOL_RENDER_CASES
 
 MESSAGE = ev.MessageCompleted(
     message_id="m1",
@@ -126,6 +127,8 @@ CASES = [
     ),
 ]
 # Events no reader sees one at a time: streamed text and the search tree (the planning panel draws those).
+CASES += TOOL_RENDER_CASES  # the tools' cards, one per tool event
+
 NO_CARD = {
     "token_delta",
     "plan_node_created",

@@ -1,0 +1,231 @@
+"""Tools the agents write: ``make_tool`` validates the schema, runs the agent's test in the
+sandbox and, on success, saves the tool as data (source + schema + test + author + session) in
+the team's tool library, a versioned JSON file beside the team file. Saved tools run only in
+the sandbox, never in the lab's own process.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from agents.events import Record
+from agents.paths import data_dir
+from agents.tools.base import Tool, ToolError, ToolOutput, ToolSpec, check_schema, is_valid_name
+from agents.tools.events import ToolAuthored
+from agents.tools.registry import ToolRegistry
+from agents.tools.sandbox import SandboxLimits, describe, run_python
+
+LIBRARY_VERSION = 1
+TEST_PASSED = "__agora_test_passed__"
+CALL_SNIPPET = """
+import json as _json, sys as _sys
+_result = {name}(**_json.loads(_sys.stdin.read()))
+print(_result if isinstance(_result, str) else _json.dumps(_result))
+"""
+
+
+class AuthoredTool(Record):
+    name: str
+    version: int = Field(ge=1)
+    description: str
+    parameters: dict[str, Any]
+    source: str
+    test: str
+    author: str
+    session: str | None = None
+    created: float = Field(default_factory=time.time)
+
+
+class LibraryFile(Record):
+    version: int = LIBRARY_VERSION
+    tools: tuple[AuthoredTool, ...] = ()  # every version ever saved; the newest per name is live
+
+
+def library_path(team_file: str | Path) -> Path:
+    team_file = Path(team_file)
+    return team_file.with_name(f"{team_file.stem}.tools.json")
+
+
+def library_tool_names(team_file: str | Path) -> list[str]:
+    """The tools saved beside a team file; none when there is no library or it cannot be read
+    (a damaged library must not stop the team from loading)."""
+    try:
+        return sorted(ToolLibrary(library_path(team_file)).latest())
+    except (OSError, ValueError):
+        return []
+
+
+def unsaved_team_library(team_name: str) -> Path:
+    """The library of a team that has no file yet (a template, an unsaved canvas)."""
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", team_name).strip("-") or "team"
+    return data_dir() / "tool-libraries" / f"{slug}.tools.json"
+
+
+class ToolLibrary:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def load(self) -> LibraryFile:
+        if not self.path.exists():
+            return LibraryFile()
+        data = json.loads(self.path.read_text(encoding="utf-8"))
+        if data.get("version", LIBRARY_VERSION) > LIBRARY_VERSION:
+            raise ValueError(f"{self.path}: tool library version {data['version']} is newer than this Agora Lab")
+        return LibraryFile.model_validate(data)
+
+    def latest(self) -> dict[str, AuthoredTool]:
+        newest: dict[str, AuthoredTool] = {}
+        for entry in self.load().tools:
+            if entry.name not in newest or entry.version > newest[entry.name].version:
+                newest[entry.name] = entry
+        return newest
+
+    def save(self, entry: AuthoredTool) -> AuthoredTool:
+        current = self.load()
+        version = 1 + max((t.version for t in current.tools if t.name == entry.name), default=0)
+        entry = entry.model_copy(update={"version": version})
+        self._write(LibraryFile(tools=current.tools + (entry,)))
+        return entry
+
+    def delete(self, name: str) -> bool:
+        current = self.load()
+        kept = tuple(t for t in current.tools if t.name != name)
+        if len(kept) == len(current.tools):
+            return False
+        self._write(LibraryFile(tools=kept))
+        return True
+
+    def _write(self, library: LibraryFile) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(library.model_dump_json(indent=2), encoding="utf-8")
+        temporary.replace(self.path)  # a crash mid-write never leaves half a library
+
+
+def validate_tool(name: str, parameters: Any, source: str, test: str) -> str | None:
+    """None when the proposal can be tested, else what is wrong with it."""
+    if not is_valid_name(name):
+        return f"{name!r} is not a valid tool name (letters, digits, _ and -, starting with a letter)"
+    if (problem := check_schema(parameters)) is not None:
+        return problem
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        return f"the source does not parse: line {exc.lineno}: {exc.msg}"
+    function = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name), None)
+    if function is None:
+        return f"the source must define a top-level function named {name}"
+    accepted = {a.arg for a in function.args.args + function.args.kwonlyargs}
+    missing = [p for p in parameters.get("properties", {}) if p not in accepted and function.args.kwarg is None]
+    if missing:
+        return f"the schema's parameters {missing} are not arguments of {name}()"
+    if not test.strip():
+        return "a test is required (Python code with asserts that call the function)"
+    return None
+
+
+async def run_test(source: str, test: str, limits: SandboxLimits) -> str | None:
+    """None when the test passes in the sandbox, else the sandbox's report."""
+    result = await run_python(f"{source}\n\n{test}\n\nprint({TEST_PASSED!r})", limits)
+    if result.ok and TEST_PASSED in result.stdout:
+        return None
+    return describe(result, limits)
+
+
+def authored_tool(entry: AuthoredTool, limits: SandboxLimits | None = None) -> Tool:
+    limits = limits or SandboxLimits()
+
+    async def run(arguments: dict[str, Any]) -> str:
+        result = await run_python(entry.source + CALL_SNIPPET.format(name=entry.name), limits, json.dumps(arguments))
+        if not result.ok:
+            raise ToolError("timeout" if result.timed_out else "raised", describe(result, limits))
+        return result.stdout.rstrip("\n")
+
+    spec = ToolSpec(name=entry.name, description=entry.description, parameters=entry.parameters, origin="authored")
+    return Tool(spec, run, time_limit_s=limits.wall_s + 5)
+
+
+def load_library_tools(library: ToolLibrary, limits: SandboxLimits | None = None) -> list[Tool]:
+    return [authored_tool(entry, limits) for entry in library.latest().values()]
+
+
+MAKE_TOOL_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "description": {"type": "string"},
+        "parameters": {"type": "object", "description": "JSON Schema of the arguments (type object)"},
+        "source": {"type": "string", "description": "Python source defining a function with the tool's name"},
+        "test": {"type": "string", "description": "Python code with asserts that call the function"},
+    },
+    "required": ["name", "description", "parameters", "source", "test"],
+    "additionalProperties": False,
+}
+
+
+class ToolMaker:
+    """The ``make_tool`` capability of one author: a saved tool joins ``registry`` at once."""
+
+    def __init__(
+        self, library: ToolLibrary, registry: ToolRegistry, author: str, session: str | None, limits: SandboxLimits
+    ):
+        self.library, self.registry, self.author, self.session, self.limits = library, registry, author, session, limits
+
+    def _event(self, name: str, ok: bool, message: str, version: int | None = None) -> ToolAuthored:
+        return ToolAuthored(
+            name=name,
+            author=self.author,
+            session=self.session,
+            ok=ok,
+            version=version,
+            message=message,
+            library=str(self.library.path),
+        )
+
+    async def problem(self, arguments: dict[str, Any]) -> str | None:
+        name = str(arguments["name"])
+        existing = self.registry.get(name)
+        if existing is not None and existing.spec.origin != "authored":
+            return f"{name} is already a {existing.spec.origin} tool; choose another name"
+        problem = validate_tool(name, arguments["parameters"], arguments["source"], arguments["test"])
+        if problem is not None:
+            return problem
+        failure = await run_test(arguments["source"], arguments["test"], self.limits)
+        return None if failure is None else f"the test failed:\n{failure}"
+
+    async def __call__(self, arguments: dict[str, Any]) -> ToolOutput:
+        name = str(arguments["name"])
+        problem = await self.problem(arguments)
+        if problem is not None:
+            return ToolOutput(f"error: the tool was not saved: {problem}", (self._event(name, False, problem),))
+        fields = {k: arguments[k] for k in ("name", "description", "parameters", "source", "test")}
+        entry = self.library.save(AuthoredTool(version=1, author=self.author, session=self.session, **fields))
+        self.registry.add(authored_tool(entry, self.limits), replace=True)
+        event = self._event(name, True, "the test passed; the tool is saved", entry.version)
+        return ToolOutput(f"saved {name} (version {entry.version}); you can call it now", (event,))
+
+
+def make_tool(
+    library: ToolLibrary,
+    registry: ToolRegistry,
+    author: str,
+    session: str | None = None,
+    limits: SandboxLimits | None = None,
+) -> Tool:
+    """The ``make_tool`` tool for ``author``; what it saves is callable in the same run."""
+    limits = limits or SandboxLimits()
+    spec = ToolSpec(
+        name="make_tool",
+        description="Write a new tool: a Python function with a JSON-Schema for its "
+        "arguments and a test; the lab runs the test in a sandbox and saves the tool if it passes.",
+        parameters=MAKE_TOOL_SCHEMA,
+        origin="builtin",
+    )
+    return Tool(spec, ToolMaker(library, registry, author, session, limits), time_limit_s=limits.wall_s + 10)
