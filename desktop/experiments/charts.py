@@ -20,6 +20,7 @@ COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
 
 def _plot(title: str, ylabel: str, horizontal: bool = False) -> pg.PlotWidget:
     plot = pg.PlotWidget(background="w")
+    plot.setAccessibleName(title)
     plot.setTitle(title, color="#222", size="10pt")
     plot.setLabel("bottom" if horizontal else "left", ylabel)
     if horizontal:

@@ -45,6 +45,7 @@ class ExperimentControls(QWidget):
         self.models.setToolTip("comma-separated model references; heterogeneous teams mix them")
         self.concurrency = QSpinBox(minimum=1, maximum=256, value=4)
         self.directory = QLineEdit(str(new_directory()))
+        self.directory.setAccessibleName("Experiment folder")
         browse_dir = QPushButton("…")
         browse_dir.clicked.connect(self._choose_directory)
         self.run_button, self.stop_button = QPushButton("Run"), QPushButton("Stop")

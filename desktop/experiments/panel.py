@@ -59,6 +59,7 @@ class ExperimentsPanel(QWidget):
         self.status.setWordWrap(True)
         self.charts = ExperimentCharts()
         self.grid = ResultsGrid()
+        self.grid.setAccessibleName("Results per item and method")
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.charts)
         split.addWidget(self.grid)

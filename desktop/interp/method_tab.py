@@ -71,6 +71,8 @@ class MethodTab(QWidget):
         self.form = QHBoxLayout()
         self.table = QTableWidget()
         self.log = QPlainTextEdit()
+        self.table.setAccessibleName(f"{type(self).__name__.removesuffix('Tab')} results")
+        self.log.setAccessibleName(f"{type(self).__name__.removesuffix('Tab')} log")
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(2000)
         self.build_form()

@@ -34,6 +34,7 @@ class SteeringTab(MethodTab):
 
     def build_form(self) -> None:
         self.contrast = QComboBox()
+        self.contrast.setAccessibleName("Contrast set")
         self.contrast.addItems(shipped_names())
         self.layer = _spin(-1, 64, 0)
         self.auto_layer = QCheckBox("steering layer")
@@ -114,6 +115,7 @@ class NeuronsTab(MethodTab):
         self.layer = _spin(0, 64, 0)
         self.ablate = _text("neurons to ablate, e.g. 12 40")
         self.mode = QComboBox()
+        self.mode.setAccessibleName("Ablation mode")
         self.mode.addItems(["zero", "mean"])
         self.add_fields(("", self.text), ("Layer", self.layer), ("", self.ablate), ("", self.mode))
 
@@ -214,6 +216,8 @@ class AttributionTab(MethodTab):
     def build_form(self) -> None:
         self.text = _text("Text (empty: the inspected message)")
         self.method, self.unit = QComboBox(), QComboBox()
+        self.method.setAccessibleName("Attribution method")
+        self.unit.setAccessibleName("Attribute to")
         self.method.addItems(["occlusion", "gradient x input"])
         self.unit.addItems(["speakers", "spans", "tokens"])
         self.add_fields(("", self.text), ("", self.method), ("", self.unit))
@@ -255,6 +259,7 @@ class SaeTab(MethodTab):
         self.text = _text("Text (empty: the inspected message)")
         self.layer = _spin(-1, 64, 6)
         self.action = QComboBox()
+        self.action.setAccessibleName("SAE action")
         self.action.addItems(["features per token", "feature report", "train on the corpus"])
         self.feature = _spin(0, 1 << 20, 0)
         self.add_fields(

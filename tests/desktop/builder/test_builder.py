@@ -30,8 +30,8 @@ def drag_card(window, role: str, to: QPoint) -> None:
     mime: QMimeData = palette.mimeData([palette.item_for(role)])
     actions, buttons, mods = Qt.DropAction.CopyAction, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     for event in (
-        QDragEnterEvent(QPointF(to), actions, mime, buttons, mods),
-        QDragMoveEvent(QPointF(to), actions, mime, buttons, mods),
+        QDragEnterEvent(to, actions, mime, buttons, mods),
+        QDragMoveEvent(to, actions, mime, buttons, mods),
         QDropEvent(QPointF(to), actions, mime, buttons, mods),
     ):
         QApplication.sendEvent(viewport, event)
