@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from agents import __version__
 from agents.cli import config as cli_config
+from agents.cli import memory as cli_memory
 from agents.cli import model as cli_model
 from agents.cli import plan as cli_plan
 from agents.cli import team as cli_team
@@ -32,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_config.add_parsers(sub)
     cli_team.add_parsers(sub)
     cli_plan.add_parser(sub)
+    cli_memory.add_parsers(sub)
     return parser
 
 

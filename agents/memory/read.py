@@ -1,0 +1,193 @@
+"""Reading: which memories enter the prompt, scored as in Park et al.'s generative agents.
+
+score = w_recency · recency + w_importance · importance + w_relevance · relevance + w_graph · graph
+
+- recency: ``decay ** hours since the memory was last read (or written)``;
+- importance: the 1–10 rating over 10;
+- relevance: BM25 of the query against the memory (no download); with embeddings, the mean of
+  BM25 and cosine similarity;
+- graph: the personalised-PageRank mass of the entities the memory names, seeded with the
+  query's entities (HippoRAG), so "Canberra" is found from a question about Australia's capital
+  city when an earlier memory linked the two.
+
+Every component lies in [0, 1]. Park et al. min-max normalise each over the candidates; here
+recency and importance are used as they are (already in [0, 1]) and BM25 and cosine are divided
+by their maximum, because min-max turns near-equal values into 0 and 1 (two memories written a
+second apart would get recency 0 and 1), which ranks on noise. Candidates are the memories with
+any relevance or graph score: a memory sharing nothing with the query never enters the prompt
+on recency alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from agents.memory.bm25 import BM25Index
+from agents.memory.events import RetrievedMemory
+from agents.memory.graph import MemoryGraph, extract
+from agents.memory.prompting import estimate_tokens
+from agents.memory.records import Memory, clip_text
+from agents.memory.store import MemoryStore
+
+SECTION_TITLE = "Memories (what you recall from earlier work; check them against the task)"
+
+
+@dataclass(frozen=True)
+class Weights:
+    recency: float = 1.0
+    importance: float = 1.0
+    relevance: float = 1.0
+    graph: float = 0.5
+    decay_per_hour: float = 0.995  # Park et al.'s value
+
+
+@dataclass
+class Retrieval:
+    items: list[RetrievedMemory] = field(default_factory=list)
+    section: str = ""
+    tokens: int = 0
+    dropped_for_budget: int = 0
+    considered: int = 0
+
+
+def _by_max(values: np.ndarray) -> np.ndarray:
+    high = float(values.max()) if values.size else 0.0
+    return values / high if high > 0 else np.zeros_like(values)
+
+
+class OwnerIndex:
+    """One owner's memories held for fast reads: BM25, the score arrays and the graph.
+
+    It follows this process's writes as they happen (the store tells it) and reloads when
+    another connection committed (SQLite's ``data_version`` changed)."""
+
+    def __init__(self, store: MemoryStore, owner: str):
+        self.store, self.owner = store, owner
+        store.listeners.append(self.on_change)
+        self.load()
+
+    def load(self) -> None:
+        self.version = self.store.data_version()
+        memories = self.store.memories(self.owner)
+        self.memories: dict[str, Memory] = {m.id: m for m in memories}
+        self.ids: list[str] = [m.id for m in memories]
+        self.position = {memory_id: i for i, memory_id in enumerate(self.ids)}
+        self.importance = np.array([m.importance for m in memories], dtype=np.float64)
+        self.touched = np.array([m.last_touched for m in memories], dtype=np.float64)
+        self.alive = np.ones(len(memories), dtype=bool)
+        self.bm25 = BM25Index()
+        self.bm25.add_many((m.id, m.text) for m in memories)
+        self.graph = MemoryGraph.build(*self.store.graph_rows(self.owner))
+        self._graph_stale = False
+
+    def fresh(self) -> "OwnerIndex":
+        if self.store.data_version() != self.version:
+            self.load()
+        if self._graph_stale:
+            self.graph = MemoryGraph.build(*self.store.graph_rows(self.owner))
+            self._graph_stale = False
+        return self
+
+    def on_change(self, op: str, memory: Memory) -> None:
+        if memory.agent != self.owner:
+            return
+        if op == "DELETE":
+            self.memories.pop(memory.id, None)
+            self.bm25.remove(memory.id)
+            if memory.id in self.position:
+                self.alive[self.position[memory.id]] = False
+            self._graph_stale = True
+            return
+        self.memories[memory.id] = memory
+        self.bm25.add(memory.id, memory.text)
+        if memory.id in self.position:
+            i = self.position[memory.id]
+            self.importance[i], self.touched[i], self.alive[i] = memory.importance, memory.last_touched, True
+            self._graph_stale = True
+            return
+        self.position[memory.id] = len(self.ids)
+        self.ids.append(memory.id)
+        self.importance = np.append(self.importance, memory.importance)
+        self.touched = np.append(self.touched, memory.last_touched)
+        self.alive = np.append(self.alive, True)
+        entities, relations = extract(memory.text)
+        for entity in entities:
+            self.graph.add_mention(memory.id, entity)
+        for relation in relations:
+            self.graph.add_relation(relation.head, relation.relation, relation.tail, memory.id)
+
+
+def score(index: OwnerIndex, query: str, now: float, weights: Weights = Weights(), use_graph: bool = True,
+          query_embedding: Sequence[float] | None = None) -> list[RetrievedMemory]:
+    """Every candidate memory with its score and components, best first."""
+    lexical = index.bm25.scores(query)
+    expanded = index.graph.expand(query) if use_graph else {}
+    semantic = _cosines(index, query_embedding) if query_embedding is not None else {}
+    keys = [k for k in dict.fromkeys([*lexical, *expanded, *semantic]) if k in index.memories]
+    if not keys:
+        return []
+    rows = np.array([index.position[k] for k in keys])
+    relevance = _by_max(np.array([lexical.get(k, 0.0) for k in keys]))
+    if semantic:
+        relevance = 0.5 * relevance + 0.5 * _by_max(np.array([semantic.get(k, 0.0) for k in keys]))
+    hours = np.maximum(now - index.touched[rows], 0.0) / 3600.0
+    recency = np.power(weights.decay_per_hour, hours)
+    importance = index.importance[rows] / 10.0
+    graph = np.array([expanded.get(k, 0.0) for k in keys])
+    total = (weights.recency * recency + weights.importance * importance + weights.relevance * relevance
+             + weights.graph * graph)
+    order = np.argsort(-total, kind="stable")
+    return [
+        RetrievedMemory(memory_id=keys[i], text=index.memories[keys[i]].text, kind=index.memories[keys[i]].kind,
+                        score=round(float(total[i]), 6), recency=round(float(recency[i]), 6),
+                        importance=round(float(importance[i]), 6), relevance=round(float(relevance[i]), 6),
+                        graph=round(float(graph[i]), 6))
+        for i in order
+    ]
+
+
+def _cosines(index: OwnerIndex, query: Sequence[float]) -> dict[str, float]:
+    q = np.asarray(query, dtype=np.float32)
+    q = q / (np.linalg.norm(q) or 1.0)
+    out = {}
+    for memory_id, memory in index.memories.items():
+        if memory.embedding is not None and len(memory.embedding) == q.size:
+            v = np.asarray(memory.embedding, dtype=np.float32)
+            out[memory_id] = max(0.0, float(v @ q / (np.linalg.norm(v) or 1.0)))
+    return out
+
+
+def retrieve(index: OwnerIndex, query: str, k: int, token_budget: int, now: float,
+             weights: Weights = Weights(), use_graph: bool = True, touch: bool = True,
+             query_embedding: Sequence[float] | None = None) -> Retrieval:
+    """The best ``k`` memories that fit ``token_budget``, and the prompt section showing them."""
+    index.fresh()
+    ranked = score(index, query, now, weights, use_graph, query_embedding)[:k] if k > 0 else []
+    kept: list[RetrievedMemory] = []
+    lines: list[str] = []
+    used = estimate_tokens(SECTION_TITLE) + 1
+    for item in ranked:
+        line = f"- [{item.kind}] {item.text}"
+        cost = estimate_tokens(line) + 1
+        if used + cost > token_budget:
+            room = (token_budget - used - 1) * 4
+            if kept or room < 80:
+                continue  # a later, shorter memory may still fit
+            line = clip_text(line, room)  # a huge first memory is cut, not skipped
+            cost = estimate_tokens(line) + 1
+        kept.append(item)
+        lines.append(line)
+        used += cost
+    retrieval = Retrieval(items=kept, considered=len(index.memories), dropped_for_budget=len(ranked) - len(kept))
+    if kept:
+        retrieval.section = "\n".join([SECTION_TITLE + ":", *lines])
+        retrieval.tokens = estimate_tokens(retrieval.section)
+        if touch:
+            ids = [item.memory_id for item in kept]
+            index.store.touch(ids, now)
+            for memory_id in ids:
+                index.touched[index.position[memory_id]] = now
+    return retrieval

@@ -1,0 +1,209 @@
+"""Writing: after a turn, propose ADD / UPDATE / DELETE / NOOP against the most similar stored
+memories (as mem0 does), read the proposal tolerantly, and fall back to rules when it cannot be read.
+
+The format is one operation a line, ``ADD 7 | text``, ``UPDATE 2 6 | text``, ``DELETE 2``,
+``NOOP``: short enough for a 270M base model to copy from the worked example. The parser also
+takes bullets, numbering, synonyms (remove, edit, keep…), ``importance=7`` anywhere, a missing
+importance, and mem0-style JSON. The lesson from StreamBench is in the prompt itself: store what
+to do next time, not only what went wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from agents.memory.bm25 import tokenize
+from agents.memory.events import MemoryOp
+from agents.memory.records import MAX_TEXT_CHARS, Memory, MemoryKind
+
+MAX_OPERATIONS = 5
+DUPLICATE_OVERLAP = 0.8  # word overlap above which an ADD repeats a stored memory
+WRITE_SYSTEM = """You keep {agent}'s memory: short notes that will help {agent} in later tasks.
+After each turn decide what to store. Store what to do next time — a rule, a method that worked, a fact that will be needed again — not only what went wrong. Skip small talk and anything already stored.
+Answer with one operation per line and nothing else:
+ADD <importance 1-10> | <memory>
+UPDATE <number> <importance 1-10> | <new text of that memory>
+DELETE <number>
+NOOP
+
+Example.
+Stored memories:
+1. Paris is the capital of France.
+2. The user prefers short answers.
+Turn by Alice: The user now wants detailed answers with sources. To convert Celsius to Fahrenheit, multiply by 9/5 and add 32.
+Operations:
+UPDATE 2 6 | The user wants detailed answers with sources.
+ADD 7 | To convert Celsius to Fahrenheit: multiply by 9/5, then add 32."""
+WRITE_STOPS = ("\nNotes:", "\nTurn by", "\nStored memories:", "\n\n\n")
+_SYNONYMS: dict[str, MemoryOp] = {
+    "add": "ADD", "store": "ADD", "remember": "ADD", "save": "ADD", "insert": "ADD", "new": "ADD",
+    "update": "UPDATE", "edit": "UPDATE", "replace": "UPDATE", "change": "UPDATE", "modify": "UPDATE",
+    "delete": "DELETE", "remove": "DELETE", "forget": "DELETE", "drop": "DELETE",
+    "noop": "NOOP", "none": "NOOP", "keep": "NOOP", "skip": "NOOP", "nothing": "NOOP", "no-op": "NOOP",
+}
+_LINE = re.compile(r"^[\s>*\-•\d.)\]]*\[?(?P<op>" + "|".join(sorted(_SYNONYMS, key=len, reverse=True)) + r")\b\]?[\s:#.\-–]*(?P<rest>.*)$", re.I)
+_IMPORTANCE = re.compile(r"\(?\b(?:importance|imp|score)\s*[=:]?\s*(\d{1,2})\)?", re.I)
+_LEADING_INT = re.compile(r"^[#\[(]?(\d{1,3})[\])]?\b[\s,:/]*")
+
+
+@dataclass(frozen=True)
+class Operation:
+    op: MemoryOp
+    text: str = ""
+    target: int | None = None  # the stored memory's number in the prompt (1-based)
+    importance: float | None = None
+    reason: str = ""
+
+
+@dataclass
+class Proposal:
+    operations: list[Operation] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # lines that named no operation
+    problems: list[str] = field(default_factory=list)  # operations that were read but refused
+
+
+def write_prompt(agent: str, turn_text: str, similar: Sequence[Memory]) -> tuple[str, str]:
+    """(system, user) for the extraction step; the stored memories are numbered from 1."""
+    stored = "\n".join(f"{i}. {m.text}" for i, m in enumerate(similar, 1)) or "(none)"
+    return WRITE_SYSTEM.format(agent=agent), f"Stored memories:\n{stored}\nTurn by {agent}: {turn_text.strip()}\nOperations:"
+
+
+def _importance(value: str | int | None) -> float | None:
+    try:
+        number = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return float(min(max(number, 1), 10))
+
+
+def _text_after(rest: str) -> str:
+    for separator in ("|", ":", " - ", "–"):
+        if separator in rest:
+            return rest.split(separator, 1)[1].strip()
+    return rest.strip()
+
+
+def parse_line(line: str) -> Operation | None:
+    match = _LINE.match(line.strip())
+    if not match:
+        return None
+    op = _SYNONYMS[match.group("op").lower()]
+    rest = match.group("rest").strip()
+    importance = None
+    if found := _IMPORTANCE.search(rest):
+        importance = _importance(found.group(1))
+        rest = (rest[: found.start()] + rest[found.end():]).strip()
+    numbers: list[int] = []
+    while (lead := _LEADING_INT.match(rest)) and len(numbers) < 2:
+        numbers.append(int(lead.group(1)))
+        rest = rest[lead.end():]
+    text = _text_after(rest) if "|" in rest else rest.strip(" |:-–").strip()
+    text = text.strip().strip('"').strip()
+    if op in ("UPDATE", "DELETE"):
+        target = numbers.pop(0) if numbers else None
+        if op == "UPDATE" and numbers and importance is None:
+            importance = _importance(numbers[0])
+        return Operation(op, text if op == "UPDATE" else "", target, importance)
+    if op == "ADD" and numbers and importance is None and 1 <= numbers[0] <= 10:
+        importance = _importance(numbers[0])
+    return Operation(op, text if op == "ADD" else "", None, importance)
+
+
+def _json_operations(text: str) -> list[Operation]:
+    """mem0's shape, {"memory": [{"id", "text", "event"}]}, or a list of {"op", "text", ...}."""
+    start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
+    if start < 0:
+        return []
+    try:
+        data = json.JSONDecoder().raw_decode(text[start:])[0]
+    except ValueError:
+        return []
+    items = data.get("memory", data.get("operations", [data])) if isinstance(data, dict) else data
+    out = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        op = _SYNONYMS.get(str(item.get("event", item.get("op", ""))).lower())
+        if op is None:
+            continue
+        target = item.get("id", item.get("target"))
+        out.append(Operation(op, str(item.get("text", item.get("memory", ""))).strip(),
+                             int(target) if str(target).isdigit() else None, _importance(item.get("importance"))))
+    return out
+
+
+def parse_operations(output: str, n_similar: int) -> Proposal:
+    """Read a model's proposal. Refused operations (an unknown number, an empty text) are
+    listed in ``problems``; lines that name no operation in ``unreadable``."""
+    proposal = Proposal()
+    candidates = _json_operations(output)
+    if not candidates:
+        for line in output.splitlines():
+            if not line.strip():
+                continue
+            parsed = parse_line(line)
+            if parsed is None:
+                proposal.unreadable.append(line.strip())
+            else:
+                candidates.append(parsed)
+    for operation in candidates[:MAX_OPERATIONS]:
+        if operation.op in ("UPDATE", "DELETE") and not (operation.target and 1 <= operation.target <= n_similar):
+            proposal.problems.append(f"{operation.op} names memory {operation.target}, which was not shown")
+        elif operation.op in ("ADD", "UPDATE") and len(operation.text.split()) < 2:
+            proposal.problems.append(f"{operation.op} without a text to store")
+        else:
+            proposal.operations.append(operation)
+    return proposal
+
+
+def readable(proposal: Proposal) -> bool:
+    """Whether the model said anything usable: at least one operation (NOOP counts)."""
+    return bool(proposal.operations)
+
+
+def overlap(a: str, b: str) -> float:
+    """Share of the shorter text's words found in the other (0..1)."""
+    wa, wb = set(tokenize(a)), set(tokenize(b))
+    return len(wa & wb) / (min(len(wa), len(wb)) or 1)
+
+
+def duplicate_of(text: str, similar: Sequence[Memory]) -> Memory | None:
+    return next((m for m in similar if overlap(text, m.text) >= DUPLICATE_OVERLAP), None)
+
+
+def guess_kind(text: str) -> MemoryKind:
+    """A statement with a number or an "is/are" claim is a fact; anything else an observation."""
+    lowered = f" {text.lower()} "
+    return "fact" if re.search(r"\d", text) or " is " in lowered or " are " in lowered else "observation"
+
+
+_CUES = ("remember", "important", "must", "always", "never", "should", "use ", "works", "rule", "because", " is ", " are ", "=")
+_STRONG = ("remember", "important", "must", "always", "never")
+
+
+def rule_operations(turn_text: str, similar: Sequence[Memory], limit: int = 2) -> list[Operation]:
+    """The fallback: keep up to ``limit`` statement-like sentences worth storing, skipping
+    questions, chatter and what is already stored."""
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", turn_text) if s.strip()]
+    scored = []
+    for sentence in sentences:
+        words = len(sentence.split())
+        if sentence.endswith("?") or not 4 <= words <= 80:
+            continue
+        lowered = f" {sentence.lower()} "
+        cues = sum(cue in lowered for cue in _CUES) + bool(re.search(r"\d", sentence))
+        if cues:
+            scored.append((cues, sentence))
+    scored.sort(key=lambda item: -item[0])
+    out = []
+    for cues, sentence in scored[:limit]:
+        if duplicate_of(sentence, similar) is not None:
+            out.append(Operation("NOOP", reason="already stored"))
+            continue
+        strong = any(word in sentence.lower() for word in _STRONG)
+        importance = float(min(3 + cues + 2 * strong, 9))
+        out.append(Operation("ADD", sentence[:MAX_TEXT_CHARS], None, importance, reason="rule: statement with cues"))
+    return out or [Operation("NOOP", reason="nothing statement-like to store")]
