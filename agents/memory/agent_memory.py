@@ -14,7 +14,7 @@ from agents.events import EventBase
 from agents.llm.base import CancelToken, Provider
 from agents.memory.events import MemoryRead, MemoryReflected, MemoryWriteUnreadable, MemoryWritten, WriteMethod
 from agents.memory.prompting import complete
-from agents.memory.read import OwnerIndex, Retrieval, Weights, retrieve
+from agents.memory.read import DEFAULT_WEIGHTS, OwnerIndex, Retrieval, Weights, retrieve
 from agents.memory.records import Memory, MemoryConfig, clip_text
 from agents.memory.reflect import (
     RECENT_FOR_REFLECTION,
@@ -43,7 +43,7 @@ REFLECT_MAX_TOKENS = 160
 
 class AgentMemory:
     def __init__(self, store: MemoryStore, agent: str, config: MemoryConfig, *, owner: str | None = None,
-                 provider: Provider | None = None, session_id: str | None = None, weights: Weights = Weights()):
+                 provider: Provider | None = None, session_id: str | None = None, weights: Weights = DEFAULT_WEIGHTS):
         self.store, self.agent, self.config = store, agent, config
         self.owner = owner or agent
         self.provider = provider
@@ -67,7 +67,7 @@ class AgentMemory:
         """Store what this turn taught, then reflect if ``reflect_every`` writes have gathered."""
         if not turn_text.strip():
             return
-        similar = [self.index.memories[k] for k, _ in self.index.fresh().bm25.top(turn_text, SIMILAR_FOR_WRITE)]
+        similar = [self.index.memories[str(k)] for k, _ in self.index.fresh().bm25.top(turn_text, SIMILAR_FOR_WRITE)]
         operations, method = await self._propose(turn_text, similar, cancel)
         for event in operations:
             if isinstance(event, MemoryWriteUnreadable):

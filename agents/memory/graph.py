@@ -9,6 +9,7 @@ does not ship.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -81,7 +82,7 @@ def extract(text: str) -> tuple[list[str], list[Relation]]:
         spans = _sentence_entities(sentence)
         for name, _, _ in spans:
             entities.setdefault(name)
-        for (head, _, head_end), (tail, tail_start, _) in zip(spans, spans[1:]):
+        for (head, _, head_end), (tail, tail_start, _) in itertools.pairwise(spans):
             if head == tail:
                 continue
             between = tokens[head_end + 1 : tail_start]
@@ -120,7 +121,7 @@ class MemoryGraph:
         self._by_first_word: dict[str, set[str]] = defaultdict(set)
 
     @classmethod
-    def build(cls, mentions: Iterable[tuple[str, str]], relations: Iterable[tuple[str, str, str, str]]) -> "MemoryGraph":
+    def build(cls, mentions: Iterable[tuple[str, str]], relations: Iterable[tuple[str, str, str, str]]) -> MemoryGraph:
         """From (memory id, entity) mentions and (memory id, head, relation, tail) rows."""
         self = cls()
         for memory_id, entity in mentions:

@@ -44,6 +44,9 @@ class Weights:
     decay_per_hour: float = 0.995  # Park et al.'s value
 
 
+DEFAULT_WEIGHTS = Weights()
+
+
 @dataclass
 class Retrieval:
     items: list[RetrievedMemory] = field(default_factory=list)
@@ -83,7 +86,7 @@ class OwnerIndex:
         self.graph = MemoryGraph.build(*self.store.graph_rows(self.owner))
         self._graph_stale = False
 
-    def fresh(self) -> "OwnerIndex":
+    def fresh(self) -> OwnerIndex:
         if self.store.data_version() != self.version:
             self.load()
         if self._graph_stale:
@@ -120,11 +123,11 @@ class OwnerIndex:
             self.graph.add_relation(relation.head, relation.relation, relation.tail, memory.id)
 
 
-def score(index: OwnerIndex, query: str, now: float, weights: Weights = Weights(), use_graph: bool = True,
+def score(index: OwnerIndex, query: str, now: float, weights: Weights = DEFAULT_WEIGHTS, use_graph: bool = True,
           query_embedding: Sequence[float] | None = None) -> list[RetrievedMemory]:
     """Every candidate memory with its score and components, best first."""
     lexical = index.bm25.scores(query)
-    expanded = index.graph.expand(query) if use_graph else {}
+    expanded = index.graph.expand(query) if use_graph and weights.graph > 0 else {}
     semantic = _cosines(index, query_embedding) if query_embedding is not None else {}
     keys = [k for k in dict.fromkeys([*lexical, *expanded, *semantic]) if k in index.memories]
     if not keys:
@@ -161,7 +164,7 @@ def _cosines(index: OwnerIndex, query: Sequence[float]) -> dict[str, float]:
 
 
 def retrieve(index: OwnerIndex, query: str, k: int, token_budget: int, now: float,
-             weights: Weights = Weights(), use_graph: bool = True, touch: bool = True,
+             weights: Weights = DEFAULT_WEIGHTS, use_graph: bool = True, touch: bool = True,
              query_embedding: Sequence[float] | None = None) -> Retrieval:
     """The best ``k`` memories that fit ``token_budget``, and the prompt section showing them."""
     index.fresh()

@@ -53,7 +53,8 @@ def parse_insights(output: str, n_memories: int) -> tuple[list[Insight], list[st
     for line in output.splitlines():
         if not line.strip():
             continue
-        body = (_INSIGHT.match(line.strip()) or re.match(r"(?P<body>.*)", line)).group("body").strip()
+        matched = _INSIGHT.match(line.strip())
+        body = (matched.group("body") if matched else line).strip()
         importance = 7.0
         if lead := _LEAD_IMPORTANCE.match(body):
             importance = float(min(max(int(lead.group(1)), 1), 10))

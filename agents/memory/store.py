@@ -19,9 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from agents.memory.events import StoreProblem
-from agents.memory.schema import SCHEMA_VERSION, migrate_from
-from agents.memory.schema import index_graph
 from agents.memory.records import Memory, clip_text
+from agents.memory.schema import SCHEMA_VERSION, index_graph, migrate_from
 from agents.paths import data_dir
 
 _COLUMNS = "id, agent, text, kind, importance, tags, links, created, accessed, source_session, source_message, embedding"
@@ -122,7 +121,7 @@ class MemoryStore:
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self) -> "MemoryStore":
+    def __enter__(self) -> MemoryStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -237,21 +236,21 @@ class MemoryStore:
             return [_from_row(row) for row in self._db.execute(sql, params).fetchall()]
 
     def count(self, agent: str) -> int:
-        return self._read(lambda db: db.execute("SELECT COUNT(*) FROM memories WHERE agent = ?", (agent,)).fetchone()[0])  # type: ignore[return-value]
+        return self._read(lambda db: db.execute("SELECT COUNT(*) FROM memories WHERE agent = ?", (agent,)).fetchone()[0])
 
     def agents(self) -> list[str]:
-        return self._read(lambda db: [r[0] for r in db.execute("SELECT DISTINCT agent FROM memories ORDER BY agent")])  # type: ignore[return-value]
+        return self._read(lambda db: [r[0] for r in db.execute("SELECT DISTINCT agent FROM memories ORDER BY agent")])
 
     def writes_since_reflection(self, agent: str) -> int:
         row = self._read(lambda db: db.execute("SELECT writes_since_reflection FROM agent_state WHERE agent = ?", (agent,)).fetchone())
-        return int(row[0]) if row else 0  # type: ignore[index]
+        return int(row[0]) if row else 0
 
     def history(self, agent: str, limit: int = 1000) -> list[dict]:
         sql = ("SELECT seq, op, memory_id, before, after, method, ts, source_session, source_message FROM history"
                " WHERE agent = ? ORDER BY seq DESC LIMIT ?")
         keys = ("seq", "op", "memory_id", "before", "after", "method", "ts", "source_session", "source_message")
         rows = self._read(lambda db: db.execute(sql, (agent, limit)).fetchall())
-        return [dict(zip(keys, row)) for row in reversed(rows)]  # type: ignore[call-overload]
+        return [dict(zip(keys, row)) for row in reversed(rows)]
 
     def graph_rows(self, agent: str) -> tuple[list[tuple[str, str]], list[tuple[str, str, str, str]]]:
         """(memory id, entity) mentions and (memory id, head, relation, tail) rows of one agent."""
@@ -264,4 +263,4 @@ class MemoryStore:
         """Changes whenever another connection commits, or this one made a bulk change: the
         read caches reload on a change."""
         version = self._read(lambda db: db.execute("PRAGMA data_version").fetchone()[0])
-        return int(version), self.bulk_changes  # type: ignore[call-overload]
+        return int(version), self.bulk_changes

@@ -131,7 +131,7 @@ def _json_operations(text: str) -> list[Operation]:
             continue
         target = item.get("id", item.get("target"))
         out.append(Operation(op, str(item.get("text", item.get("memory", ""))).strip(),
-                             int(target) if str(target).isdigit() else None, _importance(item.get("importance"))))
+                             int(str(target)) if str(target).isdigit() else None, _importance(item.get("importance"))))
     return out
 
 
