@@ -6,6 +6,10 @@ and both can share this one index (any hashable key, any tokenizer).
     index = BM25Index()
     index.add("m1", "The capital of Australia is Canberra")
     index.top("australia capital", k=3)   # [("m1", 0.86...)]
+
+Each document has a *slot* (its insertion number; re-adding a key keeps its slot, removing it
+leaves the slot dead), and :meth:`BM25Index.score_vector` scores every slot at once with numpy,
+so a read over 10,000 documents stays in milliseconds however common the query's words are.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
+
+import numpy as np
 
 _WORD = re.compile(r"[a-z0-9]+")
 # The few words that match everything; BM25's idf already discounts the rest.
@@ -41,39 +47,65 @@ class BM25Index:
     def __init__(self, k1: float = 1.5, b: float = 0.75, tokenizer: Callable[[str], list[str]] = tokenize):
         self.k1, self.b = k1, b
         self.tokenizer = tokenizer
-        self._postings: dict[str, dict[Hashable, int]] = {}
-        self._terms: dict[Hashable, Counter[str]] = {}
-        self._lengths: dict[Hashable, int] = {}
+        self.keys: list[Hashable] = []  # slot -> key (removed keys stay, marked dead)
+        self._slots: dict[Hashable, int] = {}
+        self._postings: dict[str, dict[int, int]] = {}  # term -> slot -> term frequency
+        self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # a term's postings as numpy, built on use
+        self._terms: dict[int, Counter[str]] = {}
+        self._lengths = np.zeros(0, dtype=np.float64)
         self._total = 0
 
     def __len__(self) -> int:
         return len(self._terms)
 
     def __contains__(self, key: Hashable) -> bool:
-        return key in self._terms
+        return key in self._slots and self._slots[key] in self._terms
 
-    def add(self, key: Hashable, text: str) -> None:
-        if key in self._terms:
-            self.remove(key)
+    def slot(self, key: Hashable) -> int:
+        return self._slots[key]
+
+    @property
+    def slot_count(self) -> int:
+        return len(self.keys)
+
+    def add(self, key: Hashable, text: str) -> int:
+        """Index ``text`` under ``key`` and return its slot."""
+        slot = self._slots.get(key)
+        if slot is None:
+            slot = self._slots[key] = len(self.keys)
+            self.keys.append(key)
+            if slot >= self._lengths.size:
+                self._lengths = np.concatenate([self._lengths, np.zeros(max(64, self._lengths.size), dtype=np.float64)])
+        else:
+            self._unindex(slot)
         counts = Counter(self.tokenizer(text))
-        self._terms[key] = counts
-        self._lengths[key] = length = sum(counts.values())
+        self._terms[slot] = counts
+        self._lengths[slot] = length = sum(counts.values())
         self._total += length
         for term, tf in counts.items():
-            self._postings.setdefault(term, {})[key] = tf
+            self._postings.setdefault(term, {})[slot] = tf
+            self._arrays.pop(term, None)
+        return slot
 
     def add_many(self, items: Iterable[tuple[Hashable, str]]) -> None:
         for key, text in items:
             self.add(key, text)
 
     def remove(self, key: Hashable) -> None:
-        counts = self._terms.pop(key, None)
+        slot = self._slots.get(key)
+        if slot is not None:
+            self._unindex(slot)
+
+    def _unindex(self, slot: int) -> None:
+        counts = self._terms.pop(slot, None)
         if counts is None:
             return
-        self._total -= self._lengths.pop(key)
+        self._total -= int(self._lengths[slot])
+        self._lengths[slot] = 0
         for term in counts:
             posting = self._postings[term]
-            del posting[key]
+            del posting[slot]
+            self._arrays.pop(term, None)
             if not posting:
                 del self._postings[term]
 
@@ -82,25 +114,42 @@ class BM25Index:
         n = len(self._postings.get(term, ()))
         return math.log(1.0 + (len(self._terms) - n + 0.5) / (n + 0.5))
 
-    def scores(self, query: str) -> dict[Hashable, float]:
-        """BM25 of every document sharing a term with ``query`` (the rest score zero)."""
+    def _posting_arrays(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        arrays = self._arrays.get(term)
+        if arrays is None:
+            posting = self._postings[term]
+            arrays = (np.fromiter(posting.keys(), dtype=np.int64, count=len(posting)),
+                      np.fromiter(posting.values(), dtype=np.float64, count=len(posting)))
+            self._arrays[term] = arrays
+        return arrays
+
+    def score_vector(self, query: str) -> np.ndarray:
+        """BM25 of ``query`` for every slot (zero for dead slots and documents sharing no term)."""
+        out = np.zeros(len(self.keys), dtype=np.float64)
         if not self._terms:
-            return {}
+            return out
         avgdl = self._total / len(self._terms) or 1.0
         k1, b = self.k1, self.b
-        out: dict[Hashable, float] = {}
+        norm = k1 * (1.0 - b + b * self._lengths[: len(self.keys)] / avgdl)
         for term in set(self.tokenizer(query)):
-            posting = self._postings.get(term)
-            if not posting:
+            if term not in self._postings:
                 continue
-            idf = self.idf(term)
-            lengths = self._lengths
-            for key, tf in posting.items():
-                norm = k1 * (1.0 - b + b * lengths[key] / avgdl)
-                out[key] = out.get(key, 0.0) + idf * tf * (k1 + 1.0) / (tf + norm)
+            slots, tf = self._posting_arrays(term)
+            out[slots] += self.idf(term) * tf * (k1 + 1.0) / (tf + norm[slots])
         return out
 
+    def scores(self, query: str) -> dict[Hashable, float]:
+        """BM25 of every document sharing a term with ``query`` (the rest score zero)."""
+        vector = self.score_vector(query)
+        return {self.keys[slot]: float(vector[slot]) for slot in np.flatnonzero(vector)}
+
     def top(self, query: str, k: int) -> list[tuple[Hashable, float]]:
-        """The ``k`` best documents for ``query``, best first (ties by key order of insertion)."""
-        ranked = sorted(self.scores(query).items(), key=lambda item: -item[1])
-        return ranked[:k]
+        """The ``k`` best documents for ``query``, best first (ties: the earlier added first)."""
+        if k <= 0:
+            return []
+        vector = self.score_vector(query)
+        hits = np.flatnonzero(vector)
+        if hits.size > k:
+            hits = hits[np.argpartition(-vector[hits], k - 1)[:k]]
+        ranked = sorted(hits.tolist(), key=lambda slot: (-vector[slot], slot))
+        return [(self.keys[slot], float(vector[slot])) for slot in ranked]

@@ -27,6 +27,7 @@ _NOT_NAMES = frozenset(
 )
 _JOINERS = frozenset({"of", "de", "the", "and"})
 MAX_RELATION_WORDS = 6
+TOP_ENTITIES = 20
 
 
 @dataclass(frozen=True)
@@ -91,24 +92,32 @@ def extract(text: str) -> tuple[list[str], list[Relation]]:
     return list(entities), relations
 
 
-def personalised_pagerank(graph: nx.Graph, seeds: dict[str, float], alpha: float = 0.5, iterations: int = 30) -> dict[str, float]:
+def personalised_pagerank(graph: nx.Graph, seeds: dict[str, float], alpha: float = 0.5, iterations: int = 20) -> dict[str, float]:
     """PageRank restarting at ``seeds`` (HippoRAG's damping 0.5: stay near the query)."""
     total = sum(seeds.values())
     restart = {node: weight / total for node, weight in seeds.items()}
+    # Plain lists once, not networkx views per step: a subgraph view filters on every access.
+    adjacency: dict[str, list[tuple[str, float]]] = {}
+    for node, neighbours in graph.adjacency():
+        weights = [(other, data.get("weight", 1.0)) for other, data in neighbours.items()]
+        degree = sum(w for _, w in weights) or 1.0
+        adjacency[node] = [(other, w / degree) for other, w in weights]
     rank = dict(restart)
-    degree = {node: graph.degree(node, weight="weight") or 1.0 for node in graph}
     for _ in range(iterations):
         spread: dict[str, float] = defaultdict(float)
         for node, value in rank.items():
-            neighbours = graph[node]
-            if not neighbours:
+            out = adjacency.get(node)
+            if not out:
                 spread[node] += alpha * value  # a dangling node keeps its share
                 continue
-            for other, data in neighbours.items():
-                spread[other] += alpha * value * data.get("weight", 1.0) / degree[node]
+            for other, share in out:
+                spread[other] += alpha * value * share
         for node, weight in restart.items():
             spread[node] += (1.0 - alpha) * weight
+        change = sum(abs(spread[node] - rank.get(node, 0.0)) for node in spread)
         rank = dict(spread)
+        if change < 1e-6:
+            break
     return rank
 
 
@@ -154,17 +163,24 @@ class MemoryGraph:
                     found.append(entity)
         return sorted(set(found))
 
-    def expand(self, query: str, radius: int = 2, max_nodes: int = 2000) -> dict[str, float]:
-        """Memory id -> graph score in [0, 1]: the PageRank mass of the entities it names."""
+    def expand_entities(self, query: str, radius: int = 2, max_nodes: int = 400) -> dict[str, float]:
+        """Entity -> personalised PageRank from the query's entities, over the graph within
+        ``radius`` hops (one hop when two would pass ``max_nodes``), keeping the
+        ``TOP_ENTITIES`` best: a hub entity must not pull every memory into the read."""
         seeds = self.query_entities(query)
         if not seeds:
             return {}
-        sub = nx.ego_graph(self.graph, seeds[0], radius=radius) if len(seeds) == 1 else self._around(seeds, radius)
+        sub = self._around(seeds, radius)
         if sub.number_of_nodes() > max_nodes and radius > 1:
-            return self.expand(query, radius - 1, max_nodes)
+            sub = self._around(seeds, 1)
         rank = personalised_pagerank(sub, {seed: 1.0 for seed in seeds})
+        best = sorted(rank.items(), key=lambda item: -item[1])[:TOP_ENTITIES]
+        return dict(best)
+
+    def expand(self, query: str) -> dict[str, float]:
+        """Memory id -> graph score in [0, 1]: the PageRank mass of the entities it names."""
         scores: dict[str, float] = defaultdict(float)
-        for entity, value in rank.items():
+        for entity, value in self.expand_entities(query).items():
             for memory_id in self.memories_of.get(entity, ()):
                 scores[memory_id] += value
         top = max(scores.values(), default=0.0) or 1.0

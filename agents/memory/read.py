@@ -64,8 +64,9 @@ def _by_max(values: np.ndarray) -> np.ndarray:
 class OwnerIndex:
     """One owner's memories held for fast reads: BM25, the score arrays and the graph.
 
-    It follows this process's writes as they happen (the store tells it) and reloads when
-    another connection committed (SQLite's ``data_version`` changed)."""
+    The arrays are indexed by the BM25 slot of each memory. The index follows this process's
+    writes as they happen (the store tells it) and reloads when another connection committed
+    (SQLite's ``data_version`` changed)."""
 
     def __init__(self, store: MemoryStore, owner: str):
         self.store, self.owner = store, owner
@@ -76,22 +77,31 @@ class OwnerIndex:
         self.version = self.store.data_version()
         memories = self.store.memories(self.owner)
         self.memories: dict[str, Memory] = {m.id: m for m in memories}
-        self.ids: list[str] = [m.id for m in memories]
-        self.position = {memory_id: i for i, memory_id in enumerate(self.ids)}
+        self.bm25 = BM25Index()
+        self.bm25.add_many((m.id, m.text) for m in memories)
         self.importance = np.array([m.importance for m in memories], dtype=np.float64)
         self.touched = np.array([m.last_touched for m in memories], dtype=np.float64)
         self.alive = np.ones(len(memories), dtype=bool)
-        self.bm25 = BM25Index()
-        self.bm25.add_many((m.id, m.text) for m in memories)
+        self._set_graph()
+
+    def _set_graph(self) -> None:
         self.graph = MemoryGraph.build(*self.store.graph_rows(self.owner))
         self._graph_stale = False
+        self._entity_slots: dict[str, np.ndarray] = {}
+
+    def entity_slots(self, entity: str) -> np.ndarray:
+        """The slots of the live memories naming ``entity`` (cached until the graph changes)."""
+        slots = self._entity_slots.get(entity)
+        if slots is None:
+            ids = [i for i in self.graph.memories_of.get(entity, ()) if i in self.memories]
+            slots = self._entity_slots[entity] = np.array([self.bm25.slot(i) for i in ids], dtype=np.int64)
+        return slots
 
     def fresh(self) -> OwnerIndex:
         if self.store.data_version() != self.version:
             self.load()
         if self._graph_stale:
-            self.graph = MemoryGraph.build(*self.store.graph_rows(self.owner))
-            self._graph_stale = False
+            self._set_graph()
         return self
 
     def on_change(self, op: str, memory: Memory) -> None:
@@ -99,67 +109,78 @@ class OwnerIndex:
             return
         if op == "DELETE":
             self.memories.pop(memory.id, None)
-            self.bm25.remove(memory.id)
-            if memory.id in self.position:
-                self.alive[self.position[memory.id]] = False
+            if memory.id in self.bm25:
+                self.alive[self.bm25.slot(memory.id)] = False
+                self.bm25.remove(memory.id)
             self._graph_stale = True
             return
+        known = memory.id in self.memories
         self.memories[memory.id] = memory
-        self.bm25.add(memory.id, memory.text)
-        if memory.id in self.position:
-            i = self.position[memory.id]
-            self.importance[i], self.touched[i], self.alive[i] = memory.importance, memory.last_touched, True
+        slot = self.bm25.add(memory.id, memory.text)
+        if slot >= self.importance.size:
+            grow = max(64, self.importance.size)
+            self.importance = np.concatenate([self.importance, np.zeros(grow)])
+            self.touched = np.concatenate([self.touched, np.zeros(grow)])
+            self.alive = np.concatenate([self.alive, np.zeros(grow, dtype=bool)])
+        self.importance[slot], self.touched[slot], self.alive[slot] = memory.importance, memory.last_touched, True
+        if known:
             self._graph_stale = True
             return
-        self.position[memory.id] = len(self.ids)
-        self.ids.append(memory.id)
-        self.importance = np.append(self.importance, memory.importance)
-        self.touched = np.append(self.touched, memory.last_touched)
-        self.alive = np.append(self.alive, True)
         entities, relations = extract(memory.text)
         for entity in entities:
             self.graph.add_mention(memory.id, entity)
+            self._entity_slots.pop(entity, None)
         for relation in relations:
             self.graph.add_relation(relation.head, relation.relation, relation.tail, memory.id)
 
+    def mark_read(self, memory_ids: Sequence[str], when: float) -> None:
+        for memory_id in memory_ids:
+            self.touched[self.bm25.slot(memory_id)] = when
+
 
 def score(index: OwnerIndex, query: str, now: float, weights: Weights = DEFAULT_WEIGHTS, use_graph: bool = True,
-          query_embedding: Sequence[float] | None = None) -> list[RetrievedMemory]:
-    """Every candidate memory with its score and components, best first."""
-    lexical = index.bm25.scores(query)
-    expanded = index.graph.expand(query) if use_graph and weights.graph > 0 else {}
-    semantic = _cosines(index, query_embedding) if query_embedding is not None else {}
-    keys = [k for k in dict.fromkeys([*lexical, *expanded, *semantic]) if k in index.memories]
-    if not keys:
+          query_embedding: Sequence[float] | None = None, limit: int | None = None) -> list[RetrievedMemory]:
+    """The candidate memories (all, or the best ``limit``) with their scores and components, best first."""
+    n = index.bm25.slot_count
+    relevance = _by_max(index.bm25.score_vector(query))
+    if query_embedding is not None:
+        relevance = 0.5 * relevance + 0.5 * _by_max(_cosines(index, query_embedding, n))
+    graph = np.zeros(n)
+    if use_graph and weights.graph > 0:
+        for entity, value in index.graph.expand_entities(query).items():
+            graph[index.entity_slots(entity)] += value
+        graph = _by_max(graph)
+    candidates = np.flatnonzero(((relevance > 0) | (graph > 0)) & index.alive[:n])
+    if candidates.size == 0:
         return []
-    rows = np.array([index.position[k] for k in keys])
-    relevance = _by_max(np.array([lexical.get(k, 0.0) for k in keys]))
-    if semantic:
-        relevance = 0.5 * relevance + 0.5 * _by_max(np.array([semantic.get(k, 0.0) for k in keys]))
-    hours = np.maximum(now - index.touched[rows], 0.0) / 3600.0
+    hours = np.maximum(now - index.touched[candidates], 0.0) / 3600.0
     recency = np.power(weights.decay_per_hour, hours)
-    importance = index.importance[rows] / 10.0
-    graph = np.array([expanded.get(k, 0.0) for k in keys])
-    total = (weights.recency * recency + weights.importance * importance + weights.relevance * relevance
-             + weights.graph * graph)
-    order = np.argsort(-total, kind="stable")
-    return [
-        RetrievedMemory(memory_id=keys[i], text=index.memories[keys[i]].text, kind=index.memories[keys[i]].kind,
-                        score=round(float(total[i]), 6), recency=round(float(recency[i]), 6),
-                        importance=round(float(importance[i]), 6), relevance=round(float(relevance[i]), 6),
-                        graph=round(float(graph[i]), 6))
-        for i in order
-    ]
+    importance = index.importance[candidates] / 10.0
+    total = (weights.recency * recency + weights.importance * importance
+             + weights.relevance * relevance[candidates] + weights.graph * graph[candidates])
+    if limit is not None and total.size > limit:
+        top = np.argpartition(-total, limit - 1)[:limit] if limit > 0 else np.zeros(0, dtype=np.int64)
+        order = top[np.lexsort((candidates[top], -total[top]))]  # ties: the earlier memory first
+    else:
+        order = np.argsort(-total, kind="stable")
+    out = []
+    for i in order:
+        slot = int(candidates[i])
+        memory = index.memories[str(index.bm25.keys[slot])]
+        out.append(RetrievedMemory(memory_id=memory.id, text=memory.text, kind=memory.kind, score=round(float(total[i]), 6),
+                                   recency=round(float(recency[i]), 6), importance=round(float(importance[i]), 6),
+                                   relevance=round(float(relevance[slot]), 6), graph=round(float(graph[slot]), 6)))
+    return out
 
 
-def _cosines(index: OwnerIndex, query: Sequence[float]) -> dict[str, float]:
+def _cosines(index: OwnerIndex, query: Sequence[float], n: int) -> np.ndarray:
     q = np.asarray(query, dtype=np.float32)
     q = q / (np.linalg.norm(q) or 1.0)
-    out = {}
+    out = np.zeros(n)
     for memory_id, memory in index.memories.items():
         if memory.embedding is not None and len(memory.embedding) == q.size:
             v = np.asarray(memory.embedding, dtype=np.float32)
-            out[memory_id] = max(0.0, float(v @ q / (np.linalg.norm(v) or 1.0)))
+            out[index.bm25.slot(memory_id)] = max(0.0, float(v @ q / (np.linalg.norm(v) or 1.0)))
     return out
 
 
@@ -168,7 +189,7 @@ def retrieve(index: OwnerIndex, query: str, k: int, token_budget: int, now: floa
              query_embedding: Sequence[float] | None = None) -> Retrieval:
     """The best ``k`` memories that fit ``token_budget``, and the prompt section showing them."""
     index.fresh()
-    ranked = score(index, query, now, weights, use_graph, query_embedding)[:k] if k > 0 else []
+    ranked = score(index, query, now, weights, use_graph, query_embedding, limit=k) if k > 0 else []
     kept: list[RetrievedMemory] = []
     lines: list[str] = []
     used = estimate_tokens(SECTION_TITLE) + 1
@@ -191,6 +212,5 @@ def retrieve(index: OwnerIndex, query: str, k: int, token_budget: int, now: floa
         if touch:
             ids = [item.memory_id for item in kept]
             index.store.touch(ids, now)
-            for memory_id in ids:
-                index.touched[index.position[memory_id]] = now
+            index.mark_read(ids, now)
     return retrieval

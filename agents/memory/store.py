@@ -139,6 +139,18 @@ class MemoryStore:
         self._notify("ADD", memory)
         return memory
 
+    def add_many(self, memories: Sequence[Memory], method: str = "import") -> int:
+        """Many memories in one transaction (imports, benchmarks); listeners are not told, so
+        read caches reload on their next read."""
+        with self.transaction() as db:
+            for memory in memories:
+                memory = memory.model_copy(update={"text": clip_text(memory.text)})
+                db.execute(f"INSERT INTO memories ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _to_row(memory))
+                index_graph(db, memory.id, memory.agent, memory.text)
+                self._history(db, memory.agent, "ADD", memory.id, None, memory.text, method, memory)
+        self.bulk_changes += 1
+        return len(memories)
+
     def update(self, memory_id: str, method: str = "model", **changes: object) -> tuple[Memory, Memory]:
         """Change fields of one memory; returns (before, after). KeyError if it is gone."""
         if "text" in changes:

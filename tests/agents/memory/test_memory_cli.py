@@ -24,7 +24,7 @@ def test_list_search_show_export_forget(tmp_path):
     shown = cli("show", "Alice", kept.id[:6], "--db", db)
     assert shown.returncode == 0 and "importance 7" in shown.stdout and "ADD" in shown.stdout
     exported = cli("export", "Alice", "--db", db)
-    assert [m["text"] for m in json.loads(exported.stdout)["memories"]][0] == kept.text
+    assert json.loads(exported.stdout)["memories"][0]["text"] == kept.text
     markdown = tmp_path / "alice.md"
     assert cli("export", "Alice", "-o", str(markdown), "--db", db).returncode == 0
     assert "## Fact (1)" in markdown.read_text()
