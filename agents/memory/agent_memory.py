@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from agents.events import EventBase
 from agents.llm.base import CancelToken, Provider
+from agents.memory.embed import Embedder
 from agents.memory.events import MemoryRead, MemoryReflected, MemoryWriteUnreadable, MemoryWritten, WriteMethod
 from agents.memory.prompting import complete
 from agents.memory.read import DEFAULT_WEIGHTS, OwnerIndex, Retrieval, Weights, retrieve
@@ -43,23 +44,40 @@ REFLECT_MAX_TOKENS = 160
 
 class AgentMemory:
     def __init__(self, store: MemoryStore, agent: str, config: MemoryConfig, *, owner: str | None = None,
-                 provider: Provider | None = None, session_id: str | None = None, weights: Weights = DEFAULT_WEIGHTS):
+                 provider: Provider | None = None, session_id: str | None = None, weights: Weights = DEFAULT_WEIGHTS,
+                 embedder: Embedder | None = None):
         self.store, self.agent, self.config = store, agent, config
         self.owner = owner or agent
         self.provider = provider
         self.session_id = session_id
         self.weights = weights
+        self.embedder = embedder
         self.index = OwnerIndex(store, self.owner)
         self.last_read: Retrieval = Retrieval()
 
     # --- read ----------------------------------------------------------------------------------
-    def read(self, query: str, now: float | None = None) -> MemoryRead:
+    def read(self, query: str, now: float | None = None, query_embedding: Sequence[float] | None = None) -> MemoryRead:
         """Retrieve for ``query``; the prompt section is ``self.last_read.section``."""
         self.last_read = retrieve(self.index, query, self.config.read_k, self.config.token_budget,
-                                  time.time() if now is None else now, self.weights, self.config.graph)
+                                  time.time() if now is None else now, self.weights, self.config.graph,
+                                  query_embedding=query_embedding)
         return MemoryRead(agent=self.agent, owner=self.owner, query=clip_text(query, 500),
                           items=tuple(self.last_read.items), tokens=self.last_read.tokens,
                           dropped_for_budget=self.last_read.dropped_for_budget, considered=self.last_read.considered)
+
+    async def aread(self, query: str, now: float | None = None) -> MemoryRead:
+        """:meth:`read`, with the query embedded first when there is an embedder."""
+        vectors = await self._embed([query])
+        return self.read(query, now, vectors[0] if vectors else None)
+
+    async def _embed(self, texts: list[str]) -> list[tuple[float, ...]]:
+        """Vectors for ``texts``, or [] without an embedder or when it fails (BM25 carries on)."""
+        if self.embedder is None or not texts:
+            return []
+        try:
+            return await self.embedder.embed(texts)
+        except Exception:  # any server or network failure: relevance stays lexical
+            return []
 
     # --- write ---------------------------------------------------------------------------------
     async def write(self, turn_text: str, source_message: str | None = None,
@@ -73,8 +91,10 @@ class AgentMemory:
             if isinstance(event, MemoryWriteUnreadable):
                 yield event
         ops = [op for op in operations if isinstance(op, Operation)]
+        texts = [op.text for op in ops if op.op in ("ADD", "UPDATE")]
+        vectors = dict(zip(texts, await self._embed(texts)))
         for op in ops:
-            yield self._apply(op, similar, method, source_message)
+            yield self._apply(op, similar, method, source_message, vectors.get(op.text))
         every = self.config.reflect_every
         if every and self.store.writes_since_reflection(self.owner) >= every:
             async for event in self.reflect("every_n", cancel):
@@ -96,7 +116,8 @@ class AgentMemory:
         unreadable = MemoryWriteUnreadable(agent=self.agent, raw_output=clip_text(reply.text, 2000), reason=reason, fallback=True)
         return [unreadable, *rule_operations(turn_text, similar)], "rules"
 
-    def _apply(self, op: Operation, similar: Sequence[Memory], method: WriteMethod, source_message: str | None) -> MemoryWritten:
+    def _apply(self, op: Operation, similar: Sequence[Memory], method: WriteMethod, source_message: str | None,
+               embedding: tuple[float, ...] | None = None) -> MemoryWritten:
         base = dict(agent=self.agent, owner=self.owner, method=method, source_session=self.session_id,
                     source_message=source_message)
         target = similar[op.target - 1] if op.target else None
@@ -106,11 +127,12 @@ class AgentMemory:
         if op.op == "ADD":
             memory = self.store.add(Memory(agent=self.owner, text=op.text, kind=guess_kind(op.text),
                                            importance=op.importance or 5.0, source_session=self.session_id,
-                                           source_message=source_message), method)
+                                           source_message=source_message, embedding=embedding), method)
             return MemoryWritten(op="ADD", memory_id=memory.id, kind=memory.kind, after=memory.text,
                                  importance=memory.importance, reason=op.reason, **base)  # type: ignore[arg-type]
         if op.op == "UPDATE" and target is not None:
-            changes: dict = {"text": op.text, "source_session": self.session_id, "source_message": source_message}
+            changes: dict = {"text": op.text, "source_session": self.session_id, "source_message": source_message,
+                             "embedding": embedding}
             if op.importance is not None:
                 changes["importance"] = op.importance
             before, after = self.store.update(target.id, method, **changes)

@@ -109,3 +109,31 @@ async def test_every_turn_policy_stores_the_turn_and_a_read_finds_it(store):
     read = memory.read("What is the capital of Australia?")
     assert [i.text for i in read.items] == ["Canberra is the capital of Australia."]
     assert "Canberra" in memory.last_read.section and read.considered == 1
+
+
+class FakeEmbedder:
+    """Two-dimensional vectors: tea-ish texts point one way, everything else the other."""
+
+    def __init__(self, fail: bool = False):
+        self.fail = fail
+
+    async def embed(self, texts):
+        if self.fail:
+            raise ConnectionError("embedding server down")
+        return [(1.0, 0.0) if "tea" in t or "chai" in t else (0.0, 1.0) for t in texts]
+
+
+async def test_an_embedder_stores_vectors_and_joins_relevance(store):
+    memory = AgentMemory(store, "A", MemoryConfig(enabled=True, write_policy="every_turn", reflect_every=0), embedder=FakeEmbedder())
+    await collect(memory.write("Bob drinks tea every morning at seven."))
+    await collect(memory.write("Bob drinks coffee at noon on Mondays."))
+    assert all(m.embedding is not None for m in store.memories("A"))
+    read = await memory.aread("What does Bob drink, chai?")
+    assert read.items[0].text.startswith("Bob drinks tea")
+
+
+async def test_a_failing_embedder_loses_no_write_or_read(store):
+    memory = AgentMemory(store, "A", MemoryConfig(enabled=True, write_policy="every_turn", reflect_every=0), embedder=FakeEmbedder(fail=True))
+    await collect(memory.write("Bob drinks tea every morning."))
+    assert store.memories("A")[0].embedding is None
+    assert [i.text for i in (await memory.aread("tea")).items] == ["Bob drinks tea every morning."]
