@@ -25,7 +25,8 @@ _WORD = re.compile(r"[a-z0-9]+")
 # The few words that match everything; BM25's idf already discounts the rest.
 STOPWORDS = frozenset(
     "a an and are as at be but by for from had has have he her his i in is it its of on or our she so "
-    "that the their them then there these they this to was we were what when which who will with you your".split()
+    "that the their them then there these they this to was we were what when which who will with you your"
+    " s t d ll re ve m".split()  # the tails of "Zara's", "don't", "we'll" once split at the apostrophe
 )
 
 

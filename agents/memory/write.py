@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from agents.memory.bm25 import tokenize
+from agents.memory.graph import extract
 from agents.memory.events import MemoryOp
 from agents.memory.records import MAX_TEXT_CHARS, Memory, MemoryKind
 
@@ -170,8 +171,16 @@ def overlap(a: str, b: str) -> float:
     return len(wa & wb) / (min(len(wa), len(wb)) or 1)
 
 
+def _specifics(text: str) -> set[str]:
+    """What makes a statement about one thing: its names and numbers."""
+    return set(extract(text)[0]) | set(re.findall(r"\d+(?:\.\d+)?", text))
+
+
 def duplicate_of(text: str, similar: Sequence[Memory]) -> Memory | None:
-    return next((m for m in similar if overlap(text, m.text) >= DUPLICATE_OVERLAP), None)
+    """A stored memory saying the same: mostly the same words, and the same names and numbers
+    ("Zara's town is Perth" does not repeat "Keiko's town is Perth")."""
+    specifics = _specifics(text)
+    return next((m for m in similar if overlap(text, m.text) >= DUPLICATE_OVERLAP and _specifics(m.text) == specifics), None)
 
 
 def guess_kind(text: str) -> MemoryKind:

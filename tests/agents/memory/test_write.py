@@ -137,3 +137,12 @@ async def test_a_failing_embedder_loses_no_write_or_read(store):
     await collect(memory.write("Bob drinks tea every morning."))
     assert store.memories("A")[0].embedding is None
     assert [i.text for i in (await memory.aread("tea")).items] == ["Bob drinks tea every morning."]
+
+
+def test_a_statement_about_another_name_or_number_is_not_a_duplicate():
+    from agents.memory.write import duplicate_of
+
+    stored = [Memory(agent="A", text="Keiko's home town is Perth.")]
+    assert duplicate_of("Zara's home town is Perth.", stored) is None
+    assert duplicate_of("Keiko's home town is Perth!", stored) is stored[0]
+    assert duplicate_of("Keiko's locker code is 4821.", [Memory(agent="A", text="Keiko's locker code is 4822.")]) is None
