@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from agents.memory.bm25 import tokenize
-from agents.memory.graph import extract
 from agents.memory.events import MemoryOp
+from agents.memory.graph import extract
 from agents.memory.records import MAX_TEXT_CHARS, Memory, MemoryKind
 
 MAX_OPERATIONS = 5
