@@ -13,7 +13,14 @@ from collections.abc import AsyncIterator, Sequence
 from agents.events import EventBase
 from agents.llm.base import CancelToken, Provider
 from agents.memory.embed import Embedder
-from agents.memory.events import MemoryRead, MemoryReflected, MemoryWriteUnreadable, MemoryWritten, WriteMethod
+from agents.memory.events import (
+    MemoryRead,
+    MemoryReflected,
+    MemoryUnavailable,
+    MemoryWriteUnreadable,
+    MemoryWritten,
+    WriteMethod,
+)
 from agents.memory.prompting import complete
 from agents.memory.read import DEFAULT_WEIGHTS, OwnerIndex, Retrieval, Weights, retrieve
 from agents.memory.records import Memory, MemoryConfig, clip_text
@@ -26,7 +33,7 @@ from agents.memory.reflect import (
     rule_insights,
     workflow_text,
 )
-from agents.memory.store import MemoryStore
+from agents.memory.store import MemoryStore, MemoryStoreError
 from agents.memory.write import (
     WRITE_STOPS,
     Operation,
@@ -189,3 +196,13 @@ class AgentMemory:
                                        source_session=self.session_id, source_message=source_message), "workflow")
         return MemoryReflected(agent=self.agent, owner=self.owner, memory_id=memory.id, kind="workflow", text=memory.text,
                                cites=tuple(cites), method="rules", trigger="workflow")
+
+
+def open_store(agent: str, config: MemoryConfig, path: str | None = None) -> tuple[MemoryStore | None, MemoryUnavailable | None]:
+    """The store, or the event saying why there is none (the file is left as it was); the
+    event's ``action`` is the agent's ``on_store_error``: go on without memory, or stop."""
+    try:
+        return MemoryStore(path), None
+    except MemoryStoreError as exc:
+        return None, MemoryUnavailable(agent=agent, problem=exc.problem, message=str(exc), path=str(exc.path),
+                                       action=config.on_store_error)

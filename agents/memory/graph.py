@@ -25,7 +25,7 @@ _NOT_NAMES = frozenset(
     "when after before then so but and or is are was be remember always never use note also however "
     "yes no ok first next finally because since while where what which who how there here".split()
 )
-_JOINERS = frozenset({"of", "de", "the", "and"})
+_JOINERS = frozenset({"of", "de", "the"})  # "Game of 24"; not "and": "Alice and Bob" are two
 MAX_RELATION_WORDS = 6
 TOP_ENTITIES = 20
 
@@ -48,7 +48,9 @@ def _is_name(token: str, sentence_start: bool) -> bool:
         return True  # 24, A113, gpt-4: numbers and codes name things in these tasks
     if "_" in token or (token[0].islower() and any(ch.isupper() for ch in token[1:])):
         return True  # snake_case and camelCase identifiers
-    return token[0].isupper() and not (token.lower() in _NOT_NAMES or (sentence_start and len(token) < 3))
+    if sentence_start and (len(token) < 3 or token.lower().endswith(("ing", "ly", "ed"))):
+        return False  # "Checking twice pays off": a capital that only starts the sentence
+    return token[0].isupper() and token.lower() not in _NOT_NAMES
 
 
 def _sentence_entities(sentence: str) -> list[tuple[str, int, int]]:

@@ -58,6 +58,8 @@ class MemoryConfig(Record):
     # "private": the agent's own memory; "shared": one memory for the whole team.
     scope: Literal["private", "shared"] = "private"
     graph: bool = Field(default=True, description="Expand reads through the knowledge graph")
+    # A store that cannot be opened (corrupt, locked, newer): go on without memory, or stop the run.
+    on_store_error: Literal["continue", "stop"] = "continue"
 
     def owner(self, agent: str, team: str) -> str:
         """The store key this agent reads and writes under."""

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from agents.memory.bm25 import tokenize
 from agents.memory.events import MemoryOp
 from agents.memory.graph import extract
-from agents.memory.records import MAX_TEXT_CHARS, Memory, MemoryKind
+from agents.memory.records import MAX_TEXT_CHARS, Memory, MemoryKind, clip_text
 
 MAX_OPERATIONS = 5
+TURN_CHARS_FOR_WRITE = 2000  # the write step sees at most this much of a turn
 DUPLICATE_OVERLAP = 0.8  # word overlap above which an ADD repeats a stored memory
 WRITE_SYSTEM = """You keep {agent}'s memory: short notes that will help {agent} in later tasks.
 After each turn decide what to store. Store what to do next time — a rule, a method that worked, a fact that will be needed again — not only what went wrong. Skip small talk and anything already stored.
@@ -69,7 +70,8 @@ class Proposal:
 def write_prompt(agent: str, turn_text: str, similar: Sequence[Memory]) -> tuple[str, str]:
     """(system, user) for the extraction step; the stored memories are numbered from 1."""
     stored = "\n".join(f"{i}. {m.text}" for i, m in enumerate(similar, 1)) or "(none)"
-    return WRITE_SYSTEM.format(agent=agent), f"Stored memories:\n{stored}\nTurn by {agent}: {turn_text.strip()}\nOperations:"
+    turn = clip_text(" ".join(turn_text.split()), TURN_CHARS_FOR_WRITE)
+    return WRITE_SYSTEM.format(agent=agent), f"Stored memories:\n{stored}\nTurn by {agent}: {turn}\nOperations:"
 
 
 def _importance(value: str | int | None) -> float | None:

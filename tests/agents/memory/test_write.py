@@ -146,3 +146,23 @@ def test_a_statement_about_another_name_or_number_is_not_a_duplicate():
     assert duplicate_of("Zara's home town is Perth.", stored) is None
     assert duplicate_of("Keiko's home town is Perth!", stored) is stored[0]
     assert duplicate_of("Keiko's locker code is 4821.", [Memory(agent="A", text="Keiko's locker code is 4822.")]) is None
+
+
+def test_a_store_that_cannot_open_is_an_event_with_the_agents_choice(tmp_path):
+    from agents.memory.agent_memory import open_store
+
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"nope" * 100)
+    store, problem = open_store("A", MemoryConfig(enabled=True, on_store_error="stop"), str(bad))
+    assert store is None and problem is not None and problem.problem == "corrupt" and problem.action == "stop"
+    assert bad.read_bytes() == b"nope" * 100
+
+
+async def test_a_one_megabyte_turn_is_written_clipped_and_prompts_stay_small(store):
+    provider = ScriptedProvider(lambda request: "NOOP")
+    memory = AgentMemory(store, "A", MemoryConfig(enabled=True, reflect_every=0), provider=provider)
+    await collect(memory.write("Canberra is the capital. " * 40_000))
+    assert len(provider.requests[0].messages[1].content) < 3000
+    every = AgentMemory(store, "B", MemoryConfig(enabled=True, write_policy="every_turn", reflect_every=0))
+    await collect(every.write("Canberra is the capital. " * 40_000))
+    assert "[cut," in store.memories("B")[0].text
