@@ -7,6 +7,7 @@ rule-based fallback runs and the unreadable output is an event of its own.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Sequence
 
@@ -63,19 +64,21 @@ class AgentMemory:
         self.last_read: Retrieval = Retrieval()
 
     # --- read ----------------------------------------------------------------------------------
-    def read(self, query: str, now: float | None = None, query_embedding: Sequence[float] | None = None) -> MemoryRead:
+    def read(self, query: str, now: float | None = None, query_embedding: Sequence[float] | None = None,
+             message_id: str | None = None) -> MemoryRead:
         """Retrieve for ``query``; the prompt section is ``self.last_read.section``."""
         self.last_read = retrieve(self.index, query, self.config.read_k, self.config.token_budget,
                                   time.time() if now is None else now, self.weights, self.config.graph,
                                   query_embedding=query_embedding)
-        return MemoryRead(agent=self.agent, owner=self.owner, query=clip_text(query, 500),
+        return MemoryRead(agent=self.agent, owner=self.owner, message_id=message_id, query=clip_text(query, 500),
                           items=tuple(self.last_read.items), tokens=self.last_read.tokens,
                           dropped_for_budget=self.last_read.dropped_for_budget, considered=self.last_read.considered)
 
-    async def aread(self, query: str, now: float | None = None) -> MemoryRead:
-        """:meth:`read`, with the query embedded first when there is an embedder."""
+    async def aread(self, query: str, now: float | None = None, message_id: str | None = None) -> MemoryRead:
+        """:meth:`read` off the event loop (a first read of a large store loads its index), with
+        the query embedded first when there is an embedder."""
         vectors = await self._embed([query])
-        return self.read(query, now, vectors[0] if vectors else None)
+        return await asyncio.to_thread(self.read, query, now, vectors[0] if vectors else None, message_id)
 
     async def _embed(self, texts: list[str]) -> list[tuple[float, ...]]:
         """Vectors for ``texts``, or [] without an embedder or when it fails (BM25 carries on)."""

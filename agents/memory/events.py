@@ -37,6 +37,7 @@ class MemoryRead(EventBase):
     type: Literal["memory_read"] = "memory_read"
     agent: str
     owner: str  # the store key: the agent, or "team:NAME" for shared memory
+    message_id: str | None = None  # the turn it was read for
     query: str
     items: tuple[RetrievedMemory, ...]
     tokens: int  # of the prompt section
