@@ -119,9 +119,11 @@ class AgentMemory:
             return list(rule_operations(turn_text, similar)), "rules"
         system, user = write_prompt(self.agent, turn_text, similar)
         reply = await complete(self.provider, system, user, "Memory", WRITE_MAX_TOKENS, WRITE_STOPS, cancel)
-        proposal = parse_operations(reply.text, len(similar))
+        proposal = parse_operations(reply.text, len(similar), turn_text)
         if proposal.operations and reply.error is None:
-            return list(proposal.operations), "model"
+            refused = [MemoryWriteUnreadable(agent=self.agent, raw_output=clip_text(reply.text, 2000),
+                                             reason="; ".join(proposal.problems), fallback=False)] if proposal.problems else []
+            return [*refused, *proposal.operations], "model"  # what was refused is said, never dropped
         reason = reply.error or "; ".join(proposal.problems) or "no operation could be read"
         unreadable = MemoryWriteUnreadable(agent=self.agent, raw_output=clip_text(reply.text, 2000), reason=reason, fallback=True)
         return [unreadable, *rule_operations(turn_text, similar)], "rules"

@@ -138,9 +138,13 @@ def _json_operations(text: str) -> list[Operation]:
     return out
 
 
-def parse_operations(output: str, n_similar: int) -> Proposal:
-    """Read a model's proposal. Refused operations (an unknown number, an empty text) are
-    listed in ``problems``; lines that name no operation in ``unreadable``."""
+def parse_operations(output: str, n_similar: int, turn_text: str | None = None) -> Proposal:
+    """Read a model's proposal. Refused operations (an unknown number, an empty text, a text
+    the turn does not support) are listed in ``problems``; lines that name no operation in
+    ``unreadable``.
+
+    With ``turn_text``, an ADD or UPDATE must be grounded in it (half its words from the turn):
+    small models copy the prompt's worked example or make things up, and neither is memory."""
     proposal = Proposal()
     candidates = _json_operations(output)
     if not candidates:
@@ -157,6 +161,8 @@ def parse_operations(output: str, n_similar: int) -> Proposal:
             proposal.problems.append(f"{operation.op} names memory {operation.target}, which was not shown")
         elif operation.op in ("ADD", "UPDATE") and len(operation.text.split()) < 2:
             proposal.problems.append(f"{operation.op} without a text to store")
+        elif operation.op in ("ADD", "UPDATE") and turn_text is not None and not grounded(operation.text, turn_text):
+            proposal.problems.append(f"{operation.op} of a text the turn does not say: {operation.text[:80]!r}")
         else:
             proposal.operations.append(operation)
     return proposal
@@ -165,6 +171,12 @@ def parse_operations(output: str, n_similar: int) -> Proposal:
 def readable(proposal: Proposal) -> bool:
     """Whether the model said anything usable: at least one operation (NOOP counts)."""
     return bool(proposal.operations)
+
+
+def grounded(text: str, source: str, share: float = 0.5) -> bool:
+    """Whether at least ``share`` of ``text``'s words occur in ``source``."""
+    words = set(tokenize(text))
+    return bool(words) and len(words & set(tokenize(source))) / len(words) >= share
 
 
 def overlap(a: str, b: str) -> float:

@@ -166,3 +166,26 @@ async def test_a_one_megabyte_turn_is_written_clipped_and_prompts_stay_small(sto
     every = AgentMemory(store, "B", MemoryConfig(enabled=True, write_policy="every_turn", reflect_every=0))
     await collect(every.write("Canberra is the capital. " * 40_000))
     assert "[cut," in store.memories("B")[0].text
+
+
+def test_an_operation_the_turn_does_not_support_is_refused():
+    example = "ADD 7 | To convert Celsius to Fahrenheit: multiply by 9/5, then add 32."  # the prompt's own example
+    proposal = parse_operations(example + "\nADD 6 | Zara's locker code is 4817.", 0, turn_text="Zara's locker code is 4817. Lunch is at noon.")
+    assert [o.text for o in proposal.operations] == ["Zara's locker code is 4817."]
+    assert "does not say" in proposal.problems[0]
+
+
+async def test_a_model_that_only_copies_the_example_falls_back_to_rules(store):
+    provider = ScriptedProvider(lambda r: "ADD 7 | To convert Celsius to Fahrenheit: multiply by 9/5, then add 32.")
+    memory = AgentMemory(store, "A", MemoryConfig(enabled=True, reflect_every=0), provider=provider)
+    events = await collect(memory.write("Zara's locker code is 4817."))
+    assert isinstance(events[0], MemoryWriteUnreadable) and "does not say" in events[0].reason
+    assert [m.text for m in store.memories("A")] == ["Zara's locker code is 4817."]
+
+
+async def test_refused_operations_beside_good_ones_are_still_an_event(store):
+    provider = ScriptedProvider(lambda r: "ADD 6 | Zara's locker code is 4817.\nDELETE 7")
+    memory = AgentMemory(store, "A", MemoryConfig(enabled=True, reflect_every=0), provider=provider)
+    events = await collect(memory.write("Zara's locker code is 4817."))
+    assert isinstance(events[0], MemoryWriteUnreadable) and not events[0].fallback and "DELETE names memory 7" in events[0].reason
+    assert [(e.op, e.method) for e in events[1:]] == [("ADD", "model")]
