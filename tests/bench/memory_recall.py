@@ -32,7 +32,15 @@ THINGS = [("locker code", lambda r: str(r.randint(1000, 9999))), ("favourite col
     ["Lisbon", "Oslo", "Kyoto", "Quito", "Dakar", "Perth", "Tromso", "Hanoi"]))]
 DISTRACTORS = ["The weather was grey all morning.", "Lunch is served in the main hall.", "Someone left an umbrella by the door.",
                "The printer on floor two is slow again.", "Next week's meeting may move to Tuesday.", "The coffee machine was cleaned."]
-ANSWER_SYSTEM = "Answer the question with the exact word or number only."
+# One worked example, as base models need; it is the same with and without memory.
+ANSWER_SYSTEM = """Answer the question with the exact word or number only.
+
+Example.
+Notes: Memories:
+- [fact] Tom's car colour is red.
+
+Question: What is Tom's car colour?
+Answer: red"""
 
 
 @dataclass(frozen=True)
