@@ -83,6 +83,7 @@ class OwnerIndex:
         self.touched = np.array([m.last_touched for m in memories], dtype=np.float64)
         self.alive = np.ones(len(memories), dtype=bool)
         self._set_graph()
+        self._unit: np.ndarray | None = None
 
     def _set_graph(self) -> None:
         self.graph = MemoryGraph.build(*self.store.graph_rows(self.owner))
@@ -107,6 +108,7 @@ class OwnerIndex:
     def on_change(self, op: str, memory: Memory) -> None:
         if memory.agent != self.owner:
             return
+        self._unit = None
         if op == "DELETE":
             self.memories.pop(memory.id, None)
             if memory.id in self.bm25:
@@ -132,6 +134,18 @@ class OwnerIndex:
             self._entity_slots.pop(entity, None)
         for relation in relations:
             self.graph.add_relation(relation.head, relation.relation, relation.tail, memory.id)
+
+    def unit_embeddings(self, dim: int) -> np.ndarray:
+        """(slots, dim) unit vectors, zero rows for memories without a ``dim``-sized embedding;
+        cached until a memory changes."""
+        if self._unit is None or self._unit.shape[1] != dim:
+            matrix = np.zeros((self.bm25.slot_count, dim), dtype=np.float32)
+            for memory_id, memory in self.memories.items():
+                if memory.embedding is not None and len(memory.embedding) == dim:
+                    v = np.asarray(memory.embedding, dtype=np.float32)
+                    matrix[self.bm25.slot(memory_id)] = v / (np.linalg.norm(v) or 1.0)
+            self._unit = matrix
+        return self._unit
 
     def mark_read(self, memory_ids: Sequence[str], when: float) -> None:
         for memory_id in memory_ids:
@@ -174,13 +188,12 @@ def score(index: OwnerIndex, query: str, now: float, weights: Weights = DEFAULT_
 
 
 def _cosines(index: OwnerIndex, query: Sequence[float], n: int) -> np.ndarray:
+    """Cosine of the query with every slot's embedding (0 where a memory has none)."""
     q = np.asarray(query, dtype=np.float32)
     q = q / (np.linalg.norm(q) or 1.0)
+    matrix = index.unit_embeddings(q.size)
     out = np.zeros(n)
-    for memory_id, memory in index.memories.items():
-        if memory.embedding is not None and len(memory.embedding) == q.size:
-            v = np.asarray(memory.embedding, dtype=np.float32)
-            out[index.bm25.slot(memory_id)] = max(0.0, float(v @ q / (np.linalg.norm(v) or 1.0)))
+    out[: matrix.shape[0]] = np.maximum(matrix @ q, 0.0)
     return out
 
 
