@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from agents.events import Record, new_id
 from agents.memory.events import MemoryKind
@@ -60,6 +60,12 @@ class MemoryConfig(Record):
     graph: bool = Field(default=True, description="Expand reads through the knowledge graph")
     # A store that cannot be opened (corrupt, locked, newer): go on without memory, or stop the run.
     on_store_error: Literal["continue", "stop"] = "continue"
+
+    @model_validator(mode="after")
+    def _budget_fits_a_memory(self) -> MemoryConfig:
+        if self.enabled and self.read_k > 0 and self.token_budget < 40:
+            raise ValueError(f"memory token_budget {self.token_budget} is too small to show one memory; use 40 or more, or read_k 0")
+        return self
 
     def owner(self, agent: str, team: str) -> str:
         """The store key this agent reads and writes under."""

@@ -189,3 +189,13 @@ async def test_refused_operations_beside_good_ones_are_still_an_event(store):
     events = await collect(memory.write("Zara's locker code is 4817."))
     assert isinstance(events[0], MemoryWriteUnreadable) and not events[0].fallback and "DELETE names memory 7" in events[0].reason
     assert [(e.op, e.method) for e in events[1:]] == [("ADD", "model")]
+
+
+def test_memory_settings_are_validated_with_a_clear_message():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="too small to show one memory"):
+        MemoryConfig(enabled=True, token_budget=10)
+    with pytest.raises(ValidationError):
+        MemoryConfig.model_validate({"enabled": True, "write_policy": "sometimes"})
+    assert MemoryConfig(enabled=True, scope="shared").owner("A", "crew") == "team:crew"
