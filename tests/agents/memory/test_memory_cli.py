@@ -1,18 +1,28 @@
 """`agora-lab memory ...`: the same store, headless; errors are one line and an exit code."""
 
 import json
-import subprocess
-import sys
+from types import SimpleNamespace
 
+import pytest
+
+from agents.cli.commands import main
 from agents.memory.records import Memory
 from agents.memory.store import MemoryStore
 
 
-def cli(*args):
-    return subprocess.run([sys.executable, "-m", "agents.cli", "memory", *args], capture_output=True, text=True, timeout=120)
+@pytest.fixture
+def cli(capsys):
+    """In-process (the exit-code mapping is main()'s, as in a subprocess), without a start-up each."""
+
+    def run(*args):
+        code = main(["memory", *args])
+        out = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=out.out, stderr=out.err)
+
+    return run
 
 
-def test_list_search_show_export_forget(tmp_path):
+def test_list_search_show_export_forget(cli, tmp_path):
     db = str(tmp_path / "m.db")
     with MemoryStore(db) as store:
         kept = store.add(Memory(agent="Alice", text="Canberra is the capital of Australia.", kind="fact", importance=7))
@@ -36,14 +46,14 @@ def test_list_search_show_export_forget(tmp_path):
     assert [row["op"] for row in with_search_unchanged][-2:] == ["DELETE", "DELETE"]
 
 
-def test_unknown_ids_and_bad_usage_exit_2(tmp_path):
+def test_unknown_ids_and_bad_usage_exit_2(cli, tmp_path):
     db = str(tmp_path / "m.db")
     assert cli("show", "Alice", "nope", "--db", db).returncode == 2
     both = cli("forget", "Alice", "abc", "--all", "--db", db)
     assert both.returncode == 2 and "one memory id, or --all" in both.stderr
 
 
-def test_a_corrupt_store_is_one_clear_line_exit_1_and_untouched(tmp_path):
+def test_a_corrupt_store_is_one_clear_line_exit_1_and_untouched(cli, tmp_path):
     db = tmp_path / "m.db"
     db.write_bytes(b"garbage" * 1000)
     result = cli("list", "Alice", "--db", str(db))
