@@ -20,6 +20,7 @@ on recency alone.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -70,6 +71,8 @@ class OwnerIndex:
 
     def __init__(self, store: MemoryStore, owner: str):
         self.store, self.owner = store, owner
+        # Reads may run on a worker thread while this process's writes arrive on the loop.
+        self.lock = threading.RLock()
         store.listeners.append(self.on_change)
         self.load()
 
@@ -106,8 +109,11 @@ class OwnerIndex:
         return self
 
     def on_change(self, op: str, memory: Memory) -> None:
-        if memory.agent != self.owner:
-            return
+        if memory.agent == self.owner:
+            with self.lock:
+                self._follow(op, memory)
+
+    def _follow(self, op: str, memory: Memory) -> None:
         self._unit = None
         if op == "DELETE":
             self.memories.pop(memory.id, None)
@@ -201,6 +207,12 @@ def retrieve(index: OwnerIndex, query: str, k: int, token_budget: int, now: floa
              weights: Weights = DEFAULT_WEIGHTS, use_graph: bool = True, touch: bool = True,
              query_embedding: Sequence[float] | None = None) -> Retrieval:
     """The best ``k`` memories that fit ``token_budget``, and the prompt section showing them."""
+    with index.lock:
+        return _retrieve(index, query, k, token_budget, now, weights, use_graph, touch, query_embedding)
+
+
+def _retrieve(index: OwnerIndex, query: str, k: int, token_budget: int, now: float, weights: Weights,
+              use_graph: bool, touch: bool, query_embedding: Sequence[float] | None) -> Retrieval:
     index.fresh()
     ranked = score(index, query, now, weights, use_graph, query_embedding, limit=k) if k > 0 else []
     kept: list[RetrievedMemory] = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -70,6 +71,7 @@ class MemoryStore:
         # follow them without reloading. Bulk changes bump ``bulk_changes`` instead.
         self.listeners: list[Callable[[str, Memory], None]] = []
         self.bulk_changes = 0
+        self._lock = threading.RLock()
         try:
             self._db = sqlite3.connect(self.path, timeout=timeout_s, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
@@ -97,8 +99,11 @@ class MemoryStore:
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
+        # One connection, used from the event loop and from reads sent to a thread: the lock
+        # keeps one thread's transaction from interleaving with another's statements.
         try:
-            yield
+            with self._lock:
+                yield
         except sqlite3.Error as exc:
             raise MemoryStoreError(_problem(exc), self.path, str(exc)) from exc
 

@@ -162,3 +162,23 @@ def test_a_renamed_agent_keeps_its_memory_and_a_merge_is_refused(tmp_path):
         assert store.graph_rows("Alicia")[0]
         with pytest.raises(ValueError):
             store.rename_agent("Alicia", "Bob")
+
+
+def test_one_store_shared_by_reader_threads_and_a_writer(tmp_path):
+    """Simultaneous turns: reads go to threads while writes happen on the loop's thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from agents.memory.read import OwnerIndex, retrieve
+
+    with MemoryStore(tmp_path / "m.db") as store:
+        index = OwnerIndex(store, "A")
+
+        def reads() -> int:
+            return sum(len(retrieve(index, "Canberra note", 3, 400, 1e9).items) >= 0 for _ in range(40))
+
+        with ThreadPoolExecutor(4) as pool:
+            futures = [pool.submit(reads) for _ in range(4)]
+            for i in range(120):
+                store.add(Memory(agent="A", text=f"Canberra note {i}"))
+            assert [f.result() for f in futures] == [40] * 4
+        assert store.count("A") == 120 and len(index.fresh().memories) == 120
