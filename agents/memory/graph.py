@@ -24,6 +24,10 @@ _NOT_NAMES = frozenset(
     "a an the this that these those it its we i you he she they our my your their in on at for to of if "
     "when after before then so but and or is are was be remember always never use note also however "
     "yes no ok first next finally because since while where what which who how there here".split()
+    # imperatives and nouns that start steps and notes ("1. List the numbers.", "Workflow that ...")
+    + "try list check add make find keep ask give take let see show write read move put start stop compare "
+    "count pick choose avoid prefer questions question answer answers workflow insight lesson rule step steps "
+    "task tasks result results".split()
 )
 _JOINERS = frozenset({"of", "de", "the"})  # "Game of 24"; not "and": "Alice and Bob" are two
 MAX_RELATION_WORDS = 6
@@ -77,7 +81,8 @@ def _sentence_entities(sentence: str) -> list[tuple[str, int, int]]:
 
 def extract(text: str) -> tuple[list[str], list[Relation]]:
     """The entities a text names, and a relation for each pair of entities in one sentence:
-    the words between them when few ("is the capital of"), else "related to"."""
+    the words between them when few ("is the capital of"), else "related to"; entities next to
+    each other across sentences are "same note"."""
     entities: dict[str, None] = {}
     relations: list[Relation] = []
     for sentence in _SENTENCE.split(text):
@@ -91,7 +96,13 @@ def extract(text: str) -> tuple[list[str], list[Relation]]:
             between = tokens[head_end + 1 : tail_start]
             label = " ".join(between).lower() if 0 < len(between) <= MAX_RELATION_WORDS else "related to"
             relations.append(Relation(head, label, tail))
-    return list(entities), relations
+    # Names in different sentences of one note are linked too, so PageRank can cross sentences.
+    linked = {frozenset((r.head, r.tail)) for r in relations}
+    names = list(entities)
+    for head, tail in itertools.pairwise(names):
+        if frozenset((head, tail)) not in linked:
+            relations.append(Relation(head, "same note", tail))
+    return names, relations
 
 
 def personalised_pagerank(graph: nx.Graph, seeds: dict[str, float], alpha: float = 0.5, iterations: int = 20) -> dict[str, float]:

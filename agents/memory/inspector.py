@@ -56,27 +56,36 @@ def layout(graph: MemoryGraph, max_nodes: int = 80, seed: int = 0, iterations: i
     edges = [(index[a], index[b], ", ".join(sorted(d["labels"]))[:60], float(d["weight"]))
              for a, b, d in graph.graph.edges(data=True) if a in index and b in index]
     n = len(ranked)
-    rng = np.random.default_rng(seed)
-    pos = rng.uniform(-1, 1, size=(n, 2))
+    pos = np.random.default_rng(seed).uniform(-1, 1, size=(n, 2))
     if n > 1:
-        k = 1.0 / np.sqrt(n)
-        temperature = 0.1
-        pairs = np.array([(a, b) for a, b, _, _ in edges], dtype=np.int64).reshape(-1, 2)
-        for _ in range(iterations):
-            delta = pos[:, None, :] - pos[None, :, :]
-            distance = np.maximum(np.linalg.norm(delta, axis=-1), 1e-3)
-            force = (delta / distance[..., None] * (k * k / distance)[..., None]).sum(axis=1)  # repulsion
-            if len(pairs):
-                d = pos[pairs[:, 0]] - pos[pairs[:, 1]]
-                length = np.maximum(np.linalg.norm(d, axis=-1, keepdims=True), 1e-3)
-                pull = d / length * (length * length / k)
-                np.add.at(force, pairs[:, 0], -pull)
-                np.add.at(force, pairs[:, 1], pull)
-            step = np.linalg.norm(force, axis=-1, keepdims=True)
-            pos += force / np.maximum(step, 1e-9) * np.minimum(step, temperature)
-            temperature *= 0.97
-        pos -= pos.mean(axis=0)
-        pos /= max(float(np.abs(pos).max()), 1e-9)
+        pos = _spring(pos, edges, iterations)
+    return DrawnGraph(ranked, pos.astype(np.float32), [len(graph.memories_of.get(e, ())) for e in ranked], edges)
+
+
+def _spring(pos: np.ndarray, edges: list[tuple[int, int, str, float]], iterations: int) -> np.ndarray:
+    """Fruchterman–Reingold with a pull to the centre, so separate clusters stay on screen."""
+    n = len(pos)
+    k = 1.2 / np.sqrt(n)
+    temperature = 0.2
+    pairs = np.array([(a, b) for a, b, _, _ in edges], dtype=np.int64).reshape(-1, 2)
+    for _ in range(iterations):
+        delta = pos[:, None, :] - pos[None, :, :]
+        distance = np.maximum(np.linalg.norm(delta, axis=-1), 1e-3)
+        force = (delta / distance[..., None] * (k * k / distance)[..., None]).sum(axis=1)  # repulsion
+        if len(pairs):
+            d = pos[pairs[:, 0]] - pos[pairs[:, 1]]
+            length = np.maximum(np.linalg.norm(d, axis=-1, keepdims=True), 1e-3)
+            pull = d / length * (length * length / k)
+            np.add.at(force, pairs[:, 0], -pull)
+            np.add.at(force, pairs[:, 1], pull)
+        force -= 0.5 * pos * np.linalg.norm(pos, axis=-1, keepdims=True) / k  # gravity
+        step = np.linalg.norm(force, axis=-1, keepdims=True)
+        pos = pos + force / np.maximum(step, 1e-9) * np.minimum(step, temperature)
+        temperature = max(temperature * 0.97, 0.005)
+    pos = pos - pos.mean(axis=0)
+    return pos / max(float(np.abs(pos).max()), 1e-9)
+
+
     return DrawnGraph(ranked, pos.astype(np.float32), [len(graph.memories_of.get(e, ())) for e in ranked], edges)
 
 
