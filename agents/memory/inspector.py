@@ -86,9 +86,6 @@ def _spring(pos: np.ndarray, edges: list[tuple[int, int, str, float]], iteration
     return pos / max(float(np.abs(pos).max()), 1e-9)
 
 
-    return DrawnGraph(ranked, pos.astype(np.float32), [len(graph.memories_of.get(e, ())) for e in ranked], edges)
-
-
 def entity_memories(store: MemoryStore, graph: MemoryGraph, agent: str, entity: str) -> list[Memory]:
     """The memories naming ``entity``, oldest first."""
     ids = graph.entity_memories(entity)
