@@ -4,6 +4,7 @@ or a replay never opens the live store)."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable
 
 from agents.events import EventBase
@@ -62,3 +63,21 @@ def memory_section(events: Iterable[EventBase]) -> str:
     for agent, lines in by_agent.items():
         parts += ["", f"### {agent}", "", *lines]
     return "\n".join(parts) + "\n"
+
+
+def memory_section_html(events: Iterable[EventBase]) -> str:
+    """The same section as HTML, for the HTML export ("" when nothing)."""
+    by_agent: dict[str, list[str]] = {}
+    for event in events:
+        described = describe_memory_event(event)
+        if described is None:
+            continue
+        title, body, meta = (html.escape(part) for part in described)
+        by_agent.setdefault(getattr(event, "agent", "?"), []).append(
+            f"<li><b>{title}</b> <small>{meta}</small><pre>{body}</pre></li>")
+    if not by_agent:
+        return ""
+    parts = ["<section class='memory'><h2>Memory</h2>"]
+    for agent, items in by_agent.items():
+        parts.append(f"<h3>{html.escape(agent)}</h3><ul>{''.join(items)}</ul>")
+    return "".join(parts) + "</section>"

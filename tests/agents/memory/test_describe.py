@@ -1,7 +1,7 @@
 """Memory events in words, for cards and the export's Memory section."""
 
 from agents.events import Notice
-from agents.memory.describe import describe_memory_event, memory_section
+from agents.memory.describe import describe_memory_event, memory_section, memory_section_html
 from agents.memory.events import MemoryRead, MemoryWritten, RetrievedMemory
 
 
@@ -20,3 +20,5 @@ def test_the_export_section_groups_by_agent_and_is_empty_without_memory():
     section = memory_section(events)
     assert section.startswith("## Memory") and "### B" in section and "+ tea at four" in section
     assert memory_section([Notice(text="x")]) == ""
+    page = memory_section_html(events + [MemoryWritten(agent="B", owner="B", op="ADD", memory_id="n", after="<b>x</b>", method="rules")])
+    assert "<h2>Memory</h2>" in page and "&lt;b&gt;x&lt;/b&gt;" in page and memory_section_html([]) == ""
