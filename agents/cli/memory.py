@@ -68,8 +68,10 @@ def _list(store: MemoryStore, args: argparse.Namespace) -> int:
 def _show(store: MemoryStore, args: argparse.Namespace) -> int:
     memory = store.find(args.agent, args.memory_id)
     print(memory.text)
-    print(f"\nid {memory.id} · {memory.kind} · importance {memory.importance:g} · {when(memory.created)}"
-          f" · last read {when(memory.accessed) or 'never'}")
+    print(
+        f"\nid {memory.id} · {memory.kind} · importance {memory.importance:g} · {when(memory.created)}"
+        f" · last read {when(memory.accessed) or 'never'}"
+    )
     if memory.source_session:
         print(f"from session {memory.source_session}, message {memory.source_message}")
     for cited in memory.links:
@@ -79,15 +81,19 @@ def _show(store: MemoryStore, args: argparse.Namespace) -> int:
             print(f"  cites {cited} (forgotten since)")
     for row in store.history(args.agent):
         if row["memory_id"] == memory.id:
-            print(f"  {when(row['ts'])} {row['op']:6s} by {row['method']}: {(row['after'] or row['before'] or '')[:80]}")
+            print(
+                f"  {when(row['ts'])} {row['op']:6s} by {row['method']}: {(row['after'] or row['before'] or '')[:80]}"
+            )
     return EXIT_OK
 
 
 def _search(store: MemoryStore, args: argparse.Namespace) -> int:
     ranked = score(OwnerIndex(store, args.agent), args.query, time.time())[: args.k]
     for item in ranked:
-        print(f"{item.score:6.3f}  rec {item.recency:.2f} imp {item.importance:.2f} rel {item.relevance:.2f}"
-              f" graph {item.graph:.2f}  {item.memory_id}  {item.text.splitlines()[0][:80]}")
+        print(
+            f"{item.score:6.3f}  rec {item.recency:.2f} imp {item.importance:.2f} rel {item.relevance:.2f}"
+            f" graph {item.graph:.2f}  {item.memory_id}  {item.text.splitlines()[0][:80]}"
+        )
     if not ranked:
         print(f"no memory of {args.agent} matches", file=sys.stderr)
     return EXIT_OK
@@ -113,7 +119,11 @@ def _export(store: MemoryStore, args: argparse.Namespace) -> int:
     if path.suffix not in (".json", ".md"):
         print(f"error: {path}: export as .json or .md", file=sys.stderr)
         return EXIT_USAGE
-    text = json.dumps(memory_to_dict(store, args.agent), indent=2) if path.suffix == ".json" else memory_to_markdown(store, args.agent)
+    text = (
+        json.dumps(memory_to_dict(store, args.agent), indent=2)
+        if path.suffix == ".json"
+        else memory_to_markdown(store, args.agent)
+    )
     path.write_text(text, encoding="utf-8")
     print(f"exported {path}", file=sys.stderr)
     return EXIT_OK

@@ -51,9 +51,18 @@ REFLECT_MAX_TOKENS = 160
 
 
 class AgentMemory:
-    def __init__(self, store: MemoryStore, agent: str, config: MemoryConfig, *, owner: str | None = None,
-                 provider: Provider | None = None, session_id: str | None = None, weights: Weights = DEFAULT_WEIGHTS,
-                 embedder: Embedder | None = None):
+    def __init__(
+        self,
+        store: MemoryStore,
+        agent: str,
+        config: MemoryConfig,
+        *,
+        owner: str | None = None,
+        provider: Provider | None = None,
+        session_id: str | None = None,
+        weights: Weights = DEFAULT_WEIGHTS,
+        embedder: Embedder | None = None,
+    ):
         self.store, self.agent, self.config = store, agent, config
         self.owner = owner or agent
         self.provider = provider
@@ -64,15 +73,34 @@ class AgentMemory:
         self.last_read: Retrieval = Retrieval()
 
     # --- read ----------------------------------------------------------------------------------
-    def read(self, query: str, now: float | None = None, query_embedding: Sequence[float] | None = None,
-             message_id: str | None = None) -> MemoryRead:
+    def read(
+        self,
+        query: str,
+        now: float | None = None,
+        query_embedding: Sequence[float] | None = None,
+        message_id: str | None = None,
+    ) -> MemoryRead:
         """Retrieve for ``query``; the prompt section is ``self.last_read.section``."""
-        self.last_read = retrieve(self.index, query, self.config.read_k, self.config.token_budget,
-                                  time.time() if now is None else now, self.weights, self.config.graph,
-                                  query_embedding=query_embedding)
-        return MemoryRead(agent=self.agent, owner=self.owner, message_id=message_id, query=clip_text(query, 500),
-                          items=tuple(self.last_read.items), tokens=self.last_read.tokens,
-                          dropped_for_budget=self.last_read.dropped_for_budget, considered=self.last_read.considered)
+        self.last_read = retrieve(
+            self.index,
+            query,
+            self.config.read_k,
+            self.config.token_budget,
+            time.time() if now is None else now,
+            self.weights,
+            self.config.graph,
+            query_embedding=query_embedding,
+        )
+        return MemoryRead(
+            agent=self.agent,
+            owner=self.owner,
+            message_id=message_id,
+            query=clip_text(query, 500),
+            items=tuple(self.last_read.items),
+            tokens=self.last_read.tokens,
+            dropped_for_budget=self.last_read.dropped_for_budget,
+            considered=self.last_read.considered,
+        )
 
     async def aread(self, query: str, now: float | None = None, message_id: str | None = None) -> MemoryRead:
         """:meth:`read` off the event loop (a first read of a large store loads its index), with
@@ -90,8 +118,9 @@ class AgentMemory:
             return []
 
     # --- write ---------------------------------------------------------------------------------
-    async def write(self, turn_text: str, source_message: str | None = None,
-                    cancel: CancelToken | None = None) -> AsyncIterator[EventBase]:
+    async def write(
+        self, turn_text: str, source_message: str | None = None, cancel: CancelToken | None = None
+    ) -> AsyncIterator[EventBase]:
         """Store what this turn taught, then reflect if ``reflect_every`` writes have gathered."""
         if not turn_text.strip():
             return
@@ -110,8 +139,9 @@ class AgentMemory:
             async for event in self.reflect("every_n", cancel):
                 yield event
 
-    async def _propose(self, turn_text: str, similar: Sequence[Memory],
-                       cancel: CancelToken | None) -> tuple[list, WriteMethod]:
+    async def _propose(
+        self, turn_text: str, similar: Sequence[Memory], cancel: CancelToken | None
+    ) -> tuple[list, WriteMethod]:
         policy = self.config.write_policy
         if policy == "every_turn":
             return [Operation("ADD", clip_text(turn_text), None, 3.0, "every turn is stored")], "every_turn"
@@ -121,39 +151,98 @@ class AgentMemory:
         reply = await complete(self.provider, system, user, "Memory", WRITE_MAX_TOKENS, WRITE_STOPS, cancel)
         proposal = parse_operations(reply.text, len(similar), turn_text)
         if proposal.operations and reply.error is None:
-            refused = [MemoryWriteUnreadable(agent=self.agent, raw_output=clip_text(reply.text, 2000),
-                                             reason="; ".join(proposal.problems), fallback=False)] if proposal.problems else []
+            refused = (
+                [
+                    MemoryWriteUnreadable(
+                        agent=self.agent,
+                        raw_output=clip_text(reply.text, 2000),
+                        reason="; ".join(proposal.problems),
+                        fallback=False,
+                    )
+                ]
+                if proposal.problems
+                else []
+            )
             return [*refused, *proposal.operations], "model"  # what was refused is said, never dropped
         reason = reply.error or "; ".join(proposal.problems) or "no operation could be read"
-        unreadable = MemoryWriteUnreadable(agent=self.agent, raw_output=clip_text(reply.text, 2000), reason=reason, fallback=True)
+        unreadable = MemoryWriteUnreadable(
+            agent=self.agent, raw_output=clip_text(reply.text, 2000), reason=reason, fallback=True
+        )
         return [unreadable, *rule_operations(turn_text, similar)], "rules"
 
-    def _apply(self, op: Operation, similar: Sequence[Memory], method: WriteMethod, source_message: str | None,
-               embedding: tuple[float, ...] | None = None) -> MemoryWritten:
-        base = dict(agent=self.agent, owner=self.owner, method=method, source_session=self.session_id,
-                    source_message=source_message)
+    def _apply(
+        self,
+        op: Operation,
+        similar: Sequence[Memory],
+        method: WriteMethod,
+        source_message: str | None,
+        embedding: tuple[float, ...] | None = None,
+    ) -> MemoryWritten:
+        base = dict(
+            agent=self.agent,
+            owner=self.owner,
+            method=method,
+            source_session=self.session_id,
+            source_message=source_message,
+        )
         target = similar[op.target - 1] if op.target else None
         if op.op == "ADD" and (same := duplicate_of(op.text, similar)) is not None:
-            return MemoryWritten(op="NOOP", memory_id=same.id, kind=same.kind, before=same.text, after=same.text,
-                                 reason="already stored", **base)  # type: ignore[arg-type]
+            return MemoryWritten(
+                op="NOOP",
+                memory_id=same.id,
+                kind=same.kind,
+                before=same.text,
+                after=same.text,
+                reason="already stored",
+                **base,
+            )  # type: ignore[arg-type]
         if op.op == "ADD":
-            memory = self.store.add(Memory(agent=self.owner, text=op.text, kind=guess_kind(op.text),
-                                           importance=op.importance or 5.0, source_session=self.session_id,
-                                           source_message=source_message, embedding=embedding), method)
-            return MemoryWritten(op="ADD", memory_id=memory.id, kind=memory.kind, after=memory.text,
-                                 importance=memory.importance, reason=op.reason, **base)  # type: ignore[arg-type]
+            memory = self.store.add(
+                Memory(
+                    agent=self.owner,
+                    text=op.text,
+                    kind=guess_kind(op.text),
+                    importance=op.importance or 5.0,
+                    source_session=self.session_id,
+                    source_message=source_message,
+                    embedding=embedding,
+                ),
+                method,
+            )
+            return MemoryWritten(
+                op="ADD",
+                memory_id=memory.id,
+                kind=memory.kind,
+                after=memory.text,
+                importance=memory.importance,
+                reason=op.reason,
+                **base,
+            )  # type: ignore[arg-type]
         if op.op == "UPDATE" and target is not None:
-            changes: dict = {"text": op.text, "source_session": self.session_id, "source_message": source_message,
-                             "embedding": embedding}
+            changes: dict = {
+                "text": op.text,
+                "source_session": self.session_id,
+                "source_message": source_message,
+                "embedding": embedding,
+            }
             if op.importance is not None:
                 changes["importance"] = op.importance
             before, after = self.store.update(target.id, method, **changes)
-            return MemoryWritten(op="UPDATE", memory_id=after.id, kind=after.kind, before=before.text, after=after.text,
-                                 importance=after.importance, reason=op.reason, **base)  # type: ignore[arg-type]
+            return MemoryWritten(
+                op="UPDATE",
+                memory_id=after.id,
+                kind=after.kind,
+                before=before.text,
+                after=after.text,
+                importance=after.importance,
+                reason=op.reason,
+                **base,
+            )  # type: ignore[arg-type]
         if op.op == "DELETE" and target is not None:
             before = self.store.delete(target.id, method)
-            return MemoryWritten(op="DELETE", memory_id=before.id, kind=before.kind, before=before.text,
-                                 reason=op.reason, **base)  # type: ignore[arg-type]
+            return MemoryWritten(
+                op="DELETE", memory_id=before.id, kind=before.kind, before=before.text, reason=op.reason, **base
+            )  # type: ignore[arg-type]
         return MemoryWritten(op="NOOP", memory_id=None, reason=op.reason, **base)  # type: ignore[arg-type]
 
     # --- reflection and workflows -----------------------------------------------------------
@@ -172,15 +261,35 @@ class AgentMemory:
                 method = "model"
             else:
                 insights = []
-                yield MemoryWriteUnreadable(agent=self.agent, step="reflect", raw_output=clip_text(reply.text, 2000),
-                                            reason=reply.error or f"no insight citing its sources ({len(rejected)} line(s) refused)",
-                                            fallback=True)
+                yield MemoryWriteUnreadable(
+                    agent=self.agent,
+                    step="reflect",
+                    raw_output=clip_text(reply.text, 2000),
+                    reason=reply.error or f"no insight citing its sources ({len(rejected)} line(s) refused)",
+                    fallback=True,
+                )
         for insight in insights or rule_insights(recent):
             cites = tuple(recent[n - 1].id for n in insight.cites)
-            memory = self.store.add(Memory(agent=self.owner, text=insight.text, kind="reflection", importance=insight.importance,
-                                           links=cites, source_session=self.session_id), "reflection")
-            yield MemoryReflected(agent=self.agent, owner=self.owner, memory_id=memory.id, text=memory.text, cites=cites,
-                                  method=method, trigger=trigger)  # type: ignore[arg-type]
+            memory = self.store.add(
+                Memory(
+                    agent=self.owner,
+                    text=insight.text,
+                    kind="reflection",
+                    importance=insight.importance,
+                    links=cites,
+                    source_session=self.session_id,
+                ),
+                "reflection",
+            )
+            yield MemoryReflected(
+                agent=self.agent,
+                owner=self.owner,
+                memory_id=memory.id,
+                text=memory.text,
+                cites=cites,
+                method=method,
+                trigger=trigger,
+            )  # type: ignore[arg-type]
 
     async def end_session(self, cancel: CancelToken | None = None) -> AsyncIterator[EventBase]:
         """Reflect once more if anything was written since the last reflection."""
@@ -188,8 +297,9 @@ class AgentMemory:
             async for event in self.reflect("session_end", cancel):
                 yield event
 
-    def record_workflow(self, task: str, steps: Sequence[str], cites: Sequence[str] = (),
-                        source_message: str | None = None) -> MemoryReflected | None:
+    def record_workflow(
+        self, task: str, steps: Sequence[str], cites: Sequence[str] = (), source_message: str | None = None
+    ) -> MemoryReflected | None:
         """Keep a solution that worked as a ``workflow`` memory; a repeat of a stored one is skipped."""
         if len(steps) < 2:
             return None
@@ -197,17 +307,38 @@ class AgentMemory:
         workflows = self.store.memories(self.owner, kind="workflow")
         if duplicate_of(text, workflows) is not None:
             return None
-        memory = self.store.add(Memory(agent=self.owner, text=text, kind="workflow", importance=8.0, links=tuple(cites),
-                                       source_session=self.session_id, source_message=source_message), "workflow")
-        return MemoryReflected(agent=self.agent, owner=self.owner, memory_id=memory.id, kind="workflow", text=memory.text,
-                               cites=tuple(cites), method="rules", trigger="workflow")
+        memory = self.store.add(
+            Memory(
+                agent=self.owner,
+                text=text,
+                kind="workflow",
+                importance=8.0,
+                links=tuple(cites),
+                source_session=self.session_id,
+                source_message=source_message,
+            ),
+            "workflow",
+        )
+        return MemoryReflected(
+            agent=self.agent,
+            owner=self.owner,
+            memory_id=memory.id,
+            kind="workflow",
+            text=memory.text,
+            cites=tuple(cites),
+            method="rules",
+            trigger="workflow",
+        )
 
 
-def open_store(agent: str, config: MemoryConfig, path: str | None = None) -> tuple[MemoryStore | None, MemoryUnavailable | None]:
+def open_store(
+    agent: str, config: MemoryConfig, path: str | None = None
+) -> tuple[MemoryStore | None, MemoryUnavailable | None]:
     """The store, or the event saying why there is none (the file is left as it was); the
     event's ``action`` is the agent's ``on_store_error``: go on without memory, or stop."""
     try:
         return MemoryStore(path), None
     except MemoryStoreError as exc:
-        return None, MemoryUnavailable(agent=agent, problem=exc.problem, message=str(exc), path=str(exc.path),
-                                       action=config.on_store_error)
+        return None, MemoryUnavailable(
+            agent=agent, problem=exc.problem, message=str(exc), path=str(exc.path), action=config.on_store_error
+        )

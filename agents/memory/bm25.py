@@ -119,8 +119,10 @@ class BM25Index:
         arrays = self._arrays.get(term)
         if arrays is None:
             posting = self._postings[term]
-            arrays = (np.fromiter(posting.keys(), dtype=np.int64, count=len(posting)),
-                      np.fromiter(posting.values(), dtype=np.float64, count=len(posting)))
+            arrays = (
+                np.fromiter(posting.keys(), dtype=np.int64, count=len(posting)),
+                np.fromiter(posting.values(), dtype=np.float64, count=len(posting)),
+            )
             self._arrays[term] = arrays
         return arrays
 

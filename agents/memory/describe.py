@@ -21,8 +21,11 @@ def describe_memory_event(event: EventBase) -> tuple[str, str, str] | None:
     if isinstance(event, MemoryRead):
         body = "\n".join(f"- [{i.kind}] {_first_line(i.text)}" for i in event.items) or "(nothing relevant)"
         scores = ", ".join(f"{i.score:.2f}" for i in event.items)
-        return (f"{event.agent} recalled {len(event.items)} memor{'y' if len(event.items) == 1 else 'ies'}", body,
-                f"scores {scores or '-'} · {event.tokens} tokens · of {event.considered}")
+        return (
+            f"{event.agent} recalled {len(event.items)} memor{'y' if len(event.items) == 1 else 'ies'}",
+            body,
+            f"scores {scores or '-'} · {event.tokens} tokens · of {event.considered}",
+        )
     if isinstance(event, MemoryWritten):
         if event.op == "UPDATE":
             body = f"- {_first_line(event.before)}\n+ {_first_line(event.after)}"
@@ -39,10 +42,17 @@ def describe_memory_event(event: EventBase) -> tuple[str, str, str] | None:
         return f"{event.agent} {what}", event.text, f"{event.method} · {event.trigger} · cites {len(event.cites)}"
     if isinstance(event, MemoryWriteUnreadable):
         fallback = "the rule-based fallback ran" if event.fallback else "nothing stored"
-        return (f"{event.agent}: unreadable memory {event.step}", _first_line(event.raw_output, 400) or "(empty output)",
-                f"{event.reason} · {fallback}")
+        return (
+            f"{event.agent}: unreadable memory {event.step}",
+            _first_line(event.raw_output, 400) or "(empty output)",
+            f"{event.reason} · {fallback}",
+        )
     if isinstance(event, MemoryUnavailable):
-        return f"{event.agent}: memory unavailable ({event.problem})", event.message, f"{event.path} · run {event.action}s"
+        return (
+            f"{event.agent}: memory unavailable ({event.problem})",
+            event.message,
+            f"{event.path} · run {event.action}s",
+        )
     return None
 
 
@@ -74,7 +84,8 @@ def memory_section_html(events: Iterable[EventBase]) -> str:
             continue
         title, body, meta = (html.escape(part) for part in described)
         by_agent.setdefault(getattr(event, "agent", "?"), []).append(
-            f"<li><b>{title}</b> <small>{meta}</small><pre>{body}</pre></li>")
+            f"<li><b>{title}</b> <small>{meta}</small><pre>{body}</pre></li>"
+        )
     if not by_agent:
         return ""
     parts = ["<section class='memory'><h2>Memory</h2>"]

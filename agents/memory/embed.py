@@ -31,7 +31,9 @@ class OpenAIEmbedder:
     def __init__(self, ref: OpenAIRef, timeout_s: float = 30.0):
         endpoint = ref.endpoint
         self.model = endpoint.model
-        self._client = openai.AsyncOpenAI(base_url=endpoint.base_url, api_key=api_key_for(ref), timeout=timeout_s, max_retries=1)
+        self._client = openai.AsyncOpenAI(
+            base_url=endpoint.base_url, api_key=api_key_for(ref), timeout=timeout_s, max_retries=1
+        )
 
     async def embed(self, texts: Sequence[str]) -> list[tuple[float, ...]]:
         response = await self._client.embeddings.create(model=self.model, input=list(texts))

@@ -68,9 +68,13 @@ def _sentence_entities(sentence: str) -> list[tuple[str, int, int]]:
             continue
         j = i
         # "Game of 24", "Bank of England": a joiner between two names continues the name.
-        while j + 1 < len(tokens) and tokens[i][0] not in "\"'" and (
-            _is_name(tokens[j + 1], False)
-            or (tokens[j + 1].lower() in _JOINERS and j + 2 < len(tokens) and _is_name(tokens[j + 2], False))
+        while (
+            j + 1 < len(tokens)
+            and tokens[i][0] not in "\"'"
+            and (
+                _is_name(tokens[j + 1], False)
+                or (tokens[j + 1].lower() in _JOINERS and j + 2 < len(tokens) and _is_name(tokens[j + 2], False))
+            )
         ):
             j += 1
         name = " ".join(tokens[i : j + 1])
@@ -105,7 +109,9 @@ def extract(text: str) -> tuple[list[str], list[Relation]]:
     return names, relations
 
 
-def personalised_pagerank(graph: nx.Graph, seeds: dict[str, float], alpha: float = 0.5, iterations: int = 20) -> dict[str, float]:
+def personalised_pagerank(
+    graph: nx.Graph, seeds: dict[str, float], alpha: float = 0.5, iterations: int = 20
+) -> dict[str, float]:
     """PageRank restarting at ``seeds`` (HippoRAG's damping 0.5: stay near the query)."""
     total = sum(seeds.values())
     restart = {node: weight / total for node, weight in seeds.items()}

@@ -53,8 +53,11 @@ def layout(graph: MemoryGraph, max_nodes: int = 80, seed: int = 0, iterations: i
     """The ``max_nodes`` most-mentioned entities and the relations among them, laid out."""
     ranked = sorted(graph.graph.nodes, key=lambda e: (-len(graph.memories_of.get(e, ())), e))[:max_nodes]
     index = {name: i for i, name in enumerate(ranked)}
-    edges = [(index[a], index[b], ", ".join(sorted(d["labels"]))[:60], float(d["weight"]))
-             for a, b, d in graph.graph.edges(data=True) if a in index and b in index]
+    edges = [
+        (index[a], index[b], ", ".join(sorted(d["labels"]))[:60], float(d["weight"]))
+        for a, b, d in graph.graph.edges(data=True)
+        if a in index and b in index
+    ]
     n = len(ranked)
     pos = np.random.default_rng(seed).uniform(-1, 1, size=(n, 2))
     if n > 1:

@@ -23,13 +23,21 @@ def estimate_tokens(text: str) -> int:
     return (len(text) + 3) // 4
 
 
-async def complete(provider: Provider, system: str, user: str, speaker: str, max_tokens: int,
-                   stop: tuple[str, ...] = (), cancel: CancelToken | None = None) -> Completion:
+async def complete(
+    provider: Provider,
+    system: str,
+    user: str,
+    speaker: str,
+    max_tokens: int,
+    stop: tuple[str, ...] = (),
+    cancel: CancelToken | None = None,
+) -> Completion:
     """Ask once and collect the text; failures come back as ``error``, never raised."""
     params = GenerationParams(max_tokens=max_tokens, stop=stop, **STEP_PARAMS)  # type: ignore[arg-type]
     request = CompletionRequest(
         messages=(ChatMessage(role="system", content=system), ChatMessage(role="user", content=user, name="Notes")),
-        params=params, speaker=speaker,
+        params=params,
+        speaker=speaker,
     )
     text, error = "", None
     try:

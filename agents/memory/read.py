@@ -158,8 +158,15 @@ class OwnerIndex:
             self.touched[self.bm25.slot(memory_id)] = when
 
 
-def score(index: OwnerIndex, query: str, now: float, weights: Weights = DEFAULT_WEIGHTS, use_graph: bool = True,
-          query_embedding: Sequence[float] | None = None, limit: int | None = None) -> list[RetrievedMemory]:
+def score(
+    index: OwnerIndex,
+    query: str,
+    now: float,
+    weights: Weights = DEFAULT_WEIGHTS,
+    use_graph: bool = True,
+    query_embedding: Sequence[float] | None = None,
+    limit: int | None = None,
+) -> list[RetrievedMemory]:
     """The candidate memories (all, or the best ``limit``) with their scores and components, best first."""
     n = index.bm25.slot_count
     relevance = _by_max(index.bm25.score_vector(query))
@@ -176,8 +183,12 @@ def score(index: OwnerIndex, query: str, now: float, weights: Weights = DEFAULT_
     hours = np.maximum(now - index.touched[candidates], 0.0) / 3600.0
     recency = np.power(weights.decay_per_hour, hours)
     importance = index.importance[candidates] / 10.0
-    total = (weights.recency * recency + weights.importance * importance
-             + weights.relevance * relevance[candidates] + weights.graph * graph[candidates])
+    total = (
+        weights.recency * recency
+        + weights.importance * importance
+        + weights.relevance * relevance[candidates]
+        + weights.graph * graph[candidates]
+    )
     if limit is not None and total.size > limit:
         top = np.argpartition(-total, limit - 1)[:limit] if limit > 0 else np.zeros(0, dtype=np.int64)
         order = top[np.lexsort((candidates[top], -total[top]))]  # ties: the earlier memory first
@@ -187,9 +198,18 @@ def score(index: OwnerIndex, query: str, now: float, weights: Weights = DEFAULT_
     for i in order:
         slot = int(candidates[i])
         memory = index.memories[str(index.bm25.keys[slot])]
-        out.append(RetrievedMemory(memory_id=memory.id, text=memory.text, kind=memory.kind, score=round(float(total[i]), 6),
-                                   recency=round(float(recency[i]), 6), importance=round(float(importance[i]), 6),
-                                   relevance=round(float(relevance[slot]), 6), graph=round(float(graph[slot]), 6)))
+        out.append(
+            RetrievedMemory(
+                memory_id=memory.id,
+                text=memory.text,
+                kind=memory.kind,
+                score=round(float(total[i]), 6),
+                recency=round(float(recency[i]), 6),
+                importance=round(float(importance[i]), 6),
+                relevance=round(float(relevance[slot]), 6),
+                graph=round(float(graph[slot]), 6),
+            )
+        )
     return out
 
 
@@ -203,16 +223,33 @@ def _cosines(index: OwnerIndex, query: Sequence[float], n: int) -> np.ndarray:
     return out
 
 
-def retrieve(index: OwnerIndex, query: str, k: int, token_budget: int, now: float,
-             weights: Weights = DEFAULT_WEIGHTS, use_graph: bool = True, touch: bool = True,
-             query_embedding: Sequence[float] | None = None) -> Retrieval:
+def retrieve(
+    index: OwnerIndex,
+    query: str,
+    k: int,
+    token_budget: int,
+    now: float,
+    weights: Weights = DEFAULT_WEIGHTS,
+    use_graph: bool = True,
+    touch: bool = True,
+    query_embedding: Sequence[float] | None = None,
+) -> Retrieval:
     """The best ``k`` memories that fit ``token_budget``, and the prompt section showing them."""
     with index.lock:
         return _retrieve(index, query, k, token_budget, now, weights, use_graph, touch, query_embedding)
 
 
-def _retrieve(index: OwnerIndex, query: str, k: int, token_budget: int, now: float, weights: Weights,
-              use_graph: bool, touch: bool, query_embedding: Sequence[float] | None) -> Retrieval:
+def _retrieve(
+    index: OwnerIndex,
+    query: str,
+    k: int,
+    token_budget: int,
+    now: float,
+    weights: Weights,
+    use_graph: bool,
+    touch: bool,
+    query_embedding: Sequence[float] | None,
+) -> Retrieval:
     index.fresh()
     ranked = score(index, query, now, weights, use_graph, query_embedding, limit=k) if k > 0 else []
     kept: list[RetrievedMemory] = []

@@ -54,7 +54,9 @@ class MemoryConfig(Record):
     read_k: int = Field(default=5, ge=0, le=50, description="Memories read into the prompt per turn")
     token_budget: int = Field(default=400, ge=0, le=8000, description="Most tokens the memories section takes")
     write_policy: WritePolicy = "model"
-    reflect_every: int = Field(default=10, ge=0, le=1000, description="Reflect after this many writes; 0: only at session end")
+    reflect_every: int = Field(
+        default=10, ge=0, le=1000, description="Reflect after this many writes; 0: only at session end"
+    )
     # "private": the agent's own memory; "shared": one memory for the whole team.
     scope: Literal["private", "shared"] = "private"
     graph: bool = Field(default=True, description="Expand reads through the knowledge graph")
@@ -64,7 +66,9 @@ class MemoryConfig(Record):
     @model_validator(mode="after")
     def _budget_fits_a_memory(self) -> MemoryConfig:
         if self.enabled and self.read_k > 0 and self.token_budget < 40:
-            raise ValueError(f"memory token_budget {self.token_budget} is too small to show one memory; use 40 or more, or read_k 0")
+            raise ValueError(
+                f"memory token_budget {self.token_budget} is too small to show one memory; use 40 or more, or read_k 0"
+            )
         return self
 
     def owner(self, agent: str, team: str) -> str:

@@ -31,7 +31,10 @@ Insights:
 INSIGHT 8 | Show the working and check the arithmetic before giving a final answer. (from 1, 2, 3)"""
 REFLECT_STOPS = ("\nNotes:", "\nMemories:", "\n\n\n")
 _INSIGHT = re.compile(r"^[\s>*\-•\d.)]*(?:insight|lesson|rule)?\s*[:#]?\s*(?P<body>.+)$", re.I)
-_CITES = re.compile(r"[(\[]\s*(?:from|sources?|because of|cites?|see)?\s*:?\s*(?P<nums>\d+(?:\s*(?:,|and|&|\s)\s*\d+)*)\s*[)\]]\s*\.?\s*$", re.I)
+_CITES = re.compile(
+    r"[(\[]\s*(?:from|sources?|because of|cites?|see)?\s*:?\s*(?P<nums>\d+(?:\s*(?:,|and|&|\s)\s*\d+)*)\s*[)\]]\s*\.?\s*$",
+    re.I,
+)
 _LEAD_IMPORTANCE = re.compile(r"^(\d{1,2})\s*\|\s*")
 
 
@@ -58,7 +61,7 @@ def parse_insights(output: str, n_memories: int) -> tuple[list[Insight], list[st
         importance = 7.0
         if lead := _LEAD_IMPORTANCE.match(body):
             importance = float(min(max(int(lead.group(1)), 1), 10))
-            body = body[lead.end():]
+            body = body[lead.end() :]
         body = body.lstrip("| ").strip()
         cited = _CITES.search(body)
         numbers = tuple(sorted({int(n) for n in re.findall(r"\d+", cited.group("nums"))})) if cited else ()

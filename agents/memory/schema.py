@@ -23,15 +23,21 @@ def _v1(db: sqlite3.Connection) -> None:
 def _v2(db: sqlite3.Connection) -> None:
     """The knowledge graph, the write history and per-agent counters; existing memories get
     their entities extracted here, so an old store has a graph after the upgrade."""
-    db.execute("CREATE TABLE entities (memory_id TEXT NOT NULL REFERENCES memories(id) ON DELETE CASCADE,"
-               " agent TEXT NOT NULL, entity TEXT NOT NULL, PRIMARY KEY (memory_id, entity))")
+    db.execute(
+        "CREATE TABLE entities (memory_id TEXT NOT NULL REFERENCES memories(id) ON DELETE CASCADE,"
+        " agent TEXT NOT NULL, entity TEXT NOT NULL, PRIMARY KEY (memory_id, entity))"
+    )
     db.execute("CREATE INDEX entities_agent ON entities(agent, entity)")
-    db.execute("CREATE TABLE relations (memory_id TEXT NOT NULL REFERENCES memories(id) ON DELETE CASCADE,"
-               " agent TEXT NOT NULL, head TEXT NOT NULL, relation TEXT NOT NULL, tail TEXT NOT NULL)")
+    db.execute(
+        "CREATE TABLE relations (memory_id TEXT NOT NULL REFERENCES memories(id) ON DELETE CASCADE,"
+        " agent TEXT NOT NULL, head TEXT NOT NULL, relation TEXT NOT NULL, tail TEXT NOT NULL)"
+    )
     db.execute("CREATE INDEX relations_agent ON relations(agent)")
-    db.execute("CREATE TABLE history (seq INTEGER PRIMARY KEY AUTOINCREMENT, agent TEXT NOT NULL, op TEXT NOT NULL,"
-               " memory_id TEXT, before TEXT, after TEXT, method TEXT NOT NULL, ts REAL NOT NULL,"
-               " source_session TEXT, source_message TEXT)")
+    db.execute(
+        "CREATE TABLE history (seq INTEGER PRIMARY KEY AUTOINCREMENT, agent TEXT NOT NULL, op TEXT NOT NULL,"
+        " memory_id TEXT, before TEXT, after TEXT, method TEXT NOT NULL, ts REAL NOT NULL,"
+        " source_session TEXT, source_message TEXT)"
+    )
     db.execute("CREATE INDEX history_agent ON history(agent, seq)")
     db.execute("CREATE TABLE agent_state (agent TEXT PRIMARY KEY, writes_since_reflection INTEGER NOT NULL DEFAULT 0)")
     for memory_id, agent, text in db.execute("SELECT id, agent, text FROM memories").fetchall():
@@ -47,8 +53,10 @@ def index_graph(db: sqlite3.Connection, memory_id: str, agent: str, text: str) -
     db.execute("DELETE FROM relations WHERE memory_id = ?", (memory_id,))
     entities, relations = extract(text)
     db.executemany("INSERT INTO entities VALUES (?, ?, ?)", [(memory_id, agent, e) for e in entities])
-    db.executemany("INSERT INTO relations VALUES (?, ?, ?, ?, ?)",
-                   [(memory_id, agent, r.head, r.relation, r.tail) for r in relations])
+    db.executemany(
+        "INSERT INTO relations VALUES (?, ?, ?, ?, ?)",
+        [(memory_id, agent, r.head, r.relation, r.tail) for r in relations],
+    )
 
 
 def migrate_from(db: sqlite3.Connection, version: int) -> None:

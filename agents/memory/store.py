@@ -24,7 +24,9 @@ from agents.memory.records import Memory, clip_text
 from agents.memory.schema import SCHEMA_VERSION, index_graph, migrate_from
 from agents.paths import data_dir
 
-_COLUMNS = "id, agent, text, kind, importance, tags, links, created, accessed, source_session, source_message, embedding"
+_COLUMNS = (
+    "id, agent, text, kind, importance, tags, links, created, accessed, source_session, source_message, embedding"
+)
 
 
 class MemoryStoreError(Exception):
@@ -51,16 +53,38 @@ def _problem(exc: sqlite3.Error) -> StoreProblem:
 
 def _to_row(memory: Memory) -> tuple:
     blob = None if memory.embedding is None else np.asarray(memory.embedding, dtype=np.float32).tobytes()
-    return (memory.id, memory.agent, memory.text, memory.kind, memory.importance, json.dumps(list(memory.tags)),
-            json.dumps(list(memory.links)), memory.created, memory.accessed, memory.source_session,
-            memory.source_message, blob)
+    return (
+        memory.id,
+        memory.agent,
+        memory.text,
+        memory.kind,
+        memory.importance,
+        json.dumps(list(memory.tags)),
+        json.dumps(list(memory.links)),
+        memory.created,
+        memory.accessed,
+        memory.source_session,
+        memory.source_message,
+        blob,
+    )
 
 
 def _from_row(row: Sequence) -> Memory:
     embedding = None if row[11] is None else tuple(float(x) for x in np.frombuffer(row[11], dtype=np.float32))
-    return Memory(id=row[0], agent=row[1], text=row[2], kind=row[3], importance=row[4], tags=tuple(json.loads(row[5])),
-                  links=tuple(json.loads(row[6])), created=row[7], accessed=row[8], source_session=row[9],
-                  source_message=row[10], embedding=embedding)
+    return Memory(
+        id=row[0],
+        agent=row[1],
+        text=row[2],
+        kind=row[3],
+        importance=row[4],
+        tags=tuple(json.loads(row[5])),
+        links=tuple(json.loads(row[6])),
+        created=row[7],
+        accessed=row[8],
+        source_session=row[9],
+        source_message=row[10],
+        embedding=embedding,
+    )
 
 
 class MemoryStore:
@@ -85,9 +109,12 @@ class MemoryStore:
     def _open(self) -> None:
         version = self._read(lambda db: db.execute("PRAGMA user_version").fetchone()[0])
         if version > SCHEMA_VERSION:
-            raise MemoryStoreError("newer_version", self.path,
-                                   f"written by a newer Agora Lab (schema {version}; this one knows {SCHEMA_VERSION}); "
-                                   "it is left as it is: update Agora Lab or choose another memory file")
+            raise MemoryStoreError(
+                "newer_version",
+                self.path,
+                f"written by a newer Agora Lab (schema {version}; this one knows {SCHEMA_VERSION}); "
+                "it is left as it is: update Agora Lab or choose another memory file",
+            )
         with self._guard():
             self._db.execute("PRAGMA journal_mode=WAL")
             # NORMAL in WAL survives a killed process (only power loss can drop the last commit).
@@ -136,7 +163,9 @@ class MemoryStore:
     def add(self, memory: Memory, method: str = "model") -> Memory:
         memory = memory.model_copy(update={"text": clip_text(memory.text)})
         with self.transaction() as db:
-            db.execute(f"INSERT INTO memories ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _to_row(memory))
+            db.execute(
+                f"INSERT INTO memories ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _to_row(memory)
+            )
             index_graph(db, memory.id, memory.agent, memory.text)
             self._history(db, memory.agent, "ADD", memory.id, None, memory.text, method, memory)
             if method not in ("reflection", "workflow"):  # reflecting must not call for more reflection
@@ -150,7 +179,9 @@ class MemoryStore:
         with self.transaction() as db:
             for memory in memories:
                 memory = memory.model_copy(update={"text": clip_text(memory.text)})
-                db.execute(f"INSERT INTO memories ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _to_row(memory))
+                db.execute(
+                    f"INSERT INTO memories ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _to_row(memory)
+                )
                 index_graph(db, memory.id, memory.agent, memory.text)
                 self._history(db, memory.agent, "ADD", memory.id, None, memory.text, method, memory)
         self.bulk_changes += 1
@@ -163,7 +194,9 @@ class MemoryStore:
         with self.transaction() as db:
             before = self._get(db, memory_id)
             after = Memory.model_validate({**before.model_dump(), **changes})
-            db.execute(f"REPLACE INTO memories ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _to_row(after))
+            db.execute(
+                f"REPLACE INTO memories ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _to_row(after)
+            )
             index_graph(db, after.id, after.agent, after.text)
             self._history(db, after.agent, "UPDATE", memory_id, before.text, after.text, method, after)
             self._count_write(db, after.agent)
@@ -181,8 +214,10 @@ class MemoryStore:
     def forget_all(self, agent: str) -> int:
         with self.transaction() as db:
             count = db.execute("DELETE FROM memories WHERE agent = ?", (agent,)).rowcount
-            db.execute("INSERT INTO history (agent, op, memory_id, before, after, method, ts) VALUES (?, 'DELETE', NULL, ?, NULL, 'user', ?)",
-                       (agent, f"all {count} memories", time.time()))
+            db.execute(
+                "INSERT INTO history (agent, op, memory_id, before, after, method, ts) VALUES (?, 'DELETE', NULL, ?, NULL, 'user', ?)",
+                (agent, f"all {count} memories", time.time()),
+            )
         self.bulk_changes += 1
         return count
 
@@ -213,15 +248,28 @@ class MemoryStore:
 
     @staticmethod
     def _count_write(db: sqlite3.Connection, agent: str) -> None:
-        db.execute("INSERT INTO agent_state (agent, writes_since_reflection) VALUES (?, 1) ON CONFLICT(agent)"
-                   " DO UPDATE SET writes_since_reflection = writes_since_reflection + 1", (agent,))
+        db.execute(
+            "INSERT INTO agent_state (agent, writes_since_reflection) VALUES (?, 1) ON CONFLICT(agent)"
+            " DO UPDATE SET writes_since_reflection = writes_since_reflection + 1",
+            (agent,),
+        )
 
     @staticmethod
-    def _history(db: sqlite3.Connection, agent: str, op: str, memory_id: str, before: str | None,
-                 after: str | None, method: str, memory: Memory) -> None:
-        db.execute("INSERT INTO history (agent, op, memory_id, before, after, method, ts, source_session, source_message)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   (agent, op, memory_id, before, after, method, time.time(), memory.source_session, memory.source_message))
+    def _history(
+        db: sqlite3.Connection,
+        agent: str,
+        op: str,
+        memory_id: str,
+        before: str | None,
+        after: str | None,
+        method: str,
+        memory: Memory,
+    ) -> None:
+        db.execute(
+            "INSERT INTO history (agent, op, memory_id, before, after, method, ts, source_session, source_message)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (agent, op, memory_id, before, after, method, time.time(), memory.source_session, memory.source_message),
+        )
 
     # --- reads -------------------------------------------------------------------------------
     @staticmethod
@@ -238,8 +286,10 @@ class MemoryStore:
     def find(self, agent: str, prefix: str) -> Memory:
         """A memory by its id or an unambiguous prefix of it (as the CLI shows them)."""
         with self._guard():
-            rows = self._db.execute(f"SELECT {_COLUMNS} FROM memories WHERE agent = ? AND id LIKE ? LIMIT 2",
-                                    (agent, prefix.replace("%", "") + "%")).fetchall()
+            rows = self._db.execute(
+                f"SELECT {_COLUMNS} FROM memories WHERE agent = ? AND id LIKE ? LIMIT 2",
+                (agent, prefix.replace("%", "") + "%"),
+            ).fetchall()
         if len(rows) != 1:
             raise KeyError(f"{'no' if not rows else 'more than one'} memory of {agent} matches {prefix!r}")
         return _from_row(rows[0])
@@ -253,18 +303,26 @@ class MemoryStore:
             return [_from_row(row) for row in self._db.execute(sql, params).fetchall()]
 
     def count(self, agent: str) -> int:
-        return self._read(lambda db: db.execute("SELECT COUNT(*) FROM memories WHERE agent = ?", (agent,)).fetchone()[0])
+        return self._read(
+            lambda db: db.execute("SELECT COUNT(*) FROM memories WHERE agent = ?", (agent,)).fetchone()[0]
+        )
 
     def agents(self) -> list[str]:
         return self._read(lambda db: [r[0] for r in db.execute("SELECT DISTINCT agent FROM memories ORDER BY agent")])
 
     def writes_since_reflection(self, agent: str) -> int:
-        row = self._read(lambda db: db.execute("SELECT writes_since_reflection FROM agent_state WHERE agent = ?", (agent,)).fetchone())
+        row = self._read(
+            lambda db: db.execute(
+                "SELECT writes_since_reflection FROM agent_state WHERE agent = ?", (agent,)
+            ).fetchone()
+        )
         return int(row[0]) if row else 0
 
     def history(self, agent: str, limit: int = 1000) -> list[dict]:
-        sql = ("SELECT seq, op, memory_id, before, after, method, ts, source_session, source_message FROM history"
-               " WHERE agent = ? ORDER BY seq DESC LIMIT ?")
+        sql = (
+            "SELECT seq, op, memory_id, before, after, method, ts, source_session, source_message FROM history"
+            " WHERE agent = ? ORDER BY seq DESC LIMIT ?"
+        )
         keys = ("seq", "op", "memory_id", "before", "after", "method", "ts", "source_session", "source_message")
         rows = self._read(lambda db: db.execute(sql, (agent, limit)).fetchall())
         return [dict(zip(keys, row)) for row in reversed(rows)]
@@ -273,7 +331,9 @@ class MemoryStore:
         """(memory id, entity) mentions and (memory id, head, relation, tail) rows of one agent."""
         with self._guard():
             mentions = self._db.execute("SELECT memory_id, entity FROM entities WHERE agent = ?", (agent,)).fetchall()
-            relations = self._db.execute("SELECT memory_id, head, relation, tail FROM relations WHERE agent = ?", (agent,)).fetchall()
+            relations = self._db.execute(
+                "SELECT memory_id, head, relation, tail FROM relations WHERE agent = ?", (agent,)
+            ).fetchall()
         return mentions, relations
 
     def data_version(self) -> tuple[int, int]:

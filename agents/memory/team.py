@@ -29,8 +29,14 @@ class TeamMemory:
         self.memories = memories
 
     @classmethod
-    async def open(cls, team: str, configs: Mapping[str, MemoryConfig], providers: Mapping[str, Provider | None],
-                   session_id: str | None, path: str | None = None) -> tuple[TeamMemory, list[EventBase]]:
+    async def open(
+        cls,
+        team: str,
+        configs: Mapping[str, MemoryConfig],
+        providers: Mapping[str, Provider | None],
+        session_id: str | None,
+        path: str | None = None,
+    ) -> tuple[TeamMemory, list[EventBase]]:
         """Memories for the agents that have memory on; the events say why any is missing.
         Raises :class:`MemoryStopped` when the store fails and an agent asked to stop."""
         enabled = {name: config for name, config in configs.items() if config.enabled}
@@ -40,16 +46,24 @@ class TeamMemory:
         store, problem = await asyncio.to_thread(open_store, first, enabled[first], path)
         if store is None:
             assert problem is not None
-            events: list[EventBase] = [problem.model_copy(update={"agent": name, "action": config.on_store_error})
-                                       for name, config in enabled.items()]
+            events: list[EventBase] = [
+                problem.model_copy(update={"agent": name, "action": config.on_store_error})
+                for name, config in enabled.items()
+            ]
             if any(config.on_store_error == "stop" for config in enabled.values()):
                 raise MemoryStopped(problem.message)
             return cls(None, {}), events
         memories = {}
         for name, config in enabled.items():
             memories[name] = await asyncio.to_thread(  # a first load of a large store takes a while
-                AgentMemory, store, name, config, owner=config.owner(name, team), provider=providers.get(name),
-                session_id=session_id)
+                AgentMemory,
+                store,
+                name,
+                config,
+                owner=config.owner(name, team),
+                provider=providers.get(name),
+                session_id=session_id,
+            )
         return cls(store, memories), []
 
     def __contains__(self, agent: str) -> bool:
@@ -63,15 +77,17 @@ class TeamMemory:
         read = await memory.aread(query, message_id=message_id)
         return memory.last_read.section, read
 
-    async def after_turn(self, agent: str, text: str, message_id: str | None,
-                         cancel: CancelToken | None = None) -> AsyncIterator[EventBase]:
+    async def after_turn(
+        self, agent: str, text: str, message_id: str | None, cancel: CancelToken | None = None
+    ) -> AsyncIterator[EventBase]:
         memory = self.memories.get(agent)
         if memory is not None:
             async for event in memory.write(text, message_id, cancel):
                 yield event
 
-    async def end(self, task: str, turns: Sequence[tuple[str, str, str]], solved: bool,
-                  cancel: CancelToken | None = None) -> AsyncIterator[EventBase]:
+    async def end(
+        self, task: str, turns: Sequence[tuple[str, str, str]], solved: bool, cancel: CancelToken | None = None
+    ) -> AsyncIterator[EventBase]:
         """At the end of the session: each agent reflects on what it wrote; when the run solved
         its task in several turns, each agent keeps the solution as a workflow.
         ``turns`` are (agent, text, message id) in order."""

@@ -41,12 +41,34 @@ UPDATE 2 6 | The user wants detailed answers with sources.
 ADD 7 | To convert Celsius to Fahrenheit: multiply by 9/5, then add 32."""
 WRITE_STOPS = ("\nNotes:", "\nTurn by", "\nStored memories:", "\n\n\n")
 _SYNONYMS: dict[str, MemoryOp] = {
-    "add": "ADD", "store": "ADD", "remember": "ADD", "save": "ADD", "insert": "ADD", "new": "ADD",
-    "update": "UPDATE", "edit": "UPDATE", "replace": "UPDATE", "change": "UPDATE", "modify": "UPDATE",
-    "delete": "DELETE", "remove": "DELETE", "forget": "DELETE", "drop": "DELETE",
-    "noop": "NOOP", "none": "NOOP", "keep": "NOOP", "skip": "NOOP", "nothing": "NOOP", "no-op": "NOOP",
+    "add": "ADD",
+    "store": "ADD",
+    "remember": "ADD",
+    "save": "ADD",
+    "insert": "ADD",
+    "new": "ADD",
+    "update": "UPDATE",
+    "edit": "UPDATE",
+    "replace": "UPDATE",
+    "change": "UPDATE",
+    "modify": "UPDATE",
+    "delete": "DELETE",
+    "remove": "DELETE",
+    "forget": "DELETE",
+    "drop": "DELETE",
+    "noop": "NOOP",
+    "none": "NOOP",
+    "keep": "NOOP",
+    "skip": "NOOP",
+    "nothing": "NOOP",
+    "no-op": "NOOP",
 }
-_LINE = re.compile(r"^[\s>*\-•\d.)\]]*\[?(?P<op>" + "|".join(sorted(_SYNONYMS, key=len, reverse=True)) + r")\b\]?[\s:#.\-–]*(?P<rest>.*)$", re.I)
+_LINE = re.compile(
+    r"^[\s>*\-•\d.)\]]*\[?(?P<op>"
+    + "|".join(sorted(_SYNONYMS, key=len, reverse=True))
+    + r")\b\]?[\s:#.\-–]*(?P<rest>.*)$",
+    re.I,
+)
 _IMPORTANCE = re.compile(r"\(?\b(?:importance|imp|score)\s*[=:]?\s*(\d{1,2})\)?", re.I)
 _LEADING_INT = re.compile(r"^[#\[(]?(\d{1,3})[\])]?\b[\s,:/]*")
 
@@ -98,11 +120,11 @@ def parse_line(line: str) -> Operation | None:
     importance = None
     if found := _IMPORTANCE.search(rest):
         importance = _importance(found.group(1))
-        rest = (rest[: found.start()] + rest[found.end():]).strip()
+        rest = (rest[: found.start()] + rest[found.end() :]).strip()
     numbers: list[int] = []
     while (lead := _LEADING_INT.match(rest)) and len(numbers) < 2:
         numbers.append(int(lead.group(1)))
-        rest = rest[lead.end():]
+        rest = rest[lead.end() :]
     text = _text_after(rest) if "|" in rest else rest.strip(" |:-–").strip()
     text = text.strip().strip('"').strip()
     if op in ("UPDATE", "DELETE"):
@@ -133,8 +155,14 @@ def _json_operations(text: str) -> list[Operation]:
         if op is None:
             continue
         target = item.get("id", item.get("target"))
-        out.append(Operation(op, str(item.get("text", item.get("memory", ""))).strip(),
-                             int(str(target)) if str(target).isdigit() else None, _importance(item.get("importance"))))
+        out.append(
+            Operation(
+                op,
+                str(item.get("text", item.get("memory", ""))).strip(),
+                int(str(target)) if str(target).isdigit() else None,
+                _importance(item.get("importance")),
+            )
+        )
     return out
 
 
@@ -194,7 +222,9 @@ def duplicate_of(text: str, similar: Sequence[Memory]) -> Memory | None:
     """A stored memory saying the same: mostly the same words, and the same names and numbers
     ("Zara's town is Perth" does not repeat "Keiko's town is Perth")."""
     specifics = _specifics(text)
-    return next((m for m in similar if overlap(text, m.text) >= DUPLICATE_OVERLAP and _specifics(m.text) == specifics), None)
+    return next(
+        (m for m in similar if overlap(text, m.text) >= DUPLICATE_OVERLAP and _specifics(m.text) == specifics), None
+    )
 
 
 def guess_kind(text: str) -> MemoryKind:
@@ -203,7 +233,21 @@ def guess_kind(text: str) -> MemoryKind:
     return "fact" if re.search(r"\d", text) or " is " in lowered or " are " in lowered else "observation"
 
 
-_CUES = ("remember", "important", "must", "always", "never", "should", "use ", "works", "rule", "because", " is ", " are ", "=")
+_CUES = (
+    "remember",
+    "important",
+    "must",
+    "always",
+    "never",
+    "should",
+    "use ",
+    "works",
+    "rule",
+    "because",
+    " is ",
+    " are ",
+    "=",
+)
 _STRONG = ("remember", "important", "must", "always", "never")
 
 

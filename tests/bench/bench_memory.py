@@ -25,7 +25,10 @@ NAMES = ["Canberra", "Alice", "Bob", "Python", "Rust", "Paris", "Game of 24", "B
 
 
 def _vocabulary(rng: random.Random, size: int = 3000) -> list[str]:
-    return ["".join(rng.choice("bcdfghklmnprstvz") + rng.choice("aeiou") for _ in range(rng.randint(2, 4))) for _ in range(size)]
+    return [
+        "".join(rng.choice("bcdfghklmnprstvz") + rng.choice("aeiou") for _ in range(rng.randint(2, 4)))
+        for _ in range(size)
+    ]
 
 
 def _sentence(rng: random.Random, words: list[str]) -> str:
@@ -37,8 +40,15 @@ def _sentence(rng: random.Random, words: list[str]) -> str:
 
 def _store(folder: Path, n: int, rng: random.Random, words: list[str]) -> MemoryStore:
     store = MemoryStore(folder / f"m{n}.db")
-    memories = [Memory(agent="A", text=_sentence(rng, words), importance=rng.randint(1, 10),
-                       created=NOW - rng.uniform(0, 30 * 24 * 3600)) for _ in range(n)]
+    memories = [
+        Memory(
+            agent="A",
+            text=_sentence(rng, words),
+            importance=rng.randint(1, 10),
+            created=NOW - rng.uniform(0, 30 * 24 * 3600),
+        )
+        for _ in range(n)
+    ]
     store.add_many(memories)
     return store
 
@@ -62,8 +72,10 @@ def read_latency(sizes: tuple[int, ...]) -> None:
                     times.append((time.perf_counter() - started) * 1000)
                 times.sort()
                 label = "BM25 + graph" if use_graph else "BM25        "
-                print(f"{n:>7,} memories  {label}  p50 {statistics.median(times):7.2f} ms  p95 {times[int(len(times) * 0.95)]:7.2f} ms"
-                      f"  (index load {load_s:.2f} s)")
+                print(
+                    f"{n:>7,} memories  {label}  p50 {statistics.median(times):7.2f} ms  p95 {times[int(len(times) * 0.95)]:7.2f} ms"
+                    f"  (index load {load_s:.2f} s)"
+                )
             store.close()
 
 
@@ -86,15 +98,25 @@ def write_throughput(n: int = 300) -> None:
         for turn in turns:
             store.add(Memory(agent="raw", text=turn))
         raw = time.perf_counter() - started
-        rules, rules_added = asyncio.run(_writes(AgentMemory(store, "rules", MemoryConfig(write_policy="rules", reflect_every=0)), turns))
-        provider = ScriptedProvider(lambda request: "ADD 6 | " + request.messages[1].content.split("Turn by model: ")[1][:120])
-        model, model_added = asyncio.run(_writes(AgentMemory(store, "model", MemoryConfig(reflect_every=0), provider=provider), turns))
+        rules, rules_added = asyncio.run(
+            _writes(AgentMemory(store, "rules", MemoryConfig(write_policy="rules", reflect_every=0)), turns)
+        )
+        provider = ScriptedProvider(
+            lambda request: "ADD 6 | " + request.messages[1].content.split("Turn by model: ")[1][:120]
+        )
+        model, model_added = asyncio.run(
+            _writes(AgentMemory(store, "model", MemoryConfig(reflect_every=0), provider=provider), turns)
+        )
         store.close()
-    print(f"store.add: {n / raw:7.0f} memories/s · write step, rules: {n / rules:6.0f} turns/s ({rules_added} ADDs) · "
-          f"write step, instant model: {n / model:6.0f} turns/s ({model_added} ADDs)")
+    print(
+        f"store.add: {n / raw:7.0f} memories/s · write step, rules: {n / rules:6.0f} turns/s ({rules_added} ADDs) · "
+        f"write step, instant model: {n / model:6.0f} turns/s ({model_added} ADDs)"
+    )
 
 
-async def _turns(memory: AgentMemory | None, provider: ScriptedProvider, n: int, rng: random.Random, words: list[str]) -> tuple[float, float]:
+async def _turns(
+    memory: AgentMemory | None, provider: ScriptedProvider, n: int, rng: random.Random, words: list[str]
+) -> tuple[float, float]:
     in_memory = 0.0
     started = time.perf_counter()
     for _ in range(n):
@@ -116,7 +138,9 @@ async def _turns(memory: AgentMemory | None, provider: ScriptedProvider, n: int,
 
 
 def turn_share(n: int = 200, stored: int = 10_000) -> None:
-    print(f"== Memory: share of a turn spent in memory ({n} turns, instant provider, {stored:,} memories, rules writes) ==")
+    print(
+        f"== Memory: share of a turn spent in memory ({n} turns, instant provider, {stored:,} memories, rules writes) =="
+    )
     rng = random.Random(2)
     words = _vocabulary(rng)
     reply = " ".join(["word"] * 40) + ". The answer is 42 because it always is."
@@ -126,8 +150,10 @@ def turn_share(n: int = 200, stored: int = 10_000) -> None:
         total, spent = asyncio.run(_turns(memory, ScriptedProvider(lambda r: reply), n, rng, words))
         bare, _ = asyncio.run(_turns(None, ScriptedProvider(lambda r: reply), n, rng, words))
         store.close()
-    print(f"turn with memory {total / n * 1000:.2f} ms, without {bare / n * 1000:.2f} ms; "
-          f"memory share {spent / total:.0%} ({spent / n * 1000:.2f} ms/turn)")
+    print(
+        f"turn with memory {total / n * 1000:.2f} ms, without {bare / n * 1000:.2f} ms; "
+        f"memory share {spent / total:.0%} ({spent / n * 1000:.2f} ms/turn)"
+    )
 
 
 def main(skip_cold: bool = False) -> None:

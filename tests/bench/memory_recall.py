@@ -27,11 +27,19 @@ from agents.memory.records import MemoryConfig
 from agents.memory.store import MemoryStore
 
 PEOPLE = ["Zara", "Milo", "Ines", "Otto", "Priya", "Lars", "Keiko", "Tomas", "Amara", "Felix"]
-THINGS = [("locker code", lambda r: str(r.randint(1000, 9999))), ("favourite colour", lambda r: r.choice(
-    ["teal", "crimson", "amber", "violet", "olive", "indigo"])), ("home town", lambda r: r.choice(
-    ["Lisbon", "Oslo", "Kyoto", "Quito", "Dakar", "Perth", "Tromso", "Hanoi"]))]
-DISTRACTORS = ["The weather was grey all morning.", "Lunch is served in the main hall.", "Someone left an umbrella by the door.",
-               "The printer on floor two is slow again.", "Next week's meeting may move to Tuesday.", "The coffee machine was cleaned."]
+THINGS = [
+    ("locker code", lambda r: str(r.randint(1000, 9999))),
+    ("favourite colour", lambda r: r.choice(["teal", "crimson", "amber", "violet", "olive", "indigo"])),
+    ("home town", lambda r: r.choice(["Lisbon", "Oslo", "Kyoto", "Quito", "Dakar", "Perth", "Tromso", "Hanoi"])),
+]
+DISTRACTORS = [
+    "The weather was grey all morning.",
+    "Lunch is served in the main hall.",
+    "Someone left an umbrella by the door.",
+    "The printer on floor two is slow again.",
+    "Next week's meeting may move to Tuesday.",
+    "The coffee machine was cleaned.",
+]
 # One worked example, as base models need; it is the same with and without memory.
 ANSWER_SYSTEM = """Answer the question with the exact word or number only.
 
@@ -103,9 +111,11 @@ async def _main(model: str, n: int, policy: str) -> None:
         with tempfile.TemporaryDirectory() as folder:
             result = await recall(provider, make_tasks(n), Path(folder), policy)
         print(f"== Memory recall across sessions: {n} tasks, {model}, write policy {policy} ==")
-        print(f"accuracy with memory {result['with_memory']:.0%} · without {result['without_memory']:.0%} · "
-              f"fact in the memories section {result['retrieved']:.0%} · writes {result['writes']} · "
-              f"{time.perf_counter() - started:.0f} s")
+        print(
+            f"accuracy with memory {result['with_memory']:.0%} · without {result['without_memory']:.0%} · "
+            f"fact in the memories section {result['retrieved']:.0%} · writes {result['writes']} · "
+            f"{time.perf_counter() - started:.0f} s"
+        )
     finally:
         await provider.aclose()
 

@@ -13,8 +13,14 @@ def test_reflection_trees_graph_layout_and_entity_memories(tmp_path):
         a = store.add(Memory(agent="A", text="Alice checked the sums twice."))
         b = store.add(Memory(agent="A", text="Alice and Bob agreed on Canberra."))
         gone = store.add(Memory(agent="A", text="Bob guessed Sydney."))
-        insight = store.add(Memory(agent="A", text="Checking twice pays off.", kind="reflection", links=(a.id, b.id, gone.id)), "reflection")
-        store.add(Memory(agent="A", text="A reflection can build on a reflection.", kind="reflection", links=(insight.id,)), "reflection")
+        insight = store.add(
+            Memory(agent="A", text="Checking twice pays off.", kind="reflection", links=(a.id, b.id, gone.id)),
+            "reflection",
+        )
+        store.add(
+            Memory(agent="A", text="A reflection can build on a reflection.", kind="reflection", links=(insight.id,)),
+            "reflection",
+        )
         store.delete(gone.id)
         trees = reflection_trees(store, "A")
         assert [t.memory.id for t in trees[0].cites] == [a.id, b.id] and trees[0].missing == [gone.id]

@@ -40,11 +40,13 @@ def test_park_score_matches_a_hand_computed_reference(store):
     store.add(Memory(id="d3", agent="A", text="banana bread", importance=10, created=NOW))
     ranked = score(OwnerIndex(store, "A"), "apple", NOW, Weights(graph=0.0))
     # d1: recency 0.995^10, importance 0.8, relevance bm25(d1)/bm25(d2) = (2.5/3.0625)/(2.5/1.9375)
-    d1 = 0.995 ** 10 + 0.8 + (1.9375 / 3.0625)
+    d1 = 0.995**10 + 0.8 + (1.9375 / 3.0625)
     d2 = 1.0 + 0.2 + 1.0
     assert [item.memory_id for item in ranked] == ["d1", "d2"]  # d3 shares no word: never a candidate
     assert ranked[0].score == pytest.approx(d1, abs=1e-5) and ranked[1].score == pytest.approx(d2, abs=1e-5)
-    assert ranked[0].recency == pytest.approx(0.995 ** 10, abs=1e-6) and ranked[0].relevance == pytest.approx(0.632653, abs=1e-6)
+    assert ranked[0].recency == pytest.approx(0.995**10, abs=1e-6) and ranked[0].relevance == pytest.approx(
+        0.632653, abs=1e-6
+    )
 
 
 def test_retrieve_keeps_to_the_token_budget_and_shows_a_memories_section(store):
@@ -87,7 +89,9 @@ def test_graph_expansion_finds_a_memory_linked_only_through_an_entity(store, tmp
     assert set(with_graph) == {"capital", "house"}
     assert with_graph["house"].relevance == 0.0 and with_graph["house"].graph > 0.0
     assert [i.memory_id for i in score(OwnerIndex(store, "A"), query, NOW, Weights(graph=0.0))] == ["capital"]
-    assert "house" not in {i.memory_id for i in retrieve(OwnerIndex(store, "A"), query, 5, 400, NOW, use_graph=False).items}
+    assert "house" not in {
+        i.memory_id for i in retrieve(OwnerIndex(store, "A"), query, 5, 400, NOW, use_graph=False).items
+    }
     with MemoryStore(tmp_path / "m.db") as reopened:  # the graph is persisted with the store
         assert "house" in {i.memory_id for i in score(OwnerIndex(reopened, "A"), query, NOW)}
 

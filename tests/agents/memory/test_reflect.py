@@ -9,14 +9,20 @@ from agents.memory.records import MemoryConfig
 from agents.memory.reflect import parse_insights
 from agents.memory.store import MemoryStore
 
-TURNS = ["Alice checked the arithmetic and found an error.", "The judge preferred answers that show the working.",
-         "Alice solved 24 with 4 7 8 8 after checking twice."]
+TURNS = [
+    "Alice checked the arithmetic and found an error.",
+    "The judge preferred answers that show the working.",
+    "Alice solved 24 with 4 7 8 8 after checking twice.",
+]
 
 
 def test_insights_without_valid_citations_are_refused():
-    insights, rejected = parse_insights("INSIGHT 8 | Check twice before answering. (from 1, 3)\n"
-                                        "INSIGHT 5 | An insight that cites nothing at all\n"
-                                        "- Lesson: cite a memory that was not shown (9)", n_memories=3)
+    insights, rejected = parse_insights(
+        "INSIGHT 8 | Check twice before answering. (from 1, 3)\n"
+        "INSIGHT 5 | An insight that cites nothing at all\n"
+        "- Lesson: cite a memory that was not shown (9)",
+        n_memories=3,
+    )
     assert [(i.text, i.cites, i.importance) for i in insights] == [("Check twice before answering.", (1, 3), 8.0)]
     assert len(rejected) == 2
 
@@ -49,8 +55,12 @@ async def test_reflection_every_n_writes_cites_the_memories_it_rests_on(store):
 
 
 async def test_unreadable_reflection_falls_back_to_shared_entities_and_says_so(store):
-    memory = AgentMemory(store, "A", MemoryConfig(enabled=True, write_policy="every_turn", reflect_every=0),
-                         provider=ScriptedProvider(lambda r: "lorem ipsum"))
+    memory = AgentMemory(
+        store,
+        "A",
+        MemoryConfig(enabled=True, write_policy="every_turn", reflect_every=0),
+        provider=ScriptedProvider(lambda r: "lorem ipsum"),
+    )
     for turn in TURNS:
         [e async for e in memory.write(turn)]
     events = [e async for e in memory.end_session()]

@@ -58,8 +58,10 @@ WRITER = textwrap.dedent("""
 def test_two_processes_writing_the_same_agent_lose_nothing(tmp_path):
     path = tmp_path / "m.db"
     MemoryStore(path).close()  # created and migrated once, so the writers race only on writes
-    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), name, "150"], stdout=subprocess.PIPE, text=True)
-               for name in ("left", "right")]
+    writers = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(path), name, "150"], stdout=subprocess.PIPE, text=True)
+        for name in ("left", "right")
+    ]
     for writer in writers:
         writer.communicate(timeout=300)
         assert writer.returncode == 0
@@ -73,7 +75,9 @@ def test_two_processes_writing_the_same_agent_lose_nothing(tmp_path):
 
 def test_kill_9_during_writes_keeps_every_committed_write(tmp_path):
     path = tmp_path / "m.db"
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path), "killed", "100000"], stdout=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path), "killed", "100000"], stdout=subprocess.PIPE, text=True
+    )
     committed = 0
     assert writer.stdout is not None
     while committed < 40:
@@ -89,7 +93,9 @@ def test_an_old_file_is_migrated_and_keeps_its_memories(tmp_path):
     path = tmp_path / "old.db"
     db = sqlite3.connect(path)
     MIGRATIONS[0](db)
-    db.execute("INSERT INTO memories (id, agent, text, kind, importance, created) VALUES ('m1', 'A', 'Alice met Bob in Paris.', 'fact', 6, 1.0)")
+    db.execute(
+        "INSERT INTO memories (id, agent, text, kind, importance, created) VALUES ('m1', 'A', 'Alice met Bob in Paris.', 'fact', 6, 1.0)"
+    )
     db.execute("PRAGMA user_version = 1")
     db.commit(), db.close()
     with MemoryStore(path) as store:
@@ -129,7 +135,7 @@ def test_a_damaged_database_gives_a_clear_error_and_is_not_rewritten(tmp_path):
         for i in range(300):
             store.add(Memory(agent="A", text=f"memory number {i} " + "padding " * 40))
     data = bytearray(path.read_bytes())
-    data[4096 * 2:] = b"\xff" * (len(data) - 4096 * 2)  # keep the header, wreck the pages
+    data[4096 * 2 :] = b"\xff" * (len(data) - 4096 * 2)  # keep the header, wreck the pages
     path.write_bytes(bytes(data))
     before = digest(path)
     with pytest.raises(MemoryStoreError) as error:

@@ -18,8 +18,14 @@ async def test_a_turn_reads_then_writes_and_a_later_session_recalls(tmp_path):
     assert section == "" and read is not None and read.items == ()
     written = [e async for e in team.after_turn("A", "Canberra is the capital of Australia.", "m1")]
     assert [type(e) for e in written] == [MemoryWritten]
-    ended = [e async for e in team.end("Capital of Australia?", [("A", "Let me think. It is Canberra.", "m1"),
-                                                                ("B", "Agreed: Canberra.", "m2")], solved=True)]
+    ended = [
+        e
+        async for e in team.end(
+            "Capital of Australia?",
+            [("A", "Let me think. It is Canberra.", "m1"), ("B", "Agreed: Canberra.", "m2")],
+            solved=True,
+        )
+    ]
     assert any(isinstance(e, MemoryReflected) and e.kind == "workflow" for e in ended)
     team.close()
     later, _ = await TeamMemory.open("t", {"A": ON}, {"A": None}, "s2", path)

@@ -13,23 +13,39 @@ from agents.memory.write import WRITE_SYSTEM, parse_line, parse_operations, rule
 TURN = "The answer is 24 because 8 / (3 - 8 / 3) = 24. Always check the arithmetic before answering. Nice chat!"
 
 
-@pytest.mark.parametrize("line, op, target, importance, text", [
-    ("ADD 7 | Canberra is the capital.", "ADD", None, 7.0, "Canberra is the capital."),
-    ("- add: Canberra is the capital (importance=3)", "ADD", None, 3.0, "Canberra is the capital"),
-    ("2. [UPDATE] #2 6 | The user wants sources.", "UPDATE", 2, 6.0, "The user wants sources."),
-    ("Edit 1: prefers tea now", "UPDATE", 1, None, "prefers tea now"),
-    ("remove 3", "DELETE", 3, None, ""),
-    ("* NOOP", "NOOP", None, None, ""),
-    ("nothing to store", "NOOP", None, None, ""),
-])
+@pytest.mark.parametrize(
+    "line, op, target, importance, text",
+    [
+        ("ADD 7 | Canberra is the capital.", "ADD", None, 7.0, "Canberra is the capital."),
+        ("- add: Canberra is the capital (importance=3)", "ADD", None, 3.0, "Canberra is the capital"),
+        ("2. [UPDATE] #2 6 | The user wants sources.", "UPDATE", 2, 6.0, "The user wants sources."),
+        ("Edit 1: prefers tea now", "UPDATE", 1, None, "prefers tea now"),
+        ("remove 3", "DELETE", 3, None, ""),
+        ("* NOOP", "NOOP", None, None, ""),
+        ("nothing to store", "NOOP", None, None, ""),
+    ],
+)
 def test_parse_line_tolerates_small_model_variations(line, op, target, importance, text):
     parsed = parse_line(line)
     assert parsed is not None
     assert (parsed.op, parsed.target, parsed.importance, parsed.text) == (op, target, importance, text)
 
 
-@pytest.mark.parametrize("garbage", ["", "   ", "\x00\xff\ufffd", "I think that was a great debate, thanks!", "{not json",
-                                     "]]]]", "ADD", "UPDATE 9 | nonsense", "DELETE", "12345 67890"])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        "",
+        "   ",
+        "\x00\xff\ufffd",
+        "I think that was a great debate, thanks!",
+        "{not json",
+        "]]]]",
+        "ADD",
+        "UPDATE 9 | nonsense",
+        "DELETE",
+        "12345 67890",
+    ],
+)
 def test_garbage_gives_no_operation_and_is_reported(garbage):
     proposal = parse_operations(garbage, n_similar=2)
     assert proposal.operations == []
@@ -38,7 +54,9 @@ def test_garbage_gives_no_operation_and_is_reported(garbage):
 
 
 def test_mem0_json_is_read_too():
-    proposal = parse_operations('{"memory": [{"id": "1", "text": "The user likes tea", "event": "UPDATE"}]}', n_similar=1)
+    proposal = parse_operations(
+        '{"memory": [{"id": "1", "text": "The user likes tea", "event": "UPDATE"}]}', n_similar=1
+    )
     assert [(o.op, o.target, o.text) for o in proposal.operations] == [("UPDATE", 1, "The user likes tea")]
 
 
@@ -67,9 +85,13 @@ async def collect(stream):
 
 async def test_model_operations_become_write_events_with_diffs(store):
     old = store.add(Memory(agent="A", text="The user prefers short answers."))
-    provider = ScriptedProvider(["UPDATE 1 6 | The user prefers detailed answers with sources.\nADD 8 | Check the arithmetic first."])
+    provider = ScriptedProvider(
+        ["UPDATE 1 6 | The user prefers detailed answers with sources.\nADD 8 | Check the arithmetic first."]
+    )
     memory = AgentMemory(store, "A", MemoryConfig(enabled=True, reflect_every=0), provider=provider, session_id="s1")
-    events = await collect(memory.write("The user now prefers detailed answers with sources. Check the arithmetic first.", "m7"))
+    events = await collect(
+        memory.write("The user now prefers detailed answers with sources. Check the arithmetic first.", "m7")
+    )
     assert [(e.op, e.method) for e in events] == [("UPDATE", "model"), ("ADD", "model")]
     update = events[0]
     assert update.before == old.text and update.after == "The user prefers detailed answers with sources."
@@ -79,7 +101,9 @@ async def test_model_operations_become_write_events_with_diffs(store):
 
 
 async def test_garbage_from_the_model_is_an_event_and_the_fallback_still_stores(store):
-    memory = AgentMemory(store, "A", MemoryConfig(enabled=True, reflect_every=0), provider=ScriptedProvider(lambda r: "@@## ~~"))
+    memory = AgentMemory(
+        store, "A", MemoryConfig(enabled=True, reflect_every=0), provider=ScriptedProvider(lambda r: "@@## ~~")
+    )
     events = await collect(memory.write(TURN, "m1"))
     unreadable = [e for e in events if isinstance(e, MemoryWriteUnreadable)]
     assert len(unreadable) == 1 and unreadable[0].raw_output == "@@## ~~" and unreadable[0].fallback
@@ -97,8 +121,12 @@ async def test_a_provider_error_is_reported_not_lost(store):
 
 async def test_an_add_that_repeats_a_stored_memory_is_a_noop(store):
     store.add(Memory(agent="A", text="Check the arithmetic before answering."))
-    memory = AgentMemory(store, "A", MemoryConfig(enabled=True, reflect_every=0),
-                         provider=ScriptedProvider(["ADD 5 | Check the arithmetic before answering!"]))
+    memory = AgentMemory(
+        store,
+        "A",
+        MemoryConfig(enabled=True, reflect_every=0),
+        provider=ScriptedProvider(["ADD 5 | Check the arithmetic before answering!"]),
+    )
     events = await collect(memory.write("Check the arithmetic before answering."))
     assert [e.op for e in events] == ["NOOP"] and store.count("A") == 1
 
@@ -124,7 +152,9 @@ class FakeEmbedder:
 
 
 async def test_an_embedder_stores_vectors_and_joins_relevance(store):
-    memory = AgentMemory(store, "A", MemoryConfig(enabled=True, write_policy="every_turn", reflect_every=0), embedder=FakeEmbedder())
+    memory = AgentMemory(
+        store, "A", MemoryConfig(enabled=True, write_policy="every_turn", reflect_every=0), embedder=FakeEmbedder()
+    )
     await collect(memory.write("Bob drinks tea every morning at seven."))
     await collect(memory.write("Bob drinks coffee at noon on Mondays."))
     assert all(m.embedding is not None for m in store.memories("A"))
@@ -133,7 +163,12 @@ async def test_an_embedder_stores_vectors_and_joins_relevance(store):
 
 
 async def test_a_failing_embedder_loses_no_write_or_read(store):
-    memory = AgentMemory(store, "A", MemoryConfig(enabled=True, write_policy="every_turn", reflect_every=0), embedder=FakeEmbedder(fail=True))
+    memory = AgentMemory(
+        store,
+        "A",
+        MemoryConfig(enabled=True, write_policy="every_turn", reflect_every=0),
+        embedder=FakeEmbedder(fail=True),
+    )
     await collect(memory.write("Bob drinks tea every morning."))
     assert store.memories("A")[0].embedding is None
     assert [i.text for i in (await memory.aread("tea")).items] == ["Bob drinks tea every morning."]
@@ -145,7 +180,9 @@ def test_a_statement_about_another_name_or_number_is_not_a_duplicate():
     stored = [Memory(agent="A", text="Keiko's home town is Perth.")]
     assert duplicate_of("Zara's home town is Perth.", stored) is None
     assert duplicate_of("Keiko's home town is Perth!", stored) is stored[0]
-    assert duplicate_of("Keiko's locker code is 4821.", [Memory(agent="A", text="Keiko's locker code is 4822.")]) is None
+    assert (
+        duplicate_of("Keiko's locker code is 4821.", [Memory(agent="A", text="Keiko's locker code is 4822.")]) is None
+    )
 
 
 def test_a_store_that_cannot_open_is_an_event_with_the_agents_choice(tmp_path):
@@ -170,7 +207,9 @@ async def test_a_one_megabyte_turn_is_written_clipped_and_prompts_stay_small(sto
 
 def test_an_operation_the_turn_does_not_support_is_refused():
     example = "ADD 7 | To convert Celsius to Fahrenheit: multiply by 9/5, then add 32."  # the prompt's own example
-    proposal = parse_operations(example + "\nADD 6 | Zara's locker code is 4817.", 0, turn_text="Zara's locker code is 4817. Lunch is at noon.")
+    proposal = parse_operations(
+        example + "\nADD 6 | Zara's locker code is 4817.", 0, turn_text="Zara's locker code is 4817. Lunch is at noon."
+    )
     assert [o.text for o in proposal.operations] == ["Zara's locker code is 4817."]
     assert "does not say" in proposal.problems[0]
 
@@ -187,7 +226,11 @@ async def test_refused_operations_beside_good_ones_are_still_an_event(store):
     provider = ScriptedProvider(lambda r: "ADD 6 | Zara's locker code is 4817.\nDELETE 7")
     memory = AgentMemory(store, "A", MemoryConfig(enabled=True, reflect_every=0), provider=provider)
     events = await collect(memory.write("Zara's locker code is 4817."))
-    assert isinstance(events[0], MemoryWriteUnreadable) and not events[0].fallback and "DELETE names memory 7" in events[0].reason
+    assert (
+        isinstance(events[0], MemoryWriteUnreadable)
+        and not events[0].fallback
+        and "DELETE names memory 7" in events[0].reason
+    )
     assert [(e.op, e.method) for e in events[1:]] == [("ADD", "model")]
 
 
