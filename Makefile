@@ -57,8 +57,11 @@ lint: install-test
 bench: install-test
 	$(BIN)/python -m tests.bench
 
+# Developer scripts (desktop/devtools/): the window, the planning panel, the interpretability panel.
 screenshots: install
-	xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python -m desktop.screenshots out/screenshots
+	for script in screenshots planning_screenshots interp_screenshots; do \
+		xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python -m desktop.devtools.$$script out/screenshots || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

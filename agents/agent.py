@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from pydantic import Field, field_validator
 
 from agents.events import Record
 
 DEFAULT_MODEL = "local"
 RESERVED_NAMES = ("user", "moderator", "selector")
+# Names become transcript labels and table cells: no control or invisible format characters
+# (NUL, CR, NEL, zero-width, bidi overrides), no line or paragraph separators, no ':'.
+REFUSED_NAME_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+
+
+def name_problem(value: str) -> str | None:
+    """Why ``value`` cannot be an agent name (team files and the builder both ask this)."""
+    bad = next((ch for ch in value if unicodedata.category(ch) in REFUSED_NAME_CATEGORIES), None)
+    if bad is not None:
+        what = unicodedata.name(bad, "") or (
+            "a control character" if unicodedata.category(bad) == "Cc" else "unassigned"
+        )
+        return f"an agent name must be visible text on one line; it contains U+{ord(bad):04X} ({what})"
+    if ":" in value or value != value.strip():
+        return "an agent name must be one line, without ':' or outer spaces"
+    if value.lower() in RESERVED_NAMES:
+        return f"{value!r} is reserved for the transcript's own labels; choose another name"
+    return None
 
 
 class Agent(Record):
@@ -26,8 +46,7 @@ class Agent(Record):
     def _name_is_a_speaker_label(cls, value: str) -> str:
         # Names become speaker labels in transcript prompts ("Alice: ..."), so they must
         # stay on one line and must not contain the label separator.
-        if "\n" in value or ":" in value or value != value.strip():
-            raise ValueError("an agent name must be one line, without ':' or outer spaces")
-        if value.lower() in RESERVED_NAMES:
-            raise ValueError(f"{value!r} is reserved for the transcript's own labels; choose another name")
+        problem = name_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -36,6 +36,10 @@ class Usage(Record):
 
 
 FinishReason = Literal["stop", "length", "cancelled", "error"]
+RunEnd = Literal["completed", "cancelled", "error"]
+Decision = Literal["continue", "decided"]
+VerdictMethod = Literal["json", "tolerant", "scored", "default"]
+PlanEnd = Literal["goal", "budget", "no_plan", "max_steps", "cancelled", "error"]
 
 ErrorKind = Literal[
     "unreachable",
@@ -139,13 +143,13 @@ class VerdictReached(EventBase):
     type: Literal["verdict"] = "verdict"
     round: int
     judge: str
-    decision: Literal["continue", "decided"]
+    decision: Decision
     winner: str | None = None
     answer: str | None = None
     reason: str = ""
     confidence: float | None = None
     # How the judge's text was read: json, tolerant text, constrained scoring, or a default.
-    method: Literal["json", "tolerant", "scored", "default"]
+    method: VerdictMethod
     final: bool = False
 
 
@@ -174,6 +178,9 @@ class HumanInputRequested(EventBase):
     type: Literal["human_input_requested"] = "human_input_requested"
     agent: str
     prompt: str
+    # The answer is given back under this id (the id of the message it becomes); sessions
+    # recorded before it existed load with "".
+    request_id: str = ""
 
 
 class Terminated(EventBase):
@@ -183,7 +190,7 @@ class Terminated(EventBase):
 
 class Finished(EventBase):
     type: Literal["finished"] = "finished"
-    reason: Literal["completed", "cancelled", "error"]
+    reason: RunEnd
     final_answer: str | None = None
 
 
@@ -287,45 +294,53 @@ class PlanIteration(EventBase):
 class PlanFinished(EventBase):
     type: Literal["plan_finished"] = "plan_finished"
     success: bool
-    reason: Literal["goal", "budget", "no_plan", "max_steps", "cancelled", "error"]
+    reason: PlanEnd
     plan: tuple[str, ...]
     metrics: dict = {}
 
 
-PLAN_EVENTS = (PlanStarted, PlanNodeCreated, PlanNodeEvaluated, PlanNodePruned, PlanNodeSelected,
-               PlanBackprop, PlanIssue, PlanRealStep, PlanIteration, PlanFinished)
+PLAN_EVENTS = (
+    PlanStarted,
+    PlanNodeCreated,
+    PlanNodeEvaluated,
+    PlanNodePruned,
+    PlanNodeSelected,
+    PlanBackprop,
+    PlanIssue,
+    PlanRealStep,
+    PlanIteration,
+    PlanFinished,
+)
 # --- end of planning events --------------------------------------------------------------------
 
 
 Event = Annotated[
-    Union[
-        ModelLoadProgress,
-        Notice,
-        ContextTrimmed,
-        MessageStarted,
-        TokenDelta,
-        MessageCompleted,
-        ErrorEvent,
-        RunStarted,
-        RoundStarted,
-        VerdictReached,
-        VoteTallied,
-        SpeakerSelected,
-        Delegated,
-        HumanInputRequested,
-        Terminated,
-        Finished,
-        PlanStarted,
-        PlanNodeCreated,
-        PlanNodeEvaluated,
-        PlanNodePruned,
-        PlanNodeSelected,
-        PlanBackprop,
-        PlanIssue,
-        PlanRealStep,
-        PlanIteration,
-        PlanFinished,
-    ],
+    ModelLoadProgress
+    | Notice
+    | ContextTrimmed
+    | MessageStarted
+    | TokenDelta
+    | MessageCompleted
+    | ErrorEvent
+    | RunStarted
+    | RoundStarted
+    | VerdictReached
+    | VoteTallied
+    | SpeakerSelected
+    | Delegated
+    | HumanInputRequested
+    | Terminated
+    | Finished
+    | PlanStarted
+    | PlanNodeCreated
+    | PlanNodeEvaluated
+    | PlanNodePruned
+    | PlanNodeSelected
+    | PlanBackprop
+    | PlanIssue
+    | PlanRealStep
+    | PlanIteration
+    | PlanFinished,
     Field(discriminator="type"),
 ]
 

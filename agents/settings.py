@@ -11,10 +11,10 @@ import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from agents.events import Record
-from agents.llm.refs import EndpointConfig
+from agents.llm.endpoints import EndpointConfig, credentials_problem
 from agents.paths import config_dir
 
 SETTINGS_VERSION = 1
@@ -34,7 +34,7 @@ class Settings(Record):
     version: int = SETTINGS_VERSION
     default_model: str = "local"
     local: LocalSettings = LocalSettings()
-    endpoints: dict[str, EndpointConfig] = {}
+    endpoints: dict[str, EndpointConfig] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -45,6 +45,16 @@ class Settings(Record):
                 "variable or run `agora-lab keys set NAME` (OS keyring)"
             )
         return data
+
+    @field_validator("default_model")
+    @classmethod
+    def _no_credentials_in_default_model(cls, value: str) -> str:
+        # Checked when settings load, not when the model is first used: the reference is
+        # written into every session, and the refusal must not repeat the secret.
+        problem = credentials_problem(value.partition("#")[0].partition(":")[2])
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 def _mentions_secret(data: Any) -> bool:
@@ -73,9 +83,7 @@ def load_settings(path: Path | None = None) -> Settings:
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in exc.errors()
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in exc.errors())
         raise SettingsError(f"{path}: {problems}") from None
 
 

@@ -8,20 +8,27 @@ through a migration.
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, Sequence, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
 from agents.agent import Agent
 from agents.events import Record
 from agents.llm.base import ProviderError
-from agents.llm.refs import parse_model_ref
+from agents.llm.refs import check_model_ref, shown
 
 TEAM_FILE_VERSION = 1
 KNOWN_TOOLS = ("calculator",)
 TEMPLATE_PACKAGE = "assets.teams"
+# A team file is a few kilobytes; these bound what a hostile one can make us do.
+MAX_TEAM_FILE_BYTES = 4 * 1024 * 1024
+MAX_DEPTH = 32
+MAX_DIGITS = 40  # longer numbers become a value no field accepts (the field then says so)
+MAX_PROBLEM_CHARS = 300
 
 
 class TeamFileError(ValueError):
@@ -52,7 +59,7 @@ class ManagerWorkersProtocol(Record):
 
 
 Protocol = Annotated[
-    Union[DebateProtocol, RoundRobinProtocol, SelectorProtocol, ManagerWorkersProtocol],
+    DebateProtocol | RoundRobinProtocol | SelectorProtocol | ManagerWorkersProtocol,
     Field(discriminator="kind"),
 ]
 
@@ -67,6 +74,9 @@ class TerminationSpec(Record):
     consensus: bool = False
 
 
+LinkKind = Literal["speaks_to", "judges"]
+
+
 class Link(Record):
     """An arrow on the team canvas: ``source`` speaks to, or judges, ``target``.
 
@@ -76,7 +86,7 @@ class Link(Record):
 
     source: str = Field(min_length=1)
     target: str = Field(min_length=1)
-    kind: Literal["speaks_to", "judges"] = "speaks_to"
+    kind: LinkKind = "speaks_to"
 
 
 class TeamSpec(Record):
@@ -92,7 +102,7 @@ class TeamSpec(Record):
     sample_task: str = ""
 
     @model_validator(mode="after")
-    def _semantics(self) -> "TeamSpec":
+    def _semantics(self) -> TeamSpec:
         for problem in name_problems(self.agents):
             raise ValueError(problem)
         problems = link_problems(self.agents, self.links) + protocol_problems(self.protocol, self.agents)
@@ -130,7 +140,7 @@ def link_problems(agents: Sequence[Agent], links: Sequence[Link]) -> list[str]:
     for link in links:
         missing = [n for n in (link.source, link.target) if n not in roles]
         if missing:
-            problems.append(f"a link names no agent of this team: {missing[0]!r}")
+            problems.append(f"a link names no agent of this team: {shown(missing[0])}")
         elif link.source == link.target:
             problems.append(f"{link.source} cannot be linked to itself")
         elif link.kind == "judges" and roles[link.source] != "judge":
@@ -140,7 +150,7 @@ def link_problems(agents: Sequence[Agent], links: Sequence[Link]) -> list[str]:
     return problems
 
 
-def protocol_problems(protocol: "Protocol", agents: Sequence[Agent]) -> list[str]:
+def protocol_problems(protocol: Protocol, agents: Sequence[Agent]) -> list[str]:
     """What the protocol needs that the team lacks (also used for live canvas validation)."""
     p, problems = protocol, []
     roles = [a.role for a in agents]
@@ -148,7 +158,9 @@ def protocol_problems(protocol: "Protocol", agents: Sequence[Agent]) -> list[str
         if roles.count("debater") < 2:
             problems.append(f"a debate needs two or more agents with role 'debater' (has {roles.count('debater')})")
         if p.aggregate == "judge" and roles.count("judge") != 1:
-            problems.append(f"a debate refereed by a judge needs exactly one agent with role 'judge' (has {roles.count('judge')})")
+            problems.append(
+                f"a debate refereed by a judge needs exactly one agent with role 'judge' (has {roles.count('judge')})"
+            )
     elif p.kind == "manager_workers":
         if roles.count("manager") != 1:
             problems.append(f"manager and workers needs exactly one 'manager' (has {roles.count('manager')})")
@@ -156,6 +168,8 @@ def protocol_problems(protocol: "Protocol", agents: Sequence[Agent]) -> list[str
             problems.append("manager and workers needs at least one 'worker'")
     elif len(agents) < 2 and all(r != "human" for r in roles):
         problems.append(f"a {p.kind.replace('_', '-')} team needs at least two agents")
+    if p.kind == "selector" and all(r == "human" for r in roles):
+        problems.append("a selector team needs at least one agent with a model (not 'human') to pick who speaks next")
     return problems
 
 
@@ -178,28 +192,73 @@ def migrate(data: Any) -> Any:
 
 def parse_team(data: Any, source: str = "<team>", check_models: bool = True) -> TeamSpec:
     """Validate team data; raise TeamFileError naming source, field and problem."""
+    """Validate team data; raise TeamFileError naming source, field and problem.
+
+    Types are strict, as JSON spells them: ``true`` is not a number and ``"0.5"`` is not a
+    temperature. Every value echoed in a message is cut short."""
     if not isinstance(data, dict):
         raise TeamFileError(f"{source}: a team file must be a JSON object, not {type(data).__name__}")
+    problem = data_problem(data)
+    if problem:
+        raise TeamFileError(f"{source}: {problem}")
     version = data.get("version", TEAM_FILE_VERSION)
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise TeamFileError(f"{source}: version: must be an integer (this Agora Lab writes {TEAM_FILE_VERSION})")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        raise TeamFileError(
+            f"{source}: version: must be an integer, 0 or more (this Agora Lab writes {TEAM_FILE_VERSION})"
+        )
     if version > TEAM_FILE_VERSION:
-        raise TeamFileError(f"{source}: version {data['version']} is newer than this Agora Lab understands ({TEAM_FILE_VERSION})")
+        raise TeamFileError(
+            f"{source}: version {shown(version)} is newer than this Agora Lab understands ({TEAM_FILE_VERSION})"
+        )
     try:
-        spec = TeamSpec.model_validate(migrate(data))
+        spec = TeamSpec.model_validate_json(json.dumps(migrate(data)), strict=True)
     except ValidationError as exc:
-        problems = "; ".join(f"{_where(e['loc'], data)}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors())
+        problems = "; ".join(
+            _capped(f"{_where(e['loc'], data)}: {e['msg'].removeprefix('Value error, ')}") for e in exc.errors()[:10]
+        )
         raise TeamFileError(f"{source}: {problems}") from None
     for index, agent in enumerate(spec.agents):
         unknown = sorted(set(agent.tools) - set(KNOWN_TOOLS))
         if unknown:
-            raise TeamFileError(f"{source}: agents[{index}].tools: unknown tool(s) {unknown}; known: {list(KNOWN_TOOLS)}")
+            raise TeamFileError(
+                f"{source}: agents[{index}].tools: unknown tool(s) {shown(unknown)}; known: {list(KNOWN_TOOLS)}"
+            )
         if check_models:
             try:
-                parse_model_ref(agent.model)
+                check_model_ref(agent.model)
             except ProviderError as exc:
                 raise TeamFileError(f"{source}: agents[{index}].model: {exc.message}") from None
     return spec
+
+
+def data_problem(data: Any) -> str | None:
+    """What no field may hold, wherever it is: nesting deeper than MAX_DEPTH (a recursion
+    bomb) or a lone surrogate (valid JSON, invalid text: the session could not be written)."""
+    stack: list[tuple[Any, tuple]] = [(data, ())]
+    while stack:
+        value, loc = stack.pop()
+        if len(loc) > MAX_DEPTH:
+            return f"{_where(loc[:MAX_DEPTH], data)}: nested more than {MAX_DEPTH} levels deep"
+        if isinstance(value, dict):
+            stack.extend((v, loc + (str(k),)) for k, v in value.items())
+            stack.extend((k, loc + (str(k)[:40],)) for k in value if isinstance(k, str))
+        elif isinstance(value, (list, tuple)):
+            stack.extend((v, loc + (str(i),)) for i, v in enumerate(value))
+        elif isinstance(value, str) and _has_surrogate(value):
+            return f"{_where(loc, data)}: contains a lone surrogate (\\ud800-\\udfff), which is not valid text"
+    return None
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _capped(problem: str) -> str:
+    return problem if len(problem) <= MAX_PROBLEM_CHARS else f"{problem[: MAX_PROBLEM_CHARS - 1]}…"
 
 
 def _where(loc: tuple, data: Any) -> str:
@@ -213,16 +272,38 @@ def _where(loc: tuple, data: Any) -> str:
 
 
 def load_team(path: str | Path, check_models: bool = True) -> TeamSpec:
+    """Read and validate a team file (a UTF-8 byte-order mark is fine; over 4 MB is not)."""
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_TEAM_FILE_BYTES + 1)  # /dev/zero or a 2 GB file: never all of it
+        if len(raw) > MAX_TEAM_FILE_BYTES:
+            raise TeamFileError(
+                f"{path}: larger than {MAX_TEAM_FILE_BYTES // 2**20} MB; a team file is a few kilobytes"
+            )
+        data = json.loads(raw.decode("utf-8-sig"), parse_int=_bounded_int, parse_float=_bounded_float)
     except FileNotFoundError:
         raise TeamFileError(f"{path}: no such file") from None
     except json.JSONDecodeError as exc:
         raise TeamFileError(f"{path}: line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise TeamFileError(f"{path}: nested too deeply (a team file needs at most {MAX_DEPTH} levels)") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise TeamFileError(f"{path}: cannot read: {exc}") from None
+        raise TeamFileError(f"{path}: cannot read: {_capped(str(exc))}") from None
     return parse_team(data, str(path), check_models)
+
+
+def _bounded_int(digits: str) -> int:
+    # Python refuses to convert over 4300 digits with a message naming no field; a number
+    # this long is out of every field's range, so the field's own check reports it.
+    if len(digits.lstrip("-")) <= MAX_DIGITS:
+        return int(digits)
+    return -(10**MAX_DIGITS) if digits.startswith("-") else 10**MAX_DIGITS
+
+
+def _bounded_float(text: str) -> float:
+    value = float(text)
+    return value if math.isfinite(value) else math.copysign(1e308, value)
 
 
 def save_team(spec: TeamSpec, path: str | Path) -> None:
@@ -234,7 +315,9 @@ def team_json_schema() -> dict:
 
 
 def template_names() -> list[str]:
-    return sorted(p.name.removesuffix(".json") for p in resources.files(TEMPLATE_PACKAGE).iterdir() if p.name.endswith(".json"))
+    return sorted(
+        p.name.removesuffix(".json") for p in resources.files(TEMPLATE_PACKAGE).iterdir() if p.name.endswith(".json")
+    )
 
 
 def load_template(name: str) -> TeamSpec:

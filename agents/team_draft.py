@@ -16,6 +16,7 @@ from agents.agent import Agent
 from agents.spec import (
     DebateProtocol,
     Link,
+    LinkKind,
     Protocol,
     TeamFileError,
     TeamSpec,
@@ -55,17 +56,28 @@ class TeamDraft:
 
     # --- conversion ---------------------------------------------------------------
     @classmethod
-    def from_spec(cls, spec: TeamSpec) -> "TeamDraft":
+    def from_spec(cls, spec: TeamSpec) -> TeamDraft:
         auto = default_layout(spec.agents)
-        positions = tuple((a.name, tuple(spec.layout.get(a.name, auto[a.name]))) for a in spec.agents)
-        return cls(spec.name, spec.description, spec.agents, spec.links, spec.protocol, spec.termination, positions, spec.sample_task)
+        positions = tuple((a.name, _point(spec.layout.get(a.name, auto[a.name]))) for a in spec.agents)
+        return cls(
+            spec.name,
+            spec.description,
+            spec.agents,
+            spec.links,
+            spec.protocol,
+            spec.termination,
+            positions,
+            spec.sample_task,
+        )
 
     def problems(self) -> list[str]:
         """Everything that keeps this draft from running, in words for the canvas."""
         if not self.agents:
             return ["drag agents from the palette onto the canvas"]
         return (
-            name_problems(self.agents) + link_problems(self.agents, self.links) + protocol_problems(self.protocol, self.agents)
+            name_problems(self.agents)
+            + link_problems(self.agents, self.links)
+            + protocol_problems(self.protocol, self.agents)
         )
 
     def to_spec(self, source: str = "the canvas") -> TeamSpec:
@@ -74,9 +86,13 @@ class TeamDraft:
         if problems:
             raise TeamFileError(f"{source}: " + "; ".join(problems))
         data = {
-            "name": self.name, "description": self.description, "sample_task": self.sample_task,
-            "agents": [a.model_dump() for a in self.agents], "links": [link.model_dump() for link in self.links],
-            "protocol": self.protocol.model_dump(), "termination": self.termination.model_dump(),
+            "name": self.name,
+            "description": self.description,
+            "sample_task": self.sample_task,
+            "agents": [a.model_dump() for a in self.agents],
+            "links": [link.model_dump() for link in self.links],
+            "protocol": self.protocol.model_dump(),
+            "termination": self.termination.model_dump(),
             "layout": {n: list(p) for n, p in self.positions},
         }
         return parse_team(data, source)
@@ -94,16 +110,16 @@ class TeamDraft:
             return base
         return next(f"{base} {i}" for i in range(2, len(taken) + 3) if f"{base} {i}" not in taken)
 
-    def with_card(self, role: str, at: Point, model: str = "local") -> "TeamDraft":
+    def with_card(self, role: str, at: Point, model: str = "local") -> TeamDraft:
         """Drop a palette card: a new agent with the role's defaults and a unique name."""
         title, persona = ROLE_CARDS[role]
         agent = Agent(name=self.fresh_name(title), role=role, persona=persona, model=model)
         return self.with_agent(agent, at)
 
-    def with_agent(self, agent: Agent, at: Point) -> "TeamDraft":
+    def with_agent(self, agent: Agent, at: Point) -> TeamDraft:
         return replace(self, agents=self.agents + (agent,), positions=self.positions + ((agent.name, at),))
 
-    def without_agent(self, name: str) -> "TeamDraft":
+    def without_agent(self, name: str) -> TeamDraft:
         return replace(
             self,
             agents=tuple(a for a in self.agents if a.name != name),
@@ -111,7 +127,7 @@ class TeamDraft:
             positions=tuple(p for p in self.positions if p[0] != name),
         )
 
-    def with_agent_changed(self, agent_name: str, /, **changes) -> "TeamDraft":
+    def with_agent_changed(self, agent_name: str, /, **changes) -> TeamDraft:
         """Change an agent's fields; a rename follows through its links and position.
 
         Raises ValueError with the field's problem (e.g. a reserved name)."""
@@ -127,34 +143,35 @@ class TeamDraft:
             self,
             agents=tuple(new if a.name == agent_name else a for a in self.agents),
             links=tuple(
-                Link(source=rename(k.source, k.source), target=rename(k.target, k.target), kind=k.kind) for k in self.links
+                Link(source=rename(k.source, k.source), target=rename(k.target, k.target), kind=k.kind)
+                for k in self.links
             ),
             positions=tuple((rename(n, n), p) for n, p in self.positions),
         )
 
-    def moved(self, name: str, to: Point) -> "TeamDraft":
+    def moved(self, name: str, to: Point) -> TeamDraft:
         return replace(self, positions=tuple((n, to if n == name else p) for n, p in self.positions))
 
-    def link_kind(self, source: str) -> str:
+    def link_kind(self, source: str) -> LinkKind:
         """A judge's arrow judges; every other arrow speaks."""
         return "judges" if self.agent(source).role == "judge" else "speaks_to"
 
-    def with_link(self, source: str, target: str) -> "TeamDraft":
+    def with_link(self, source: str, target: str) -> TeamDraft:
         link = Link(source=source, target=target, kind=self.link_kind(source))
         if source == target or link in self.links:
             return self
         return replace(self, links=self.links + (link,))
 
-    def without_link(self, link: Link) -> "TeamDraft":
+    def without_link(self, link: Link) -> TeamDraft:
         return replace(self, links=tuple(k for k in self.links if k != link))
 
-    def with_protocol(self, protocol: Protocol) -> "TeamDraft":
+    def with_protocol(self, protocol: Protocol) -> TeamDraft:
         return replace(self, protocol=protocol)
 
-    def with_termination(self, termination: TerminationSpec) -> "TeamDraft":
+    def with_termination(self, termination: TerminationSpec) -> TeamDraft:
         return replace(self, termination=termination)
 
-    def renamed(self, name: str) -> "TeamDraft":
+    def renamed(self, name: str) -> TeamDraft:
         return replace(self, name=name.strip() or self.name)
 
 
@@ -163,10 +180,18 @@ LEADING_ROLES = ("judge", "manager")
 
 def default_layout(agents) -> dict[str, Point]:
     """Judges and managers in a row on top, everyone else in a row beneath, both centred."""
-    rows = [[a.name for a in agents if a.role in LEADING_ROLES], [a.name for a in agents if a.role not in LEADING_ROLES]]
+    rows = [
+        [a.name for a in agents if a.role in LEADING_ROLES],
+        [a.name for a in agents if a.role not in LEADING_ROLES],
+    ]
     widest = max(len(r) for r in rows)
     layout = {}
     for y, row in enumerate(r for r in rows if r):
         offset = (widest - len(row)) * 95.0
         layout.update({name: (offset + 190.0 * x, 150.0 * y) for x, name in enumerate(row)})
     return layout
+
+
+def _point(xy) -> Point:
+    x, y = xy
+    return (float(x), float(y))

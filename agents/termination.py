@@ -29,10 +29,10 @@ class Condition:
     def check(self, state: RunState) -> str | None:
         raise NotImplementedError
 
-    def __or__(self, other: "Condition") -> "Condition":
+    def __or__(self, other: Condition) -> Condition:
         return AnyOf((self, other))
 
-    def __and__(self, other: "Condition") -> "Condition":
+    def __and__(self, other: Condition) -> Condition:
         return AllOf((self, other))
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from html import escape
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
-from agents.agent import Agent
+from agents.events import HumanInputRequested
 
 
 class Banner(QLabel):
@@ -29,7 +29,9 @@ class Banner(QLabel):
 
 
 class HumanInputBar(QWidget):
-    """Shown when a Human agent's turn comes: the run waits until the person answers."""
+    """Shown when a run asks a Human agent's turn (a HumanInputRequested event); Send answers it."""
+
+    answered = Signal(str, str)  # request id, text
 
     def __init__(self) -> None:
         super().__init__()
@@ -42,23 +44,25 @@ class HumanInputBar(QWidget):
         layout.addWidget(self.send)
         self.send.clicked.connect(self._answer)
         self.edit.returnPressed.connect(self._answer)
-        self._future: asyncio.Future | None = None
+        self.request_id: str | None = None
         self.hide()
 
-    async def ask(self, agent: Agent, prompt: str) -> str:
-        self._future = asyncio.get_running_loop().create_future()
-        self.prompt.setText(f"<b>{escape(agent.name)}</b>: {escape(prompt)}")
+    def ask(self, request: HumanInputRequested) -> None:
+        self.request_id = request.request_id
+        self.prompt.setText(f"<b>{escape(request.agent)}</b>: {escape(request.prompt)}")
         self.show()
         self.edit.setFocus()
-        try:
-            return await self._future
-        finally:
-            self.hide()
 
     def _answer(self) -> None:
-        self.release(self.edit.text())
+        if self.request_id is None:
+            return
+        request_id, self.request_id = self.request_id, None
+        text = self.edit.text()
         self.edit.clear()
+        self.hide()
+        self.answered.emit(request_id, text)
 
-    def release(self, text: str = "") -> None:
-        if self._future is not None and not self._future.done():
-            self._future.set_result(text)
+    def withdraw(self) -> None:
+        """The run ended or was stopped: nothing is asked any more."""
+        self.request_id = None
+        self.hide()

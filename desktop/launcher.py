@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from agents import cli
 
@@ -20,7 +20,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args:
         return cli.main(args)
     if not has_display():
-        print("agora-lab: no display found; starting the terminal chat instead (see `agora-lab --help`)", file=sys.stderr)
+        print(
+            "agora-lab: no display found; starting the terminal chat instead (see `agora-lab --help`)", file=sys.stderr
+        )
         return cli.main(["chat"])
     from desktop.platform_check import platform_problem
 

@@ -1,65 +1,54 @@
-"""The main window: dockable panels around the live conversation, one run at a time."""
+"""The main window: dockable panels around the live conversation. Layout and wiring only:
+runs belong to the RunController, team files to the builder, sessions to their browser."""
 
 from __future__ import annotations
 
-from typing import AsyncIterator, Callable
-
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDockWidget,
-    QGridLayout,
-    QLabel,
-    QLineEdit,
-    QMainWindow,
-    QPushButton,
-    QScrollArea,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QVBoxLayout, QWidget
 
-from agents.events import Event, Finished, MessageCompleted, ModelLoadProgress
-from agents.session.fork import kept_messages, team_of
-from agents.session.replay import replay
-from agents.session.store import SessionWriter, recorded
+from agents.events import ErrorEvent, MessageCompleted, ModelLoadProgress, RunStarted
+from agents.session.pipeline import ProviderSource
 from agents.settings import Settings, load_settings
-from agents.spec import TeamFileError, TeamSpec
-from agents.teams.run import TeamRun, load_team_providers
-from agents.termination import ExternalStop
-from desktop.bridge import RunBridge
 from desktop.builder.builder import TeamBuilder
-from desktop.menus import build_menus
-from desktop.theme import ThemeKeeper
 from desktop.conversation.view import ConversationView
 from desktop.inputs import Banner, HumanInputBar
+from desktop.interp.panel import InterpPanel
 from desktop.loading import LoadingDialog
-from desktop.settings_dialog import SettingsDialog
-from desktop.team_files import TeamFileActions
+from desktop.menus import MenuHandlers, build_menus
+from desktop.planning.panel import PlanningPanel
+from desktop.run_bar import RunBar
+from desktop.run_controller import RunController, RunInputs
+from desktop.run_status import RunStatus
+from desktop.runner import Handlers, route
 from desktop.sessions.browser import SessionBrowser
+from desktop.settings_dialog import SettingsDialog
+from desktop.theme import ThemeKeeper
 
-TEAM_MODELS = "as in the team file"
-ProviderLoader = Callable[[TeamSpec, Settings, str | None], AsyncIterator]
+FIRST_TEMPLATE = "debate_with_judge"
 
 
-class MainWindow(TeamFileActions, QMainWindow):
-    def __init__(self, settings: Settings | None = None, provider_loader: ProviderLoader = load_team_providers):
+class MainWindow(QMainWindow):
+    def __init__(self, settings: Settings | None = None, load: ProviderSource | None = None):
+        """``load`` opens the providers of every run (tests pass scripted ones); default: the real loader."""
         super().__init__()
         self.setWindowTitle("Agora Lab")
         self.resize(1280, 800)
         self.settings = settings or load_settings()
-        self.provider_loader = provider_loader
-        self.bridge = RunBridge(self)
-        self.loading = LoadingDialog(self)
-        self.stop = ExternalStop()
-        self.tokens = 0
         self.docks: list[QDockWidget] = []
         self.theme = ThemeKeeper(str(QSettings("Agora Lab", "agora-lab").value("theme", "system")), self)
         self.theme.apply()
+        self.builder = TeamBuilder(self._model_choices())
+        self.run_bar = RunBar(self._model_choices())
+        inputs = RunInputs(team=self.builder.team, task=self.run_bar.task, model=self.run_bar.model)
+        self.runs = RunController(lambda: self.settings, inputs, load, self)
+        self.loading = LoadingDialog(self)
         self._build_centre()
-        self._build_team_dock()
-        self._build_docks()
-        self.actions = build_menus(self)
-        self._connect_bridge()
+        self._build_docks(load)
+        self.menu_actions = build_menus(
+            self, self._menu_handlers(), self.builder.document.undo_stack, self.docks, self.theme.choice
+        )
+        self._connect_runs()
+        self.builder.open_template(FIRST_TEMPLATE)
         self._restore()
 
     # --- layout -----------------------------------------------------------------
@@ -69,78 +58,22 @@ class MainWindow(TeamFileActions, QMainWindow):
         self.banner = Banner()
         self.conversation = ConversationView()
         self.human_bar = HumanInputBar()
-        layout.addWidget(self._build_run_bar())
-        layout.addWidget(self.banner)
-        layout.addWidget(self.conversation)
-        layout.addWidget(self.human_bar)
+        for widget in (self.run_bar, self.banner, self.conversation, self.human_bar):
+            layout.addWidget(widget)
         self.setCentralWidget(centre)
-        self.status_model = QLabel("model: –")
-        self.status_tokens = QLabel("tokens: 0")
-        self.statusBar().addPermanentWidget(self.status_model)
-        self.statusBar().addPermanentWidget(self.status_tokens)
+        self.run_status = RunStatus(self.statusBar(), self.runs.runner)
 
-    def _build_run_bar(self) -> QWidget:
-        bar = QWidget()
-        grid = QGridLayout(bar)
-        grid.setContentsMargins(0, 0, 0, 0)
-        self.task_edit = QLineEdit()
-        self.task_edit.setPlaceholderText("The task or question for the team")
-        self.task_edit.returnPressed.connect(self.start_run)
-        self.model_box = QComboBox()
-        self.model_box.setEditable(True)  # any model reference may be typed
-        self._fill_models()
-        self.run_button = QPushButton("Run")
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setEnabled(False)
-        self.run_button.clicked.connect(self.start_run)
-        self.stop_button.clicked.connect(self.stop_run)
-        grid.addWidget(QLabel("Task"), 0, 0)
-        grid.addWidget(self.task_edit, 0, 1, 1, 3)
-        grid.addWidget(QLabel("Model"), 1, 0)
-        grid.addWidget(self.model_box, 1, 1)
-        grid.addWidget(self.run_button, 1, 2)
-        grid.addWidget(self.stop_button, 1, 3)
-        grid.setColumnStretch(1, 1)
-        return bar
-
-    def _build_team_dock(self) -> None:
-        self.builder = TeamBuilder(self._model_choices())
-        self.builder.problem.connect(self.banner.show_problem)
-        self.builder.document.changed.connect(self._team_changed)
-        self._dock("Team builder", self.builder, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.open_template("debate_with_judge")
-
-    def _build_docks(self) -> None:
+    def _build_docks(self, load: ProviderSource | None) -> None:
         self.sessions = SessionBrowser()
-        self.sessions.replayRequested.connect(self.start_replay)
-        self.sessions.forkRequested.connect(self.start_fork)
-        self.sessions.problem.connect(self.banner.show_problem)
+        self.planning = PlanningPanel(lambda: self.settings, load=load)
+        self.interp = InterpPanel(lambda: self.settings)
+        self._dock("Team builder", self.builder, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("Sessions", self.sessions, Qt.DockWidgetArea.RightDockWidgetArea)
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
-        planning = self._dock("Planning", _shrinkable(self._planning_panel()), bottom)
-        interp = self._dock("Interpretability", _shrinkable(self._interp_panel()), bottom)
+        planning = self._dock("Planning", _shrinkable(self.planning), bottom)
+        interp = self._dock("Interpretability", _shrinkable(self.interp), bottom)
         self.tabifyDockWidget(planning, interp)
         planning.raise_()
-
-    # Each panel is built by its own method so that the panels grow independently.
-    def _planning_panel(self) -> QWidget:
-        from desktop.planning.panel import PlanningPanel
-
-        self.planning = PlanningPanel(self.settings)
-        self.planning.problem.connect(self.banner.show_problem)
-        self.planning.runningChanged.connect(lambda running: running or self.sessions.refresh())
-        self.sessions.replayRequested.connect(self.planning.show_session)  # a stored planning run opens here too
-        self.bridge.eventReceived.connect(self.planning.feed)  # a team Planner's search grows here live
-        return self.planning
-
-    def _interp_panel(self) -> QWidget:
-        from desktop.interp.panel import InterpPanel
-
-        self.interp = InterpPanel(lambda: self.settings)
-        self.bridge.eventReceived.connect(self.interp.on_event)
-        self.bridge.messageCompleted.connect(self.interp.on_completed)
-        self.conversation.inspectRequested.connect(self.interp.inspect_message)
-        return self.interp
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -150,129 +83,94 @@ class MainWindow(TeamFileActions, QMainWindow):
         self.docks.append(dock)
         return dock
 
-    def _connect_bridge(self) -> None:
-        self.conversation.connect_bridge(self.bridge)
-        self.bridge.loadProgress.connect(self._on_progress)
-        self.bridge.loadProgress.connect(self.loading.on_progress)
-        self.bridge.runningChanged.connect(lambda running: running or self.loading.hide())
-        self.loading.canceled.connect(self.stop_run)
-        self.bridge.errorRaised.connect(lambda e: self.banner.show_problem(f"{e.kind}: {e.message}"))
-        self.bridge.messageCompleted.connect(self._on_completed)
-        self.bridge.tokensInFlight.connect(lambda n: self.status_tokens.setText(f"tokens: {self.tokens + n}"))
-        self.bridge.runningChanged.connect(self._on_running)
-        self.bridge.finished.connect(self._on_finished)
+    def _menu_handlers(self) -> MenuHandlers:
+        b = self.builder
+        return MenuHandlers(
+            new_team=b.new_team,
+            open_gallery=b.open_gallery,
+            open_team=b.open_team_file,
+            save_team=b.save_team_file,
+            save_team_as=b.save_team_as,
+            export_session=self.sessions.export_latest,
+            open_settings=self.open_settings,
+            quit=self.close,
+            delete_selection=b.canvas.delete_selection,
+            run=self.runs.start_run,
+            stop=self.runs.stop_run,
+            set_theme=self.set_theme,
+        )
+
+    # --- wiring -------------------------------------------------------------------
+    def _connect_runs(self) -> None:
+        runs, runner, problem = self.runs, self.runs.runner, self.banner.show_problem
+        for source in (self.builder, self.sessions, self.planning, runs):
+            source.problem.connect(problem)
+        self.builder.document.changed.connect(lambda _draft: self._title())
+        self.builder.saved.connect(self._saved)
+        self.builder.taskSuggested.connect(self.run_bar.suggest_task)
+        self.run_bar.task_edit.returnPressed.connect(runs.start_run)
+        self.run_bar.run_button.clicked.connect(runs.start_run)
+        self.run_bar.stop_button.clicked.connect(runs.stop_run)
+        self.sessions.replayRequested.connect(runs.replay)
+        self.sessions.replayRequested.connect(self.planning.show_session)  # a stored planning run opens there
+        self.sessions.forkRequested.connect(runs.fork)
+        self.planning.runner.finished.connect(lambda _finished: self.sessions.refresh())  # a stored session too
+        self.conversation.connect_runner(runner)
+        self.conversation.inspectRequested.connect(self.interp.inspect_message)
+        runs.starting.connect(self._starting)
+        runs.humanRequested.connect(self.human_bar.ask)
+        runs.humanWithdrawn.connect(self.human_bar.withdraw)
+        self.human_bar.answered.connect(runs.answer)
+        self.loading.canceled.connect(runs.stop_run)
+        handlers: Handlers = {
+            ModelLoadProgress: self.loading.on_progress,
+            ErrorEvent: lambda e: problem(f"{e.kind}: {e.message}"),
+            RunStarted: self.interp.on_event,
+            MessageCompleted: self.interp.on_completed,
+        }
+        runner.batch.connect(lambda batch: route(batch, handlers))
+        runner.batch.connect(self.planning.feed)  # a team Planner's search grows there live
+        runner.failed.connect(lambda e: problem(f"{e.kind}: the run failed: {e.message}"))
+        runner.runningChanged.connect(self.run_bar.set_running)
+        runner.finished.connect(self._ended)
+
+    def _starting(self, live: bool) -> None:
+        self.conversation.clear()
+        self.run_status.reset()
+        if live:
+            self.banner.hide()
+
+    def _ended(self, _finished: object) -> None:
+        self.loading.hide()
+        self.sessions.refresh()
+
+    def _title(self) -> None:
+        path = self.builder.document.path
+        self.setWindowTitle(f"Agora Lab — {self.builder.draft.name}" + (f" ({path.name})" if path else ""))
+
+    def _saved(self, path: str) -> None:
+        self._title()
+        self.statusBar().showMessage(f"Saved {path}", 5000)
 
     def set_theme(self, choice: str) -> None:
         self.theme.apply(choice)
         self.conversation.restyle()
         QSettings("Agora Lab", "agora-lab").setValue("theme", choice)
 
-    # --- runs -------------------------------------------------------------------
-    def current_team(self) -> TeamSpec:
-        """The team on the canvas; TeamFileError says what it still lacks."""
-        return self.builder.team()
-
+    # --- settings -----------------------------------------------------------------
     def _model_choices(self) -> list[str]:
         return ["local"] + [f"endpoint:{n}" for n in sorted(self.settings.endpoints)]
 
-    def _fill_models(self) -> None:
-        self.model_box.clear()
-        self.model_box.addItems([TEAM_MODELS] + self._model_choices())
-
-    def open_template(self, name: str) -> None:
-        self.builder.open_template(name)
-        self.task_edit.setText(self.builder.draft.sample_task)
-
-    def _team_changed(self, draft) -> None:
-        path = self.builder.document.path
-        self.setWindowTitle(f"Agora Lab — {draft.name}" + (f" ({path.name})" if path else ""))
-
-    def start_run(self) -> None:
-        try:
-            team = self.current_team()
-        except TeamFileError as exc:
-            self.banner.show_problem(f"the team cannot run yet — {exc}")
-            return
-        self._start(team, self.task_edit.text().strip() or "Introduce yourselves.")
-
-    def start_fork(self, log, keep: int) -> None:
-        """Continue a stored session from its first ``keep`` messages (a failed one: resume)."""
-        try:
-            spec = team_of(log)
-        except (ValueError, TeamFileError) as exc:
-            self.banner.show_problem(f"cannot fork: {exc}")
-            return
-        self._start(spec, log.task, kept_messages(log, keep), log.session_id)
-
-    def _start(self, spec: TeamSpec, task: str, prior=(), parent: str | None = None) -> None:
-        if self.bridge.running:
-            return
-        self.conversation.clear()
-        self.banner.hide()
-        self.tokens = 0
-        self.stop = ExternalStop()
-        self.bridge.start(self._run_stream(spec, task, prior, parent))
-
-    async def _run_stream(self, spec: TeamSpec, task: str, prior=(), parent: str | None = None) -> AsyncIterator[Event]:
-        providers = {}
-        override = self.model_box.currentText().strip()
-        override = None if override in ("", TEAM_MODELS) else override
-        async for item in self.provider_loader(spec, self.settings, override):
-            if isinstance(item, dict):
-                providers = item
-            else:
-                yield item
-        run = TeamRun(spec, providers, stop=self.stop, human=self.human_bar.ask, prior=prior, parent_run=parent)
-        async for event in recorded(run.run_stream(task), SessionWriter(run.run_id)):
-            yield event
-
-    def start_replay(self, log) -> None:
-        if self.bridge.running:
-            return
-        self.conversation.clear()
-        self.bridge.start(replay(log, speed=4.0))
-
     def open_settings(self) -> SettingsDialog:
         dialog = SettingsDialog(self.settings, self)
-        dialog.accepted.connect(self._settings_saved)
+        dialog.accepted.connect(lambda: self._settings_saved(dialog.settings))
         dialog.open()  # window-modal but asynchronous: the event loop keeps running
         return dialog
 
-    def _settings_saved(self) -> None:
-        self.settings = self.sender().settings
-        self._fill_models()
+    def _settings_saved(self, settings: Settings) -> None:
+        self.settings = settings
+        self.run_bar.set_models(self._model_choices())
         self.builder.agent_form.set_models(self._model_choices())
-
-    def export_latest(self, path: str | None = None):
-        """Export the selected session, else the newest one (a save dialog asks where)."""
-        self.sessions.refresh()
-        if self.sessions.selected() is None and self.sessions.logs:
-            self.sessions.table.selectRow(0)
-        return self.sessions.export_selected(path)
-
-    def stop_run(self) -> None:
-        self.stop.set()
-        self.human_bar.release()  # a run waiting for a person must not outlive Stop
-
-    def _on_progress(self, event: ModelLoadProgress) -> None:
-        percent = "" if event.fraction is None else f" {event.fraction:.0%}"
-        self.statusBar().showMessage(f"Loading {event.model}:{percent} {event.stage}")
-        if event.stage == "ready":
-            self.status_model.setText(f"model: {event.model} ({event.detail})")
-
-    def _on_completed(self, event: MessageCompleted) -> None:
-        self.tokens += event.usage.completion_tokens
-        self.status_tokens.setText(f"tokens: {self.tokens}")
-
-    def _on_running(self, running: bool) -> None:
-        self.run_button.setEnabled(not running)
-        self.stop_button.setEnabled(running)
-
-    def _on_finished(self, finished: Finished | None) -> None:
-        self.statusBar().showMessage(f"Finished: {finished.reason}" if finished else "Stopped", 10000)
-        self.sessions.refresh()
-        if finished is not None and finished.reason == "error":
-            self.banner.show_problem("the run failed; its session was saved and can be resumed")
 
     # --- persistence --------------------------------------------------------------
     def _restore(self) -> None:
@@ -292,7 +190,8 @@ class MainWindow(TeamFileActions, QMainWindow):
         store = QSettings("Agora Lab", "agora-lab")
         store.setValue("geometry", self.saveGeometry())
         store.setValue("state", self.saveState())
-        self.stop.set()
+        self.runs.stop_run()  # the run ends itself, closing its providers
+        self.planning.stop()
         super().closeEvent(event)
 
 

@@ -1,35 +1,59 @@
-"""The window's menus and toolbar: one table of actions with their standard shortcuts."""
+"""The window's menus and toolbar: one table of actions with their standard shortcuts.
+
+Built from an explicit set of handlers, so the menus know what each action does but not who
+does it (the window, the builder, the run controller).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoStack
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
 
 from desktop.theme import THEMES
 
-if TYPE_CHECKING:
-    from desktop.main_window import MainWindow
+Action = Callable[[], object]
 
 
-def build_menus(window: "MainWindow") -> dict[str, QAction]:
+@dataclass(frozen=True)
+class MenuHandlers:
+    new_team: Action
+    open_gallery: Action
+    open_team: Action
+    save_team: Action
+    save_team_as: Action
+    export_session: Action
+    open_settings: Action
+    quit: Action
+    delete_selection: Action
+    run: Action
+    stop: Action
+    set_theme: Callable[[str], object]
+
+
+def build_menus(
+    window: QMainWindow, handlers: MenuHandlers, undo_stack: QUndoStack, docks: Sequence[QDockWidget], theme: str
+) -> dict[str, QAction]:
     bar, toolbar = window.menuBar(), window.addToolBar("Main")
     toolbar.setObjectName("toolbar-main")
     menus = {name: bar.addMenu(name) for name in ("&File", "&Edit", "&Run", "&View")}
     keys = QKeySequence.StandardKey
+    h = handlers
     table = (
-        ("&File", "&New team", keys.New, window.new_team, True),
-        ("&File", "New team from &template…", "Ctrl+Shift+N", window.open_gallery, False),
-        ("&File", "&Open team…", keys.Open, window.open_team_file, True),
-        ("&File", "&Save team", keys.Save, window.save_team_file, True),
-        ("&File", "Save team &as…", keys.SaveAs, window.save_team_as, False),
+        ("&File", "&New team", keys.New, h.new_team, True),
+        ("&File", "New team from &template…", "Ctrl+Shift+N", h.open_gallery, False),
+        ("&File", "&Open team…", keys.Open, h.open_team, True),
+        ("&File", "&Save team", keys.Save, h.save_team, True),
+        ("&File", "Save team &as…", keys.SaveAs, h.save_team_as, False),
         ("&File", "-", None, None, True),
-        ("&File", "&Export session…", "Ctrl+E", window.export_latest, True),
-        ("&File", "&Providers…", "Ctrl+,", window.open_settings, False),
-        ("&File", "&Quit", keys.Quit, window.close, False),
-        ("&Edit", "&Delete selected agents or links", keys.Delete, window.builder.canvas.delete_selection, False),
-        ("&Run", "&Run", "Ctrl+R", window.start_run, True),
-        ("&Run", "&Stop", "Ctrl+.", window.stop_run, True),
+        ("&File", "&Export session…", "Ctrl+E", h.export_session, True),
+        ("&File", "&Providers…", "Ctrl+,", h.open_settings, False),
+        ("&File", "&Quit", keys.Quit, h.quit, False),
+        ("&Edit", "&Delete selected agents or links", keys.Delete, h.delete_selection, False),
+        ("&Run", "&Run", "Ctrl+R", h.run, True),
+        ("&Run", "&Stop", "Ctrl+.", h.stop, True),
     )
     actions: dict[str, QAction] = {}
     for menu, text, shortcut, slot, on_toolbar in table:
@@ -37,30 +61,37 @@ def build_menus(window: "MainWindow") -> dict[str, QAction]:
             menus[menu].addSeparator()
             toolbar.addSeparator()
             continue
+        assert shortcut is not None and slot is not None
         action = actions[text.replace("&", "").rstrip("…")] = QAction(text, window)
-        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcut(shortcut)
         action.triggered.connect(lambda _=False, slot=slot: slot())
         menus[menu].addAction(action)
         if on_toolbar:
             toolbar.addAction(action)
-    stack = window.builder.document.undo_stack
-    undo, redo = stack.createUndoAction(window, "&Undo"), stack.createRedoAction(window, "&Redo")
+    undo, redo = undo_stack.createUndoAction(window, "&Undo"), undo_stack.createRedoAction(window, "&Redo")
     undo.setShortcut(QKeySequence(keys.Undo))
     redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence(keys.Redo)])
     menus["&Edit"].insertActions(menus["&Edit"].actions()[0], [undo, redo])
     actions["Undo"], actions["Redo"] = undo, redo
-    _view_menu(window, menus["&View"], actions)
+    _view_menu(window, menus["&View"], actions, docks, theme, h.set_theme)
     return actions
 
 
-def _view_menu(window: "MainWindow", menu, actions: dict[str, QAction]) -> None:
-    for dock in window.docks:
+def _view_menu(
+    window: QMainWindow,
+    menu: QMenu,
+    actions: dict[str, QAction],
+    docks: Sequence[QDockWidget],
+    theme: str,
+    set_theme: Callable[[str], object],
+) -> None:
+    for dock in docks:
         menu.addAction(dock.toggleViewAction())
     menu.addSeparator()
     group = QActionGroup(window)
-    for theme in THEMES:
-        action = actions[f"Theme {theme}"] = QAction(f"{theme.capitalize()} theme", window, checkable=True)
-        action.setChecked(theme == window.theme.choice)
-        action.triggered.connect(lambda _=False, theme=theme: window.set_theme(theme))
+    for choice in THEMES:
+        action = actions[f"Theme {choice}"] = QAction(f"{choice.capitalize()} theme", window, checkable=True)
+        action.setChecked(choice == theme)
+        action.triggered.connect(lambda _=False, choice=choice: set_theme(choice))
         group.addAction(action)
         menu.addAction(action)

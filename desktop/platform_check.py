@@ -19,8 +19,13 @@ PROBE_TIMEOUT_S = 60
 # Debian package names that do not follow the soname rule below.
 # Loaded by the xcb plugin at run time (dlopen), so ldd does not list them.
 RUNTIME_LIBRARIES = ("libxcb-cursor.so.0",)
-PACKAGE_OF = {"libEGL.so.1": "libegl1", "libGL.so.1": "libgl1", "libOpenGL.so.0": "libopengl0",
-              "libdbus-1.so.3": "libdbus-1-3", "libfontconfig.so.1": "libfontconfig1"}
+PACKAGE_OF = {
+    "libEGL.so.1": "libegl1",
+    "libGL.so.1": "libgl1",
+    "libOpenGL.so.0": "libopengl0",
+    "libdbus-1.so.3": "libdbus-1-3",
+    "libfontconfig.so.1": "libfontconfig1",
+}
 
 
 @dataclass(frozen=True)
@@ -40,8 +45,9 @@ def platform_problem(env: dict[str, str] | None = None) -> PlatformProblem | Non
     """None when a QGuiApplication can start with this environment, else what is wrong."""
     env = dict(os.environ if env is None else env)
     try:
-        probe = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True,
-                               timeout=PROBE_TIMEOUT_S)
+        probe = subprocess.run(
+            [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=PROBE_TIMEOUT_S
+        )
     except subprocess.TimeoutExpired:
         return PlatformProblem("the display did not answer", ())
     if probe.returncode == 0:
@@ -90,8 +96,11 @@ def _xcb_libraries() -> list[Path]:
     import PySide6
 
     qt = Path(PySide6.__file__).parent / "Qt"
-    return [p for p in (qt / "plugins" / "platforms" / "libqxcb.so", *sorted((qt / "lib").glob("libQt6XcbQpa.so*")))
-            if p.exists()]
+    return [
+        p
+        for p in (qt / "plugins" / "platforms" / "libqxcb.so", *sorted((qt / "lib").glob("libQt6XcbQpa.so*")))
+        if p.exists()
+    ]
 
 
 def qt_diagnosis(text: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
+from pydantic import ValidationError
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -20,7 +21,6 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QVBoxLayout,
 )
-from pydantic import ValidationError
 
 from agents.events import ErrorEvent, MessageCompleted
 from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams
@@ -28,7 +28,6 @@ from agents.llm.credentials import delete_api_key, store_api_key
 from agents.llm.openai_compat import OpenAICompatProvider
 from agents.llm.refs import EndpointConfig, OpenAIRef
 from agents.settings import LocalSettings, Settings, save_settings
-
 
 NEW_ENDPOINT = "New endpoint…"
 
@@ -85,8 +84,14 @@ class SettingsDialog(QDialog):
         self.result = QLabel("")
         self.result.setWordWrap(True)
         form.addRow("Endpoint", row)
-        for label, widget in (("Name", self.name), ("Base URL", self.base_url), ("Model", self.model), ("API", self.api),
-                              ("Key variable", self.key_env), ("API key", self.key)):
+        for label, widget in (
+            ("Name", self.name),
+            ("Base URL", self.base_url),
+            ("Model", self.model),
+            ("API", self.api),
+            ("Key variable", self.key_env),
+            ("API key", self.key),
+        ):
             form.addRow(label, widget)
         form.addRow(self.test_button, self.result)
         self.chooser.currentIndexChanged.connect(self._show_endpoint)
@@ -122,8 +127,12 @@ class SettingsDialog(QDialog):
         if not self.name.text().strip():
             return None
         return EndpointConfig(
-            base_url=self.base_url.text().strip(), model=self.model.text().strip(), api=self.api.currentText(),
-            api_key_env=self.key_env.text().strip() or None, timeout_s=15, max_retries=0,
+            base_url=self.base_url.text().strip(),
+            model=self.model.text().strip(),
+            api=self.api.currentText(),
+            api_key_env=self.key_env.text().strip() or None,
+            timeout_s=15,
+            max_retries=0,
         )
 
     async def test_connection(self) -> bool:
@@ -138,7 +147,9 @@ class SettingsDialog(QDialog):
             return False
         self.result.setText("testing…")
         provider = OpenAICompatProvider(OpenAIRef(name=self.name.text().strip(), endpoint=endpoint, saved=True))
-        request = CompletionRequest(messages=(ChatMessage(role="user", content="Say hello."),), params=GenerationParams(max_tokens=4))
+        request = CompletionRequest(
+            messages=(ChatMessage(role="user", content="Say hello."),), params=GenerationParams(max_tokens=4)
+        )
         outcome = "✗ no reply"
         try:
             async for event in provider.stream(request):
@@ -153,7 +164,9 @@ class SettingsDialog(QDialog):
 
     def save(self) -> None:
         try:
-            local = LocalSettings(device=self.device.currentText(), dtype=self.dtype.currentText(), context_tokens=self.context.value())
+            local = LocalSettings(
+                device=self.device.currentText(), dtype=self.dtype.currentText(), context_tokens=self.context.value()
+            )
             endpoints = dict(self.endpoints)
             endpoint = self.endpoint()
             chosen = self.chooser.currentText()
@@ -172,6 +185,8 @@ class SettingsDialog(QDialog):
             self.result.setText(f"✗ not saved: {exc.errors()[0]['msg']}")
             return
         except Exception as exc:  # no keyring backend: say so, keep the rest saved
-            self.result.setText(f"✗ settings saved, but the key could not be stored in the OS keyring ({exc}); use the key variable")
+            self.result.setText(
+                f"✗ settings saved, but the key could not be stored in the OS keyring ({exc}); use the key variable"
+            )
             return
         self.accept()

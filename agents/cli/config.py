@@ -13,12 +13,16 @@ from agents.settings import load_settings, settings_path
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    sub.add_parser("models", help="show the model reference syntax and saved endpoints").set_defaults(handler=command_models)
+    sub.add_parser("models", help="show the model reference syntax and saved endpoints").set_defaults(
+        handler=command_models
+    )
     keys = sub.add_parser("keys", help="store or remove an endpoint's API key in the OS keyring")
     keys.add_argument("action", choices=["set", "delete"])
     keys.add_argument("name", help="endpoint name (as in endpoint:NAME)")
     keys.set_defaults(handler=command_keys)
-    sub.add_parser("settings", help="print the settings file's path and contents").set_defaults(handler=command_settings)
+    sub.add_parser("settings", help="print the settings file's path and contents").set_defaults(
+        handler=command_settings
+    )
     schema = sub.add_parser("schema", help="print the JSON Schema of team files or of the event stream")
     schema.add_argument("what", choices=["team", "events"])
     schema.set_defaults(handler=command_schema)
@@ -58,7 +62,9 @@ def command_keys(args: argparse.Namespace) -> int:
         else:
             delete_api_key(args.name)
     except Exception as exc:
-        print(f"error: the OS keyring is not available ({exc}); use the endpoint's api_key_env variable", file=sys.stderr)
+        print(
+            f"error: the OS keyring is not available ({exc}); use the endpoint's api_key_env variable", file=sys.stderr
+        )
         return EXIT_USAGE
     print(f"{args.action}: key for {args.name!r} in the OS keyring")
     return EXIT_OK

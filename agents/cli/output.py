@@ -2,6 +2,7 @@
 
 Simultaneous turns stream one at a time: the first message started is shown live, the
 others are held and printed whole when they complete, so lines never interleave.
+Every line is a card from agents.session.render, formatted for a terminal.
 """
 
 from __future__ import annotations
@@ -9,30 +10,11 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from agents.events import (
-    ContextTrimmed,
-    Delegated,
-    ErrorEvent,
-    EventBase,
-    Finished,
-    HumanInputRequested,
-    MessageCompleted,
-    MessageStarted,
-    ModelLoadProgress,
-    Notice,
-    PlanFinished,
-    PlanIssue,
-    PlanRealStep,
-    PlanStarted,
-    RoundStarted,
-    RunStarted,
-    SpeakerSelected,
-    Terminated,
-    TokenDelta,
-    VerdictReached,
-    VoteTallied,
-    event_to_json,
-)
+from agents.events import EventBase, MessageCompleted, MessageStarted, TokenDelta, event_to_json
+from agents.session.render import PLAN_KINDS, Card, card_for, message_card
+
+PLAN_ISSUE_CHARS = 100  # an unparsable prediction can be a page of model text
+RULES = {"run": "==", "round": "--", "finished": "=="}
 
 
 class EventPrinter:
@@ -42,6 +24,7 @@ class EventPrinter:
         self.err = err or sys.stderr
         self._live: str | None = None
         self._held: dict[str, str] = {}
+        self._finished: list[Card] = []
 
     def show(self, event: EventBase) -> None:
         if self.json_lines:
@@ -63,14 +46,24 @@ class EventPrinter:
             self._status(describe(event))
 
     def _completed(self, event: MessageCompleted) -> None:
+        card = message_card(event)
         if event.message_id == self._live:
             self._live = None
             self._write("\n")
+            self._status(f"[{card.meta}]")
+            for held in self._finished:  # those that ended while this one was still streaming
+                self._print_whole(held)
+            self._finished.clear()
+        elif self._live is not None:
+            self._held.pop(event.message_id, None)
+            self._finished.append(card)  # printed now, it would land in the middle of the live line
         else:
             self._held.pop(event.message_id, None)
-            self._write(f"{event.agent}: {event.text}\n")
-        approx = "~" if event.usage.estimated else ""
-        self._status(f"[{event.finish_reason}; {approx}{event.usage.completion_tokens} tokens in {event.latency_s:.2f} s]")
+            self._print_whole(card)
+
+    def _print_whole(self, card: Card) -> None:
+        self._write(f"{card.title}: {card.body}\n")
+        self._status(f"[{card.meta}]")
 
     def _write(self, text: str) -> None:
         self.out.write(text)
@@ -84,51 +77,45 @@ class EventPrinter:
 
 def describe(event: EventBase) -> str:
     """One line for a non-message event ("" when it needs none)."""
-    if isinstance(event, ModelLoadProgress):
-        percent = "" if event.fraction is None else f" {event.fraction:4.0%}"
-        return f"[model{percent}] {event.stage}" + (f" ({event.detail})" if event.detail else "")
-    if isinstance(event, Notice):
-        return f"[{event.level}] {event.text}"
-    if isinstance(event, ContextTrimmed):
-        return f"[context] {event.dropped_messages} earlier message(s) trimmed to fit {event.context_tokens} tokens"
-    if isinstance(event, ErrorEvent):
-        return f"error ({event.kind}): {event.message}" + (f"\n  {event.detail}" if event.detail else "")
-    if isinstance(event, RunStarted):
-        return f"== {event.team.get('name', 'team')} · session {event.run_id} ==\nTask: {event.task}"
-    if isinstance(event, RoundStarted):
-        return f"-- round {event.round} --"
-    if isinstance(event, VerdictReached):
-        winner = f", winner {event.winner}" if event.winner else ""
-        return f"[{'final judgment' if event.final else 'verdict'}] {event.decision}{winner} ({event.method}): {event.reason}"
-    if isinstance(event, VoteTallied):
-        return f"[vote] {event.winner or 'no majority'} {event.counts}"
-    if isinstance(event, SpeakerSelected):
-        return f"[next speaker] {event.speaker} ({event.method})"
-    if isinstance(event, Delegated):
-        return f"[delegated] {event.manager} -> {event.worker}: {event.subtask}"
-    if isinstance(event, HumanInputRequested):
-        return f"[waiting for {event.agent}] {event.prompt}"
-    if isinstance(event, Terminated):
-        return f"[stopped] {event.condition}"
-    if isinstance(event, Finished):
-        answer = f": {event.final_answer}" if event.final_answer else ""
-        return f"== finished ({event.reason}){answer} =="
-    return describe_plan(event)
+    card = card_for(event)
+    if card is None or card.kind in ("message", "streaming"):
+        return ""
+    return terminal_line(card)
 
 
 def describe_plan(event: EventBase) -> str:
     """A planning run in a terminal: the start, the real steps, problems and the result (not every node)."""
-    if isinstance(event, PlanStarted):
-        return (f"{event.env} #{event.seed} · {event.algo} · world model {event.world_model} · optimal length {event.optimal_length}\n"
-                f"start: {event.initial}\n{event.goal}")
-    if isinstance(event, PlanRealStep):
-        mark = "ok" if event.match else "DIVERGED: " + "; ".join(event.diff)
-        return f"step {event.step}: {event.action}   [{mark}]"
-    if isinstance(event, PlanIssue):
-        return f"[{event.kind}] {event.text[:100]}"
-    if isinstance(event, PlanFinished):
-        m = event.metrics
-        return (f"{'solved' if event.success else 'not solved'} ({event.reason}): {m['plan_length']} steps "
-                f"(optimal {m['optimal_length']}), {m['nodes']} nodes, {m['nodes_expanded']} expanded, "
-                f"{m['model_calls']} model calls, world-model accuracy {m['wm_accuracy']}")
-    return ""
+    card = card_for(event)
+    return terminal_line(card) if card is not None and card.kind in PLAN_KINDS else ""
+
+
+def terminal_line(card: Card) -> str:
+    """A card as the terminal shows it: a rule, an error, a plan line, or ``[tag] text (meta)``."""
+    tag = card.title[:1].lower() + card.title[1:]  # terminal tags read as lower-case labels
+    if card.kind in RULES:
+        return _rule(card, tag)
+    if card.kind in PLAN_KINDS:
+        return _plan_line(card, tag)
+    if card.kind == "error":
+        return f"{tag}: {card.body}" + (f"\n  {card.meta}" if card.meta else "")
+    text = " — ".join(part for part in (card.facts_text, card.body) if part)
+    return f"[{tag}] {text}" + (f" ({card.meta})" if card.meta else "")
+
+
+def _rule(card: Card, tag: str) -> str:
+    mark = RULES[card.kind]
+    if card.kind == "run":
+        return f"{mark} {card.title} · {card.meta} {mark}\nTask: {card.body}"
+    if card.kind == "finished" and card.body:
+        return f"{mark} {tag}: {card.body} ({card.meta}) {mark}"
+    return f"{mark} {tag} {mark}"
+
+
+def _plan_line(card: Card, tag: str) -> str:
+    if card.kind == "plan_start":
+        return f"{card.title} · {card.meta}\n{card.body}"
+    if card.kind == "plan_step":
+        return f"{tag}: {card.body}   [{card.meta}]"
+    if card.kind == "plan_issue":
+        return f"[{tag}] {card.body[:PLAN_ISSUE_CHARS]}"
+    return f"{tag}: {card.body}"

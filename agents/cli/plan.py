@@ -28,7 +28,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_seed_option(plan, default=0, help="which instance")
     plan.add_argument("--algo", choices=sorted(ALGORITHMS), default="mcts")
     plan.add_argument("--world-model", choices=["exact", "llm"], default="exact")
-    plan.add_argument("--policy", choices=["all", "llm"], default="all", help="all legal actions, or the model's proposals")
+    plan.add_argument(
+        "--policy", choices=["all", "llm"], default="all", help="all legal actions, or the model's proposals"
+    )
     plan.add_argument("--value", choices=["heuristic", "llm"], default="heuristic")
     add_model_option(plan, "model reference for the llm parts (default: settings)")
     plan.add_argument("--budget", type=bounded_int(1), default=500, help="most nodes to expand")
@@ -40,8 +42,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def config_from(args: argparse.Namespace) -> PlanConfig:
     budget = Budget(max_expansions=args.budget, beam_width=args.beam_width, max_depth=args.max_depth)
-    return PlanConfig(env=args.env, seed=args.seed, algo=args.algo, world_model=args.world_model,
-                      policy=args.policy, value=args.value, budget=budget)
+    return PlanConfig(
+        env=args.env,
+        seed=args.seed,
+        algo=args.algo,
+        world_model=args.world_model,
+        policy=args.policy,
+        value=args.value,
+        budget=budget,
+    )
 
 
 async def command_plan(args: argparse.Namespace) -> int:

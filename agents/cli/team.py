@@ -25,7 +25,7 @@ from agents.cli.output import EventPrinter
 from agents.events import MessageCompleted
 from agents.session.export import FORMATS
 from agents.session.fork import kept_messages, team_of
-from agents.session.library import delete_session, list_sessions, read_session
+from agents.session.library import delete_session, list_sessions, one_line, read_session
 from agents.session.pipeline import RunPipeline, TeamJob
 from agents.session.replay import replay
 from agents.settings import load_settings
@@ -99,8 +99,13 @@ async def command_run(args: argparse.Namespace) -> int:
     return await _execute(spec, task, args)
 
 
-async def _execute(spec: TeamSpec, task: str, args: argparse.Namespace,
-                   prior: Sequence[MessageCompleted] = (), parent: str | None = None) -> int:
+async def _execute(
+    spec: TeamSpec,
+    task: str,
+    args: argparse.Namespace,
+    prior: Sequence[MessageCompleted] = (),
+    parent: str | None = None,
+) -> int:
     export_format(args.export)  # a bad export path fails before any model runs
     if args.max_tokens:
         agents = tuple(a.model_copy(update={"max_tokens": min(a.max_tokens, args.max_tokens)}) for a in spec.agents)
@@ -123,7 +128,9 @@ async def command_sessions(args: argparse.Namespace) -> int:
     if args.action == "list":
         for log in list_sessions():
             when = dt.datetime.fromtimestamp(log.started).strftime("%Y-%m-%d %H:%M")
-            print(f"{log.session_id}  {when}  {log.status:11s}  {len(log.messages):3d} msgs  {log.team_name[:28]:28s}  {log.task[:50]}")
+            print(
+                f"{log.session_id}  {when}  {log.status:11s}  {len(log.messages):3d} msgs  {one_line(log.team_name, 28):28s}  {one_line(log.task, 50)}"
+            )
         return EXIT_OK
     if args.action == "show":
         from agents.session.export import to_markdown

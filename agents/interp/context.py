@@ -8,7 +8,8 @@ then the message itself. For a message the same local model generated, its exact
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from agents.events import MessageCompleted
 from agents.interp.records import InspectInput, TokenSpan
@@ -46,16 +47,28 @@ def message_input(
         prompt = provider.render(chat, target.agent)
         prompt_ids = provider.encode(prompt)
     prompt_ids = list(prompt_ids)
-    own = list(target.token_ids) if exact else loaded.tokenizer(clean_text(target.text), add_special_tokens=False)["input_ids"]
+    own = (
+        list(target.token_ids)
+        if exact
+        else loaded.tokenizer(clean_text(target.text), add_special_tokens=False)["input_ids"]
+    )
     ids = _fit(loaded, prompt_ids + own)
     cut = len(prompt_ids) + len(own) - len(ids)  # tokens dropped from the front
     spans = _spans(loaded, prompt, prompt_ids, chat, before, task) + [
-        TokenSpan(f"{target.agent} (inspected)", len(prompt_ids), len(prompt_ids) + len(own), target.agent, target.message_id)
+        TokenSpan(
+            f"{target.agent} (inspected)", len(prompt_ids), len(prompt_ids) + len(own), target.agent, target.message_id
+        )
     ]
-    spans = [TokenSpan(s.label, max(0, s.start - cut), s.end - cut, s.agent, s.message_id) for s in spans if s.end > cut]
+    spans = [
+        TokenSpan(s.label, max(0, s.start - cut), s.end - cut, s.agent, s.message_id) for s in spans if s.end > cut
+    ]
     return InspectInput(
-        token_ids=tuple(ids), labels=token_labels(loaded.tokenizer, ids), spans=tuple(spans),
-        title=f"{target.agent}: {' '.join(target.text.split())[:60]}", focus_start=max(0, len(prompt_ids) - cut), exact_ids=exact,
+        token_ids=tuple(ids),
+        labels=token_labels(loaded.tokenizer, ids),
+        spans=tuple(spans),
+        title=f"{target.agent}: {' '.join(target.text.split())[:60]}",
+        focus_start=max(0, len(prompt_ids) - cut),
+        exact_ids=exact,
         exact_prompt=exact_prompt,
     )
 
@@ -67,12 +80,20 @@ def _chat_messages(agent: str, before: Sequence[MessageCompleted], task: str, te
         from agents.llm.base import ChatMessage
 
         head = [ChatMessage(role="user", content=task)] if task else []
-        return tuple(head + [ChatMessage(role="assistant" if t.agent == agent else "user", content=t.text, name=t.agent) for t in turns])
+        return tuple(
+            head
+            + [
+                ChatMessage(role="assistant" if t.agent == agent else "user", content=t.text, name=t.agent)
+                for t in turns
+            ]
+        )
     ctx = RunContext(team, {}, task, from_spec(team.termination), ExternalStop())
     return ctx.messages_for(member, turns, None)
 
 
-def _spans(loaded: Any, prompt: str, prompt_ids: list[int], chat: tuple, before: Sequence[MessageCompleted], task: str) -> list[TokenSpan]:
+def _spans(
+    loaded: Any, prompt: str, prompt_ids: list[int], chat: tuple, before: Sequence[MessageCompleted], task: str
+) -> list[TokenSpan]:
     """Token ranges of the task and of each earlier message inside the rendered prompt."""
     encoded = loaded.tokenizer(prompt, add_special_tokens=False, return_offsets_mapping=True)
     offsets = encoded.get("offset_mapping")
@@ -103,7 +124,7 @@ def _find(prompt: str, needle: str, cursor: int) -> tuple[int, int]:
     prompt to the context window can cut a message's beginning)."""
     length = len(needle)
     while length >= 16 or (length and length == len(needle)):
-        found = prompt.find(needle[len(needle) - length:], cursor)
+        found = prompt.find(needle[len(needle) - length :], cursor)
         if found >= 0:
             return found, length
         length //= 2
@@ -117,4 +138,4 @@ MAX_TOKENS = 4096
 def _fit(loaded: Any, ids: list[int]) -> list[int]:
     """Keep the end (the part being inspected) when the input exceeds what is inspected."""
     window = getattr(loaded.model.config.get_text_config(), "max_position_embeddings", None) or MAX_TOKENS
-    return ids[-min(window, MAX_TOKENS):]
+    return ids[-min(window, MAX_TOKENS) :]

@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections import OrderedDict
-from typing import Any, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import numpy as np
 
@@ -31,13 +32,22 @@ from agents.llm.worker import ThreadJob
 TOP_K = 10
 
 
-def run_inspection(loaded: Any, inp: InspectInput, cancel: CancelToken, top_k: int, emit: Callable[[Any], None]) -> None:
+def run_inspection(
+    loaded: Any, inp: InspectInput, cancel: CancelToken, top_k: int, emit: Callable[[Any], None]
+) -> None:
     """Blocking: forward once, emit attention per layer, then the lens a chunk at a time."""
     model, started = loaded.model, time.perf_counter()
     _check_input(loaded, inp)
     config = model.config.get_text_config()
-    emit(InspectStarted(input=inp, model=loaded.identity.ref, n_layers=config.num_hidden_layers,
-                        n_heads=config.num_attention_heads, top_k=top_k))
+    emit(
+        InspectStarted(
+            input=inp,
+            model=loaded.identity.ref,
+            n_layers=config.num_hidden_layers,
+            n_heads=config.num_attention_heads,
+            top_k=top_k,
+        )
+    )
     ids = list(inp.token_ids)
     out = forward(model, ids, cancel)
     emit_attention(out, emit, cancel)
@@ -48,8 +58,11 @@ def run_inspection(loaded: Any, inp: InspectInput, cancel: CancelToken, top_k: i
             raise Aborted()
         end = min(len(ids), start + POSITIONS_PER_CHUNK)
         arrays = lens.chunk(start, end)
-        last = LensChunkReady(start=start, end=end, token_text=token_texts(loaded.tokenizer, arrays["top_ids"]), **arrays)
+        last = LensChunkReady(
+            start=start, end=end, token_text=token_texts(loaded.tokenizer, arrays["top_ids"]), **arrays
+        )
         emit(last)
+    assert last is not None  # _check_input refused an empty input
     emit(InspectFinished(elapsed_s=time.perf_counter() - started, parity_max_abs_diff=parity(out.logits[0, -1], last)))
 
 
@@ -115,7 +128,11 @@ async def inspect_stream(
     hit = cache.get(key)
     if hit is not None:
         for event in hit:
-            yield dataclasses.replace(event, cached=True) if isinstance(event, (InspectStarted, InspectFinished)) else event
+            yield (
+                dataclasses.replace(event, cached=True)
+                if isinstance(event, (InspectStarted, InspectFinished))
+                else event
+            )
         return
     cancel = cancel.child() if cancel is not None else CancelToken()
     job = ThreadJob(lambda emit: run_inspection(loaded, inp, cancel, top_k, emit), loaded.executor)

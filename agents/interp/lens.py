@@ -13,11 +13,12 @@ few percent on top of the matrix products instead of a second trip through memor
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from agents.interp.records import AttentionReady, LensChunkReady
+from agents.interp.records import AttentionReady
 from agents.llm.base import CancelToken
 from agents.llm.local_generate import Aborted, _softcap, abort_between_layers
 
@@ -32,7 +33,9 @@ def forward(model: Any, token_ids: list[int], cancel: CancelToken) -> Any:
 
     ids = torch.tensor([token_ids], device=model.device)
     with torch.inference_mode(), abort_between_layers(model, lambda: cancel.cancelled):
-        return model(input_ids=ids, output_hidden_states=True, output_attentions=True, use_cache=False, logits_to_keep=1)
+        return model(
+            input_ids=ids, output_hidden_states=True, output_attentions=True, use_cache=False, logits_to_keep=1
+        )
 
 
 def emit_attention(out: Any, emit: Callable[[Any], None], cancel: CancelToken) -> None:
@@ -233,6 +236,7 @@ class _OnlineStats:
         self.rank += above
         self.top_values.append(values)
         self.top_ids.append(ids + offset)
+
     def finish(self) -> dict[str, np.ndarray]:
         import torch
 

@@ -9,7 +9,6 @@ not belong in the append-only session log or its JSON round-trip.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 import numpy as np
 
@@ -91,4 +90,4 @@ class InspectError:
     cancelled: bool = False
 
 
-InspectEvent = Union[InspectStarted, AttentionReady, LensChunkReady, InspectFinished, InspectError]
+InspectEvent = InspectStarted | AttentionReady | LensChunkReady | InspectFinished | InspectError

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -27,6 +27,9 @@ LENS_FIELDS = ("top_probs", "top_ids", "target_prob", "target_rank", "entropy", 
 
 class InspectResult:
     def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
         self.started: InspectStarted | None = None
         self.finished: InspectFinished | None = None
         self.error: InspectError | None = None
@@ -50,7 +53,7 @@ class InspectResult:
 
     def apply(self, event: object) -> None:
         if isinstance(event, InspectStarted):
-            self.__init__()
+            self._reset()
             self.started = event
             self.attention = [None] * event.n_layers
             shape, k = (event.n_layers + 1, len(event.input.token_ids)), event.top_k
@@ -116,6 +119,7 @@ class InspectResult:
         onehot[np.arange(n), owner] = 1.0
         rows, labels = [], []
         for layer, weights in enumerate(self.attention):
+            assert weights is not None  # checked above: every layer has arrived
             mass = weights[:, focus:, :].mean(axis=1) @ onehot  # (heads, columns)
             rows.append(mass)
             labels += [f"L{layer} H{h}" for h in range(weights.shape[0])]
@@ -125,13 +129,32 @@ class InspectResult:
         """One line per (layer row, position): token, top token, probabilities, rank, entropy, KL."""
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["row", "position", "token", "top_token", "top_prob", "next_token_prob", "next_token_rank", "entropy", "kl_to_final"])
+        writer.writerow(
+            [
+                "row",
+                "position",
+                "token",
+                "top_token",
+                "top_prob",
+                "next_token_prob",
+                "next_token_rank",
+                "entropy",
+                "kl_to_final",
+            ]
+        )
         for row in range(self.rows):
             for pos in range(self.filled_to):
-                writer.writerow([
-                    "embeddings" if row == 0 else f"layer {row}", pos, self.input.labels[pos],
-                    self.text_of(self.lens["top_ids"][row, pos, 0]), f"{self.lens['top_probs'][row, pos, 0]:.6g}",
-                    f"{self.lens['target_prob'][row, pos]:.6g}", int(self.lens["target_rank"][row, pos]),
-                    f"{self.lens['entropy'][row, pos]:.6g}", f"{self.lens['kl_to_final'][row, pos]:.6g}",
-                ])
+                writer.writerow(
+                    [
+                        "embeddings" if row == 0 else f"layer {row}",
+                        pos,
+                        self.input.labels[pos],
+                        self.text_of(self.lens["top_ids"][row, pos, 0]),
+                        f"{self.lens['top_probs'][row, pos, 0]:.6g}",
+                        f"{self.lens['target_prob'][row, pos]:.6g}",
+                        int(self.lens["target_rank"][row, pos]),
+                        f"{self.lens['entropy'][row, pos]:.6g}",
+                        f"{self.lens['kl_to_final'][row, pos]:.6g}",
+                    ]
+                )
         return out.getvalue()

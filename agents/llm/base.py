@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import AsyncIterator, Literal, Protocol, Sequence, runtime_checkable
+from collections.abc import AsyncIterator, Sequence
+from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import Field
 
@@ -74,14 +75,14 @@ class CancelToken:
     reaching its stop sequence) leaves the parent (the whole run) alone.
     """
 
-    def __init__(self, parent: "CancelToken | None" = None) -> None:
+    def __init__(self, parent: CancelToken | None = None) -> None:
         self._flag = threading.Event()
         self._parent = parent
 
     def cancel(self) -> None:
         self._flag.set()
 
-    def child(self) -> "CancelToken":
+    def child(self) -> CancelToken:
         return CancelToken(self)
 
     @property
@@ -114,9 +115,7 @@ async def unless_cancelled(awaitable, cancel: CancelToken, poll_s: float = 0.02)
 class Provider(Protocol):
     identity: ModelIdentity
 
-    def stream(
-        self, request: CompletionRequest, cancel: CancelToken | None = None
-    ) -> AsyncIterator[Event]:
+    def stream(self, request: CompletionRequest, cancel: CancelToken | None = None) -> AsyncIterator[Event]:
         """Yield MessageStarted, TokenDelta*, then exactly one MessageCompleted.
 
         Failures never raise: they arrive as an ErrorEvent before the MessageCompleted
@@ -130,5 +129,4 @@ class Provider(Protocol):
         """Log-likelihood of each candidate as the speaker's next words. Raises ProviderError."""
         ...
 
-    async def aclose(self) -> None:
-        ...
+    async def aclose(self) -> None: ...

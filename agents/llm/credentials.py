@@ -1,8 +1,13 @@
-"""API keys: read from the environment or the OS keyring, never from or to any file."""
+"""API keys: read from the environment or the OS keyring, never from or to any file.
+
+Every key this process knows (handed to a client, or sitting in a key-like environment
+variable) is also what :func:`redact_text` removes from model output, error details and files.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Sequence
 from urllib.parse import urlparse
 
 from agents.llm.refs import OpenAIRef
@@ -17,6 +22,9 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 # Keys handed to a client in this process: the session writer and exports redact them too,
 # so a server that echoes a key in an error body cannot get it into a file.
 KEYS_IN_USE: set[str] = set()
+SECRET_ENV_SUFFIXES = ("_API_KEY", "_TOKEN", "_SECRET")
+MIN_SECRET_LENGTH = 8  # shorter values would redact ordinary words
+REDACTED = "[redacted]"
 
 
 def api_key_for(ref: OpenAIRef) -> str:
@@ -65,3 +73,20 @@ def delete_api_key(name: str, missing_ok: bool = False) -> None:
     except (PasswordDeleteError, NoKeyringError):
         if not missing_ok:
             raise
+
+
+def known_secrets(extra_env_names: Iterable[str] = ()) -> list[str]:
+    """Every key in use plus the value of every key-like environment variable, longest first
+    (so a key that contains another is replaced whole)."""
+    names = {n for n in os.environ if n.endswith(SECRET_ENV_SUFFIXES)} | {DEFAULT_KEY_ENV, *extra_env_names}
+    values = {os.environ.get(name, "") for name in names} | KEYS_IN_USE
+    return sorted((v for v in values if len(v) >= MIN_SECRET_LENGTH), key=len, reverse=True)
+
+
+def redact_text(text: str, secrets: Sequence[str] | None = None, limit: int | None = None) -> str:
+    """``text`` with every secret replaced, then cut to ``limit`` characters (in that order:
+    cutting first could leave the first half of a key)."""
+    for secret in known_secrets() if secrets is None else secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text if limit is None else text[:limit]

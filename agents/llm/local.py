@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from typing import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 
 from agents.events import ContextTrimmed, Event, Usage
 from agents.llm import local_generate
@@ -21,7 +21,6 @@ from agents.llm.local_model import LoadedModel
 from agents.llm.prompt import clean_text, fit_to_context, render_transcript, speaker_stops
 from agents.llm.streaming import MessageAssembler
 from agents.llm.worker import ThreadJob
-
 
 # The exact prompt (text, ids) of recent messages, by message id: the interpretability panel
 # re-reads a message in the very context the model saw (a Moderator's instruction included).
@@ -81,13 +80,13 @@ class LocalProvider:
     def count_tokens(self, messages: Sequence[ChatMessage], speaker: str = "Assistant") -> int:
         return len(self.encode(self.render(messages, speaker)))
 
-    async def stream(
-        self, request: CompletionRequest, cancel: CancelToken | None = None
-    ) -> AsyncIterator[Event]:
+    async def stream(self, request: CompletionRequest, cancel: CancelToken | None = None) -> AsyncIterator[Event]:
         # Our own child token: stopping this message must not stop the caller's run.
         cancel = cancel.child() if cancel is not None else CancelToken()
         params = request.params
-        stops = tuple(params.stop) + (() if self.has_chat_template else speaker_stops(request.messages, request.speaker))
+        stops = tuple(params.stop) + (
+            () if self.has_chat_template else speaker_stops(request.messages, request.speaker)
+        )
         out = MessageAssembler(request, self.identity.ref, stops)
         yield out.started()
         prompt_ids: list[int] = []
@@ -101,8 +100,11 @@ class LocalProvider:
             _remember_prompt(request.message_id, prompt_text, prompt_ids)
             if fitted.dropped or fitted.truncated_chars:
                 yield ContextTrimmed(
-                    message_id=request.message_id, dropped_messages=fitted.dropped, truncated_chars=fitted.truncated_chars,
-                    prompt_tokens=len(prompt_ids), context_tokens=self.loaded.context_tokens,
+                    message_id=request.message_id,
+                    dropped_messages=fitted.dropped,
+                    truncated_chars=fitted.truncated_chars,
+                    prompt_tokens=len(prompt_ids),
+                    context_tokens=self.loaded.context_tokens,
                 )
             spec = local_generate.GenerationSpec(
                 prompt_ids, max_new, params.temperature, params.top_p, params.seed, stops, params.repetition_penalty

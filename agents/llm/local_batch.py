@@ -11,9 +11,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 GATHER_WINDOW_S = 0.03  # how long the first job waits for companions
 MAX_BATCH = 8

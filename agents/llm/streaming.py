@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 from agents.events import (
     ErrorEvent,
@@ -14,6 +14,18 @@ from agents.events import (
     Usage,
 )
 from agents.llm.base import CompletionRequest, ProviderError
+from agents.llm.credentials import known_secrets, redact_text
+
+
+def longest_partial(buffer: str, needles: Sequence[str]) -> int:
+    """Length of the longest end of ``buffer`` that begins one of ``needles`` (and is shorter)."""
+    best = 0
+    for needle in needles:
+        for length in range(min(len(needle) - 1, len(buffer)), best, -1):
+            if buffer.endswith(needle[:length]):
+                best = length
+                break
+    return best
 
 
 class StopScanner:
@@ -38,7 +50,7 @@ class StopScanner:
             self.stopped = True
             self._pending = ""
             return buffer[:cut]
-        hold = self._longest_partial_stop(buffer)
+        hold = longest_partial(buffer, self._stops)
         self._pending = buffer[len(buffer) - hold :] if hold else ""
         return buffer[: len(buffer) - hold]
 
@@ -47,23 +59,51 @@ class StopScanner:
         rest, self._pending = self._pending, ""
         return "" if self.stopped else rest
 
-    def _longest_partial_stop(self, buffer: str) -> int:
-        best = 0
-        for stop in self._stops:
-            for length in range(min(len(stop) - 1, len(buffer)), best, -1):
-                if buffer.endswith(stop[:length]):
-                    best = length
-                    break
-        return best
+
+class SecretRedactor:
+    """Replaces known keys in a text that arrives in pieces.
+
+    A key can be split across any two pieces (a server echoing it, a delta boundary), so
+    the longest end that could begin a key is held back until the next piece decides it:
+    no prefix of a key is ever released, whatever the offset of the split.
+    """
+
+    def __init__(self, secrets: Sequence[str] | None = None):
+        chosen = known_secrets() if secrets is None else secrets
+        self.secrets = sorted({s for s in chosen if s}, key=len, reverse=True)
+        self._pending = ""
+
+    def feed(self, text: str) -> str:
+        if not self.secrets:
+            return text
+        buffer = redact_text(self._pending + text, self.secrets)
+        hold = longest_partial(buffer, self.secrets)
+        self._pending = buffer[len(buffer) - hold :] if hold else ""
+        return buffer[: len(buffer) - hold]
+
+    def flush(self) -> str:
+        rest, self._pending = self._pending, ""
+        return rest
+
+    def text(self, text: str, limit: int | None = None) -> str:
+        """A whole text (an error message), redacted, then cut."""
+        return redact_text(text, self.secrets, limit)
 
 
 class MessageAssembler:
-    """Builds MessageStarted / TokenDelta / ErrorEvent / MessageCompleted for one request."""
+    """Builds MessageStarted / TokenDelta / ErrorEvent / MessageCompleted for one request.
 
-    def __init__(self, request: CompletionRequest, model: str, stops: Sequence[str]):
+    Every backend's text passes through here, so this is where keys are redacted from live
+    output: the CLI, ``--json``, the window and the session log all see redacted text.
+    """
+
+    def __init__(
+        self, request: CompletionRequest, model: str, stops: Sequence[str], secrets: Sequence[str] | None = None
+    ):
         self.request = request
         self.model = model
         self.scanner = StopScanner(stops)
+        self.redactor = SecretRedactor(secrets)
         self.text = ""
         self.token_ids: list[int] = []
         self.completion_tokens = 0
@@ -88,7 +128,7 @@ class MessageAssembler:
             return None
         self.completion_tokens += max(1, len(token_ids)) if (text or token_ids) else 0
         self.token_ids.extend(token_ids)
-        safe = self._trim_edges(self.scanner.feed(text))
+        safe = self._trim_edges(self.redactor.feed(self.scanner.feed(text)))
         if not safe:
             return None
         self.text += safe
@@ -108,10 +148,10 @@ class MessageAssembler:
     def error(self, exc: ProviderError) -> ErrorEvent:
         return ErrorEvent(
             kind=exc.kind,
-            message=exc.message,
+            message=self.redactor.text(exc.message),
             message_id=self.message_id,
             retryable=exc.retryable,
-            detail=exc.detail,
+            detail=self.redactor.text(exc.detail),
         )
 
     def completed(
@@ -123,11 +163,11 @@ class MessageAssembler:
     ) -> list[TokenDelta | MessageCompleted]:
         """Flush held-back text and close the message."""
         events: list[TokenDelta | MessageCompleted] = []
-        if finish_reason != "stop" or not self.scanner.stopped:
-            rest = self._trim_edges(self.scanner.flush())
-            if rest:
-                self.text += rest
-                events.append(TokenDelta(message_id=self.message_id, text=rest))
+        # The scanner has nothing to release after a stop; the redactor's held tail always goes.
+        rest = self._trim_edges(self.redactor.feed(self.scanner.flush()) + self.redactor.flush())
+        if rest:
+            self.text += rest
+            events.append(TokenDelta(message_id=self.message_id, text=rest))
         if self.scanner.stopped and finish_reason == "length":
             finish_reason = "stop"
         events.append(

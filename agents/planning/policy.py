@@ -30,8 +30,7 @@ class Proposal:
 class Policy(Protocol):
     label: str
 
-    async def propose(self, state: State) -> Proposal:
-        ...
+    async def propose(self, state: State) -> Proposal: ...
 
 
 class AllActions:
@@ -61,7 +60,9 @@ class LLMPolicy:
         legal = list(self.env.successors(state))
         if not legal:
             return Proposal([])
-        logprobs = await score(self.provider, self.meter, self.messages(state, "Next action:"), [" " + a for a in legal])
+        logprobs = await score(
+            self.provider, self.meter, self.messages(state, "Next action:"), [" " + a for a in legal]
+        )
         if logprobs is not None:
             ranked = sorted(zip(legal, softmax(logprobs)), key=lambda p: -p[1])
             return Proposal(ranked[: self.branching])
@@ -109,8 +110,11 @@ class LLMValue:
     async def value(self, state: State) -> tuple[float, str]:
         if self.env.is_goal(state):
             return 1.0, ""
-        messages = prompt(self.env.rules_text(), f"{self.env.goal_text()}\nState: {self.env.render(state)}\n"
-                          "Can the goal be reached from this state? Answer sure, likely or impossible.\nAnswer:")
+        messages = prompt(
+            self.env.rules_text(),
+            f"{self.env.goal_text()}\nState: {self.env.render(state)}\n"
+            "Can the goal be reached from this state? Answer sure, likely or impossible.\nAnswer:",
+        )
         logprobs = await score(self.provider, self.meter, messages, list(VERDICTS))
         if logprobs is not None:
             weights = softmax(logprobs)

@@ -8,14 +8,27 @@ reached). States outside that graph (a model's imagined state) get a forward BFS
 from __future__ import annotations
 
 from collections import deque
+from typing import Protocol
 
-from agents.planning.envs.base import Env, State
+from agents.planning.envs.base import State
+
+
+class Enumerable(Protocol):
+    """What a solver needs of an environment: a start, the moves and the goal test."""
+
+    name: str
+    initial: State
+
+    def successors(self, state: State) -> dict[str, State]: ...
+
+    def is_goal(self, state: State) -> bool: ...
+
 
 MAX_STATES = 2_000_000
 
 
 class Solver:
-    def __init__(self, env: Env, max_states: int = MAX_STATES):
+    def __init__(self, env: Enumerable, max_states: int = MAX_STATES):
         self.env = env
         self.max_states = max_states
         self._distance = self._backward(self._graph(env.initial))
@@ -29,7 +42,9 @@ class Solver:
             for nxt in self.env.successors(state).values():
                 if nxt not in parents:
                     if len(parents) >= self.max_states:
-                        raise ValueError(f"{self.env.name}: more than {self.max_states} states; too large to solve exactly")
+                        raise ValueError(
+                            f"{self.env.name}: more than {self.max_states} states; too large to solve exactly"
+                        )
                     parents[nxt] = []
                     queue.append(nxt)
                 parents[nxt].append(state)
@@ -64,6 +79,7 @@ class Solver:
         plan = []
         while not self.env.is_goal(state):
             here = self.distance(state)
+            assert here is not None  # every state on a shortest path is solvable
             action, state = next((a, s) for a, s in self.env.successors(state).items() if self.distance(s) == here - 1)
             plan.append(action)
         return plan
@@ -72,10 +88,10 @@ class Solver:
 class _Rooted:
     """The same environment, enumerated from another state."""
 
-    def __init__(self, env: Env, root: State):
+    def __init__(self, env: Enumerable, root: State):
         self._env, self.initial, self.name = env, root, env.name
 
-    def successors(self, state: State):
+    def successors(self, state: State) -> dict[str, State]:
         return self._env.successors(state)
 
     def is_goal(self, state: State) -> bool:

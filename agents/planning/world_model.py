@@ -29,8 +29,7 @@ class StepInfo:
 class WorldModel(Protocol):
     label: str
 
-    async def step(self, state: State, action: str) -> tuple[State | None, StepInfo]:
-        ...
+    async def step(self, state: State, action: str) -> tuple[State | None, StepInfo]: ...
 
 
 class ExactWorldModel:

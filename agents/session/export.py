@@ -7,23 +7,13 @@ import html
 import json
 from pathlib import Path
 
-from agents.events import (
-    ErrorEvent,
-    Finished,
-    MessageCompleted,
-    RoundStarted,
-    Terminated,
-    VerdictReached,
-    VoteTallied,
-    event_from_json,
-    event_to_json,
-)
+from agents.events import MessageCompleted, event_from_json, event_to_json
 from agents.planning.report import plan_html, plan_markdown, plan_tree
 from agents.session.library import SessionLog, session_status
 from agents.session.redact import redact_secrets
+from agents.session.render import TONE_COLOURS, Card, CardMaker, team_agents, transcript
 
 EXPORT_FORMAT = "agora-lab-session"
-PALETTE = ["#2563eb", "#dc2626", "#059669", "#9333ea", "#d97706", "#0891b2", "#db2777", "#4d7c0f"]
 FORMATS = ("json", "md", "html")
 
 
@@ -65,35 +55,45 @@ def load_json_export(path: Path) -> SessionLog:
 
 
 def _when(ts: float) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _stats(m: MessageCompleted) -> str:
-    approx = "~" if m.usage.estimated else ""
-    return f"{approx}{m.usage.completion_tokens} tokens · {m.latency_s:.2f} s · {m.model}"
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def to_markdown(log: SessionLog) -> str:
-    lines = [f"# {log.team_name}", "", f"**Task:** {log.task}", "", f"*Session {log.session_id} · {log.status} · {_when(log.started)}*", ""]
+    lines = [
+        f"# {log.team_name}",
+        "",
+        f"**Task:** {log.task}",
+        "",
+        f"*Session {log.session_id} · {log.status} · {_when(log.started)}*",
+        "",
+    ]
     if log.header:
-        lines += ["| agent | model |", "| --- | --- |"] + [f"| {a} | {m.get('name', '?')} ({m.get('ref', '')}) |" for a, m in log.header.models.items()] + [""]
-    for event in log.events:
-        if isinstance(event, RoundStarted):
-            lines += [f"## Round {event.round}", ""]
-        elif isinstance(event, MessageCompleted):
-            lines += [f"### {event.agent}", "", event.text or "*(empty)*", "", f"<sub>{_stats(event)}</sub>", ""]
-        elif isinstance(event, VerdictReached):
-            who = f" — winner: **{event.winner}**" if event.winner else ""
-            lines += [f"> **{'Final judgment' if event.final else 'Verdict'} ({event.judge}):** {event.decision}{who}. {event.reason} *(read by {event.method})*", ""]
-        elif isinstance(event, VoteTallied):
-            lines += [f"> **Majority vote:** {event.winner or 'no majority'} — {event.counts}", ""]
-        elif isinstance(event, ErrorEvent):
-            lines += [f"> **Error ({event.kind}):** {event.message}", ""]
-        elif isinstance(event, Terminated):
-            lines += [f"*Stopped: {event.condition}*", ""]
-        elif isinstance(event, Finished) and event.final_answer:
-            lines += ["## Final answer", "", event.final_answer, ""]
+        lines += (
+            ["| agent | model |", "| --- | --- |"]
+            + [f"| {a} | {m.get('name', '?')} ({m.get('ref', '')}) |" for a, m in log.header.models.items()]
+            + [""]
+        )
+    for card in transcript(log.events):
+        lines += markdown_card(card) + [""]
     return "\n".join(lines + plan_markdown(log.events))
+
+
+def markdown_card(card: Card) -> list[str]:
+    """A card as Markdown: headings for rounds, messages and the answer, a quote for the rest."""
+    if card.kind == "round":
+        return [f"## {card.title}"]
+    if card.kind == "message":
+        return [f"### {card.title}", "", card.body or "*(empty)*", "", f"<sub>{card.meta}</sub>"]
+    if card.kind == "finished":
+        return [f"## {card.title}", "", card.body]
+    if card.kind == "stopped":
+        return [f"*{card.title}: {card.body}*"]
+    who = f" ({card.agent})" if card.agent else ""
+    facts = " · ".join(f"{key}: **{value}**" for key, value in card.facts)
+    text = " — ".join(part for part in (facts, card.body) if part)
+    meta = f" *({card.meta})*" if card.meta else ""
+    # Every line of a multi-line reason stays inside the quote.
+    return ["> " + line for line in f"**{card.title}{who}:** {text}{meta}".splitlines()]
 
 
 CSS = """
@@ -104,17 +104,22 @@ table{border-collapse:collapse;font-size:.85em;margin:.8em 0} td,th{border:1px s
 .round{margin:1.6em 0 .6em;color:#6b7280;font-weight:600;border-top:1px dashed #cbd5e1;padding-top:.4em}
 .msg{background:#fff;border-left:5px solid var(--c);border-radius:8px;padding:.6em .9em;margin:.7em 0;box-shadow:0 1px 2px #0001}
 .who{font-weight:700;color:var(--c)} .text{white-space:pre-wrap;margin:.3em 0} .stats{color:#9ca3af;font-size:.78em}
-.card{border:1px solid #a5b4fc;background:#eef2ff;border-radius:8px;padding:.6em .9em;margin:.8em 0}
-.card.final{border-color:#f59e0b;background:#fffbeb} .error{border-color:#fca5a5;background:#fef2f2}
-.answer{font-size:1.1em;font-weight:600}
-"""
+.card{border:1px solid #e5e7eb;border-radius:8px;padding:.6em .9em;margin:.8em 0}
+.card.info{border-style:dashed;color:#4b5563}
+.answer{font-size:1.1em;font-weight:600} .by{color:var(--c)}
+""" + "".join(
+    f".card.{tone}{{border-color:{border};background:{fill}}}\n"
+    for tone, (fill, border) in TONE_COLOURS.items()
+    if fill
+)
 
 
 def to_html(log: SessionLog) -> str:
     e = html.escape
-    names = [a.get("name", "") for a in (log.header.team.get("agents", []) if log.header else [])]
-    colour = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
-    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{e(log.team_name)} — Agora Lab</title><style>{CSS}</style></head><body>"]
+    maker = CardMaker(team_agents(log.header.team) if log.header else [])
+    parts = [
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{e(log.team_name)} — Agora Lab</title><style>{CSS}</style></head><body>"
+    ]
     parts.append(f"<header><h1>{e(log.team_name)}</h1><p><b>Task:</b> {e(log.task)}</p>")
     parts.append(f"<p class='meta'>Session {e(log.session_id)} · {e(log.status)} · {_when(log.started)}")
     if log.header:
@@ -126,39 +131,33 @@ def to_html(log: SessionLog) -> str:
         parts.append("<table><tr><th>agent</th><th>role</th><th>model</th><th>temperature</th><th>max tokens</th></tr>")
         for agent in log.header.team.get("agents", []):
             model = log.header.models.get(agent["name"], {})
-            parts.append(f"<tr><td style='color:{colour.get(agent['name'], '#000')}'>{e(agent['name'])}</td><td>{e(agent.get('role', ''))}</td>"
-                         f"<td>{e(model.get('name', agent.get('model', '')))}<br><small>{e(model.get('ref', ''))} {e(model.get('device', '') or '')} {e((model.get('sha256') or '')[:12])}</small></td>"
-                         f"<td>{agent.get('temperature')}</td><td>{agent.get('max_tokens')}</td></tr>")
+            parts.append(
+                f"<tr><td style='color:{e(maker.colour(agent['name']))}'>{e(agent['name'])}</td><td>{e(agent.get('role', ''))}</td>"
+                f"<td>{e(model.get('name', agent.get('model', '')))}<br><small>{e(model.get('ref', ''))} {e(model.get('device', '') or '')} {e((model.get('sha256') or '')[:12])}</small></td>"
+                f"<td>{e(str(agent.get('temperature')))}</td><td>{e(str(agent.get('max_tokens')))}</td></tr>"
+            )
         parts.append("</table>")
     parts.append("</header><main>")
-    for event in log.events:
-        parts.append(_html_event(event, colour))
+    parts += [html_card(card) for card in transcript(log.events, maker)]
     parts.append(plan_html(log.events))
     parts.append("</main></body></html>")
     return "".join(parts)
 
 
-def _html_event(event, colour: dict[str, str]) -> str:
+def html_card(card: Card) -> str:
+    """A card as inert HTML: every field escaped, colours only from the palette."""
     e = html.escape
-    if isinstance(event, RoundStarted):
-        return f"<div class='round'>Round {event.round}</div>"
-    if isinstance(event, MessageCompleted):
-        c = colour.get(event.agent, "#64748b")
-        return (f"<div class='msg' style='--c:{c}'><div class='who'>{e(event.agent)}</div><div class='text'>{e(event.text)}</div>"
-                f"<div class='stats'>{e(_stats(event))} · {e(event.finish_reason)}</div></div>")
-    if isinstance(event, VerdictReached):
-        title = "Final judgment" if event.final else f"Verdict after round {event.round}"
-        conf = "" if event.confidence is None else f" · confidence {event.confidence:.2f}"
-        winner = f"<div class='answer'>Winner: {e(event.winner)}</div>" if event.winner else ""
-        answer = f"<div>Answer: {e(event.answer)}</div>" if event.answer else ""
-        return (f"<div class='card{' final' if event.final else ''}'><b>{title}</b> ({e(event.judge)}): {e(event.decision)}{winner}{answer}"
-                f"<div class='stats'>{e(event.reason)}{conf} · read by {e(event.method)}</div></div>")
-    if isinstance(event, VoteTallied):
-        return f"<div class='card final'><b>Majority vote</b><div class='answer'>{e(event.winner or 'no majority')}</div><div class='stats'>{e(json.dumps(event.counts))}</div></div>"
-    if isinstance(event, ErrorEvent):
-        return f"<div class='card error'><b>Error ({e(event.kind)})</b>: {e(event.message)}</div>"
-    if isinstance(event, Terminated):
-        return f"<p class='meta'>Stopped: {e(event.condition)}</p>"
-    if isinstance(event, Finished) and event.final_answer:
-        return f"<div class='card final'><b>Final answer</b><div class='answer'>{e(event.final_answer)}</div></div>"
-    return ""
+    if card.kind == "round":
+        return f"<div class='round'>{e(card.title)}</div>"
+    if card.kind == "message":
+        return (
+            f"<div class='msg' style='--c:{e(card.colour)}'><div class='who'>{e(card.title)}</div>"
+            f"<div class='text'>{e(card.body)}</div><div class='stats'>{e(card.meta)}</div></div>"
+        )
+    if card.kind == "stopped":
+        return f"<p class='meta'>{e(card.title)}: {e(card.body)}</p>"
+    who = f" <span class='by' style='--c:{e(card.colour)}'>({e(card.agent)})</span>" if card.agent else ""
+    facts = "".join(f"<div class='answer'>{e(key.capitalize())}: {e(value)}</div>" for key, value in card.facts)
+    body = f"<div class='text'>{e(card.body)}</div>" if card.body else ""
+    meta = f"<div class='stats'>{e(card.meta)}</div>" if card.meta else ""
+    return f"<div class='card {e(card.tone)}'><b>{e(card.title)}</b>{who}{facts}{body}{meta}</div>"

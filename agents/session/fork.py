@@ -19,7 +19,7 @@ def team_of(log: SessionLog, model_override: str | None = None, temperature: flo
     if log.header is None:
         raise ValueError(f"session {log.session_id} has no header; it cannot be forked")
     spec = parse_team(log.header.team, f"session {log.session_id}", check_models=model_override is None)
-    changes = {}
+    changes: dict[str, object] = {}
     if model_override:
         changes["model"] = model_override
     if temperature is not None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from pydantic import ValidationError
 
+from agents.agent import REFUSED_NAME_CATEGORIES
 from agents.events import Event, Finished, MessageCompleted, RunStarted, event_from_json
 from agents.session.store import session_path, sessions_dir
 
@@ -98,3 +100,13 @@ def delete_session(session_id: str) -> None:
         raise FileNotFoundError(f"no session {session_id!r}")
     path.unlink()
     path.with_suffix(".lock").unlink(missing_ok=True)
+
+
+def one_line(text: str, width: int) -> str:
+    """``text`` as one line of at most ``width`` visible characters, for lists and tables.
+
+    Names and tasks come from files anyone can write: line breaks (CR, NEL, U+2028/9),
+    terminal escapes, zero-width and bidi characters and lone surrogates become spaces."""
+    flat = "".join(" " if ch.isspace() or unicodedata.category(ch) in REFUSED_NAME_CATEGORIES else ch for ch in text)
+    flat = " ".join(flat.split())
+    return flat if len(flat) <= width else flat[: max(0, width - 1)] + "…"

@@ -66,8 +66,9 @@ class TeamJob:
         return {a.name: override or a.model for a in self.spec.agents if a.role != "human"}
 
     async def start(self, providers: dict[str, Provider], stop: ExternalStop) -> Started:
-        run = TeamRun(self.spec, providers, human=self.human, seed=self.seed, stop=stop,
-                      prior=self.prior, parent_run=self.parent)
+        run = TeamRun(
+            self.spec, providers, human=self.human, seed=self.seed, stop=stop, prior=self.prior, parent_run=self.parent
+        )
         return _TeamStarted(run, self.task)
 
 
@@ -97,7 +98,8 @@ class PlanJob:
     async def start(self, providers: dict[str, Provider], stop: ExternalStop) -> Started:
         # Building the exact solver can enumerate a large state space: never on the loop.
         return await asyncio.to_thread(
-            PlanRun, self.config, providers.get("Planner"), stop.token, solve_exactly=self.solve_exactly)
+            PlanRun, self.config, providers.get("Planner"), stop.token, solve_exactly=self.solve_exactly
+        )
 
 
 ProviderSource = Callable[[dict[str, str], Settings, dict[str, Provider]], AsyncIterator[EventBase]]
@@ -109,8 +111,16 @@ class RunPipeline:
     """One run from loading to closing; ``record=False`` skips the session log (benchmarks),
     ``load`` replaces how providers are opened (tests)."""
 
-    def __init__(self, job: Job, settings: Settings, *, model: str | None = None,
-                 stop: ExternalStop | None = None, record: bool = True, load: ProviderSource | None = None):
+    def __init__(
+        self,
+        job: Job,
+        settings: Settings,
+        *,
+        model: str | None = None,
+        stop: ExternalStop | None = None,
+        record: bool = True,
+        load: ProviderSource | None = None,
+    ):
         self.job = job
         self.load = load or load_providers
         self.settings = settings

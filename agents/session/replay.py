@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from agents.events import Event, MessageCompleted, TokenDelta
 from agents.session.library import SessionLog

@@ -1,7 +1,9 @@
 """Sessions: one append-only JSONL event log per run, crash-safe.
 
 Every event is appended as it happens, except token deltas, which are coalesced into larger
-deltas (a message's text is also in its MessageCompleted). The file is flushed at every
+deltas (a message's text is also in its MessageCompleted). Keys are redacted across those
+records as one stream per message, so a key split between two deltas cannot be rebuilt by
+joining them (agents.llm.streaming.SecretRedactor). The file is flushed at every
 event that matters and fsync'ed at every completed message, verdict, error and the end, so
 killing the process loses at most the message being typed.
 """
@@ -10,8 +12,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
-from typing import AsyncIterator, Iterable
 
 from agents.events import (
     ErrorEvent,
@@ -25,6 +27,8 @@ from agents.events import (
     VoteTallied,
     event_to_json,
 )
+from agents.llm.credentials import KEYS_IN_USE
+from agents.llm.streaming import SecretRedactor
 from agents.paths import data_dir
 from agents.session.redact import redact_secrets, secret_values
 
@@ -52,7 +56,9 @@ class SessionWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._file = self.path.open("a", encoding="utf-8")
         self._pending: dict[str, list[TokenDelta]] = {}
+        self._redactors: dict[str, SecretRedactor] = {}
         self._secrets = secret_values()
+        self._keys_known = len(KEYS_IN_USE)
         # Tells the session browser this log is still being written by a live process.
         self.lock = self.path.with_suffix(".lock")
         self.lock.write_text(str(os.getpid()))
@@ -63,6 +69,7 @@ class SessionWriter:
             return
         if isinstance(event, MessageCompleted):
             self._pending.pop(event.message_id, None)  # its text supersedes the deltas
+            self._redactors.pop(event.message_id, None)
         self._append(event)
         if isinstance(event, DURABLE):
             os.fsync(self._file.fileno())
@@ -71,16 +78,28 @@ class SessionWriter:
         pending = self._pending.setdefault(delta.message_id, [])
         pending.append(delta)
         if sum(len(d.text) for d in pending) >= COALESCE_CHARS:
-            self._append(_merge(self._pending.pop(delta.message_id)))
+            self._append_deltas(delta.message_id, self._pending.pop(delta.message_id))
+
+    def _append_deltas(self, message_id: str, deltas: list[TokenDelta], last: bool = False) -> None:
+        redactor = self._redactors.setdefault(message_id, SecretRedactor(self._current_secrets()))
+        merged = _merge(deltas) if deltas else TokenDelta(message_id=message_id, text="")
+        text = redactor.feed(merged.text) + (redactor.flush() if last else "")
+        if text or merged.token_ids:
+            self._append(merged.model_copy(update={"text": text}))
+
+    def _current_secrets(self) -> list[str]:
+        if len(KEYS_IN_USE) != self._keys_known:  # a provider opened after this writer
+            self._secrets, self._keys_known = secret_values(), len(KEYS_IN_USE)
+        return self._secrets
 
     def _append(self, event: EventBase) -> None:
-        self._file.write(redact_secrets(event_to_json(event), self._secrets) + "\n")
+        self._file.write(redact_secrets(event_to_json(event), self._current_secrets()) + "\n")
         self._file.flush()
 
     def close(self) -> None:
-        for deltas in self._pending.values():
-            self._append(_merge(deltas))
-        self._pending.clear()
+        for message_id in list(self._pending) + [m for m in self._redactors if m not in self._pending]:
+            self._append_deltas(message_id, self._pending.pop(message_id, []), last=True)
+        self._redactors.clear()
         if not self._file.closed:
             self._file.flush()
             os.fsync(self._file.fileno())
@@ -90,7 +109,9 @@ class SessionWriter:
 
 def _merge(deltas: list[TokenDelta]) -> TokenDelta:
     ids = tuple(i for d in deltas for i in d.token_ids)
-    return TokenDelta(message_id=deltas[0].message_id, text="".join(d.text for d in deltas), token_ids=ids, ts=deltas[-1].ts)
+    return TokenDelta(
+        message_id=deltas[0].message_id, text="".join(d.text for d in deltas), token_ids=ids, ts=deltas[-1].ts
+    )
 
 
 async def recorded(stream: AsyncIterator[Event], writer: SessionWriter) -> AsyncIterator[Event]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from agents.agent import Agent
 from agents.events import Delegated, Event, Notice, RoundStarted, SpeakerSelected
@@ -57,7 +57,12 @@ async def _select(ctx: RunContext, previous: str | None, turn_number: int) -> Sp
     if ctx.prior:  # resuming: the kept transcript already says who spoke next
         return SpeakerSelected(speaker=ctx.prior[0].agent, method="schedule", detail="kept from the parent session")
     # The first agent with a model picks (a human cannot be asked to run the selection).
-    selector = next(a for a in ctx.spec.agents if a.name in ctx.providers)
+    # Team files are validated for this (spec.protocol_problems); never a bare next() here.
+    selector = next((a for a in ctx.spec.agents if a.name in ctx.providers), None)
+    if selector is None:
+        return SpeakerSelected(
+            speaker=_round_robin_next(ctx, previous), method="fallback", detail="no agent with a model can select"
+        )
     provider = ctx.providers[selector.name]
     roster = ", ".join(f"{a.name} ({a.role})" for a in ctx.spec.agents)
     instruction = SELECTOR_PROMPT.format(roster=roster, names=", ".join(eligible))
@@ -71,7 +76,9 @@ async def _select(ctx: RunContext, previous: str | None, turn_number: int) -> Sp
 
 
 async def _short_reply(provider, messages: tuple[ChatMessage, ...]) -> str:
-    request = CompletionRequest(messages=messages, params=GenerationParams(max_tokens=12, temperature=0.0), speaker="Selector")
+    request = CompletionRequest(
+        messages=messages, params=GenerationParams(max_tokens=12, temperature=0.0), speaker="Selector"
+    )
     text = ""
     try:
         async for event in provider.stream(request):
@@ -110,7 +117,9 @@ async def run_manager_workers(ctx: RunContext) -> AsyncIterator[Event]:
         assignments = _parse_delegations(plan, workers)
         if not assignments:
             worker = workers[(cycle - 1) % len(workers)]
-            yield Notice(level="warning", text=f"{manager.name} delegated nothing usable; {worker.name} takes the whole task")
+            yield Notice(
+                level="warning", text=f"{manager.name} delegated nothing usable; {worker.name} takes the whole task"
+            )
             assignments = [(worker, ctx.task)]
         for worker, subtask in assignments[: protocol.max_delegations - delegations]:
             delegations += 1

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Literal
 
 from agents.agent import Agent
 from agents.events import ErrorEvent, Event, HumanInputRequested, MessageCompleted, MessageStarted, Usage, new_id
-from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams, Provider
+from agents.llm.base import Cancelled, ChatMessage, CompletionRequest, GenerationParams, Provider, unless_cancelled
 from agents.spec import TeamSpec
+from agents.teams.human import HumanInput, ask_human
 from agents.teams.planner import planner_turn, planning_problem
 from agents.termination import Condition, ExternalStop, RunState
 
 MODERATOR = "Moderator"
 REPETITION_PENALTY = 1.2  # small models otherwise repeat one line until max tokens
-HumanInput = Callable[[Agent, str], Awaitable[str]]
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,12 @@ class RunContext:
         self.final_answer: str | None = None
 
     def agent(self, name: str) -> Agent:
-        return next(a for a in self.spec.agents if a.name == name)
+        # A bare next() would raise StopIteration, which a coroutine turns into an opaque
+        # RuntimeError('coroutine raised StopIteration').
+        found = next((a for a in self.spec.agents if a.name == name), None)
+        if found is None:
+            raise KeyError(f"no agent named {name!r} in this team")
+        return found
 
     def messages_for(self, agent: Agent, turns: Sequence[Turn], instruction: str | None) -> tuple[ChatMessage, ...]:
         """The agent's view: persona, the task, the turns it may see, then any instruction."""
@@ -74,7 +80,7 @@ class RunContext:
         for turn in turns:
             if heard is not None and turn.agent not in heard:
                 continue  # the canvas gave this agent no link from that speaker
-            role = "assistant" if turn.agent == agent.name else "user"
+            role: Literal["assistant", "user"] = "assistant" if turn.agent == agent.name else "user"
             messages.append(ChatMessage(role=role, content=turn.text, name=turn.agent))
         if instruction:
             messages.append(ChatMessage(role="user", content=instruction, name=MODERATOR))
@@ -84,7 +90,9 @@ class RunContext:
         self.fired = self.fired or self.stop.check(self.state) or self.termination.check(self.state)
         return self.fired
 
-    async def speak(self, agent: Agent, instruction: str | None = None, turns: Sequence[Turn] | None = None) -> AsyncIterator[Event]:
+    async def speak(
+        self, agent: Agent, instruction: str | None = None, turns: Sequence[Turn] | None = None
+    ) -> AsyncIterator[Event]:
         """Take one turn; on success the Turn is appended to the transcript."""
         visible = self.transcript if turns is None else turns
         async for event in self._turn_stream(agent, visible, instruction):
@@ -102,23 +110,43 @@ class RunContext:
         # Any team member's label ends the turn, also one who has not spoken yet.
         stops = tuple(f"\n{name}:" for name in [a.name for a in self.spec.agents] + [MODERATOR])
         params = GenerationParams(
-            max_tokens=agent.max_tokens, temperature=agent.temperature, seed=seed, stop=stops,
+            max_tokens=agent.max_tokens,
+            temperature=agent.temperature,
+            seed=seed,
+            stop=stops,
             repetition_penalty=REPETITION_PENALTY,
         )
-        request = CompletionRequest(messages=self.messages_for(agent, visible, instruction), params=params, speaker=agent.name)
+        request = CompletionRequest(
+            messages=self.messages_for(agent, visible, instruction), params=params, speaker=agent.name
+        )
         async for event in self.providers[agent.name].stream(request, self.stop.token):
             yield event
 
     async def _human_turn(self, agent: Agent, visible: Sequence[Turn], instruction: str | None) -> AsyncIterator[Event]:
+        """Announce the turn as an event (its request id is the answer's message id), then wait;
+        Stop (or the run's timeout) ends the wait at once."""
         prompt = instruction or f"{agent.name}, your turn."
         message_id = new_id()
-        yield HumanInputRequested(agent=agent.name, prompt=prompt)
+        yield HumanInputRequested(agent=agent.name, prompt=prompt, request_id=message_id)
         yield MessageStarted(message_id=message_id, agent=agent.name, model="human")
         if self.human is None:
             yield ErrorEvent(kind="unsupported", message="this run has no way to ask a human", message_id=message_id)
             return
-        text = (await self.human(agent, prompt)).strip()
-        yield MessageCompleted(message_id=message_id, agent=agent.name, model="human", text=text, finish_reason="stop", usage=Usage())
+        try:
+            text = (await unless_cancelled(ask_human(self.human, agent, prompt, message_id), self.stop.token)).strip()
+        except Cancelled:
+            yield MessageCompleted(
+                message_id=message_id,
+                agent=agent.name,
+                model="human",
+                text="",
+                finish_reason="cancelled",
+                usage=Usage(),
+            )
+            return
+        yield MessageCompleted(
+            message_id=message_id, agent=agent.name, model="human", text=text, finish_reason="stop", usage=Usage()
+        )
 
     async def _replayed(self, done: MessageCompleted) -> AsyncIterator[Event]:
         """A message kept from the parent session (fork/resume): no model call."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from agents.agent import Agent
 from agents.events import Event, RoundStarted, Terminated, VerdictReached, VoteTallied
@@ -60,7 +60,9 @@ async def run_debate(ctx: RunContext) -> AsyncIterator[Event]:
         yield vote
 
 
-async def _debaters_speak(ctx: RunContext, protocol: DebateProtocol, debaters: list[Agent], round_number: int) -> AsyncIterator[Event]:
+async def _debaters_speak(
+    ctx: RunContext, protocol: DebateProtocol, debaters: list[Agent], round_number: int
+) -> AsyncIterator[Event]:
     if protocol.turn_order == "simultaneous":
         instruction = ROUND_INSTRUCTION.format(round=round_number, name="each debater")
         async for event in ctx.speak_all(debaters, instruction):
@@ -73,7 +75,9 @@ async def _debaters_speak(ctx: RunContext, protocol: DebateProtocol, debaters: l
             return
 
 
-async def _judge(ctx: RunContext, judge: Agent, debaters: list[Agent], template: str, round_number: int, final: bool) -> AsyncIterator[Event]:
+async def _judge(
+    ctx: RunContext, judge: Agent, debaters: list[Agent], template: str, round_number: int, final: bool
+) -> AsyncIterator[Event]:
     names = [d.name for d in debaters]
     instruction = template.format(round=round_number, names=names)
     async for event in ctx.speak(judge, instruction):
@@ -84,12 +88,21 @@ async def _judge(ctx: RunContext, judge: Agent, debaters: list[Agent], template:
         messages = ctx.messages_for(judge, ctx.transcript, instruction)
         verdict = await scored_verdict(ctx.providers[judge.name], messages, judge.name, names, allow_continue=not final)
     if verdict is None:
-        verdict = Verdict("decided" if final else "continue", None, None, "the judge's reply could not be read", None, "default")
+        verdict = Verdict(
+            "decided" if final else "continue", None, None, "the judge's reply could not be read", None, "default"
+        )
     if final and verdict.decision != "decided":
         verdict = Verdict("decided", verdict.winner, verdict.answer, verdict.reason, verdict.confidence, verdict.method)
     yield VerdictReached(
-        round=round_number, judge=judge.name, decision=verdict.decision, winner=verdict.winner, answer=verdict.answer,
-        reason=verdict.reason, confidence=verdict.confidence, method=verdict.method, final=final,
+        round=round_number,
+        judge=judge.name,
+        decision=verdict.decision,
+        winner=verdict.winner,
+        answer=verdict.answer,
+        reason=verdict.reason,
+        confidence=verdict.confidence,
+        method=verdict.method,
+        final=final,
     )
 
 

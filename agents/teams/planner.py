@@ -8,14 +8,21 @@ as its message. Any other task leaves the planner an ordinary model turn.
 from __future__ import annotations
 
 import re
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Literal, cast
 
 from agents.agent import Agent
 from agents.events import Event, Finished, MessageCompleted, MessageStarted, PlanFinished, RunStarted, Usage, new_id
 from agents.llm.base import CancelToken, Provider
-from agents.planning.run import PlanConfig, PlanRun
+from agents.planning.run import Algorithm, PlanConfig, PlanRun
 
-ENV_NAMES = {"blocksworld": "blocksworld", "blocks world": "blocksworld", "game24": "game24", "game of 24": "game24", "maze": "maze"}
+ENV_NAMES = {
+    "blocksworld": "blocksworld",
+    "blocks world": "blocksworld",
+    "game24": "game24",
+    "game of 24": "game24",
+    "maze": "maze",
+}
 ENV_PATTERN = re.compile("|".join(re.escape(name) for name in ENV_NAMES), re.IGNORECASE)
 SEED = re.compile(r"\bseed\s*#?\s*(\d+)|#(\d+)", re.IGNORECASE)
 ALGO = re.compile(r"\b(mcts|beam|dfs)\b", re.IGNORECASE)
@@ -29,12 +36,18 @@ def planning_problem(task: str, persona: str = "") -> PlanConfig | None:
         return None
     seed = SEED.search(task)
     algo = ALGO.search(task) or ALGO.search(persona)
-    world = "llm" if LLM_WORLD.search(task) or LLM_WORLD.search(persona) else "exact"
-    return PlanConfig(env=ENV_NAMES[env.group(0).lower()], seed=int(next(g for g in seed.groups() if g)) if seed else 0,
-                      algo=algo.group(1).lower() if algo else "mcts", world_model=world)
+    world: Literal["llm", "exact"] = "llm" if LLM_WORLD.search(task) or LLM_WORLD.search(persona) else "exact"
+    return PlanConfig(
+        env=ENV_NAMES[env.group(0).lower()],
+        seed=int(next(g for g in seed.groups() if g)) if seed else 0,
+        algo=cast(Algorithm, algo.group(1).lower()) if algo else "mcts",  # the pattern only matches known names
+        world_model=world,
+    )
 
 
-async def planner_turn(agent: Agent, config: PlanConfig, provider: Provider | None, cancel: CancelToken) -> AsyncIterator[Event]:
+async def planner_turn(
+    agent: Agent, config: PlanConfig, provider: Provider | None, cancel: CancelToken
+) -> AsyncIterator[Event]:
     message_id = new_id()
     model = provider.identity.ref if provider is not None else "exact planner"
     yield MessageStarted(message_id=message_id, agent=agent.name, model=model)
@@ -44,10 +57,16 @@ async def planner_turn(agent: Agent, config: PlanConfig, provider: Provider | No
         if isinstance(event, (RunStarted, Finished)):  # the team's run has its own header and end
             continue
         done = event if isinstance(event, PlanFinished) else done
-        yield event
+        yield cast(Event, event)  # PlanRun's events are all members of the union
     usage = Usage(completion_tokens=done.metrics.get("tokens", 0) if done else 0)
-    yield MessageCompleted(message_id=message_id, agent=agent.name, model=model, text=plan_message(config, done),
-                           finish_reason="stop", usage=usage)
+    yield MessageCompleted(
+        message_id=message_id,
+        agent=agent.name,
+        model=model,
+        text=plan_message(config, done),
+        finish_reason="stop",
+        usage=usage,
+    )
 
 
 def plan_message(config: PlanConfig, done: PlanFinished | None) -> str:
@@ -55,6 +74,8 @@ def plan_message(config: PlanConfig, done: PlanFinished | None) -> str:
         return "The search did not finish."
     m = done.metrics
     verdict = "reaches the goal" if done.success else f"does not reach the goal ({done.reason})"
-    lines = [f"My {config.algo} search of {config.env} #{config.seed} (world model {config.world_model}) found a plan of "
-             f"{m['plan_length']} steps (optimal {m['optimal_length']}) that {verdict}; {m['nodes']} nodes imagined."]
+    lines = [
+        f"My {config.algo} search of {config.env} #{config.seed} (world model {config.world_model}) found a plan of "
+        f"{m['plan_length']} steps (optimal {m['optimal_length']}) that {verdict}; {m['nodes']} nodes imagined."
+    ]
     return "\n".join(lines + [f"{i}. {action}" for i, action in enumerate(done.plan, 1)])

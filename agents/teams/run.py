@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 
 from agents import __version__
-from agents.events import ErrorEvent, Event, Finished, MessageCompleted, RunStarted, Terminated, new_id
+from agents.events import ErrorEvent, Event, Finished, MessageCompleted, RunEnd, RunStarted, Terminated, new_id
 from agents.llm.base import Provider
-from agents.llm.providers import ProviderLoader
-from agents.settings import Settings
 from agents.spec import TeamSpec
 from agents.teams.collaboration import run_manager_workers, run_round_robin, run_selector
-from agents.teams.context import HumanInput, RunAborted, RunContext
+from agents.teams.context import RunAborted, RunContext
 from agents.teams.debate import run_debate
+from agents.teams.human import HumanInput
 from agents.termination import Condition, ExternalStop, from_spec
 
 PROTOCOLS: dict[str, Callable[[RunContext], AsyncIterator[Event]]] = {
@@ -53,15 +52,27 @@ class TeamRun:
     def header(self, task: str) -> RunStarted:
         models = {name: p.identity.model_dump(exclude_none=True) for name, p in self.providers.items()}
         return RunStarted(
-            run_id=self.run_id, team=self.spec.model_dump(mode="json"), task=task, models=models, seed=self.seed,
-            app_version=__version__, parent_run=self.parent_run,
+            run_id=self.run_id,
+            team=self.spec.model_dump(mode="json"),
+            task=task,
+            models=models,
+            seed=self.seed,
+            app_version=__version__,
+            parent_run=self.parent_run,
             forked_at_message=len(self.prior) if self.parent_run else None,
         )
 
     async def run_stream(self, task: str) -> AsyncIterator[Event]:
         yield self.header(task)
         ctx = RunContext(
-            self.spec, self.providers, task, self.termination, self.stop, human=self.human, seed=self.seed, prior=self.prior
+            self.spec,
+            self.providers,
+            task,
+            self.termination,
+            self.stop,
+            human=self.human,
+            seed=self.seed,
+            prior=self.prior,
         )
         deadline = _arm_timeout(self.spec.termination.timeout_s, self.stop)
         try:
@@ -70,7 +81,9 @@ class TeamRun:
         except RunAborted:
             if self.stop.token.cancelled:  # the user's Stop, or the timeout timer
                 yield Terminated(condition=self.stop.reason)
-            reason = "error" if not self.stop.token.cancelled else "cancelled" if self.stop.by_user else "completed"
+            reason: RunEnd = (
+                "error" if not self.stop.token.cancelled else "cancelled" if self.stop.by_user else "completed"
+            )
             yield Finished(reason=reason, final_answer=ctx.final_answer)
             return
         except Exception as exc:  # a protocol bug must still close the session cleanly
@@ -90,25 +103,3 @@ def _arm_timeout(seconds: float | None, stop: ExternalStop) -> asyncio.TimerHand
     if not seconds:
         return None
     return asyncio.get_running_loop().call_later(seconds, stop.set, f"timeout ({seconds:g} s)")
-
-
-async def load_team_providers(
-    spec: TeamSpec, settings: Settings, model_override: str | None = None
-) -> AsyncIterator[Event | dict[str, Provider]]:
-    """Yield load-progress events, then (last) the dict agent name -> provider.
-
-    Agents that share a model reference share one provider (one model in memory).
-    """
-    by_ref: dict[str, Provider] = {}
-    providers: dict[str, Provider] = {}
-    for agent in spec.agents:
-        if agent.role == "human":
-            continue
-        ref = model_override or agent.model
-        if ref not in by_ref:
-            loader = ProviderLoader(ref, settings)
-            async for event in loader.events():
-                yield event
-            by_ref[ref] = loader.provider
-        providers[agent.name] = by_ref[ref]
-    yield providers

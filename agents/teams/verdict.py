@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
+from typing import cast
 
+from agents.events import Decision, VerdictMethod
 from agents.llm.base import ChatMessage, Provider, ProviderError
 
 JUDGE_INSTRUCTION = (
@@ -23,12 +25,12 @@ FINAL_INSTRUCTION = (
 
 @dataclass(frozen=True)
 class Verdict:
-    decision: str  # "continue" | "decided"
+    decision: Decision
     winner: str | None
     answer: str | None
     reason: str
     confidence: float | None
-    method: str  # "json" | "tolerant" | "scored" | "default"
+    method: VerdictMethod
 
 
 def parse_verdict(text: str, names: Sequence[str]) -> Verdict | None:
@@ -58,8 +60,15 @@ def _from_json(text: str, names: Sequence[str]) -> Verdict | None:
         winner = _match_name(str(data.get("winner") or ""), names)
         if decision not in ("continue", "decided"):
             decision = "decided" if winner else ""
-        if decision:
-            return Verdict(decision, winner, _str_or_none(data.get("answer")), str(data.get("reason", ""))[:500], _confidence(data.get("confidence")), "json")
+        if decision in ("continue", "decided"):
+            return Verdict(
+                cast(Decision, decision),
+                winner,
+                _str_or_none(data.get("answer")),
+                str(data.get("reason", ""))[:500],
+                _confidence(data.get("confidence")),
+                "json",
+            )
     return None
 
 
@@ -67,7 +76,11 @@ def _from_text(text: str, names: Sequence[str]) -> Verdict | None:
     lowered = text.lower()
     winner_match = re.search(r"winner\s*(?:is|:|=)?\s*[\"']?([\w .-]{1,64})", text, re.IGNORECASE)
     winner = _match_name(winner_match.group(1), names) if winner_match else None
-    wins = [n for n in names if re.search(rf"\b{re.escape(n)}\b\s+(?:wins|won|is the winner|argued better)", text, re.IGNORECASE)]
+    wins = [
+        n
+        for n in names
+        if re.search(rf"\b{re.escape(n)}\b\s+(?:wins|won|is the winner|argued better)", text, re.IGNORECASE)
+    ]
     winner = winner or (wins[0] if len(wins) == 1 else None)
     confidence_match = re.search(r"confidence\D{0,5}([01](?:\.\d+)?)", lowered)
     confidence = _confidence(confidence_match.group(1)) if confidence_match else None
@@ -84,7 +97,9 @@ async def scored_verdict(
     """Constrained choice: let the judge's model score each allowed decision."""
     options = ([" continue"] if allow_continue else []) + [f" decided: {name} wins" for name in names]
     offset = 1 if allow_continue else 0
-    prompt = tuple(messages) + (ChatMessage(role="user", content="State your decision in a few words.", name="Moderator"),)
+    prompt = tuple(messages) + (
+        ChatMessage(role="user", content="State your decision in a few words.", name="Moderator"),
+    )
     try:
         scored = await provider.score(prompt, options, speaker=judge)
     except ProviderError:

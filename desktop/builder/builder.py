@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QScrollArea,
     QSplitter,
     QStackedWidget,
@@ -37,9 +38,13 @@ from agents.team_draft import TeamDraft
 from desktop.builder.canvas import TeamCanvas
 from desktop.builder.document import DraftDocument
 from desktop.builder.forms import AgentForm, RecordForm
+from desktop.builder.gallery import TemplateGallery
 from desktop.builder.palette import RolePalette
 
-PROTOCOLS = {p.model_fields["kind"].default: p for p in (DebateProtocol, RoundRobinProtocol, SelectorProtocol, ManagerWorkersProtocol)}
+PROTOCOLS = {
+    p.model_fields["kind"].default: p
+    for p in (DebateProtocol, RoundRobinProtocol, SelectorProtocol, ManagerWorkersProtocol)
+}
 
 
 class ProtocolForm(QWidget):
@@ -73,6 +78,8 @@ class TeamBuilder(QWidget):
     """Edits a team by drag and drop; every edit goes through ``document`` (undoable)."""
 
     problem = Signal(str)  # a file could not be opened or saved
+    taskSuggested = Signal(str)  # an opened team's sample task ("" when it has none)
+    saved = Signal(str)  # the path a team was saved to
 
     def __init__(self, models: list[str], parent: QWidget | None = None):
         super().__init__(parent)
@@ -83,7 +90,9 @@ class TeamBuilder(QWidget):
         self.validation = QLabel()
         self.validation.setWordWrap(True)
         self.name_edit = QLineEdit()
-        self.name_edit.editingFinished.connect(lambda: self._apply("Rename team", self.draft.renamed(self.name_edit.text())))
+        self.name_edit.editingFinished.connect(
+            lambda: self._apply("Rename team", self.draft.renamed(self.name_edit.text()))
+        )
         self.agent_form = AgentForm(models)
         self.protocol_form = ProtocolForm()
         self.termination_form = RecordForm(TerminationSpec)
@@ -100,7 +109,11 @@ class TeamBuilder(QWidget):
         top.addWidget(QLabel("Team"))
         top.addWidget(self.name_edit)
         tabs = QTabWidget()
-        for form, title in ((self.agent_form, "Agent"), (self.protocol_form, "Protocol"), (self.termination_form, "Termination")):
+        for form, title in (
+            (self.agent_form, "Agent"),
+            (self.protocol_form, "Protocol"),
+            (self.termination_form, "Termination"),
+        ):
             scroll = QScrollArea()  # the forms may shrink: the dock shares the window's height
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -132,7 +145,9 @@ class TeamBuilder(QWidget):
         c.selectionChangedTo.connect(self._select)
         self.agent_form.edited.connect(self._edit_agent)
         self.protocol_form.edited.connect(lambda p: self._apply("Change protocol", self.draft.with_protocol(p)))
-        self.termination_form.edited.connect(lambda v: self._apply("Change termination", self.draft.with_termination(TerminationSpec(**v))))
+        self.termination_form.edited.connect(
+            lambda v: self._apply("Change termination", self.draft.with_termination(TerminationSpec(**v)))
+        )
         self.document.changed.connect(self._show)
 
     # --- edits ----------------------------------------------------------------------
@@ -172,9 +187,7 @@ class TeamBuilder(QWidget):
         names = {a.name for a in draft.agents}
         self._select(self.selected if self.selected in names else "")
         problems = draft.problems()
-        self.validation.setText(
-            "Ready to run." if not problems else "Missing: " + "; ".join(problems)
-        )
+        self.validation.setText("Ready to run." if not problems else "Missing: " + "; ".join(problems))
         self.validation.setStyleSheet(f"color: {'#1a7f37' if not problems else '#cf222e'}; font-weight: bold")
 
     # --- files ----------------------------------------------------------------------
@@ -184,6 +197,7 @@ class TeamBuilder(QWidget):
     def open_spec(self, spec: TeamSpec, path: Path | None = None) -> None:
         self.document.replace(f"Open {spec.name}", TeamDraft.from_spec(spec), path)
         QTimer.singleShot(0, self.canvas.fit)  # once the view has its size
+        self.taskSuggested.emit(spec.sample_task)
 
     def open_template(self, name: str) -> None:
         self.open_spec(load_template(name))
@@ -205,6 +219,41 @@ class TeamBuilder(QWidget):
         self.document.path = Path(path)
         self.document.undo_stack.setClean()
         return True
+
+    # --- File › New / Open / Save, with non-blocking dialogs --------------------------------
+    def open_gallery(self) -> TemplateGallery:
+        gallery = TemplateGallery(self)
+        gallery.chosen.connect(self.open_template)
+        gallery.open()
+        return gallery
+
+    def open_team_file(self, path: str | None = None) -> None:
+        if path is None:
+            self._ask_path("Open team", False, self.open_team_file)
+        else:
+            self.open_file(path)
+
+    def save_team_file(self, path: str | Path | None = None) -> None:
+        path = path or self.document.path
+        if path is None:
+            self.save_team_as()
+        elif self.save_file(path):
+            self.saved.emit(str(path))
+
+    def save_team_as(self, path: str | None = None) -> None:
+        if path is None:
+            self._ask_path("Save team as", True, self.save_team_file)
+        else:
+            self.save_team_file(path)
+
+    def _ask_path(self, title: str, save: bool, then: Callable[[str], None]) -> QFileDialog:
+        """A non-blocking file dialog (a modal exec() would stall the asyncio loop)."""
+        dialog = QFileDialog(self, title, str(self.document.path or ""), "Team files (*.json)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave if save else QFileDialog.AcceptMode.AcceptOpen)
+        dialog.setDefaultSuffix("json")
+        dialog.fileSelected.connect(then)
+        dialog.open()
+        return dialog
 
     def team(self) -> TeamSpec:
         """The runnable team, or TeamFileError saying what the canvas still lacks."""

@@ -7,7 +7,7 @@ moved a node, dragged an arrow, pressed Delete) and redraws from the draft it is
 from __future__ import annotations
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsLineItem, QGraphicsPathItem, QGraphicsScene, QGraphicsView
 
 from agents.spec import Link
@@ -20,7 +20,7 @@ NODE_W, NODE_H, PORT_R = 150.0, 58.0, 7.0
 class AgentNode(QGraphicsItem):
     """One agent: a card with its name, role and model, and a port to drag links from."""
 
-    def __init__(self, canvas: "TeamCanvas", name: str, role: str, model: str):
+    def __init__(self, canvas: TeamCanvas, name: str, role: str, model: str):
         super().__init__()
         self.canvas, self.name, self.role, self.model = canvas, name, role, model
         flags = QGraphicsItem.GraphicsItemFlag
@@ -40,7 +40,9 @@ class AgentNode(QGraphicsItem):
     def paint(self, painter: QPainter, option, widget=None) -> None:
         colour = QColor(role_colour(self.role))
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(QColor("#1f6feb") if self.isSelected() else colour.darker(140), 3 if self.isSelected() else 1.5))
+        painter.setPen(
+            QPen(QColor("#1f6feb") if self.isSelected() else colour.darker(140), 3 if self.isSelected() else 1.5)
+        )
         painter.setBrush(QBrush(colour.lighter(175)))
         painter.drawRoundedRect(QRectF(0, 0, NODE_W, NODE_H), 10, 10)
         painter.setPen(QColor("#1b1b1b"))
@@ -213,7 +215,7 @@ class TeamCanvas(QGraphicsView):
 
     def mouseMoveEvent(self, event) -> None:
         if self._pending_link is not None:
-            node, line = self._pending_link
+            _node, line = self._pending_link
             line.setLine(QLineF(line.line().p1(), self.mapToScene(event.position().toPoint())))
             return
         super().mouseMoveEvent(event)

@@ -19,7 +19,7 @@ State = tuple[TeamDraft, Path | None]  # the draft and the file it belongs to
 class DraftEdit(QUndoCommand):
     """Swap one immutable draft (and its file) for another: any edit is undone the same way."""
 
-    def __init__(self, document: "DraftDocument", text: str, before: State, after: State):
+    def __init__(self, document: DraftDocument, text: str, before: State, after: State):
         super().__init__(text)
         self.document, self.before, self.after = document, before, after
 

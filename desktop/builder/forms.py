@@ -168,8 +168,14 @@ class AgentForm(QWidget):
         self.temperature.setSingleStep(0.1)
         self.max_tokens = editor_for(int, info["max_tokens"])
         self.tools = {tool: QCheckBox(tool) for tool in KNOWN_TOOLS}
-        for label, widget in (("Name", self.name), ("Role", self.role), ("Persona", self.persona), ("Model", self.model),
-                              ("Temperature", self.temperature), ("Max tokens", self.max_tokens)):
+        for label, widget in (
+            ("Name", self.name),
+            ("Role", self.role),
+            ("Persona", self.persona),
+            ("Model", self.model),
+            ("Temperature", self.temperature),
+            ("Max tokens", self.max_tokens),
+        ):
             form.addRow(label, widget)
         for tool, box in self.tools.items():
             form.addRow("Tool" if tool == KNOWN_TOOLS[0] else "", box)
@@ -191,8 +197,13 @@ class AgentForm(QWidget):
         self.setEnabled(agent is not None)
         if agent is None:
             return
-        for widget, value in ((self.name, agent.name), (self.role, agent.role), (self.model, agent.model),
-                              (self.temperature, agent.temperature), (self.max_tokens, agent.max_tokens)):
+        for widget, value in (
+            (self.name, agent.name),
+            (self.role, agent.role),
+            (self.model, agent.model),
+            (self.temperature, agent.temperature),
+            (self.max_tokens, agent.max_tokens),
+        ):
             write(widget, value)
         self.persona.blockSignals(True)
         self.persona.setPlainText(agent.persona)
@@ -202,9 +213,12 @@ class AgentForm(QWidget):
 
     def values(self) -> dict:
         return {
-            "name": self.name.text().strip(), "role": self.role.currentText().strip(),
-            "persona": self.persona.toPlainText().strip(), "model": self.model.currentText().strip(),
-            "temperature": self.temperature.value(), "max_tokens": self.max_tokens.value(),
+            "name": self.name.text().strip(),
+            "role": self.role.currentText().strip(),
+            "persona": self.persona.toPlainText().strip(),
+            "model": self.model.currentText().strip(),
+            "temperature": self.temperature.value(),
+            "max_tokens": self.max_tokens.value(),
             "tools": tuple(t for t, box in self.tools.items() if box.isChecked()),
         }
 

@@ -10,8 +10,14 @@ from agents.team_draft import CARD_TITLES, ROLE_CARDS
 
 ROLE_MIME = "application/x-agora-role"
 ROLE_COLOURS = {
-    "debater": "#4c8bf5", "judge": "#e0a100", "manager": "#8e44ad", "worker": "#16a085",
-    "critic": "#d35400", "planner": "#2e86c1", "human": "#7f8c8d", "assistant": "#27ae60",
+    "debater": "#4c8bf5",
+    "judge": "#e0a100",
+    "manager": "#8e44ad",
+    "worker": "#16a085",
+    "critic": "#d35400",
+    "planner": "#2e86c1",
+    "human": "#7f8c8d",
+    "assistant": "#27ae60",
 }
 
 

@@ -6,7 +6,8 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyledItemDelegate
 
-from desktop.conversation.entries import CARD_BACKGROUNDS, CardEntry, Entry, MessageEntry
+from desktop.conversation.entries import CardEntry, Entry, MessageEntry
+from desktop.theme import card_colours, is_dark
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole
 MARGIN, PAD, BAR = 6, 10, 5
@@ -61,21 +62,28 @@ class ConversationDelegate(QStyledItemDelegate):
         painter.setFont(bold)
         painter.setPen(QColor(entry.colour))
         name_width = QFontMetrics(bold).horizontalAdvance(entry.agent)
-        painter.drawText(QRectF(left, box.top() + PAD / 2, name_width + 2, line), Qt.AlignmentFlag.AlignLeft, entry.agent)
+        painter.drawText(
+            QRectF(left, box.top() + PAD / 2, name_width + 2, line), Qt.AlignmentFlag.AlignLeft, entry.agent
+        )
         painter.setFont(option.font)
         painter.setPen(QColor("gray"))
-        painter.drawText(QRectF(left + name_width + 6, box.top() + PAD / 2, box.width(), line), Qt.AlignmentFlag.AlignLeft, f"· {entry.model}")
+        painter.drawText(
+            QRectF(left + name_width + 6, box.top() + PAD / 2, box.width(), line),
+            Qt.AlignmentFlag.AlignLeft,
+            f"· {entry.model}",
+        )
         self._draw_doc(painter, entry, left, box.top() + PAD / 2 + line, palette.color(QPalette.ColorRole.Text))
         painter.setPen(QColor("gray"))
-        painter.drawText(QRectF(left, box.bottom() - line - PAD / 2 + 2, box.width(), line), Qt.AlignmentFlag.AlignLeft, entry.footer)
+        painter.drawText(
+            QRectF(left, box.bottom() - line - PAD / 2 + 2, box.width(), line), Qt.AlignmentFlag.AlignLeft, entry.footer
+        )
 
     def _paint_card(self, painter: QPainter, option, box: QRectF, entry: CardEntry) -> None:
-        fill, border = CARD_BACKGROUNDS[entry.kind]
-        if fill:
-            painter.setPen(QColor(border))
-            painter.setBrush(QColor(fill))
+        fill, border, text = card_colours(entry.kind, is_dark(option.palette))
+        if fill is not None and border is not None:
+            painter.setPen(border)
+            painter.setBrush(fill)
             painter.drawRoundedRect(box, 8, 8)
-        text = QColor("#111827") if fill else QColor("gray")
         self._draw_doc(painter, entry, box.left() + PAD, box.top() + PAD / 2, text)
 
     def _draw_doc(self, painter: QPainter, entry: Entry, x: float, y: float, colour: QColor) -> None:

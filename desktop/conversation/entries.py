@@ -7,14 +7,15 @@ change and painting a long transcript only touches the rows on screen.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from html import escape
 
 from PySide6.QtGui import QTextDocument
 
 from agents.events import MessageCompleted
+from agents.session.render import Card
 
 # Model text is Markdown but never HTML: "<no> I disagree" must show, not vanish as a tag.
 MARKDOWN = QTextDocument.MarkdownFeature.MarkdownDialectGitHub | QTextDocument.MarkdownFeature.MarkdownNoHTML
-CARD_BACKGROUNDS = {"verdict": ("#eef2ff", "#a5b4fc"), "final": ("#fffbeb", "#f59e0b"), "error": ("#fef2f2", "#fca5a5"), "info": (None, None)}
 
 
 @dataclass(eq=False)
@@ -53,6 +54,12 @@ class MessageEntry(Entry):
     colour: str = "#4c8bf5"
     text: str = ""
     done: MessageCompleted | None = None
+    card: Card | None = None  # the completed message's card
+
+    @classmethod
+    def started(cls, card: Card) -> MessageEntry:
+        """A bubble for a message that has just started (its card's meta is the model)."""
+        return cls(message_id=card.message_id or "", agent=card.agent, model=card.meta, colour=card.colour)
 
     def fill(self, doc: QTextDocument) -> None:
         if self.done is None:
@@ -67,23 +74,40 @@ class MessageEntry(Entry):
             cursor.insertText(text)  # extend the laid-out text instead of rebuilding it
         self.height_at = -1
 
-    def complete(self, event: MessageCompleted) -> None:
-        self.text, self.done = event.text, event
+    def complete(self, event: MessageCompleted, card: Card) -> None:
+        self.text, self.done, self.card = card.body, event, card
         self.changed()
 
     @property
     def footer(self) -> str:
-        if self.done is None:
-            return "streaming…"
-        event = self.done
-        approx = "~" if event.usage.estimated else ""
-        return f"{approx}{event.usage.completion_tokens} tokens · {event.latency_s:.2f} s · {event.finish_reason}"
+        return "streaming…" if self.card is None else self.card.meta
 
 
 @dataclass(eq=False)
 class CardEntry(Entry):
-    html: str = ""
-    kind: str = "info"
+    card: Card = field(default_factory=lambda: Card("notice", ""))
+
+    @property
+    def kind(self) -> str:
+        """The card's tone, which is what the delegate paints it by."""
+        return self.card.tone
+
+    @property
+    def text(self) -> str:
+        return " ".join(
+            part for part in (self.card.title, self.card.facts_text, self.card.body, self.card.meta) if part
+        )
 
     def fill(self, doc: QTextDocument) -> None:
-        doc.setHtml(self.html)
+        doc.setHtml(card_html(self.card))
+
+
+def card_html(card: Card) -> str:
+    """A card as Qt rich text; every field is escaped, so no text from a model becomes markup."""
+    if card.kind == "round":
+        return f"<b>{escape(card.title)}</b>"
+    who = f" ({escape(card.agent)})" if card.agent else ""
+    facts = " · ".join(f"{escape(key)}: <b>{escape(value)}</b>" for key, value in card.facts)
+    text = " — ".join(part for part in (facts, escape(card.body).replace("\n", "<br>")) if part)
+    head = f"<b>{escape(card.title)}</b>{who}" + (f": {text}" if text else "")
+    return head + (f"<br><small>{escape(card.meta)}</small>" if card.meta else "")

@@ -6,27 +6,23 @@ only the rows on screen to paint, and a streaming message re-lays out only itsel
 
 from __future__ import annotations
 
-from html import escape
-
 from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
 
 from agents.events import (
     ErrorEvent,
+    EventBase,
+    Finished,
     MessageCompleted,
     MessageStarted,
-    Notice,
-    RoundStarted,
-    Terminated,
-    VerdictReached,
-    VoteTallied,
+    ModelLoadProgress,
+    TokenDelta,
 )
-from agents.session.export import PALETTE  # one colour per agent, as in exports
-from desktop.bridge import RunBridge
+from agents.session.render import Card, CardMaker, in_transcript, message_card, started_card
 from desktop.conversation.delegate import ENTRY_ROLE, ConversationDelegate
 from desktop.conversation.entries import CardEntry, Entry, MessageEntry
-
+from desktop.runner import Handlers, StreamRunner, route
 
 RELAYOUT_MS = 33
 
@@ -36,7 +32,8 @@ class ConversationModel(QAbstractListModel):
         super().__init__(parent)
         self.entries: list[Entry] = []
 
-    def rowCount(self, parent=QModelIndex()) -> int:
+    def rowCount(self, parent: QModelIndex | None = None) -> int:
+        parent = parent if parent is not None else QModelIndex()
         return 0 if parent.isValid() else len(self.entries)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
@@ -44,7 +41,7 @@ class ConversationModel(QAbstractListModel):
         if role == ENTRY_ROLE:
             return entry
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{entry.agent}: {entry.text}" if isinstance(entry, MessageEntry) else entry.html
+            return f"{entry.agent}: {entry.text}" if isinstance(entry, MessageEntry) else entry.text
         return None
 
     def append(self, entry: Entry) -> QModelIndex:
@@ -76,26 +73,31 @@ class ConversationView(QListView):
         self.bubbles: dict[str, MessageEntry] = {}
         self.cards: list[CardEntry] = []
         self._rows: dict[str, int] = {}
-        self._colours: dict[str, str] = {}
+        self.maker = CardMaker()  # the agents' colours follow the team's order, as in exports
         self._follow = True
         self._relayout = QTimer(self)  # one layout for any number of new or grown rows
         self._relayout.setSingleShot(True)
         self._relayout.setInterval(RELAYOUT_MS)
         self._relayout.timeout.connect(self._do_relayout)
 
-    def connect_bridge(self, bridge: RunBridge) -> None:
-        bridge.messageStarted.connect(self.on_started)
-        bridge.textAppended.connect(self.on_text)
-        bridge.messageCompleted.connect(self.on_completed)
-        bridge.eventReceived.connect(self.on_event)
-        bridge.errorRaised.connect(self.on_error)
+    def connect_runner(self, runner: StreamRunner) -> None:
+        handlers: Handlers = {
+            MessageStarted: self.on_started,
+            TokenDelta: lambda delta: self.on_text(delta.message_id, delta.text),
+            MessageCompleted: self.on_completed,
+            ErrorEvent: self.on_error,
+            ModelLoadProgress: None,  # the window's loading dialog shows these
+            Finished: None,
+        }
+        runner.batch.connect(lambda batch: route(batch, handlers, self.on_event))
+        runner.failed.connect(self.on_error)
 
     def clear(self) -> None:
         self.conversation.reset()
         self.bubbles.clear()
         self.cards.clear()
         self._rows.clear()
-        self._colours.clear()
+        self.maker = CardMaker()
 
     def restyle(self) -> None:
         """Repaint with the new palette after a theme change."""
@@ -103,11 +105,11 @@ class ConversationView(QListView):
         self.viewport().update()
 
     def colour_of(self, agent: str) -> str:
-        return self._colours.setdefault(agent, PALETTE[len(self._colours) % len(PALETTE)])
+        return self.maker.colour(agent)
 
-    # --- events from the bridge ---------------------------------------------------
+    # --- events from the runner ---------------------------------------------------
     def on_started(self, event: MessageStarted) -> None:
-        entry = MessageEntry(message_id=event.message_id, agent=event.agent, model=event.model, colour=self.colour_of(event.agent))
+        entry = MessageEntry.started(started_card(event, self.maker.colour))
         self.bubbles[event.message_id] = entry
         self._add(entry)
         self._rows[event.message_id] = len(self.conversation.entries) - 1
@@ -126,35 +128,22 @@ class ConversationView(QListView):
         if entry is None:  # a replay can start mid-message
             self.on_started(MessageStarted(message_id=event.message_id, agent=event.agent, model=event.model))
             entry = self.bubbles[event.message_id]
-        entry.complete(event)
+        entry.complete(event, message_card(event, self.maker.colour))
         self._changed(event.message_id, True)
 
-    def on_event(self, event) -> None:
-        if isinstance(event, RoundStarted):
-            self._card(f"<b>Round {event.round}</b>", "info")
-        elif isinstance(event, VerdictReached):
-            title = "Final judgment" if event.final else f"Verdict after round {event.round}"
-            winner = f" — winner: <b>{escape(event.winner)}</b>" if event.winner else ""
-            self._card(
-                f"<b>{title}</b> ({escape(event.judge)}): {event.decision}{winner}"
-                f"<br><small>{escape(event.reason)} · read by {event.method}</small>",
-                "final" if event.final else "verdict",
-            )
-        elif isinstance(event, VoteTallied):
-            self._card(f"<b>Majority vote:</b> {escape(event.winner or 'no majority')} <small>{escape(str(event.counts))}</small>", "final")
-        elif isinstance(event, Terminated):
-            self._card(f"Stopped: {escape(event.condition)}", "info")
-        elif isinstance(event, Notice):
-            self._card(escape(event.text), "info")
+    def on_event(self, event: EventBase) -> None:
+        card = self.maker.card(event)  # also learns the team's order from the run's header
+        if card is not None and in_transcript(card) and card.kind != "message":
+            self._card(card)
 
     def on_error(self, event: ErrorEvent) -> None:
-        self._card(f"<b>Error ({event.kind}):</b> {escape(event.message)}", "error")
+        self.on_event(event)
 
     # --- layout -------------------------------------------------------------------
-    def _card(self, html: str, kind: str) -> None:
-        card = CardEntry(html=html, kind=kind)
-        self.cards.append(card)
-        self._add(card)
+    def _card(self, card: Card) -> None:
+        entry = CardEntry(card=card)
+        self.cards.append(entry)
+        self._add(entry)
 
     def _add(self, entry: Entry) -> None:
         self._relayout_soon()

@@ -7,7 +7,7 @@ so a 2,000-token input shows an overview that sharpens into labels as one zooms 
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -27,7 +27,7 @@ class TokenAxis(pg.AxisItem):
         self.labels: Sequence[str] = ()
         self.max_chars = MAX_LABEL_CHARS
 
-    def tickValues(self, minVal, maxVal, size):  # noqa: N802 - pyqtgraph's name
+    def tickValues(self, minVal, maxVal, size):
         if not self.labels:
             return super().tickValues(minVal, maxVal, size)
         low, high = sorted((minVal, maxVal))  # an inverted axis hands them over swapped
@@ -36,7 +36,7 @@ class TokenAxis(pg.AxisItem):
         step = max(1, int(np.ceil(MIN_LABEL_PX[self.orientation] * cells / max(size, 1))))
         return [(step, [i + 0.5 for i in range(lo - lo % step, hi, step)])]
 
-    def tickStrings(self, values, scale, spacing):  # noqa: N802
+    def tickStrings(self, values, scale, spacing):
         if not self.labels:
             return super().tickStrings(values, scale, spacing)
         return [self.labels[int(v)][: self.max_chars] if 0 <= int(v) < len(self.labels) else "" for v in values]
@@ -58,7 +58,9 @@ class Heatmap(pg.GraphicsLayoutWidget):
         self.plot.getViewBox().setDefaultPadding(0.0)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
-        self.bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=pg.colormap.get(colormap), label=bar_label, interactive=False)
+        self.bar = pg.ColorBarItem(
+            values=(0.0, 1.0), colorMap=pg.colormap.get(colormap), label=bar_label, interactive=False
+        )
         self.bar.setImageItem(self.image, insert_in=self.plot)
         self.row_line = pg.InfiniteLine(angle=0, pen=pg.mkPen("#ff3b30", width=2))
         self.col_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ff3b30", width=2))
@@ -72,8 +74,14 @@ class Heatmap(pg.GraphicsLayoutWidget):
         self.plot.scene().sigMouseClicked.connect(self._clicked)
         self.plot.getViewBox().sigRangeChanged.connect(lambda *_: self.refresh_texts())
 
-    def set_matrix(self, values: np.ndarray, x_labels: Sequence[str], y_labels: Sequence[str],
-                   levels: tuple[float, float] = (0.0, 1.0), fit: bool = False) -> None:
+    def set_matrix(
+        self,
+        values: np.ndarray,
+        x_labels: Sequence[str],
+        y_labels: Sequence[str],
+        levels: tuple[float, float] = (0.0, 1.0),
+        fit: bool = False,
+    ) -> None:
         reshaped = self.values.shape != values.shape
         self.values = np.ascontiguousarray(values, dtype=np.float32)
         self.x_axis.labels, self.y_axis.labels = list(x_labels), list(y_labels)

@@ -1,18 +1,20 @@
 """The interpretability panel: inspect a conversation's message (or any text) with the local model.
 
-The panel keeps its own record of the current run's messages (from the bridge), loads the
-local model on a worker thread (the run's own model when it is already in memory), and
-consumes ``inspect_stream`` on the qasync loop. Views are redrawn by a ~30 Hz timer, never
-per event, so a long input fills in without stalling the window.
+The panel keeps its own record of the current run's messages (from the window's runner), loads
+the local model on a worker thread (the run's own model when it is already in memory), and
+consumes the load progress and ``inspect_stream`` through a StreamRunner. Views are redrawn
+once per ~30 Hz batch, never per event, so a long input fills in without stalling the window.
+One inspection at a time: a new one cancels the running one and starts when it has ended.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -37,8 +39,9 @@ from agents.llm.refs import LocalRef, parse_model_ref
 from agents.settings import Settings
 from agents.spec import TeamSpec
 from desktop.interp.views import AttentionView, HeadGrid, LensView, RollupView
+from desktop.runner import StreamRunner
 
-REDRAW_MS = 33
+Build = Callable[[Any], Any]  # the loaded model -> the InspectInput
 
 
 class InterpPanel(QWidget):
@@ -48,16 +51,18 @@ class InterpPanel(QWidget):
         super().__init__(parent)
         self.settings = settings
         self.messages: list[MessageCompleted] = []
-        self.task, self.team = "", None
+        self.task = ""
+        self.team: TeamSpec | None = None
         self.result = InspectResult()
         self.cancel = CancelToken()
-        self._task: asyncio.Task | None = None
+        self._queued: tuple[LocalRef, Build] | None = None  # the next inspection, once the running one ends
         self._dirty: set[str] = set()
         self._about = ""  # what is being inspected, for the status line
         self._build()
-        self._timer = QTimer(self)
-        self._timer.setInterval(REDRAW_MS)
-        self._timer.timeout.connect(self.redraw)
+        self.runner = StreamRunner(self)
+        self.runner.batch.connect(self.apply_batch)
+        self.runner.failed.connect(lambda error: self.status.setText(f"Inspection failed: {error.message}"))
+        self.runner.finished.connect(self._ended)
 
     def _build(self) -> None:
         self.status = QLabel("Right-click a message → “Inspect with local model”, or inspect any text.")
@@ -78,12 +83,17 @@ class InterpPanel(QWidget):
             top.addWidget(button)
         self.attention, self.heads, self.rollup, self.lens = AttentionView(), HeadGrid(), RollupView(), LensView()
         self.tabs = QTabWidget()
-        for view, title in ((self.attention, "Attention"), (self.lens, "Logit lens"), (self.heads, "All heads"), (self.rollup, "By speaker")):
+        for view, title in (
+            (self.attention, "Attention"),
+            (self.lens, "Logit lens"),
+            (self.heads, "All heads"),
+            (self.rollup, "By speaker"),
+        ):
             self.tabs.addTab(view, title)
         self.heads.headChosen.connect(self.open_head)
         self.attention.heatmap.cellClicked.connect(lambda row, _col: self.select_token(row))
         self.lens.heatmap.cellClicked.connect(lambda _row, col: self.select_token(col))
-        self.tabs.currentChanged.connect(lambda _i: self._dirty.update({"attention", "lens", "rollup"}) or self.redraw())
+        self.tabs.currentChanged.connect(lambda _i: self.redraw_all())
         status = QHBoxLayout()
         status.addWidget(self.status, 1)
         status.addWidget(self.progress)
@@ -123,41 +133,41 @@ class InterpPanel(QWidget):
             return None
         return self.start(LocalRef(), lambda loaded: text_input(loaded, text))
 
-    def start(self, ref: LocalRef, build: Callable[[Any], Any]) -> asyncio.Task:
-        self.cancel_inspection()
+    def start(self, ref: LocalRef, build: Build) -> asyncio.Task | None:
+        """Inspect now, or (while one runs) cancel that one and inspect once it has ended."""
+        if self.runner.running:
+            self._queued = (ref, build)
+            self.cancel_inspection()
+            return None
         self.cancel = CancelToken()
-        self._task = asyncio.ensure_future(self._run(ref, build, self.cancel, self._task))
-        return self._task
+        return self.runner.start(self._inspection(ref, build, self.cancel))
 
     def cancel_inspection(self) -> None:
         self.cancel.cancel()
 
-    async def _run(self, ref: LocalRef, build: Callable[[Any], Any], cancel: CancelToken, previous: asyncio.Task | None) -> None:
-        if previous is not None:
-            await asyncio.gather(previous, return_exceptions=True)  # one inspection at a time (it was cancelled)
-        self._timer.start()
+    async def _inspection(self, ref: LocalRef, build: Build, cancel: CancelToken) -> AsyncIterator[Any]:
+        """The model's load progress, then the engine's events; a refusal is an InspectError."""
         try:
-            loaded = await self._load(ref)
-            inp = build(loaded)
-            async for event in inspect_stream(loaded, inp, cancel):
-                self.apply(event)
+            job = local_model_job(ref, self.settings())
+            async for event in job:
+                yield event
+            async for event in inspect_stream(job.result, build(job.result), cancel):
+                yield event
         except (ProviderError, ValueError) as exc:
-            self.status.setText(f"Cannot inspect: {getattr(exc, 'message', exc)}")
-        except Exception as exc:  # never take the window down
-            self.status.setText(f"Inspection failed: {exc!r}")
-        finally:
-            self._timer.stop()
-            self.redraw()
-            self.finished.emit(self.result)
+            yield InspectError(message=str(getattr(exc, "message", exc)))
 
-    async def _load(self, ref: LocalRef) -> Any:
-        job = local_model_job(ref, self.settings())
-        async for event in job:
-            if isinstance(event, ModelLoadProgress):
-                self.status.setText(f"Loading {event.model}: {event.stage}")
-        return job.result
+    def _ended(self, _finished: object) -> None:
+        self.finished.emit(self.result)
+        if self._queued is not None:
+            (ref, build), self._queued = self._queued, None
+            self.start(ref, build)
 
     # --- filling in -----------------------------------------------------------------
+    def apply_batch(self, batch: list[Any]) -> None:
+        for event in batch:
+            self.apply(event)
+        self.redraw()
+
     def apply(self, event: Any) -> None:
         """Take one engine event (tests and recorded results call this directly)."""
         self.result.apply(event)
@@ -169,8 +179,11 @@ class InterpPanel(QWidget):
             self.progress.setRange(0, len(event.input.token_ids) + event.n_layers)
             self.progress.setValue(0)
             inp = event.input
-            exact = " (its exact generated ids, in the very prompt it saw)" if inp.exact_prompt else (
-                " (its exact generated ids)" if inp.exact_ids else "")
+            exact = (
+                " (its exact generated ids, in the very prompt it saw)"
+                if inp.exact_prompt
+                else (" (its exact generated ids)" if inp.exact_ids else "")
+            )
             self._about = f"{event.input.title} — {len(event.input.token_ids)} tokens{exact}, {event.model}"
             self.status.setText(f"{self._about}: {'from the cache' if event.cached else 'computing…'}")
         elif isinstance(event, AttentionReady):
@@ -185,9 +198,18 @@ class InterpPanel(QWidget):
             self._dirty.update({"rollup", "lens"})
             self.progress.setValue(self.progress.maximum())
             took = "from the cache" if event.cached else f"done in {event.elapsed_s:.2f} s"
-            self.status.setText(f"{self._about}: {took}; parity with the model's logits {event.parity_max_abs_diff:.1e}")
+            self.status.setText(
+                f"{self._about}: {took}; parity with the model's logits {event.parity_max_abs_diff:.1e}"
+            )
         elif isinstance(event, InspectError):
             self.status.setText("Cancelled." if event.cancelled else f"Cannot inspect: {event.message}")
+        elif isinstance(event, ModelLoadProgress):
+            self.status.setText(f"Loading {event.model}: {event.stage}")
+
+    def redraw_all(self) -> None:
+        """Redraw the current view from scratch (a view not on screen is drawn when chosen)."""
+        self._dirty.update({"attention", "lens", "rollup"})
+        self.redraw()
 
     def redraw(self) -> None:
         if self.result.started is None:
@@ -244,6 +266,7 @@ def _matrix_csv(view: AttentionView) -> str:
     import csv
     import io
 
+    assert view.result is not None  # only exported once an inspection has started
     matrix, labels = view.current(), view.result.input.labels
     out = io.StringIO()
     writer = csv.writer(out)

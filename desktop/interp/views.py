@@ -105,7 +105,11 @@ class HeadGrid(QListWidget):
 
     def add_layer(self, layer: int, weights: np.ndarray, thumbnails: np.ndarray | None = None) -> None:
         for head in range(weights.shape[0]):
-            small = thumbnails[head] if thumbnails is not None else weights[head, ::max(1, weights.shape[1] // THUMB), ::max(1, weights.shape[2] // THUMB)]
+            small = (
+                thumbnails[head]
+                if thumbnails is not None
+                else weights[head, :: max(1, weights.shape[1] // THUMB), :: max(1, weights.shape[2] // THUMB)]
+            )
             item = QListWidgetItem(QIcon(self._thumbnail(small)), f"L{layer} H{head}")
             item.setData(Qt.ItemDataRole.UserRole, (layer, head))
             self.addItem(item)
@@ -183,8 +187,10 @@ class LensView(QWidget):
         lens = res.lens
         head = f"<b>{self.row_labels()[row]}</b>, position {col} <b>{_html(res.input.labels[col])}</b>"
         if col + 1 < res.n_tokens:
-            head += (f" → next <b>{_html(res.input.labels[col + 1])}</b>: p={lens['target_prob'][row, col]:.3f},"
-                     f" rank {lens['target_rank'][row, col]}")
+            head += (
+                f" → next <b>{_html(res.input.labels[col + 1])}</b>: p={lens['target_prob'][row, col]:.3f},"
+                f" rank {lens['target_rank'][row, col]}"
+            )
         head += f" · entropy {lens['entropy'][row, col]:.2f} · KL to final {lens['kl_to_final'][row, col]:.2f}"
         tops = " ".join(f"{_html(t)}&nbsp;{p:.2f}" for t, p in res.top_tokens(row, col))
         return f"{head}<br>top 10: {tops}"

@@ -27,10 +27,23 @@ class PlanControls(QWidget):
         self.budget = QSpinBox(minimum=1, maximum=1_000_000, value=500)
         self.pace = self._combo(list(PACES), "watch")
         self.run_button, self.stop_button, self.fit_button, self.export_button = (
-            QPushButton("Run"), QPushButton("Stop"), QPushButton("Fit"), QPushButton("Export…"))
+            QPushButton("Run"),
+            QPushButton("Stop"),
+            QPushButton("Fit"),
+            QPushButton("Export…"),
+        )
         self.stop_button.setEnabled(False)
-        for label, widget in (("Env", self.env), ("Seed", self.seed), ("Search", self.algo), ("World model", self.world_model),
-                              ("Policy", self.policy), ("Value", self.value), ("Model", self.model), ("Budget", self.budget), ("Pace", self.pace)):
+        for label, widget in (
+            ("Env", self.env),
+            ("Seed", self.seed),
+            ("Search", self.algo),
+            ("World model", self.world_model),
+            ("Policy", self.policy),
+            ("Value", self.value),
+            ("Model", self.model),
+            ("Budget", self.budget),
+            ("Pace", self.pace),
+        ):
             row.addWidget(QLabel(label))
             row.addWidget(widget)
         for button in (self.run_button, self.stop_button, self.fit_button, self.export_button):
@@ -49,12 +62,20 @@ class PlanControls(QWidget):
         return box
 
     def _model_needed(self) -> None:
-        self.model.setEnabled("llm" in (self.world_model.currentText(), self.policy.currentText(), self.value.currentText()))
+        self.model.setEnabled(
+            "llm" in (self.world_model.currentText(), self.policy.currentText(), self.value.currentText())
+        )
 
     def config(self) -> PlanConfig:
-        return PlanConfig(env=self.env.currentText(), seed=self.seed.value(), algo=self.algo.currentText(),
-                          world_model=self.world_model.currentText(), policy=self.policy.currentText(), value=self.value.currentText(),
-                          budget=Budget(max_expansions=self.budget.value()))
+        return PlanConfig(
+            env=self.env.currentText(),
+            seed=self.seed.value(),
+            algo=self.algo.currentText(),
+            world_model=self.world_model.currentText(),
+            policy=self.policy.currentText(),
+            value=self.value.currentText(),
+            budget=Budget(max_expansions=self.budget.value()),
+        )
 
     def pace_s(self) -> float:
         return PACES[self.pace.currentText()]

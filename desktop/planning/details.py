@@ -23,7 +23,11 @@ def describe_node(node: TreeNode) -> str:
     if c.true_state is not None and c.true_state != c.state:
         lines += ["", "The simulator says:", c.true_state]
     if node.real is not None:
-        lines += ["", f"Executed as real step {node.real.step}: " + ("as predicted" if node.real.match else "; ".join(node.real.diff))]
+        lines += [
+            "",
+            f"Executed as real step {node.real.step}: "
+            + ("as predicted" if node.real.match else "; ".join(node.real.diff)),
+        ]
     for title, raw in (("World model output", c.raw_output), ("Value output", node.value_raw)):
         if raw:
             lines += ["", f"{title}:", raw]

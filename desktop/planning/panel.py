@@ -1,62 +1,68 @@
 """The planning panel: pick an environment and a planner, watch the tree grow, compare states.
 
-The run is consumed on the qasync loop; events are queued and applied to the tree model by a
-~30 Hz timer, and the consumer yields to Qt every few milliseconds, so even an exact-model
-search (which never waits on anything) leaves the window responsive. Every run is stored as a
-session, so it appears in the Sessions browser and exports like any other.
+A run goes through the domain's RunPipeline (a PlanJob: the model, if a part needs one, is
+loaded and closed there) and is consumed by a StreamRunner, whose ~30 Hz batches are applied
+to the tree model. Every run is stored as a session, so it appears in the Sessions browser and
+exports like any other.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
-from typing import AsyncIterator
+from typing import Any
 
-from PySide6.QtCore import QTimer, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QSlider, QSplitter, QVBoxLayout, QWidget
 
-from agents.events import PLAN_EVENTS, EventBase, ModelLoadProgress, PlanFinished, PlanIteration, PlanStarted, RunStarted
-from agents.llm.base import CancelToken
-from agents.llm.providers import ProviderLoader
+from agents.events import (
+    PLAN_EVENTS,
+    ErrorEvent,
+    EventBase,
+    ModelLoadProgress,
+    PlanFinished,
+    PlanIteration,
+    PlanStarted,
+    RunStarted,
+)
 from agents.planning.envs import make_env
-from agents.planning.run import PlanConfig, PlanRun
+from agents.planning.run import PlanConfig
 from agents.session.export import export_session, format_from_path
 from agents.session.library import read_session
-from agents.session.store import SessionWriter, recorded
+from agents.session.pipeline import PlanJob, ProviderSource, RunPipeline
 from agents.settings import Settings, load_settings
+from agents.termination import ExternalStop
 from desktop.planning.controls import PlanControls
 from desktop.planning.details import describe_node, node_states
 from desktop.planning.state_view import StateView
 from desktop.planning.tree_model import PlanTreeModel
 from desktop.planning.tree_view import TreeView
+from desktop.runner import StreamRunner
 
-FLUSH_MS = 33
-# A plain Python thread (not qasync's QThread pool, which aborts if alive at exit).
-SETUP_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="plan-setup")
-YIELD_EVERY_S = 0.012  # hand the loop back to Qt at least this often
+DEFAULT_MODEL = "local"
 
 
 class PlanningPanel(QWidget):
     runningChanged = Signal(bool)
     problem = Signal(str)
 
-    def __init__(self, settings: Settings | None = None, parent=None):
+    def __init__(self, settings: Callable[[], Settings] | None = None, load: ProviderSource | None = None, parent=None):
         super().__init__(parent)
-        self.settings = settings
+        self.settings = settings or load_settings
+        self.load = load
         self.model = PlanTreeModel()
         self.events: list[EventBase] = []
         self.iteration_index: list[int] = []  # event index of each PlanIteration, for replay
-        self.pending: list[EventBase] = []
         self.session_id: str | None = None
-        self.cancel = CancelToken()
-        self._task: asyncio.Task | None = None
+        self.stop_token = ExternalStop()
+        self.pipeline: RunPipeline | None = None
         self._env = None
         self._build()
-        self.timer = QTimer(self)
-        self.timer.setInterval(FLUSH_MS)
-        self.timer.timeout.connect(self.flush)
+        self.runner = StreamRunner(self)
+        self.runner.batch.connect(self._own_batch)
+        self.runner.failed.connect(self._failed)
+        self.runner.runningChanged.connect(self._running_changed)
 
     def _build(self) -> None:
         self.controls = PlanControls()
@@ -76,7 +82,9 @@ class PlanningPanel(QWidget):
         split.addWidget(side)
         split.setSizes([700, 500])
         replay = QHBoxLayout()
-        legend = QLabel("colour: value, red 0 → green 1 · pale: pruned · bold: the chosen plan · ring: an imagined goal · wheel: zoom · drag: pan")
+        legend = QLabel(
+            "colour: value, red 0 → green 1 · pale: pruned · bold: the chosen plan · ring: an imagined goal · wheel: zoom · drag: pan"
+        )
         legend.setStyleSheet("color: #64748b")
         replay.addWidget(QLabel("Replay"))
         replay.addWidget(self.slider, 1)
@@ -97,63 +105,42 @@ class PlanningPanel(QWidget):
     # --- running ----------------------------------------------------------------------
     @property
     def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+        return self.runner.running
 
     def start(self, config: PlanConfig | None = None) -> asyncio.Task | None:
         if self.running:
             return None
         config = config or self.controls.config()
-        self.cancel = CancelToken()
+        self.stop_token = ExternalStop()
         self.show_events([])
-        self._task = asyncio.ensure_future(self._consume(self._stream(config), self.controls.pace_s()))
-        self.timer.start()
-        self.controls.set_running(True)
-        self.runningChanged.emit(True)
-        return self._task
+        model = self.controls.model.text().strip() or DEFAULT_MODEL
+        self.pipeline = RunPipeline(PlanJob(config), self.settings(), model=model, stop=self.stop_token, load=self.load)
+        return self.runner.start(_paced(self.pipeline.events(), self.controls.pace_s()))
 
     def stop(self) -> None:
-        self.cancel.cancel()
-
-    async def _stream(self, config: PlanConfig) -> AsyncIterator[EventBase]:
-        provider = None
-        if config.needs_model:
-            loader = ProviderLoader(self.controls.model.text().strip() or "local", self.settings or load_settings())
-            async for event in loader.events():
-                yield event
-            provider = loader.provider
-        # The exact solver enumerates the state space: off the GUI thread.
-        run = await asyncio.get_running_loop().run_in_executor(SETUP_THREAD, PlanRun, config, provider, self.cancel)
-        self.session_id = run.run_id
-        async for event in recorded(run.run_stream(), SessionWriter(run.run_id)):
-            yield event
-
-    async def _consume(self, stream: AsyncIterator[EventBase], pace_s: float) -> None:
-        handed_back = time.perf_counter()
-        try:
-            async for event in stream:
-                self.pending.append(event)
-                if isinstance(event, PlanIteration) and pace_s:
-                    await asyncio.sleep(pace_s)
-                    handed_back = time.perf_counter()
-                elif time.perf_counter() - handed_back > YIELD_EVERY_S:
-                    await asyncio.sleep(0.001)
-                    handed_back = time.perf_counter()
-        except asyncio.CancelledError:
-            pass
-        except Exception as exc:  # shown in the panel; never takes the window down
-            self.problem.emit(f"the planning run failed: {exc}")
-            self.metrics.setText(f"The planning run failed: {exc}")
-        finally:
-            self.timer.stop()
-            self.flush()
-            self.controls.set_running(False)
-            self.runningChanged.emit(False)
+        self.stop_token.set()
 
     def flush(self) -> None:
-        """Apply the queued events; the view follows the newest iteration unless replaying."""
-        if not self.pending:
+        """Apply what the runner has queued now (it does so by itself ~30 times a second)."""
+        self.runner.flush()
+
+    def _running_changed(self, running: bool) -> None:
+        self.controls.set_running(running)
+        self.runningChanged.emit(running)
+
+    def _failed(self, error: ErrorEvent) -> None:  # shown in the panel; never takes the window down
+        self.problem.emit(f"the planning run failed: {error.message}")
+        self.metrics.setText(f"The planning run failed: {error.message}")
+
+    def _own_batch(self, batch: list[Any]) -> None:
+        if self.pipeline is not None and self.pipeline.run_id is not None:
+            self.session_id = self.pipeline.run_id  # known once the run is built
+        self._show_batch(batch)
+
+    def _show_batch(self, batch: list[Any]) -> None:
+        """Apply a batch of events; the view follows the newest iteration unless replaying."""
+        if not batch:
             return
-        batch, self.pending = self.pending, []
         live = self.slider.value() == self.slider.maximum()
         for event in batch:
             self._take(event, apply=live)
@@ -179,25 +166,25 @@ class PlanningPanel(QWidget):
         if apply:
             self.model.apply(event)
 
-    def feed(self, event: EventBase) -> None:
+    def feed(self, batch: Iterable[Any]) -> None:
         """Plan events from another run (a team's Planner turn), shown live while it lasts."""
         if self.running:
             return
-        if isinstance(event, RunStarted):
-            self.session_id = event.run_id
-        elif isinstance(event, PlanStarted):
-            self.show_events([])
-        if isinstance(event, PLAN_EVENTS):
-            self.pending.append(event)
-            self.timer.start()
-        if isinstance(event, PlanFinished):
-            self.timer.stop()
-            self.flush()
+        shown: list[Any] = []
+        for event in batch:
+            if isinstance(event, RunStarted):
+                self.session_id = event.run_id
+            elif isinstance(event, PlanStarted):
+                self.show_events([])
+                shown.clear()
+            if isinstance(event, PLAN_EVENTS):
+                shown.append(event)
+        self._show_batch(shown)
 
     # --- viewing ----------------------------------------------------------------------
     def show_events(self, events: list[EventBase]) -> None:
         """Show a whole (stored) run at its end; the slider replays it."""
-        self.events, self.iteration_index, self.pending = [], [], list(events)
+        self.events, self.iteration_index = [], []
         self.model.clear()
         self.slider.blockSignals(True)
         self.slider.setMaximum(0)
@@ -205,7 +192,7 @@ class PlanningPanel(QWidget):
         self.details.clear()
         self.tree.select(None)
         self.tree.follow = True
-        self.flush()
+        self._show_batch(list(events))
         self.tree.refresh()
 
     def show_session(self, log) -> None:
@@ -215,7 +202,13 @@ class PlanningPanel(QWidget):
 
     def replay_to(self, iteration: int) -> None:
         """Rebuild the tree as it stood after ``iteration`` (the maximum: the whole run)."""
-        end = len(self.events) if iteration >= len(self.iteration_index) else self.iteration_index[iteration - 1] + 1 if iteration else 0
+        end = (
+            len(self.events)
+            if iteration >= len(self.iteration_index)
+            else self.iteration_index[iteration - 1] + 1
+            if iteration
+            else 0
+        )
         self.model.clear()
         for event in self.events[:end]:
             self.model.apply(event)
@@ -240,7 +233,12 @@ class PlanningPanel(QWidget):
             self.problem.emit("nothing to export yet: run a planner first")
             return None
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Export planning session", f"plan-{self.session_id}.html", "HTML (*.html);;Markdown (*.md);;JSON (*.json)")
+            path, _ = QFileDialog.getSaveFileName(
+                self,
+                "Export planning session",
+                f"plan-{self.session_id}.html",
+                "HTML (*.html);;Markdown (*.md);;JSON (*.json)",
+            )
             if not path:
                 return None
         try:
@@ -250,9 +248,19 @@ class PlanningPanel(QWidget):
             return None
 
 
+async def _paced(stream: AsyncIterator[Any], pace_s: float) -> AsyncIterator[Any]:
+    """Slow a search down to watch it: a pause after each iteration (0: full speed)."""
+    async for event in stream:
+        yield event
+        if pace_s and isinstance(event, PlanIteration):
+            await asyncio.sleep(pace_s)
+
+
 def _metrics_text(done: PlanFinished) -> str:
     m = done.metrics
     acc = "" if m.get("wm_accuracy") is None else f" · world-model accuracy {m['wm_accuracy']:.0%}"
-    return (f"{'Solved' if done.success else 'Not solved'} ({done.reason}): {m.get('plan_length')} steps, optimal {m.get('optimal_length')} · "
-            f"{m.get('nodes')} nodes, {m.get('nodes_expanded')} expanded · {m.get('model_calls')} model calls{acc} · "
-            f"false-prune rate {m.get('false_prune_rate')}")
+    return (
+        f"{'Solved' if done.success else 'Not solved'} ({done.reason}): {m.get('plan_length')} steps, optimal {m.get('optimal_length')} · "
+        f"{m.get('nodes')} nodes, {m.get('nodes_expanded')} expanded · {m.get('model_calls')} model calls{acc} · "
+        f"false-prune rate {m.get('false_prune_rate')}"
+    )

@@ -10,8 +10,16 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-BLOCK_COLOURS = {"red": "#ef4444", "blue": "#3b82f6", "orange": "#f97316", "yellow": "#facc15", "white": "#f8fafc",
-                 "magenta": "#d946ef", "green": "#22c55e", "cyan": "#06b6d4"}
+BLOCK_COLOURS = {
+    "red": "#ef4444",
+    "blue": "#3b82f6",
+    "orange": "#f97316",
+    "yellow": "#facc15",
+    "white": "#f8fafc",
+    "magenta": "#d946ef",
+    "green": "#22c55e",
+    "cyan": "#06b6d4",
+}
 WRONG, RIGHT = QColor("#dc2626"), QColor("#16a34a")
 
 
@@ -43,8 +51,13 @@ class StateView(QWidget):
         self.panes: list[tuple[str, dict | None, set, QColor]] = []
         self.note = "Select a node to compare its imagined state with the real one."
 
-    def show_states(self, imagined: dict | None, real: dict | None, note: str = "", titles=("imagined", "real")) -> None:
-        self.panes = [(titles[0], imagined, differing(imagined, real), WRONG), (titles[1], real, differing(real, imagined), RIGHT)]
+    def show_states(
+        self, imagined: dict | None, real: dict | None, note: str = "", titles=("imagined", "real")
+    ) -> None:
+        self.panes = [
+            (titles[0], imagined, differing(imagined, real), WRONG),
+            (titles[1], real, differing(real, imagined), RIGHT),
+        ]
         self.note = note
         self.update()
 
@@ -53,7 +66,11 @@ class StateView(QWidget):
         painter.fillRect(self.rect(), QColor("#f8fafc"))
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QColor("#334155"))
-        painter.drawText(QRectF(8, self.height() - 40, self.width() - 16, 38), Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, self.note)
+        painter.drawText(
+            QRectF(8, self.height() - 40, self.width() - 16, 38),
+            Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap,
+            self.note,
+        )
         width = (self.width() - 24) / max(1, len(self.panes))
         for i, (title, view, changed, colour) in enumerate(self.panes):
             painter.save()  # each drawing may change the font
@@ -67,7 +84,9 @@ class StateView(QWidget):
             if view is None:
                 painter.drawText(inner, Qt.AlignmentFlag.AlignCenter, "(could not be read)")
             else:
-                {"blocks": _draw_blocks, "grid": _draw_grid, "numbers": _draw_numbers}[view["kind"]](painter, inner, view, changed, colour)
+                {"blocks": _draw_blocks, "grid": _draw_grid, "numbers": _draw_numbers}[view["kind"]](
+                    painter, inner, view, changed, colour
+                )
             painter.restore()
         painter.end()
 
@@ -81,11 +100,19 @@ def _draw_blocks(painter: QPainter, box: QRectF, view: dict, changed: set, colou
     painter.drawLine(box.left(), table_y, box.right(), table_y)
     for i, stack in enumerate(stacks):
         for level, block in enumerate(stack):
-            _block(painter, QRectF(box.left() + (i + 0.5) * side * 1.1, table_y - (level + 1) * side, side, side), block, block in changed, colour)
+            _block(
+                painter,
+                QRectF(box.left() + (i + 0.5) * side * 1.1, table_y - (level + 1) * side, side, side),
+                block,
+                block in changed,
+                colour,
+            )
     if view.get("holding"):
         held = view["holding"]
         _block(painter, QRectF(box.right() - side * 1.3, box.top(), side, side), held, held in changed, colour)
-        painter.drawText(QRectF(box.right() - side * 2.6, box.top(), side * 1.2, side), Qt.AlignmentFlag.AlignCenter, "hand")
+        painter.drawText(
+            QRectF(box.right() - side * 2.6, box.top(), side * 1.2, side), Qt.AlignmentFlag.AlignCenter, "hand"
+        )
 
 
 def _block(painter: QPainter, rect: QRectF, name: str, wrong: bool, colour: QColor) -> None:
@@ -105,7 +132,11 @@ def _draw_grid(painter: QPainter, box: QRectF, view: dict, changed: set, colour:
         for c, ch in enumerate(row):
             rect = QRectF(box.left() + c * cell, box.top() + r * cell, cell, cell)
             painter.setPen(QPen(QColor("#e2e8f0"), 0.5))
-            painter.setBrush(QColor("#fde68a" if ch.isupper() and ch != "G" else "#fef3c7" if ch.islower() else fills.get(ch, "#ffffff")))
+            painter.setBrush(
+                QColor(
+                    "#fde68a" if ch.isupper() and ch != "G" else "#fef3c7" if ch.islower() else fills.get(ch, "#ffffff")
+                )
+            )
             painter.drawRect(rect)
             if ch.isalpha():
                 painter.setPen(QColor("#0f172a"))

@@ -59,7 +59,9 @@ class TreeItem(QGraphicsItem):
         for node in nodes.values():
             parent = nodes.get(node.created.parent) if node.created.parent is not None else None
             if parent is not None:
-                (plan if node.on_plan else pruned if node.pruned else edges).append(QLineF(parent.x, parent.y, node.x, node.y))
+                (plan if node.on_plan else pruned if node.pruned else edges).append(
+                    QLineF(parent.x, parent.y, node.x, node.y)
+                )
         return edges, pruned, plan
 
     def _node_groups(self, size: float) -> dict[int, list[QRectF]]:

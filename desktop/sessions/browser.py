@@ -41,8 +41,11 @@ class SessionBrowser(QWidget):
         self.table.doubleClicked.connect(lambda _index: self.replay_selected())
         buttons = QHBoxLayout()
         actions = (
-            ("Refresh", self.refresh), ("Replay", self.replay_selected), ("Fork…", self.fork_selected),
-            ("Export…", self.export_selected), ("Delete", self.delete_selected),
+            ("Refresh", self.refresh),
+            ("Replay", self.replay_selected),
+            ("Fork…", self.fork_selected),
+            ("Export…", self.export_selected),
+            ("Delete", self.delete_selected),
         )
         for label, slot in actions:
             button = QPushButton(label)
@@ -83,8 +86,12 @@ class SessionBrowser(QWidget):
         log = read_session(log.path)
         if keep is None:
             keep, accepted = QInputDialog.getInt(
-                self, "Fork session", f"Keep how many of its {len(log.messages)} messages?",
-                len(log.messages), 0, len(log.messages),
+                self,
+                "Fork session",
+                f"Keep how many of its {len(log.messages)} messages?",
+                len(log.messages),
+                0,
+                len(log.messages),
             )
             if not accepted:
                 return
@@ -103,6 +110,13 @@ class SessionBrowser(QWidget):
         except (OSError, ValueError) as exc:
             self.problem.emit(f"export failed: {exc}")
             return None
+
+    def export_latest(self, path: str | None = None) -> Path | None:
+        """Export the selected session, else the newest one (a save dialog asks where)."""
+        self.refresh()
+        if self.selected() is None and self.logs:
+            self.table.selectRow(0)
+        return self.export_selected(path)
 
     def delete_selected(self) -> None:
         log = self.selected()

@@ -72,7 +72,9 @@ def test_schema_lists_every_event_type():
 
 
 def test_agent_record_round_trips_and_validates_names():
-    agent = Agent(name="Alice", role="debater", persona="You argue for.", temperature=0.2, max_tokens=64, tools=("calc",))
+    agent = Agent(
+        name="Alice", role="debater", persona="You argue for.", temperature=0.2, max_tokens=64, tools=("calc",)
+    )
     assert Agent.model_validate_json(agent.model_dump_json()) == agent
     for bad in ["", "Al:ce", "two\nlines", " padded"]:
         with pytest.raises(ValidationError):

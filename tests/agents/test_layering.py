@@ -31,10 +31,7 @@ def test_no_agents_module_imports_qt_or_desktop():
 
 
 def test_importing_every_agents_module_loads_no_qt():
-    modules = [
-        ".".join(p.relative_to(AGENTS_DIR.parent).with_suffix("").parts)
-        for p in AGENTS_DIR.rglob("*.py")
-    ]
+    modules = [".".join(p.relative_to(AGENTS_DIR.parent).with_suffix("").parts) for p in AGENTS_DIR.rglob("*.py")]
     code = (
         "import importlib, sys\n"
         f"for m in {modules!r}: importlib.import_module(m.removesuffix('.__init__'))\n"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from agents.spec import DebateProtocol, Link, ManagerWorkersProtocol, TeamFileError, load_template, save_team, load_team
+from agents.spec import DebateProtocol, Link, ManagerWorkersProtocol, TeamFileError, load_team, load_template, save_team
 from agents.team_draft import TeamDraft
 from agents.teams.context import RunContext, Turn
 from agents.termination import ExternalStop, MaxMessages
@@ -68,7 +68,9 @@ def test_draft_to_file_and_back_keeps_links_layout_and_protocol(tmp_path):
 def test_every_template_opens_as_a_valid_draft():
     for name in ("debate_with_judge", "manager_workers", "round_robin"):
         spec = load_template(name)
-        assert TeamDraft.from_spec(spec).to_spec() == spec.model_copy(update={"layout": TeamDraft.from_spec(spec).to_spec().layout})
+        assert TeamDraft.from_spec(spec).to_spec() == spec.model_copy(
+            update={"layout": TeamDraft.from_spec(spec).to_spec().layout}
+        )
 
 
 def test_manager_workers_problems_update_live():

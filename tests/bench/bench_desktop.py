@@ -6,7 +6,7 @@ Responsiveness: a 2 ms QTimer records when the Qt event loop actually gets to ru
 longest gap between its ticks, minus the interval, is the longest stall a user would feel.
 The load: a replay of 1,000 stored messages into the conversation, then three agents
 streaming at once at 1,000 tokens/s each (far above any real model here) through the real
-bridge and conversation view.
+stream runner and conversation view.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class StallMeter:
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(lambda: self.ticks.append(time.perf_counter()))
 
-    def __enter__(self) -> "StallMeter":
+    def __enter__(self) -> StallMeter:
         self.ticks.clear()
         self.timer.start()
         return self
@@ -63,7 +63,14 @@ def _stored_messages():
     for index in range(STORED_MESSAGES):
         message_id, agent = new_id(), agents[index % 3]
         yield MessageStarted(message_id=message_id, agent=agent, model="local")
-        yield MessageCompleted(message_id=message_id, agent=agent, model="local", text=text, finish_reason="stop", usage=Usage(completion_tokens=60))
+        yield MessageCompleted(
+            message_id=message_id,
+            agent=agent,
+            model="local",
+            text=text,
+            finish_reason="stop",
+            usage=Usage(completion_tokens=60),
+        )
 
 
 async def _live_stream():
@@ -72,7 +79,19 @@ async def _live_stream():
     from agents.teams.run import TeamRun
 
     debaters = [{"name": n, "role": "debater"} for n in ("Affirmative", "Negative", "Third")]
-    spec = parse_team({"name": "bench", "agents": debaters, "protocol": {"kind": "debate", "turn_order": "simultaneous", "aggregate": "majority_vote", "max_rounds": 1, "stop_on_consensus": False}})
+    spec = parse_team(
+        {
+            "name": "bench",
+            "agents": debaters,
+            "protocol": {
+                "kind": "debate",
+                "turn_order": "simultaneous",
+                "aggregate": "majority_vote",
+                "max_rounds": 1,
+                "stop_on_consensus": False,
+            },
+        }
+    )
     reply = " ".join(["token"] * LIVE_WORDS)
     providers = {d["name"]: ScriptedProvider(lambda request: reply, delay_s=0.001, name=d["name"]) for d in debaters}
     async for event in TeamRun(spec, providers).run_stream("Bench the window."):
@@ -85,7 +104,9 @@ def responsiveness() -> None:
 
     from desktop.main_window import MainWindow
 
-    print(f"== Desktop: event-loop stalls (tick {TICK_MS} ms), {STORED_MESSAGES} stored messages + 3 agents streaming ==")
+    print(
+        f"== Desktop: event-loop stalls (tick {TICK_MS} ms), {STORED_MESSAGES} stored messages + 3 agents streaming =="
+    )
     app = QApplication.instance() or QApplication([])
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
@@ -100,17 +121,22 @@ def responsiveness() -> None:
                 yield event
                 if count % 20 == 0:
                     await asyncio.sleep(0)  # a replay at full speed still yields to the loop
+
         started = time.perf_counter()
         with meter:
-            await window.bridge.start(stored())
-        print(f"replaying {STORED_MESSAGES} messages into the view: {time.perf_counter() - started:.1f} s; {meter.summary()}")
+            await window.runs.runner.start(stored())
+        print(
+            f"replaying {STORED_MESSAGES} messages into the view: {time.perf_counter() - started:.1f} s; {meter.summary()}"
+        )
         started = time.perf_counter()
         with meter:
-            await window.bridge.start(_live_stream())
+            await window.runs.runner.start(_live_stream())
         tokens = 3 * LIVE_WORDS
         elapsed = time.perf_counter() - started
-        print(f"3 agents x {LIVE_WORDS} tokens at 1 ms/token each with {len(window.conversation.bubbles)} bubbles on screen: "
-              f"{elapsed:.1f} s ({tokens / elapsed:.0f} tokens/s through the window); {meter.summary()}")
+        print(
+            f"3 agents x {LIVE_WORDS} tokens at 1 ms/token each with {len(window.conversation.bubbles)} bubbles on screen: "
+            f"{elapsed:.1f} s ({tokens / elapsed:.0f} tokens/s through the window); {meter.summary()}"
+        )
         print(f"goal: longest stall under 50 ms -> {'met' if meter.longest() < 50 else 'NOT met'}")
 
     with loop:
@@ -131,23 +157,25 @@ def stop_latency(runs: int = 5) -> None:
     asyncio.set_event_loop(loop)
     window = MainWindow()
     window.show()
-    window.model_box.setCurrentText("local")
+    window.run_bar.model_box.setCurrentText("local")
     latencies = []
 
     async def one_run():
-        window.start_run()
+        window.runs.start_run()
         while not any(b.text for b in window.conversation.bubbles.values()):
             await asyncio.sleep(0.005)
         pressed = time.perf_counter()
-        window.stop_run()
-        while window.bridge.running:
+        window.runs.stop_run()
+        while window.runs.running:
             await asyncio.sleep(0.001)
         latencies.append((time.perf_counter() - pressed) * 1000)
 
     with loop:
         for _ in range(runs):
             loop.run_until_complete(one_run())
-    print(f"{runs} stops: median {statistics.median(latencies):.1f} ms, max {max(latencies):.1f} ms (goal: within 200 ms)")
+    print(
+        f"{runs} stops: median {statistics.median(latencies):.1f} ms, max {max(latencies):.1f} ms (goal: within 200 ms)"
+    )
     window.close()
 
 
@@ -160,15 +188,18 @@ app = QApplication([])
 loop = qasync.QEventLoop(app)
 asyncio.set_event_loop(loop)
 from desktop.main_window import MainWindow
-from agents.teams.run import load_team_providers
+from agents.session.pipeline import close_providers, load_providers
 window = MainWindow()
 window.show()
 async def probe():
     await asyncio.sleep(0)
     print("window", flush=True)
-    async for item in load_team_providers(window.current_team(), window.settings):
+    providers = {}
+    refs = {a.name: a.model for a in window.builder.team().agents if a.role != "human"}
+    async for event in load_providers(refs, window.settings, providers):
         pass
     print("model", flush=True)
+    await close_providers(providers)
 with loop:
     loop.run_until_complete(probe())
 """
@@ -179,13 +210,17 @@ def launch_time(runs: int = 3) -> None:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     for run in range(runs):
         started = time.perf_counter()
-        child = subprocess.Popen([sys.executable, "-c", PROBE], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+        child = subprocess.Popen(
+            [sys.executable, "-c", PROBE], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+        )
         marks = {}
         for line in child.stdout:
             marks[line.strip()] = time.perf_counter() - started
         child.wait()
-        print(f"run {run + 1}: window usable after {marks.get('window', float('nan')):.2f} s; "
-              f"model ready after {marks.get('model', float('nan')):.2f} s")
+        print(
+            f"run {run + 1}: window usable after {marks.get('window', float('nan')):.2f} s; "
+            f"model ready after {marks.get('model', float('nan')):.2f} s"
+        )
 
 
 def main(skip_cold: bool = False) -> None:

@@ -67,9 +67,9 @@ def limit_parts(loaded, inp: InspectInput) -> dict:
 
     def blocked() -> None:
         for start in range(0, ids.shape[1], POSITIONS_PER_CHUNK):
-            x = torch.stack([h[0, start:start + POSITIONS_PER_CHUNK] for h in hidden], 1).reshape(-1, weight.shape[1])
+            x = torch.stack([h[0, start : start + POSITIONS_PER_CHUNK] for h in hidden], 1).reshape(-1, weight.shape[1])
             for lo in range(0, weight.shape[0], VOCAB_BLOCK):
-                x @ weight[lo:lo + VOCAB_BLOCK].T
+                x @ weight[lo : lo + VOCAB_BLOCK].T
 
     parts = {"forward": plain, "unembed per layer": per_layer, "unembed blocked": blocked}
     return {name: torch.inference_mode()(fn) for name, fn in parts.items()}
@@ -142,8 +142,10 @@ def measure(loaded, n_tokens: int, repeats: int = 2) -> None:
     print(f"{n_tokens} tokens on {loaded.identity.device} ({loaded.identity.dtype}), {_threads()} torch threads:")
     warm = asyncio.run(engine_run(loaded, input_of(loaded, 32)))  # warm-up: compilation, first allocations
     again = asyncio.run(engine_run(loaded, input_of(loaded, 32)))
-    print(f"  first inspection in this process (32 tokens, torch.compile included): {warm['total']:.2f} s; "
-          f"the same again: {again['total']:.2f} s")
+    print(
+        f"  first inspection in this process (32 tokens, torch.compile included): {warm['total']:.2f} s; "
+        f"the same again: {again['total']:.2f} s"
+    )
     parts, best, marks = limit_parts(loaded, inp), {}, None
     for _ in range(repeats):
         for name, fn in parts.items():
@@ -155,12 +157,18 @@ def measure(loaded, n_tokens: int, repeats: int = 2) -> None:
     for i, kind in enumerate(("wall", "CPU")):
         unembed = min(best["unembed per layer"][i], best["unembed blocked"][i])
         limit = best["forward"][i] + unembed
-        print(f"  {kind}: limit = forward {best['forward'][i]:.2f} s + unembedding {unembed:.2f} s = {limit:.2f} s; "
-              f"engine {best['engine'][i]:.2f} s -> ratio {best['engine'][i] / limit:.3f} (goal <= 1.10); "
-              f"naive lens {best['naive'][i]:.2f} s -> {best['naive'][i] / limit:.3f}")
-    print(f"  first attention layer {marks.get('first_attention', float('nan')):.2f} s, "
-          f"first lens columns {marks.get('first_lens', float('nan')):.2f} s (of {marks['total']:.2f} s)")
-    print(f"  peak extra memory {marks['peak_extra_mb']:.0f} MB, parity max |dlogp| {marks.get('parity', float('nan')):.2e}")
+        print(
+            f"  {kind}: limit = forward {best['forward'][i]:.2f} s + unembedding {unembed:.2f} s = {limit:.2f} s; "
+            f"engine {best['engine'][i]:.2f} s -> ratio {best['engine'][i] / limit:.3f} (goal <= 1.10); "
+            f"naive lens {best['naive'][i]:.2f} s -> {best['naive'][i] / limit:.3f}"
+        )
+    print(
+        f"  first attention layer {marks.get('first_attention', float('nan')):.2f} s, "
+        f"first lens columns {marks.get('first_lens', float('nan')):.2f} s (of {marks['total']:.2f} s)"
+    )
+    print(
+        f"  peak extra memory {marks['peak_extra_mb']:.0f} MB, parity max |dlogp| {marks.get('parity', float('nan')):.2e}"
+    )
 
 
 def _best(old, new):
@@ -200,11 +208,19 @@ def panel_responsiveness(n_tokens: int = 2048, layers: int = 18, heads: int = 4,
     events += [AttentionReady(layer=i, weights=weights, thumbnails=pooled) for i in range(layers)]
     for start in range(0, n_tokens, POSITIONS_PER_CHUNK):
         shape = (layers + 1, POSITIONS_PER_CHUNK)
-        events.append(LensChunkReady(
-            start=start, end=start + POSITIONS_PER_CHUNK, top_ids=rng.integers(0, 5000, shape + (k,), dtype=np.int32),
-            top_probs=rng.random(shape + (k,), dtype=np.float32), target_prob=rng.random(shape, dtype=np.float32),
-            target_rank=np.zeros(shape, np.int32), entropy=rng.random(shape, dtype=np.float32),
-            kl_to_final=rng.random(shape, dtype=np.float32), token_text={i: f"w{i}" for i in range(5000)}))
+        events.append(
+            LensChunkReady(
+                start=start,
+                end=start + POSITIONS_PER_CHUNK,
+                top_ids=rng.integers(0, 5000, shape + (k,), dtype=np.int32),
+                top_probs=rng.random(shape + (k,), dtype=np.float32),
+                target_prob=rng.random(shape, dtype=np.float32),
+                target_rank=np.zeros(shape, np.int32),
+                entropy=rng.random(shape, dtype=np.float32),
+                kl_to_final=rng.random(shape, dtype=np.float32),
+                token_text={i: f"w{i}" for i in range(5000)},
+            )
+        )
     worst: dict[str, float] = {}
     for view in (panel.attention, panel.lens):
         panel.tabs.setCurrentWidget(view)

@@ -33,14 +33,23 @@ async def _run(config: PlanConfig, provider=None) -> tuple[PlanFinished, int, fl
 
 
 def exact_speed() -> None:
-    for env, algo, seed in (("blocksworld", "mcts", 2), ("blocksworld", "beam", 2), ("game24", "mcts", 1), ("maze", "dfs", 0)):
+    for env, algo, seed in (
+        ("blocksworld", "mcts", 2),
+        ("blocksworld", "beam", 2),
+        ("game24", "mcts", 1),
+        ("maze", "dfs", 0),
+    ):
         options = {"n_blocks": 6} if env == "blocksworld" else {}
-        config = PlanConfig(env=env, seed=seed, algo=algo, budget=Budget(max_expansions=3000, beam_width=50), env_options=options)
+        config = PlanConfig(
+            env=env, seed=seed, algo=algo, budget=Budget(max_expansions=3000, beam_width=50), env_options=options
+        )
         done, nodes, elapsed = asyncio.run(_run(config))
         m = done.metrics
-        print(f"exact world model  {env:11s} {algo:4s}: {nodes:6d} nodes in {m['elapsed_s']:6.3f} s = {m['nodes_per_s']:8.0f} nodes/s "
-              f"(events included; goal >= 10,000/s; {elapsed - m['elapsed_s']:.2f} s more for the exact solver's set-up) · "
-              f"solved {done.success}, length {m['plan_length']} / optimal {m['optimal_length']}")
+        print(
+            f"exact world model  {env:11s} {algo:4s}: {nodes:6d} nodes in {m['elapsed_s']:6.3f} s = {m['nodes_per_s']:8.0f} nodes/s "
+            f"(events included; goal >= 10,000/s; {elapsed - m['elapsed_s']:.2f} s more for the exact solver's set-up) · "
+            f"solved {done.success}, length {m['plan_length']} / optimal {m['optimal_length']}"
+        )
 
 
 def transitions(count: int) -> list:
@@ -64,29 +73,52 @@ async def world_model_accuracy(provider, count: int) -> None:
         parsed += info.parsed
         exact += predicted == nxt
         if index % 10 == 0:
-            print(f"  ... {index}/{count}: {exact} right, {parsed} parsed, {time.perf_counter() - started:.0f} s", flush=True)
+            print(
+                f"  ... {index}/{count}: {exact} right, {parsed} parsed, {time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
     elapsed = time.perf_counter() - started
-    print(f"embedded model as world model: {exact}/{count} Blocksworld ({BLOCKS} blocks) next states exactly right = {exact / count:.0%} "
-          f"({parsed / count:.0%} parsed) · {elapsed / count:.1f} s per step · reference: GPT-4 28% on PlanBench", flush=True)
+    print(
+        f"embedded model as world model: {exact}/{count} Blocksworld ({BLOCKS} blocks) next states exactly right = {exact / count:.0%} "
+        f"({parsed / count:.0%} parsed) · {elapsed / count:.1f} s per step · reference: GPT-4 28% on PlanBench",
+        flush=True,
+    )
 
 
 async def success_with_and_without_search(provider, count: int) -> None:
     # Expansions, not seconds, bound these runs: a busy machine must not change the outcome.
     greedy = Budget(beam_width=1, branching=1, max_depth=12, max_expansions=40, max_real_steps=12, max_seconds=1e9)
-    search = Budget(beam_width=3, branching=3, max_depth=12, max_expansions=int(os.environ.get("AGORA_BENCH_PLAN_EXPANSIONS", 60)),
-                    max_real_steps=12, max_seconds=1e9)
-    runs = (("without search (greedy: the model's top action)", "beam", greedy), ("with search (beam 3 over the model's top 3 actions)", "beam", search))
+    search = Budget(
+        beam_width=3,
+        branching=3,
+        max_depth=12,
+        max_expansions=int(os.environ.get("AGORA_BENCH_PLAN_EXPANSIONS", 60)),
+        max_real_steps=12,
+        max_seconds=1e9,
+    )
+    runs = (
+        ("without search (greedy: the model's top action)", "beam", greedy),
+        ("with search (beam 3 over the model's top 3 actions)", "beam", search),
+    )
     for label, algo, budget in runs[1:] if os.environ.get("AGORA_BENCH_PLAN_SKIP_GREEDY") else runs:
         solved, calls, started = 0, 0, time.perf_counter()
         for seed in range(count):
-            config = PlanConfig(env="blocksworld", seed=seed, algo=algo, policy="llm", budget=budget, env_options={"n_blocks": BLOCKS})
+            config = PlanConfig(
+                env="blocksworld", seed=seed, algo=algo, policy="llm", budget=budget, env_options={"n_blocks": BLOCKS}
+            )
             done, _nodes, _elapsed = await _run(config, provider)
             solved += done.success
             calls += done.metrics["model_calls"]
-            print(f"  ... seed {seed}: {'solved' if done.success else 'not solved'} ({done.reason}) in {done.metrics['plan_length']} steps, "
-                  f"optimal {done.metrics['optimal_length']}, {done.metrics['model_calls']} model calls", flush=True)
-        print(f"embedded model {label}: solved {solved}/{count} Blocksworld ({BLOCKS} blocks) · {calls} model calls · "
-              f"{time.perf_counter() - started:.0f} s (exact world model, heuristic values)", flush=True)
+            print(
+                f"  ... seed {seed}: {'solved' if done.success else 'not solved'} ({done.reason}) in {done.metrics['plan_length']} steps, "
+                f"optimal {done.metrics['optimal_length']}, {done.metrics['model_calls']} model calls",
+                flush=True,
+            )
+        print(
+            f"embedded model {label}: solved {solved}/{count} Blocksworld ({BLOCKS} blocks) · {calls} model calls · "
+            f"{time.perf_counter() - started:.0f} s (exact world model, heuristic values)",
+            flush=True,
+        )
 
 
 def embedded_parts() -> None:
@@ -97,6 +129,7 @@ def embedded_parts() -> None:
         provider = await open_provider("local", Settings(local=LocalSettings(device="auto", context_tokens=2048)))
         await success_with_and_without_search(provider, int(os.environ.get("AGORA_BENCH_PLAN_INSTANCES", 20)))
         await world_model_accuracy(provider, int(os.environ.get("AGORA_BENCH_PLAN_WM", 100)))
+
     asyncio.run(go())
 
 

@@ -32,7 +32,13 @@ async def _raw_stream_s(provider: ScriptedProvider, messages: int) -> float:
 
 
 async def _team_s(messages: int, folder: Path) -> float:
-    spec = parse_team({"name": "bench", "agents": [{"name": "A"}, {"name": "B"}], "protocol": {"kind": "round_robin", "max_rounds": messages // 2}})
+    spec = parse_team(
+        {
+            "name": "bench",
+            "agents": [{"name": "A"}, {"name": "B"}],
+            "protocol": {"kind": "round_robin", "max_rounds": messages // 2},
+        }
+    )
     providers = {name: ScriptedProvider(lambda request: REPLY, name=name) for name in ("A", "B")}
     run = TeamRun(spec, providers)
     started = time.perf_counter()
@@ -47,12 +53,26 @@ def orchestration_overhead(messages: int = 200) -> None:
     with tempfile.TemporaryDirectory() as folder:
         team = asyncio.run(_team_s(messages, Path(folder)))
     per_raw, per_team = raw / messages * 1000, team / messages * 1000
-    print(f"provider alone: {per_raw:.2f} ms/message; team run + session log (fsync each message): {per_team:.2f} ms/message")
+    print(
+        f"provider alone: {per_raw:.2f} ms/message; team run + session log (fsync each message): {per_team:.2f} ms/message"
+    )
     print(f"overhead per message: {per_team - per_raw:.2f} ms; team / provider alone: {team / raw:.1f}x")
 
 
 async def _round_s(providers: dict, order: str) -> float:
-    spec = parse_team({"name": "bench", "agents": DEBATERS, "protocol": {"kind": "debate", "turn_order": order, "aggregate": "majority_vote", "max_rounds": 1, "stop_on_consensus": False}})
+    spec = parse_team(
+        {
+            "name": "bench",
+            "agents": DEBATERS,
+            "protocol": {
+                "kind": "debate",
+                "turn_order": order,
+                "aggregate": "majority_vote",
+                "max_rounds": 1,
+                "stop_on_consensus": False,
+            },
+        }
+    )
     started = time.perf_counter()
     async for _event in TeamRun(spec, providers, seed=0).run_stream("Name a colour and explain your choice."):
         pass
@@ -84,7 +104,9 @@ def simultaneous_rounds() -> None:
     finally:
         server.stop()
     for name, (sequential, simultaneous) in results.items():
-        print(f"{name:18s} sequential {sequential:6.1f} s  simultaneous {simultaneous:6.1f} s  ratio {simultaneous / sequential:.2f}")
+        print(
+            f"{name:18s} sequential {sequential:6.1f} s  simultaneous {simultaneous:6.1f} s  ratio {simultaneous / sequential:.2f}"
+        )
 
 
 def main(skip_cold: bool = False) -> None:

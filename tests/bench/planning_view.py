@@ -14,7 +14,12 @@ TARGET_NODES = 5000
 
 def _events() -> list:
     # A breadth-first sweep of a five-number game: thousands of nodes, many pruned.
-    config = PlanConfig(env="game24", algo="beam", budget=Budget(max_expansions=100_000, beam_width=100_000), env_options={"numbers": (2, 3, 5, 7, 11)})
+    config = PlanConfig(
+        env="game24",
+        algo="beam",
+        budget=Budget(max_expansions=100_000, beam_width=100_000),
+        env_options={"numbers": (2, 3, 5, 7, 11)},
+    )
 
     async def collect():
         out, nodes = [], 0
@@ -24,6 +29,7 @@ def _events() -> list:
                 break
             out.append(event)
         return out
+
     return asyncio.run(collect())
 
 
@@ -51,6 +57,10 @@ def frame_rate(frames: int = 30) -> None:
         for _ in range(frames):
             view.viewport().repaint()
         fps = frames / (time.perf_counter() - started)
-        print(f"tree view, {len(model.nodes)} nodes, {label}: {fps:.0f} frames/s (repaint of the scene, 1200x800 offscreen)")
-    print(f"tree view: a layout + refresh of {len(model.nodes)} nodes takes {layout_ms:.1f} ms (done at most ~30 times a second while a search runs)")
+        print(
+            f"tree view, {len(model.nodes)} nodes, {label}: {fps:.0f} frames/s (repaint of the scene, 1200x800 offscreen)"
+        )
+    print(
+        f"tree view: a layout + refresh of {len(model.nodes)} nodes takes {layout_ms:.1f} ms (done at most ~30 times a second while a search runs)"
+    )
     view.close()

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication
 
 @pytest.fixture(autouse=True)
 def qt_objects_die_on_the_main_thread(qapp):
-    """Windows, bridges and the loop's timers are destroyed here, after each test.
+    """Windows, stream runners and the loop's timers are destroyed here, after each test.
 
     Left to the garbage collector they may be freed later on a torch worker thread,
     which Qt reports ("Timers cannot be stopped from another thread") and can crash on.

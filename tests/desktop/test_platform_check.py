@@ -24,7 +24,9 @@ def test_a_platform_that_cannot_load_is_reported_with_its_missing_libraries(monk
 
     def fake_ldd(command, **kwargs):
         if command[0] == "ldd":
-            out = "\tlibc.so.6 => /lib/libc.so.6\n\tlibxcb-icccm.so.4 => not found\n\tlibxcb-keysyms.so.1 => not found\n"
+            out = (
+                "\tlibc.so.6 => /lib/libc.so.6\n\tlibxcb-icccm.so.4 => not found\n\tlibxcb-keysyms.so.1 => not found\n"
+            )
             return subprocess.CompletedProcess(command, 0, out, "")
         return real_run(command, **kwargs)
 

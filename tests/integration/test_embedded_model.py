@@ -27,7 +27,9 @@ def test_the_embedded_model_is_identified_and_reports_loading(_embedded_loaded):
     provider, events = _embedded_loaded
     assert provider.identity.sha256 == pkg.EXPECTED_SHA256
     assert provider.identity.device in ("cpu", "cuda")
-    assert events[-1] == ModelLoadProgress(model="local", stage="ready", fraction=1.0, detail=events[-1].detail, ts=events[-1].ts)
+    assert events[-1] == ModelLoadProgress(
+        model="local", stage="ready", fraction=1.0, detail=events[-1].detail, ts=events[-1].ts
+    )
 
 
 async def test_it_answers_a_factual_question(embedded):
@@ -58,7 +60,9 @@ async def test_scoring_prefers_the_true_continuation(embedded):
 async def test_cancel_ends_a_long_generation_early(embedded):
     cancel = CancelToken()
     events = []
-    async for event in embedded.stream(ask("Tell me a very long story.", max_tokens=400, temperature=0.8, seed=1), cancel):
+    async for event in embedded.stream(
+        ask("Tell me a very long story.", max_tokens=400, temperature=0.8, seed=1), cancel
+    ):
         events.append(event)
         if isinstance(event, TokenDelta):
             cancel.cancel()
@@ -73,7 +77,9 @@ def run_cli(*args, env=None, timeout=600):
 
 
 def test_cli_ask_streams_an_answer_from_the_embedded_model(_embedded_loaded):
-    result = run_cli("ask", "--model", "local", "--temperature", "0", "--max-tokens", "20", "What is the capital of France?")
+    result = run_cli(
+        "ask", "--model", "local", "--temperature", "0", "--max-tokens", "20", "What is the capital of France?"
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Assistant: ") and "Paris" in result.stdout
     assert "[model 100%] ready" in result.stderr

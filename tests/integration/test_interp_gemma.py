@@ -49,7 +49,8 @@ def test_lens_last_row_is_gemmas_own_distribution(embedded):
 def test_a_generated_message_is_inspected_with_its_exact_ids(embedded):
     request = CompletionRequest(
         messages=(ChatMessage(role="user", content="Name one planet."),),
-        params=GenerationParams(max_tokens=12, temperature=0.0), speaker="Alice",
+        params=GenerationParams(max_tokens=12, temperature=0.0),
+        speaker="Alice",
     )
 
     async def generate():
@@ -58,7 +59,7 @@ def test_a_generated_message_is_inspected_with_its_exact_ids(embedded):
     done = asyncio.run(generate())
     assert isinstance(done, MessageCompleted) and done.token_ids
     inp = message_input(embedded.loaded, [done], done.message_id, task="Name one planet.")
-    assert inp.exact_ids and inp.token_ids[-len(done.token_ids):] == done.token_ids
+    assert inp.exact_ids and inp.token_ids[-len(done.token_ids) :] == done.token_ids
     assert inp.focus_start == done.usage.prompt_tokens  # the very prompt the provider used
     res = inspect(embedded.loaded, inp)
     assert res.finished is not None and res.finished.parity_max_abs_diff < 1e-3

@@ -9,7 +9,6 @@ from agents.events import ErrorEvent, MessageCompleted, TokenDelta
 from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams
 from agents.llm.openai_compat import OpenAICompatProvider
 from agents.llm.refs import parse_model_ref
-from agents.settings import Settings
 from tests.integration.conftest import LlamaServer
 
 pytestmark = pytest.mark.integration
@@ -17,7 +16,7 @@ pytestmark = pytest.mark.integration
 
 def provider(server, api="completions", **options):
     query = "&".join(f"{k}={v}" for k, v in {"api": api, "timeout": 60, **options}.items())
-    return OpenAICompatProvider(parse_model_ref(f"openai-compatible:{server.base_url}#gemma?{query}", Settings()))
+    return OpenAICompatProvider(parse_model_ref(f"openai-compatible:{server.base_url}#gemma?{query}"))
 
 
 def ask(text="What is the capital of France?", **params):
@@ -65,8 +64,8 @@ async def test_scores_agree_with_the_local_model_on_the_same_gguf(llama_server, 
     local = await embedded.score(messages, candidates)
     assert [r.text for r in remote] == candidates
     assert max(remote, key=lambda s: s.logprob).text == max(local, key=lambda s: s.logprob).text == " Paris."
-    for r, l in zip(remote, local):
-        assert r.logprob == pytest.approx(l.logprob, abs=1.0)
+    for r, mine in zip(remote, local):
+        assert r.logprob == pytest.approx(mine.logprob, abs=1.0)
 
 
 async def test_a_server_killed_mid_stream_is_a_disconnect_with_partial_text(gguf_path):
@@ -75,7 +74,9 @@ async def test_a_server_killed_mid_stream_is_a_disconnect_with_partial_text(gguf
         server = LlamaServer(gguf_path, api_key=None)
         try:
             p = provider(server, retries=0)
-            req = ask("Write a very long essay about the history of the sea.", max_tokens=1500, temperature=1.0, seed=seed)
+            req = ask(
+                "Write a very long essay about the history of the sea.", max_tokens=1500, temperature=1.0, seed=seed
+            )
             events = []
             async for event in p.stream(req):
                 events.append(event)
@@ -96,8 +97,20 @@ async def test_a_server_killed_mid_stream_is_a_disconnect_with_partial_text(gguf
 def test_cli_ask_against_the_server(llama_server, server_key):
     ref = f"openai-compatible:{llama_server.base_url}#gemma?api=completions"
     result = subprocess.run(
-        [sys.executable, "-m", "agents.cli", "ask", "--model", ref, "--temperature", "0", "What is the capital of France?"],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "agents.cli",
+            "ask",
+            "--model",
+            ref,
+            "--temperature",
+            "0",
+            "What is the capital of France?",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert "Paris" in result.stdout
@@ -105,6 +118,8 @@ def test_cli_ask_against_the_server(llama_server, server_key):
 
 def test_cli_reports_an_unreachable_server_with_exit_code_1():
     ref = "openai-compatible:http://127.0.0.1:9/v1#gemma?retries=0&timeout=5"
-    result = subprocess.run([sys.executable, "-m", "agents.cli", "ask", "--model", ref, "hi"], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "agents.cli", "ask", "--model", ref, "hi"], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 1
     assert "error (unreachable)" in result.stderr

@@ -14,8 +14,15 @@ pytestmark = pytest.mark.integration
 
 
 async def test_a_short_search_with_the_embedded_model_as_policy_and_world_model(embedded):
-    config = PlanConfig(env="blocksworld", seed=1, algo="beam", world_model="llm", policy="llm",
-                        budget=Budget(max_expansions=1, branching=2, max_real_steps=1), env_options={"n_blocks": 3})
+    config = PlanConfig(
+        env="blocksworld",
+        seed=1,
+        algo="beam",
+        world_model="llm",
+        policy="llm",
+        budget=Budget(max_expansions=1, branching=2, max_real_steps=1),
+        env_options={"n_blocks": 3},
+    )
     events = [e async for e in PlanRun(config, embedded).run_stream()]
     done = next(e for e in events if isinstance(e, PlanFinished))
     children = [e for e in events if isinstance(e, PlanNodeCreated) and e.parent is not None]

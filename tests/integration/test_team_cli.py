@@ -1,5 +1,6 @@
 """Every shipped team, end to end on the embedded model from the CLI; kill -9 loses nothing."""
 
+import itertools
 import json
 import os
 import signal
@@ -29,7 +30,9 @@ def run_events(stdout):
 
 
 def cli(*args, env, timeout=900):
-    return subprocess.run([sys.executable, "-m", "agents.cli", *args], capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "agents.cli", *args], capture_output=True, text=True, timeout=timeout, env=env
+    )
 
 
 @pytest.mark.parametrize("template", sorted(template_names()))
@@ -90,7 +93,15 @@ def test_resume_continues_an_interrupted_session(env, _embedded_loaded):
 
 def test_a_bad_team_file_starts_nothing(env, tmp_path):
     team = tmp_path / "team.json"
-    team.write_text(json.dumps({"name": "x", "agents": [{"name": "A", "role": "debater"}, {"name": "B", "role": "debater"}], "protocol": {"kind": "debate"}}))
+    team.write_text(
+        json.dumps(
+            {
+                "name": "x",
+                "agents": [{"name": "A", "role": "debater"}, {"name": "B", "role": "debater"}],
+                "protocol": {"kind": "debate"},
+            }
+        )
+    )
     result = cli("run", str(team), "--task", "anything", env=env)
     assert result.returncode == 2
     assert str(team) in result.stderr and "judge" in result.stderr
@@ -99,23 +110,44 @@ def test_a_bad_team_file_starts_nothing(env, tmp_path):
 
 def test_a_selector_team_with_a_human_runs_on_the_embedded_model(env, tmp_path, _embedded_loaded):
     team = tmp_path / "selector.json"
-    team.write_text(json.dumps({
-        "version": 1, "name": "Selector with a human",
-        "agents": [
-            {"name": "Scout", "role": "researcher", "persona": "You find facts.", "model": "local", "max_tokens": 16},
-            {"name": "Sage", "role": "advisor", "persona": "You give advice.", "model": "local", "max_tokens": 16},
-            {"name": "Me", "role": "human"},
-        ],
-        "protocol": {"kind": "selector", "max_turns": 4},
-    }))
+    team.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "name": "Selector with a human",
+                "agents": [
+                    {
+                        "name": "Scout",
+                        "role": "researcher",
+                        "persona": "You find facts.",
+                        "model": "local",
+                        "max_tokens": 16,
+                    },
+                    {
+                        "name": "Sage",
+                        "role": "advisor",
+                        "persona": "You give advice.",
+                        "model": "local",
+                        "max_tokens": 16,
+                    },
+                    {"name": "Me", "role": "human"},
+                ],
+                "protocol": {"kind": "selector", "max_turns": 4},
+            }
+        )
+    )
     result = subprocess.run(
         [sys.executable, "-m", "agents.cli", "run", str(team), "--task", "Plan a picnic.", "--seed", "2", "--json"],
-        input="Bring sandwiches.\n" * 4, capture_output=True, text=True, timeout=900, env=env,
+        input="Bring sandwiches.\n" * 4,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     events = run_events(result.stdout)
     picks = [e.speaker for e in events if e.type == "speaker_selected"]
-    assert len(picks) == 4 and all(a != b for a, b in zip(picks, picks[1:]))
+    assert len(picks) == 4 and all(a != b for a, b in itertools.pairwise(picks))
     spoken = [(e.agent, e.text) for e in events if isinstance(e, MessageCompleted)]
     assert [a for a, _ in spoken] == picks
     assert all(text == "Bring sandwiches." for agent, text in spoken if agent == "Me")

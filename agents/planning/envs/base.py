@@ -6,7 +6,8 @@ de-duplication are dictionary look-ups; actions are the exact text a model is sh
 
 from __future__ import annotations
 
-from typing import Hashable, Protocol, runtime_checkable
+from collections.abc import Hashable
+from typing import Protocol, runtime_checkable
 
 State = Hashable
 
@@ -25,8 +26,7 @@ class Env(Protocol):
         """Every legal action and the state it leads to (the exact simulator)."""
         ...
 
-    def is_goal(self, state: State) -> bool:
-        ...
+    def is_goal(self, state: State) -> bool: ...
 
     def render(self, state: State) -> str:
         """The state as text for a model (and as stored in events)."""
@@ -36,8 +36,7 @@ class Env(Protocol):
         """Read a state back from a model's text; None when it cannot be read."""
         ...
 
-    def goal_text(self) -> str:
-        ...
+    def goal_text(self) -> str: ...
 
     def rules_text(self) -> str:
         """What the actions mean, for prompts."""

@@ -6,6 +6,7 @@ so that one configuration has one representation; ``holding`` is a block or None
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 
@@ -66,12 +67,19 @@ class Blocksworld:
         if holding is None:
             for i, stack in enumerate(stacks):
                 top, rest = stack[-1], stacks[:i] + ((stack[:-1],) if len(stack) > 1 else ()) + stacks[i + 1 :]
-                action = f"pick up the {top} block" if len(stack) == 1 else f"unstack the {top} block from on top of the {stack[-2]} block"
+                action = (
+                    f"pick up the {top} block"
+                    if len(stack) == 1
+                    else f"unstack the {top} block from on top of the {stack[-2]} block"
+                )
                 out[action] = (_canon(rest), top)
             return out
         out[f"put down the {holding} block"] = (_canon(stacks + ((holding,),)), None)
         for i, stack in enumerate(stacks):
-            out[f"stack the {holding} block on top of the {stack[-1]} block"] = (_canon(stacks[:i] + (stack + (holding,),) + stacks[i + 1 :]), None)
+            out[f"stack the {holding} block on top of the {stack[-1]} block"] = (
+                _canon(stacks[:i] + (stack + (holding,),) + stacks[i + 1 :]),
+                None,
+            )
         return out
 
     def is_goal(self, state: BWState) -> bool:
@@ -83,7 +91,7 @@ class Blocksworld:
         for stack in stacks:
             facts.add(f"the {stack[-1]} block is clear")
             facts.add(f"the {stack[0]} block is on the table")
-            facts.update(f"the {up} block is on top of the {down} block" for down, up in zip(stack, stack[1:]))
+            facts.update(f"the {up} block is on top of the {down} block" for down, up in itertools.pairwise(stack))
         return facts
 
     def render(self, state: BWState) -> str:
@@ -115,8 +123,10 @@ class Blocksworld:
         return "My goal is to have that " + ", ".join(sorted(facts, key=_fact_order)) + "."
 
     def rules_text(self) -> str:
-        return ("I am playing with a set of blocks. I can pick up or unstack one clear block at a time "
-                "when my hand is empty, and put it down on the table or stack it on a clear block.")
+        return (
+            "I am playing with a set of blocks. I can pick up or unstack one clear block at a time "
+            "when my hand is empty, and put it down on the table or stack it on a clear block."
+        )
 
     def heuristic(self, state: BWState) -> float:
         below = _below(state[0])

@@ -22,7 +22,11 @@ def _carve(height: int, width: int, rng: random.Random) -> list[list[str]]:
     grid[1][1] = "."
     while stack:
         r, c = stack[-1]
-        options = [(r + dr, c + dc) for dr, dc in MOVES.values() if 0 <= r + dr < height and 0 <= c + dc < width and (r + dr, c + dc) not in seen]
+        options = [
+            (r + dr, c + dc)
+            for dr, dc in MOVES.values()
+            if 0 <= r + dr < height and 0 <= c + dc < width and (r + dr, c + dc) not in seen
+        ]
         if not options:
             stack.pop()
             continue
@@ -34,7 +38,7 @@ def _carve(height: int, width: int, rng: random.Random) -> list[list[str]]:
 
 
 def _bfs(grid, start, passable) -> dict[tuple[int, int], tuple[int, int] | None]:
-    parents = {start: None}
+    parents: dict[tuple[int, int], tuple[int, int] | None] = {start: None}
     queue = deque([start])
     while queue:
         r, c = queue.popleft()
@@ -63,7 +67,8 @@ class Maze:
 
     def _place_doors(self, grid, doors: int, rng: random.Random) -> None:
         parents = _bfs(grid, self.start, lambda ch: ch != "#")
-        path, cell = [], self.goal
+        path: list[tuple[int, int]] = []
+        cell: tuple[int, int] | None = self.goal
         while cell is not None:
             path.append(cell)
             cell = parents[cell]
@@ -71,8 +76,10 @@ class Maze:
         for i in range(doors):
             door = path[(i + 1) * len(path) // (doors + 1)]
             grid[door[0]][door[1]] = "ABC"[i]
-            reach = _bfs(grid, self.start, lambda ch: ch not in "#ABC" or ch.lower() in "abc"[:i])
-            free = [p for p in reach if grid[p[0]][p[1]] == "." and p != self.start and p not in path] or [p for p in reach if grid[p[0]][p[1]] == "." and p != self.start]
+            reach = _bfs(grid, self.start, lambda ch, opened="abc"[:i]: ch not in "#ABC" or ch.lower() in opened)
+            free = [p for p in reach if grid[p[0]][p[1]] == "." and p != self.start and p not in path] or [
+                p for p in reach if grid[p[0]][p[1]] == "." and p != self.start
+            ]
             key = rng.choice(free)
             grid[key[0]][key[1]] = "abc"[i]
 
@@ -123,12 +130,19 @@ class Maze:
         return 1.0 - (abs(r - self.goal[0]) + abs(c - self.goal[1])) / span
 
     def view(self, state: MazeState) -> dict:
-        return {"kind": "grid", "rows": [self._cell_row(i, row, state[2]) for i, row in enumerate(self.grid)], "agent": [state[0], state[1]], "keys": state[2]}
+        return {
+            "kind": "grid",
+            "rows": [self._cell_row(i, row, state[2]) for i, row in enumerate(self.grid)],
+            "agent": [state[0], state[1]],
+            "keys": state[2],
+        }
 
     def diff(self, predicted: MazeState, actual: MazeState) -> list[str]:
         out = []
         if predicted[:2] != actual[:2]:
-            out.append(f"position: predicted row {predicted[0]}, column {predicted[1]}; actually row {actual[0]}, column {actual[1]}")
+            out.append(
+                f"position: predicted row {predicted[0]}, column {predicted[1]}; actually row {actual[0]}, column {actual[1]}"
+            )
         if predicted[2] != actual[2]:
             out.append(f"keys: predicted {predicted[2] or 'none'}; actually {actual[2] or 'none'}")
         return out

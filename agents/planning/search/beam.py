@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from agents.events import EventBase
 from agents.planning.search.tree import Node, SearchContext

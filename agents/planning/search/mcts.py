@@ -8,7 +8,7 @@ Once a goal is imagined the search runs as many iterations again, looking for a 
 from __future__ import annotations
 
 import math
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from agents.events import EventBase, PlanBackprop
 from agents.planning.search.tree import Node, SearchContext
@@ -66,8 +66,11 @@ def _backprop(ctx: SearchContext, path: list[Node], reward: float) -> None:
     for node in path:
         node.visits += 1
         node.total += reward
-    ctx.events.append(PlanBackprop(
-        node_ids=tuple(n.id for n in path), reward=reward,
-        visits=tuple(n.visits for n in path), values=tuple(n.total / n.visits for n in path),
-    ))
-
+    ctx.events.append(
+        PlanBackprop(
+            node_ids=tuple(n.id for n in path),
+            reward=reward,
+            visits=tuple(n.visits for n in path),
+            values=tuple(n.total / n.visits for n in path),
+        )
+    )

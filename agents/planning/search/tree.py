@@ -9,8 +9,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Literal
 
-from agents.events import EventBase, PlanIssue, PlanIteration, PlanNodeCreated, PlanNodeEvaluated, PlanNodePruned, PlanNodeSelected, PruneKind
+from agents.events import (
+    EventBase,
+    PlanIssue,
+    PlanIteration,
+    PlanNodeCreated,
+    PlanNodeEvaluated,
+    PlanNodePruned,
+    PlanNodeSelected,
+    PruneKind,
+)
 from agents.llm.base import CancelToken
 from agents.planning.envs.base import Env, State
 from agents.planning.model_calls import Meter
@@ -34,7 +44,7 @@ class Budget:
 @dataclass(eq=False)
 class Node:
     id: int
-    parent: "Node | None"
+    parent: Node | None
     action: str | None
     state: State | None  # imagined; None when the prediction could not be read
     true_state: State | None  # the simulator's, for checking the imagined one
@@ -43,26 +53,36 @@ class Node:
     value: float | None = None
     visits: int = 0
     total: float = 0.0
-    children: list["Node"] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
     expanded: bool = False
     pruned: PruneKind | None = None
     goal: bool = False
 
-    def path(self) -> list["Node"]:
-        node, out = self, []
+    def path(self) -> list[Node]:
+        node: Node | None = self
+        out: list[Node] = []
         while node is not None:
             out.append(node)
             node = node.parent
         return out[::-1]
 
     @property
-    def live_children(self) -> list["Node"]:
+    def live_children(self) -> list[Node]:
         return [c for c in self.children if c.pruned is None]
 
 
 class SearchContext:
-    def __init__(self, env: Env, world_model: WorldModel, policy: Policy, value: Value, budget: Budget,
-                 meter: Meter, cancel: CancelToken | None = None, exact_model: bool = True):
+    def __init__(
+        self,
+        env: Env,
+        world_model: WorldModel,
+        policy: Policy,
+        value: Value,
+        budget: Budget,
+        meter: Meter,
+        cancel: CancelToken | None = None,
+        exact_model: bool = True,
+    ):
         self.env, self.world_model, self.policy, self.value_fn = env, world_model, policy, value
         self.budget, self.meter, self.cancel = budget, meter, cancel or CancelToken()
         self.exact_model = exact_model
@@ -73,7 +93,7 @@ class SearchContext:
         self.seen: dict[State, int] = {}
         self.events: list[EventBase] = []
         self.started = time.perf_counter()
-        self.stopped: str | None = None
+        self.stopped: Literal["cancelled", "budget", "error"] | None = None
         self._best: Node | None = None  # kept up to date so snapshots need no scan
 
     def drain(self) -> list[EventBase]:
@@ -84,7 +104,11 @@ class SearchContext:
         b = self.budget
         if self.cancel.cancelled:
             self.stopped = "cancelled"
-        elif self.expanded >= b.max_expansions or self.meter.model_calls >= b.max_model_calls or time.perf_counter() - self.started > b.max_seconds:
+        elif (
+            self.expanded >= b.max_expansions
+            or self.meter.model_calls >= b.max_model_calls
+            or time.perf_counter() - self.started > b.max_seconds
+        ):
             self.stopped = "budget"
         return self.stopped is None
 
@@ -94,18 +118,38 @@ class SearchContext:
         self._best = root
         return root
 
-    def _add(self, parent: Node | None, action: str | None, state: State | None, true_state: State | None, raw: str, prior: float | None = None) -> Node:
-        node = Node(len(self.nodes), parent, action, state, true_state, 0 if parent is None else parent.depth + 1, prior or 1.0)
+    def _add(
+        self,
+        parent: Node | None,
+        action: str | None,
+        state: State | None,
+        true_state: State | None,
+        raw: str,
+        prior: float | None = None,
+    ) -> Node:
+        node = Node(
+            len(self.nodes), parent, action, state, true_state, 0 if parent is None else parent.depth + 1, prior or 1.0
+        )
         node.goal = state is not None and self.env.is_goal(state)
         self.nodes.append(node)
         if parent is not None:
             parent.children.append(node)
         checked = None if self.exact_model or true_state is None else self.env.render(true_state)
-        self.events.append(PlanNodeCreated(
-            node_id=node.id, parent=None if parent is None else parent.id, action=action,
-            state=self.env.render(state) if state is not None else raw, depth=node.depth, episode=self.episode,
-            prior=prior, parsed=state is not None, goal=node.goal, true_state=checked, raw_output=raw if not self.exact_model else "",
-        ))
+        self.events.append(
+            PlanNodeCreated(
+                node_id=node.id,
+                parent=None if parent is None else parent.id,
+                action=action,
+                state=self.env.render(state) if state is not None else raw,
+                depth=node.depth,
+                episode=self.episode,
+                prior=prior,
+                parsed=state is not None,
+                goal=node.goal,
+                true_state=checked,
+                raw_output=raw if not self.exact_model else "",
+            )
+        )
         return node
 
     async def expand(self, node: Node) -> list[Node]:
@@ -114,7 +158,14 @@ class SearchContext:
         self.expanded += 1
         proposal = await self.policy.propose(node.state)
         for text in proposal.illegal:
-            self.events.append(PlanIssue(kind="illegal_action", node_id=node.id, text=text, detail="not a legal action in this state; rejected"))
+            self.events.append(
+                PlanIssue(
+                    kind="illegal_action",
+                    node_id=node.id,
+                    text=text,
+                    detail="not a legal action in this state; rejected",
+                )
+            )
         if proposal.error:
             self.events.append(PlanIssue(kind="model_error", node_id=node.id, text=proposal.error))
         for action, prior in proposal.actions:
@@ -133,7 +184,14 @@ class SearchContext:
         if info.error:
             self.events.append(PlanIssue(kind="model_error", node_id=child.id, text=info.error))
         if predicted is None:
-            self.events.append(PlanIssue(kind="unparsable_prediction", node_id=child.id, text=info.raw_output[:500], detail="the predicted state could not be read"))
+            self.events.append(
+                PlanIssue(
+                    kind="unparsable_prediction",
+                    node_id=child.id,
+                    text=info.raw_output[:500],
+                    detail="the predicted state could not be read",
+                )
+            )
             self.prune(child, "unparsable", "the predicted state could not be read")
         elif self.seen.get(predicted, 1 << 30) <= child.depth:
             self.prune(child, "duplicate", "this state was reached before, at least as early")
@@ -166,16 +224,23 @@ class SearchContext:
         """The shallowest imagined goal, else the best-valued live node (shallowest on ties)."""
         if self._best is not None and self._best.pruned in (None, "depth") and self._best.id >= root.id:
             return self._best
-        mine = [n for n in self.nodes[root.id:] if n.state is not None and n.pruned in (None, "depth")] or [root]
+        mine = [n for n in self.nodes[root.id :] if n.state is not None and n.pruned in (None, "depth")] or [root]
         self._best = max(mine, key=_rank)
         return self._best
 
     def snapshot(self, root: Node, iteration: int) -> None:
         best = self.best_leaf(root)
-        self.events.append(PlanIteration(
-            episode=self.episode, iteration=iteration, nodes=len(self.nodes), expanded=self.expanded,
-            model_calls=self.meter.model_calls, best_path=tuple(n.id for n in best.path()), best_value=best.value,
-        ))
+        self.events.append(
+            PlanIteration(
+                episode=self.episode,
+                iteration=iteration,
+                nodes=len(self.nodes),
+                expanded=self.expanded,
+                model_calls=self.meter.model_calls,
+                best_path=tuple(n.id for n in best.path()),
+                best_value=best.value,
+            )
+        )
 
 
 def _rank(node: Node) -> tuple:

@@ -9,7 +9,9 @@ from agents.llm.base import ProviderError
 
 
 def cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "agents.cli", *args], capture_output=True, text=True, timeout=120, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "agents.cli", *args], capture_output=True, text=True, timeout=120, env=env
+    )
 
 
 def test_unknown_model_reference_exits_2_and_lists_the_accepted_forms():

@@ -10,12 +10,27 @@ from agents.events import PlanFinished, event_from_json
 
 def cli(*args, data_dir):
     env = dict(os.environ, AGORA_LAB_DATA_DIR=str(data_dir))
-    return subprocess.run([sys.executable, "-m", "agents.cli", *args], capture_output=True, text=True, timeout=120, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "agents.cli", *args], capture_output=True, text=True, timeout=120, env=env
+    )
 
 
 def test_plan_runs_headless_and_is_a_session_that_exports_with_its_tree(tmp_path):
     out = tmp_path / "plan.json"
-    result = cli("plan", "--env", "maze", "--seed", "1", "--algo", "mcts", "--world-model", "exact", "--export", str(out), data_dir=tmp_path)
+    result = cli(
+        "plan",
+        "--env",
+        "maze",
+        "--seed",
+        "1",
+        "--algo",
+        "mcts",
+        "--world-model",
+        "exact",
+        "--export",
+        str(out),
+        data_dir=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert "solved (goal): 12 steps (optimal 12)" in result.stdout
     session = result.stderr.split("session ")[1].split()[0]
@@ -59,4 +74,6 @@ def test_a_stored_planning_run_replays_in_the_terminal(tmp_path, monkeypatch, ca
     replayed = capsys.readouterr()
     text = replayed.out + replayed.err
     assert "step 1:" in text and "solved (goal)" in text
-    assert [l for l in live.splitlines() if l.startswith("step ")] == [l for l in text.splitlines() if l.startswith("step ")]
+    assert [line for line in live.splitlines() if line.startswith("step ")] == [
+        line for line in text.splitlines() if line.startswith("step ")
+    ]

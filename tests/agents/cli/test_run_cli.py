@@ -98,7 +98,10 @@ def test_fork_keeps_the_first_messages_and_applies_the_cap(monkeypatch, capsys, 
     parent = list_sessions()[0].session_id
     capsys.readouterr()
     models = Models(monkeypatch)
-    assert cli.main(["sessions", "fork", parent, "--at", "2", "--max-tokens", "7", "--temperature", "0.2", "--json"]) == EXIT_OK
+    assert (
+        cli.main(["sessions", "fork", parent, "--at", "2", "--max-tokens", "7", "--temperature", "0.2", "--json"])
+        == EXIT_OK
+    )
     child = read_session(json_events(capsys.readouterr().out)[0].run_id)
     assert child.header.parent_run == parent and child.header.forked_at_message == 2
     assert all(a["max_tokens"] == 7 and a["temperature"] == 0.2 for a in child.header.team["agents"])

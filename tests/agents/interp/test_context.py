@@ -17,8 +17,15 @@ def loaded(tiny_model_dir):
 
 
 def done(agent, text, model="openai:remote", token_ids=None):
-    return MessageCompleted(message_id=f"m-{agent}", agent=agent, model=model, text=text, finish_reason="stop",
-                            usage=Usage(), token_ids=token_ids)
+    return MessageCompleted(
+        message_id=f"m-{agent}",
+        agent=agent,
+        model=model,
+        text=text,
+        finish_reason="stop",
+        usage=Usage(),
+        token_ids=token_ids,
+    )
 
 
 def test_a_foreign_message_is_retokenised_after_its_context(loaded):
@@ -27,23 +34,26 @@ def test_a_foreign_message_is_retokenised_after_its_context(loaded):
     inp = message_input(loaded, [first, second], second.message_id, task="Ban cars?", team=team)
     own = loaded.tokenizer(second.text, add_special_tokens=False)["input_ids"]
     assert not inp.exact_ids and not inp.exact_prompt
-    assert list(inp.token_ids[-len(own):]) == own and inp.focus_start == len(inp.token_ids) - len(own)
+    assert list(inp.token_ids[-len(own) :]) == own and inp.focus_start == len(inp.token_ids) - len(own)
     labels = [s.label for s in inp.spans]
     assert labels == ["system", "task", "Affirmative #1", "Negative (inspected)"]
     span = next(s for s in inp.spans if s.message_id == first.message_id)
-    assert "Cars pollute the air." in loaded.tokenizer.decode(list(inp.token_ids[span.start:span.end]))
+    assert "Cars pollute the air." in loaded.tokenizer.decode(list(inp.token_ids[span.start : span.end]))
     assert len(inp.labels) == len(inp.token_ids)
 
 
 async def test_a_generated_message_uses_its_exact_ids_and_prompt(loaded):
     provider = LocalProvider(loaded)
-    request = CompletionRequest(messages=(ChatMessage(role="user", content="Alice: I think the answer"),),
-                                params=GenerationParams(max_tokens=8, temperature=0.0), speaker="Bob")
+    request = CompletionRequest(
+        messages=(ChatMessage(role="user", content="Alice: I think the answer"),),
+        params=GenerationParams(max_tokens=8, temperature=0.0),
+        speaker="Bob",
+    )
     generated = [e async for e in provider.stream(request)][-1]
     assert generated.token_ids
     inp = message_input(loaded, [generated], generated.message_id)
     assert inp.exact_ids and inp.exact_prompt
-    assert inp.token_ids[-len(generated.token_ids):] == generated.token_ids
+    assert inp.token_ids[-len(generated.token_ids) :] == generated.token_ids
     assert inp.focus_start == generated.usage.prompt_tokens
 
 

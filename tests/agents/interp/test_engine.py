@@ -1,6 +1,7 @@
 """The interpretability engine on a tiny random Gemma 3: lens against a plain reference,
 parity with the model's own logits, attention, events, cache and cancellation."""
 
+import itertools
 import threading
 
 import numpy as np
@@ -104,7 +105,7 @@ async def test_events_arrive_in_order_as_numpy_only(loaded):
     layers = [e.layer for e in events if isinstance(e, AttentionReady)]
     assert layers == list(range(loaded.model.config.num_hidden_layers))
     chunks = [(e.start, e.end) for e in events if isinstance(e, LensChunkReady)]
-    assert chunks[0][0] == 0 and all(a[1] == b[0] for a, b in zip(chunks, chunks[1:]))
+    assert chunks[0][0] == 0 and all(a[1] == b[0] for a, b in itertools.pairwise(chunks))
     assert chunks[-1][1] == len(events[0].input.token_ids)
     for event in events:
         for value in vars(event).values():
@@ -138,6 +139,7 @@ async def test_cancel_stops_between_layers_and_is_not_cached(loaded, monkeypatch
             emit(event)
             if isinstance(event, AttentionReady) and event.layer == 0:
                 assert released.wait(timeout=120), "the test never released the worker"
+
         real_emit_attention(out, emit_then_wait, cancel)
 
     real_emit_attention = engine.emit_attention
@@ -171,6 +173,7 @@ def test_a_compiler_that_fails_on_first_use_falls_back_to_eager(monkeypatch):
     def broken_compile(fn, **kwargs):
         def call(*args):
             raise RuntimeError("inductor: no working C compiler")
+
         return call
 
     monkeypatch.setattr(torch, "compile", broken_compile)

@@ -140,7 +140,9 @@ async def test_generation_does_not_block_the_event_loop(provider):
 
 async def test_long_conversation_is_trimmed_with_a_marker_not_a_crash(provider):
     history = tuple(
-        ChatMessage(role="user" if i % 2 else "assistant", content=f"message number {i} " * 8, name=None if i % 2 else "Alice")
+        ChatMessage(
+            role="user" if i % 2 else "assistant", content=f"message number {i} " * 8, name=None if i % 2 else "Alice"
+        )
         for i in range(40)
     )
     req = CompletionRequest(messages=history, params=GenerationParams(max_tokens=8, temperature=0.0), speaker="Alice")
@@ -194,6 +196,7 @@ async def test_concurrent_requests_share_forward_passes(provider):
     calls = []
     handle = model.register_forward_hook(lambda module, args, kwargs_or_out: calls.append(1))
     try:
+
         async def one(seed, tokens):
             req = request(f"prompt number {seed} " * (seed + 1), max_tokens=tokens, temperature=1.0, seed=seed)
             return await collect(provider, req)
@@ -231,7 +234,9 @@ async def test_closing_a_stream_early_stops_the_worker(provider):
 
 
 async def test_a_failing_chat_template_is_an_error_event(provider, monkeypatch):
-    monkeypatch.setattr(type(provider), "render", lambda self, messages, speaker: (_ for _ in ()).throw(ValueError("bad template")))
+    monkeypatch.setattr(
+        type(provider), "render", lambda self, messages, speaker: (_ for _ in ()).throw(ValueError("bad template"))
+    )
     events = await collect(provider, request())
     assert [e.type for e in events][-2:] == ["error", "message_completed"]
     assert events[-1].finish_reason == "error"

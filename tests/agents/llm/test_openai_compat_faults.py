@@ -7,10 +7,14 @@ import time
 import pytest
 
 from agents.events import ErrorEvent, MessageCompleted, Notice, TokenDelta
-from agents.llm.base import CancelToken, ChatMessage, CompletionRequest, GenerationParams
+from agents.llm.base import (
+    CancelToken,
+    ChatMessage,
+    CompletionRequest,
+    GenerationParams,
+)
 from agents.llm.openai_compat import OpenAICompatProvider
 from agents.llm.refs import parse_model_ref
-from agents.settings import Settings
 from tests.helpers.fault_server import FaultServer
 
 
@@ -23,12 +27,14 @@ async def server():
 
 def provider_for(base_url: str, model: str, **options) -> OpenAICompatProvider:
     query = "&".join(f"{k}={v}" for k, v in {"timeout": 2, "retries": 2, **options}.items())
-    return OpenAICompatProvider(parse_model_ref(f"openai-compatible:{base_url}#{model}?{query}", Settings()))
+    return OpenAICompatProvider(parse_model_ref(f"openai-compatible:{base_url}#{model}?{query}"))
 
 
 def request(**params):
     return CompletionRequest(
-        messages=(ChatMessage(role="user", content="hi"),), params=GenerationParams(max_tokens=5, **params), speaker="Bot"
+        messages=(ChatMessage(role="user", content="hi"),),
+        params=GenerationParams(max_tokens=5, **params),
+        speaker="Bot",
     )
 
 
@@ -149,3 +155,48 @@ async def test_stop_does_not_wait_for_a_silent_server_or_a_backoff(server, model
     await stopper
     assert events[-1].finish_reason == "cancelled"
     assert not any(isinstance(e, ErrorEvent) for e in events)
+
+
+async def test_keep_alive_pings_without_data_end_in_a_first_token_timeout(server):
+    """Repro: a server sending only ": ping" comments (never data) reset the read timeout
+    forever, so `ask`/`run` waited until killed and the session stayed `interrupted`."""
+    error, done = error_of(await run(provider_for(server.base_url, "keepalive", timeout=5, first_token=0.2, retries=2)))
+    assert error.kind == "timeout" and "first-token deadline" in error.message
+    assert not error.retryable and server.requests["keepalive"] == 1
+    assert done.text == ""
+
+
+async def test_a_reply_that_never_ends_hits_the_total_deadline(server):
+    """Repro: a server trickling a word at a time, never finishing, was bounded by nothing."""
+    error, done = error_of(await run(provider_for(server.base_url, "trickle", timeout=5, first_token=5, total=0.3)))
+    assert error.kind == "timeout" and "total deadline" in error.message
+    assert done.text.startswith("more")  # what came before the deadline is kept
+
+
+def test_deadlines_are_options_of_references_and_settings():
+    from agents.llm.endpoints import DEFAULT_FIRST_TOKEN_S, DEFAULT_TOTAL_S
+    from agents.settings import Settings
+
+    endpoint = parse_model_ref("oai:http://127.0.0.1:9/v1#m?first_token=7&total=30").endpoint
+    assert (endpoint.first_token_timeout_s, endpoint.total_timeout_s) == (7.0, 30.0)
+    saved = Settings.model_validate(
+        {"endpoints": {"lab": {"base_url": "http://127.0.0.1:9/v1", "model": "m", "total_timeout_s": 90}}}
+    )
+    assert saved.endpoints["lab"].total_timeout_s == 90.0
+    assert (
+        saved.endpoints["lab"].first_token_timeout_s == DEFAULT_FIRST_TOKEN_S
+        and DEFAULT_TOTAL_S > DEFAULT_FIRST_TOKEN_S
+    )
+
+
+async def test_scoring_is_bounded_by_the_total_deadline(server):
+    """Repro: score() against a server dribbling its body waited for as long as it dribbled."""
+    from agents.llm.base import ProviderError
+
+    provider = provider_for(server.base_url, "trickle", api="completions", total=0.3, timeout=5)
+    try:
+        with pytest.raises(ProviderError) as info:
+            await provider.score([ChatMessage(role="user", content="hi")], ["yes"])
+    finally:
+        await provider.aclose()
+    assert info.value.kind == "timeout" and "total deadline" in info.value.message

@@ -14,7 +14,9 @@ SEEDS = range(6)
 @pytest.mark.parametrize("name", sorted(ENVS))
 def test_generation_is_seeded(name):
     assert make_env(name, 3).render(make_env(name, 3).initial) == make_env(name, 3).render(make_env(name, 3).initial)
-    renders = {make_env(name, seed).render(make_env(name, seed).initial) + make_env(name, seed).goal_text() for seed in SEEDS}
+    renders = {
+        make_env(name, seed).render(make_env(name, seed).initial) + make_env(name, seed).goal_text() for seed in SEEDS
+    }
     assert len(renders) > 1
 
 
@@ -70,7 +72,9 @@ def test_blocksworld_is_planbench_text_with_three_to_six_blocks():
     env = Blocksworld(0, n_blocks=3)
     text = env.render(env.initial)
     assert "the hand is empty" in text and "block is clear" in text
-    assert set(env.successors(env.initial)) <= {a for a in env.successors(env.initial) if a.startswith(("pick up", "unstack"))}
+    assert set(env.successors(env.initial)) <= {
+        a for a in env.successors(env.initial) if a.startswith(("pick up", "unstack"))
+    }
     assert env.goal_text().startswith("My goal is to have that")
 
 

@@ -3,7 +3,16 @@
 import asyncio
 import re
 
-from agents.events import PlanFinished, PlanIssue, PlanNodeCreated, PlanNodeEvaluated, PlanNodePruned, PlanRealStep, event_from_json, event_to_json
+from agents.events import (
+    PlanFinished,
+    PlanIssue,
+    PlanNodeCreated,
+    PlanNodeEvaluated,
+    PlanNodePruned,
+    PlanRealStep,
+    event_from_json,
+    event_to_json,
+)
 from agents.llm.scripted import ScriptedProvider
 from agents.planning.envs import make_env
 from agents.planning.run import PlanConfig, PlanRun
@@ -15,15 +24,18 @@ QUERY = re.compile(r"State: (.*)\nAction: (.*)\nNext state:$", re.DOTALL)
 def run(config, provider):
     async def collect():
         return [event async for event in PlanRun(config, provider).run_stream()]
+
     return asyncio.run(collect())
 
 
 def simulator_model(env, corrupt=lambda action, text: text):
     """A scripted world model that answers with the simulator, optionally corrupted."""
+
     def reply(request):
         state_text, action = QUERY.search(request.messages[-1].content.rsplit("\n\n", 1)[-1]).groups()
         nxt = env.successors(env.parse_state(state_text)).get(action)
         return corrupt(action, env.render(nxt)) if nxt is not None else "no idea"
+
     return ScriptedProvider(reply)
 
 
@@ -40,8 +52,12 @@ def test_a_perfect_llm_world_model_is_checked_step_by_step_and_solves():
 
 def test_unparsable_predictions_are_recorded_and_pruned():
     env = make_env("maze", 1)
-    provider = simulator_model(env, lambda action, text: "I think you moved somewhere" if action == "move down" else text)
-    events = run(PlanConfig(env="maze", seed=1, algo="beam", world_model="llm", budget=Budget(max_expansions=40)), provider)
+    provider = simulator_model(
+        env, lambda action, text: "I think you moved somewhere" if action == "move down" else text
+    )
+    events = run(
+        PlanConfig(env="maze", seed=1, algo="beam", world_model="llm", budget=Budget(max_expansions=40)), provider
+    )
     issues = [e for e in events if isinstance(e, PlanIssue) and e.kind == "unparsable_prediction"]
     assert issues and issues[0].text == "I think you moved somewhere"
     pruned = {e.node_id for e in events if isinstance(e, PlanNodePruned) and e.kind == "unparsable"}
@@ -51,7 +67,10 @@ def test_unparsable_predictions_are_recorded_and_pruned():
 
 def test_a_wrong_prediction_diverges_in_reality_and_triggers_replanning():
     env = make_env("maze", 1)
-    keyless = lambda action, text: text.replace("keys: a", "keys: none")  # forgets picking up the key
+
+    def keyless(action, text):
+        return text.replace("keys: a", "keys: none")  # forgets picking up the key
+
     events = run(PlanConfig(env="maze", seed=1, algo="beam", world_model="llm"), simulator_model(env, keyless))
     steps = [e for e in events if isinstance(e, PlanRealStep)]
     done = next(e for e in events if isinstance(e, PlanFinished))
@@ -89,7 +108,10 @@ def test_a_scoring_policy_ranks_legal_actions_by_likelihood():
 
 def test_llm_values_come_from_scoring_sure_likely_impossible():
     provider = ScriptedProvider([], scorer=lambda text: 0.0 if text == " impossible" else -9.0)
-    events = run(PlanConfig(env="game24", seed=1, algo="beam", value="llm", budget=Budget(max_expansions=2, prune_below=0.05)), provider)
+    events = run(
+        PlanConfig(env="game24", seed=1, algo="beam", value="llm", budget=Budget(max_expansions=2, prune_below=0.05)),
+        provider,
+    )
     values = [e for e in events if isinstance(e, PlanNodeEvaluated) and e.node_id > 0]
     assert values and all(e.value < 0.01 and e.method == "llm:scripted:scripted" for e in values)
     pruned = {e.node_id for e in events if isinstance(e, PlanNodePruned) and e.kind == "value"}
@@ -98,8 +120,19 @@ def test_llm_values_come_from_scoring_sure_likely_impossible():
 
 def test_every_plan_event_round_trips_through_json():
     env = make_env("maze", 1)
-    events = run(PlanConfig(env="maze", seed=1, algo="mcts", world_model="llm", budget=Budget(max_expansions=30)), simulator_model(env))
+    events = run(
+        PlanConfig(env="maze", seed=1, algo="mcts", world_model="llm", budget=Budget(max_expansions=30)),
+        simulator_model(env),
+    )
     kinds = {e.type for e in events}
-    assert {"plan_started", "plan_node_created", "plan_node_evaluated", "plan_backprop", "plan_iteration", "plan_real_step", "plan_finished"} <= kinds
+    assert {
+        "plan_started",
+        "plan_node_created",
+        "plan_node_evaluated",
+        "plan_backprop",
+        "plan_iteration",
+        "plan_real_step",
+        "plan_finished",
+    } <= kinds
     for event in events:
         assert event_from_json(event_to_json(event)) == event

@@ -4,7 +4,16 @@ import asyncio
 
 import pytest
 
-from agents.events import Finished, PlanFinished, PlanIteration, PlanNodeCreated, PlanNodePruned, PlanRealStep, PlanStarted, RunStarted
+from agents.events import (
+    Finished,
+    PlanFinished,
+    PlanIteration,
+    PlanNodeCreated,
+    PlanNodePruned,
+    PlanRealStep,
+    PlanStarted,
+    RunStarted,
+)
 from agents.planning.run import PlanConfig, PlanRun
 from agents.planning.search.tree import Budget
 
@@ -12,6 +21,7 @@ from agents.planning.search.tree import Budget
 def run(config: PlanConfig, provider=None):
     async def collect():
         return [event async for event in PlanRun(config, provider).run_stream()]
+
     return asyncio.run(collect())
 
 
@@ -92,6 +102,7 @@ def test_cancelling_stops_between_iterations():
             if isinstance(event, PlanIteration) and event.iteration == 3:
                 cancel.cancel()
         return out
+
     events = asyncio.run(collect())
     assert finished(events).reason == "cancelled" and events[-1].reason == "cancelled"
     assert max(e.iteration for e in events if isinstance(e, PlanIteration)) == 3
@@ -118,9 +129,16 @@ def test_stop_interrupts_a_model_call_in_flight():
                 await asyncio.sleep(0.001)
             await asyncio.sleep(0.05)
             cancel.cancel()
+
         stopper = asyncio.ensure_future(stop_soon())
-        events = [e async for e in PlanRun(PlanConfig(env="blocksworld", seed=1, algo="beam", world_model="llm"), slow, cancel=cancel).run_stream()]
+        events = [
+            e
+            async for e in PlanRun(
+                PlanConfig(env="blocksworld", seed=1, algo="beam", world_model="llm"), slow, cancel=cancel
+            ).run_stream()
+        ]
         await stopper
         return events
+
     events = asyncio.run(asyncio.wait_for(collect(), 120))  # a hang guard far below the unstopped run
     assert finished(events).reason == "cancelled" and len(slow.requests) == 1

@@ -8,15 +8,25 @@ from agents.spec import parse_team
 from agents.teams.planner import planning_problem
 from agents.teams.run import TeamRun
 
-TEAM = {"name": "plan and check", "agents": [{"name": "Planner", "role": "planner", "persona": "Search with beam."},
-                                            {"name": "Critic", "role": "critic"}],
-        "protocol": {"kind": "round_robin", "max_rounds": 1}}
+TEAM = {
+    "name": "plan and check",
+    "agents": [
+        {"name": "Planner", "role": "planner", "persona": "Search with beam."},
+        {"name": "Critic", "role": "critic"},
+    ],
+    "protocol": {"kind": "round_robin", "max_rounds": 1},
+}
 
 
 def run_team(task):
-    providers = {"Planner": ScriptedProvider(lambda r: "1. think hard"), "Critic": ScriptedProvider(lambda r: "Looks right. APPROVED")}
+    providers = {
+        "Planner": ScriptedProvider(lambda r: "1. think hard"),
+        "Critic": ScriptedProvider(lambda r: "Looks right. APPROVED"),
+    }
+
     async def collect():
         return [e async for e in TeamRun(parse_team(TEAM), providers).run_stream(task)]
+
     return asyncio.run(collect())
 
 

@@ -29,16 +29,19 @@ from agents.spec import parse_team
 from agents.termination import ExternalStop
 
 SHARED = "openai-compatible:http://127.0.0.1:9/v1#shared"
-TEAM = parse_team({
-    "name": "Trio",
-    "agents": [
-        {"name": "A", "role": "writer", "model": "local"},
-        {"name": "B", "role": "critic", "model": SHARED},
-        {"name": "C", "role": "editor", "model": SHARED},
-        {"name": "Me", "role": "human"},
-    ],
-    "protocol": {"kind": "round_robin", "max_rounds": 1},
-}, check_models=False)
+TEAM = parse_team(
+    {
+        "name": "Trio",
+        "agents": [
+            {"name": "A", "role": "writer", "model": "local"},
+            {"name": "B", "role": "critic", "model": SHARED},
+            {"name": "C", "role": "editor", "model": SHARED},
+            {"name": "Me", "role": "human"},
+        ],
+        "protocol": {"kind": "round_robin", "max_rounds": 1},
+    },
+    check_models=False,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -23,11 +23,17 @@ def data_dir(tmp_path, monkeypatch):
     return tmp_path / "data"
 
 
-DEBATE = parse_team({
-    "name": "Tea debate",
-    "agents": [{"name": "Pro", "role": "debater"}, {"name": "Con", "role": "debater"}, {"name": "Judge", "role": "judge"}],
-    "protocol": {"kind": "debate", "max_rounds": 2, "stop_on_consensus": False},
-})
+DEBATE = parse_team(
+    {
+        "name": "Tea debate",
+        "agents": [
+            {"name": "Pro", "role": "debater"},
+            {"name": "Con", "role": "debater"},
+            {"name": "Judge", "role": "judge"},
+        ],
+        "protocol": {"kind": "debate", "max_rounds": 2, "stop_on_consensus": False},
+    }
+)
 
 
 def providers(pro=None, con=None, judge=None):
@@ -35,7 +41,10 @@ def providers(pro=None, con=None, judge=None):
     return {
         "Pro": ScriptedProvider(pro or [f"Tea <b>is</b> & best {long}", "tea again"], name="Pro"),
         "Con": ScriptedProvider(con or ["Coffee <script>alert(1)</script>", "coffee again"], name="Con"),
-        "Judge": ScriptedProvider(judge or ['{"decision": "continue"}', '{"decision": "decided", "winner": "Con", "reason": "sharper"}'], name="Judge"),
+        "Judge": ScriptedProvider(
+            judge or ['{"decision": "continue"}', '{"decision": "decided", "winner": "Con", "reason": "sharper"}'],
+            name="Judge",
+        ),
     }
 
 
@@ -52,7 +61,9 @@ async def test_the_log_holds_every_message_and_the_header(data_dir):
     assert log.status == "completed" and log.header.task == "Tea or coffee?"
     assert log.header.team["name"] == "Tea debate" and log.header.seed == 5
     assert [m.text for m in log.messages] == [e.text for e in events if isinstance(e, MessageCompleted)]
-    assert [e.type for e in log.events if e.type != "token_delta"] == [e.type for e in events if e.type != "token_delta"]
+    assert [e.type for e in log.events if e.type != "token_delta"] == [
+        e.type for e in events if e.type != "token_delta"
+    ]
     # deltas are coalesced: far fewer lines than the live stream had
     assert sum(isinstance(e, TokenDelta) for e in log.events) < sum(isinstance(e, TokenDelta) for e in events)
     assert not (data_dir / "sessions" / f"{session_id}.lock").exists()
@@ -96,10 +107,12 @@ async def test_list_and_delete_sessions():
 
 
 async def test_replay_gives_the_same_events_without_model_calls():
-    session_id, events = await run_session()
+    session_id, _events = await run_session()
     log = read_session(session_id)
     replayed = [e async for e in replay(log, speed=0)]
-    assert [e for e in replayed if not isinstance(e, TokenDelta)] == [e for e in log.events if not isinstance(e, TokenDelta)]
+    assert [e for e in replayed if not isinstance(e, TokenDelta)] == [
+        e for e in log.events if not isinstance(e, TokenDelta)
+    ]
     for message in log.messages:
         deltas = "".join(e.text for e in replayed if isinstance(e, TokenDelta) and e.message_id == message.message_id)
         assert deltas == message.text
@@ -164,3 +177,134 @@ async def test_the_session_is_durable_at_each_completed_message(monkeypatch):
     assert len(synced) >= completed + 1  # every message, plus the end
     assert isinstance(events[-1], Finished)
     assert json.loads(read_session(session_id).path.read_text().splitlines()[0])["type"] == "run_started"
+
+
+KEY = "sk-route-0123456789abcdef"
+
+
+def _key_route(route: str, monkeypatch) -> None:
+    """Make KEY known to this process the way ``route`` would."""
+    from agents.llm import credentials
+    from agents.llm.refs import parse_model_ref
+    from agents.settings import Settings, save_settings
+
+    if route == "endpoint variable":
+        save_settings(
+            Settings.model_validate(
+                {
+                    "endpoints": {
+                        "lab": {"base_url": "http://127.0.0.1:9/v1", "model": "m", "api_key_env": "LAB_KEY_VAR"}
+                    }
+                }
+            )
+        )
+        monkeypatch.setenv("LAB_KEY_VAR", KEY)
+    elif route == "AGORA_LAB_API_KEY":
+        monkeypatch.setenv("AGORA_LAB_API_KEY", KEY)
+    elif route == "keyring":
+        monkeypatch.setattr(credentials, "_keyring_get", lambda name: KEY)
+        credentials.api_key_for(parse_model_ref("oai:https://elsewhere.example/v1#m"))
+    else:  # an inline reference's own key variable
+        monkeypatch.setenv("THEIR_KEY_VAR", KEY)
+        credentials.api_key_for(parse_model_ref("oai:https://elsewhere.example/v1#m?key_env=THEIR_KEY_VAR"))
+
+
+@pytest.fixture
+def forget_keys():
+    from agents.llm.credentials import KEYS_IN_USE
+
+    yield
+    KEYS_IN_USE.discard(KEY)
+
+
+@pytest.mark.parametrize("route", ["endpoint variable", "AGORA_LAB_API_KEY", "keyring", "inline key variable"])
+def test_a_key_split_across_delta_records_cannot_be_rebuilt(tmp_path, monkeypatch, route, forget_keys):
+    """Repro: deltas "<200 chars> Bearer sk-ro" | "ute-0123… tail" were redacted record by record,
+    so joining the log's deltas (what `sessions replay` prints) gave the whole key back."""
+    from agents.session.store import COALESCE_CHARS
+
+    config = tmp_path / "config"
+    monkeypatch.setenv("AGORA_LAB_CONFIG_DIR", str(config))
+    used_late = route in ("keyring", "inline key variable")  # a key first used after the writer opened
+    if not used_late:
+        _key_route(route, monkeypatch)
+    for offset in range(len(KEY) + 1):
+        writer = SessionWriter(f"split-{offset}", tmp_path / f"split-{offset}.jsonl")
+        if used_late and offset == 0:
+            _key_route(route, monkeypatch)
+        head = "x" * COALESCE_CHARS + " Bearer " + KEY[:offset]
+        whole = head + KEY[offset:] + " tail"
+        writer.write(TokenDelta(message_id="m", text=head))
+        writer.write(TokenDelta(message_id="m", text=KEY[offset:] + " tail"))
+        if offset % 2:  # half of them complete, half are cut off (a killed run)
+            writer.write(MessageCompleted(message_id="m", agent="A", model="x", text=whole, finish_reason="stop"))
+        writer.close()
+        log = read_session(writer.path)
+        joined = "".join(e.text for e in log.events if isinstance(e, TokenDelta))
+        exported = export_session(log, "json", tmp_path / f"split-{offset}.json").read_text()
+        for text in (joined, writer.path.read_text(), exported):
+            assert KEY not in text and KEY[:12] not in text, (route, offset)
+        assert "[redacted]" in joined or offset % 2, (route, offset)
+
+
+HOSTILE_TEXT = "Evil\nteam\r\u2028\u2029\x85\x1b[2J\u200b\u202eend\t" + "z" * 200
+
+
+def test_one_line_flattens_whatever_a_name_or_task_contains():
+    from agents.session.library import one_line
+
+    line = one_line(HOSTILE_TEXT + "\udc80", 40)
+    assert len(line) <= 40 and line.endswith("…") and line.startswith("Evil team [2J end z")
+    assert all(ch.isprintable() for ch in line)
+    assert one_line("short", 40) == "short"
+
+
+def test_sessions_list_shows_one_line_per_session(data_dir):
+    """Repro: a team named "Evil\\nteam\\r…" and a task with U+2028 and an ESC sequence made
+    `agora-lab sessions list` print several lines per session and drive the terminal."""
+    import subprocess
+    import sys
+
+    from agents.events import RunStarted
+
+    for number in range(2):
+        writer = SessionWriter(f"hostile{number}")
+        writer.write(
+            RunStarted(run_id=f"hostile{number}", team={"name": HOSTILE_TEXT}, task=HOSTILE_TEXT, app_version="t")
+        )
+        writer.close()
+    env = dict(os.environ, AGORA_LAB_DATA_DIR=str(data_dir))
+    result = subprocess.run(
+        [sys.executable, "-m", "agents.cli", "sessions", "list"], capture_output=True, timeout=120, env=env, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.decode("utf-8").split("\n")
+    assert len(lines) == 3 and lines[-1] == "", lines  # two sessions, two lines
+    assert all(ch.isprintable() for line in lines for ch in line)
+
+
+async def test_a_team_on_a_keep_alive_only_server_ends_as_a_failed_session():
+    """Repro: a mixed team whose remote agent's server only sent ": ping" ran until killed and
+    its session stayed `interrupted`; now the first-token deadline fails the turn and the run."""
+    from agents.llm.openai_compat import OpenAICompatProvider
+    from agents.llm.refs import parse_model_ref
+    from tests.helpers.fault_server import FaultServer
+
+    server = await FaultServer().start()
+    remote = OpenAICompatProvider(parse_model_ref(f"oai:{server.base_url}#keepalive?first_token=0.2&retries=0"))
+    try:
+        spec = parse_team(
+            {
+                "name": "mixed",
+                "agents": [{"name": "Local"}, {"name": "Remote"}],
+                "protocol": {"kind": "round_robin", "max_rounds": 1},
+            }
+        )
+        run = TeamRun(spec, {"Local": ScriptedProvider(["hello"]), "Remote": remote})
+        writer = SessionWriter(run.run_id)
+        events = [e async for e in recorded(run.run_stream("task"), writer)]
+    finally:
+        await remote.aclose()
+        await server.stop()
+    assert any(e.type == "error" and e.kind == "timeout" for e in events)
+    assert read_session(run.run_id).status == "failed"

@@ -1,6 +1,7 @@
 """Orchestration logic of every protocol, on instant scripted providers."""
 
 import asyncio
+import itertools
 import json
 
 import pytest
@@ -34,7 +35,10 @@ JUDGE = [{"name": "Judge", "role": "judge"}]
 
 def by_agent(replies: dict, scorer=None, delay_s=0.0):
     """One scripted provider per agent; each agent's replies are consumed in order."""
-    return {name: ScriptedProvider(list(texts), scorer=scorer, delay_s=delay_s, name=name) for name, texts in replies.items()}
+    return {
+        name: ScriptedProvider(list(texts), scorer=scorer, delay_s=delay_s, name=name)
+        for name, texts in replies.items()
+    }
 
 
 async def run(spec, providers, task="Is tea better than coffee?", **kwargs):
@@ -51,15 +55,20 @@ def verdict_json(decision, winner=None):
 
 async def test_sequential_debate_order_and_a_decided_json_verdict_stops_it():
     spec = team("debate", DEBATERS + JUDGE, max_rounds=3)
-    providers = by_agent({
-        "Pro": ["Tea soothes. Answer: tea", "More tea. Answer: tea"],
-        "Con": ["Coffee wakes. Answer: coffee", "More coffee. Answer: coffee"],
-        "Judge": [verdict_json("continue"), "Here: " + verdict_json("decided", "Con") + " done"],
-    })
+    providers = by_agent(
+        {
+            "Pro": ["Tea soothes. Answer: tea", "More tea. Answer: tea"],
+            "Con": ["Coffee wakes. Answer: coffee", "More coffee. Answer: coffee"],
+            "Judge": [verdict_json("continue"), "Here: " + verdict_json("decided", "Con") + " done"],
+        }
+    )
     events = await run(spec, providers)
     assert speakers(events) == ["Pro", "Con", "Judge", "Pro", "Con", "Judge"]
     verdicts = [e for e in events if isinstance(e, VerdictReached)]
-    assert [(v.decision, v.winner, v.method) for v in verdicts] == [("continue", None, "json"), ("decided", "Con", "json")]
+    assert [(v.decision, v.winner, v.method) for v in verdicts] == [
+        ("continue", None, "json"),
+        ("decided", "Con", "json"),
+    ]
     assert events[-1] == Finished(reason="completed", final_answer="coffee", ts=events[-1].ts)  # the winner's answer
     # the judge saw both debaters' arguments, each debater the other's
     judge_prompt = providers["Judge"].requests[0].messages
@@ -97,9 +106,15 @@ async def test_consensus_ends_the_debate_early():
 
 async def test_simultaneous_rounds_run_concurrently_then_majority_vote():
     agents = DEBATERS + [{"name": "Third", "role": "debater"}]
-    spec = team("debate", agents, turn_order="simultaneous", aggregate="majority_vote", max_rounds=2, stop_on_consensus=False)
+    spec = team(
+        "debate", agents, turn_order="simultaneous", aggregate="majority_vote", max_rounds=2, stop_on_consensus=False
+    )
     providers = by_agent(
-        {"Pro": ["r1 Answer: 7", "Answer: 8"], "Con": ["r1 Answer: 9", "Answer: 8"], "Third": ["r1 Answer: 7", "Answer: 5"]},
+        {
+            "Pro": ["r1 Answer: 7", "Answer: 8"],
+            "Con": ["r1 Answer: 9", "Answer: 8"],
+            "Third": ["r1 Answer: 7", "Answer: 5"],
+        },
         delay_s=0.01,
     )
     events = await run(spec, providers)
@@ -114,8 +129,14 @@ async def test_simultaneous_rounds_run_concurrently_then_majority_vote():
 
 
 async def test_round_robin_order_and_text_mention_termination():
-    spec = parse_team({"name": "t", "agents": [{"name": n} for n in "ABC"], "protocol": {"kind": "round_robin", "max_rounds": 5},
-                       "termination": {"text_mention": "DONE"}})
+    spec = parse_team(
+        {
+            "name": "t",
+            "agents": [{"name": n} for n in "ABC"],
+            "protocol": {"kind": "round_robin", "max_rounds": 5},
+            "termination": {"text_mention": "DONE"},
+        }
+    )
     providers = by_agent({"A": ["one", "four"], "B": ["two", "five DONE"], "C": ["three"]})
     events = await run(spec, providers)
     assert speakers(events) == ["A", "B", "C", "A", "B"]
@@ -123,8 +144,13 @@ async def test_round_robin_order_and_text_mention_termination():
 
 
 async def test_selector_never_picks_the_same_speaker_twice_and_falls_back():
-    spec = parse_team({"name": "t", "agents": [{"name": n} for n in ("Ann", "Ben", "Cy")],
-                       "protocol": {"kind": "selector", "max_turns": 4}})
+    spec = parse_team(
+        {
+            "name": "t",
+            "agents": [{"name": n} for n in ("Ann", "Ben", "Cy")],
+            "protocol": {"kind": "selector", "max_turns": 4},
+        }
+    )
     # Ann's model both selects and speaks: selection replies alternate with turns.
     ann = ["Ben", "Ben", "gibberish", "Cy", "Ann speaks", "Ben"]
     providers = by_agent({"Ann": ann, "Ben": ["Ben speaks", "Ben again"], "Cy": ["Cy speaks"]})
@@ -133,18 +159,30 @@ async def test_selector_never_picks_the_same_speaker_twice_and_falls_back():
     events = await run(spec, providers)
     picks = [(e.speaker, e.method) for e in events if isinstance(e, SpeakerSelected)]
     order = [p[0] for p in picks]
-    assert all(a != b for a, b in zip(order, order[1:]))
+    assert all(a != b for a, b in itertools.pairwise(order))
     assert picks[0] == ("Ben", "model")
     assert ("fallback" in [m for _, m in picks]) and shared.requests
 
 
 async def test_manager_delegates_named_subtasks_and_declares_done():
-    spec = parse_team({"name": "t", "agents": [{"name": "Boss", "role": "manager"}, {"name": "W1", "role": "worker"}, {"name": "W2", "role": "worker"}],
-                       "protocol": {"kind": "manager_workers", "max_delegations": 5}})
-    providers = by_agent({
-        "Boss": ["DELEGATE W1: count the apples\nDELEGATE W2: count the pears", "DONE 5 apples and 3 pears"],
-        "W1": ["5 apples"], "W2": ["3 pears"],
-    })
+    spec = parse_team(
+        {
+            "name": "t",
+            "agents": [
+                {"name": "Boss", "role": "manager"},
+                {"name": "W1", "role": "worker"},
+                {"name": "W2", "role": "worker"},
+            ],
+            "protocol": {"kind": "manager_workers", "max_delegations": 5},
+        }
+    )
+    providers = by_agent(
+        {
+            "Boss": ["DELEGATE W1: count the apples\nDELEGATE W2: count the pears", "DONE 5 apples and 3 pears"],
+            "W1": ["5 apples"],
+            "W2": ["3 pears"],
+        }
+    )
     events = await run(spec, providers)
     delegated = [(e.worker, e.subtask) for e in events if isinstance(e, Delegated)]
     assert delegated == [("W1", "count the apples"), ("W2", "count the pears")]
@@ -154,7 +192,9 @@ async def test_manager_delegates_named_subtasks_and_declares_done():
 
 
 async def test_termination_conditions_compose_with_or_and_and():
-    spec = parse_team({"name": "t", "agents": [{"name": "A"}, {"name": "B"}], "protocol": {"kind": "round_robin", "max_rounds": 10}})
+    spec = parse_team(
+        {"name": "t", "agents": [{"name": "A"}, {"name": "B"}], "protocol": {"kind": "round_robin", "max_rounds": 10}}
+    )
     chatty = lambda: by_agent({"A": ["x STOP"] * 10, "B": ["y"] * 10})  # noqa: E731
     both = await run(spec, chatty(), termination=MaxMessages(4) & TextMention("STOP"))
     assert len(speakers(both)) == 5  # the 4th message says y: both fire only at the 5th
@@ -166,8 +206,14 @@ async def test_termination_conditions_compose_with_or_and_and():
 
 
 async def test_timeout_interrupts_a_message_in_flight():
-    spec = parse_team({"name": "t", "agents": [{"name": "A"}, {"name": "B"}], "protocol": {"kind": "round_robin", "max_rounds": 10},
-                       "termination": {"timeout_s": 0.3}})
+    spec = parse_team(
+        {
+            "name": "t",
+            "agents": [{"name": "A"}, {"name": "B"}],
+            "protocol": {"kind": "round_robin", "max_rounds": 10},
+            "termination": {"timeout_s": 0.3},
+        }
+    )
     providers = by_agent({"A": [" ".join(["word"] * 1000)] * 10, "B": ["y"] * 10}, delay_s=0.01)
     events = await run(spec, providers)
     assert any(isinstance(e, Terminated) and "timeout" in e.condition for e in events)
@@ -177,7 +223,9 @@ async def test_timeout_interrupts_a_message_in_flight():
 
 
 async def test_external_stop_cancels_the_run():
-    spec = parse_team({"name": "t", "agents": [{"name": "A"}, {"name": "B"}], "protocol": {"kind": "round_robin", "max_rounds": 10}})
+    spec = parse_team(
+        {"name": "t", "agents": [{"name": "A"}, {"name": "B"}], "protocol": {"kind": "round_robin", "max_rounds": 10}}
+    )
     stop = ExternalStop()
     providers = by_agent({"A": [" ".join(["w"] * 500)] * 10, "B": ["y"] * 10}, delay_s=0.005)
     events = []
@@ -190,7 +238,13 @@ async def test_external_stop_cancels_the_run():
 
 
 async def test_a_human_turn_pauses_and_asks():
-    spec = parse_team({"name": "t", "agents": [{"name": "Bot"}, {"name": "Me", "role": "human"}], "protocol": {"kind": "round_robin", "max_rounds": 1}})
+    spec = parse_team(
+        {
+            "name": "t",
+            "agents": [{"name": "Bot"}, {"name": "Me", "role": "human"}],
+            "protocol": {"kind": "round_robin", "max_rounds": 1},
+        }
+    )
     asked = []
 
     async def human(agent, prompt):
@@ -201,11 +255,17 @@ async def test_a_human_turn_pauses_and_asks():
     events = await run(spec, by_agent({"Bot": ["hello"]}), human=human)
     assert asked and asked[0][0] == "Me"
     assert any(isinstance(e, HumanInputRequested) for e in events)
-    assert [(e.agent, e.text, e.model) for e in events if isinstance(e, MessageCompleted)][-1] == ("Me", "my own answer", "human")
+    assert [(e.agent, e.text, e.model) for e in events if isinstance(e, MessageCompleted)][-1] == (
+        "Me",
+        "my own answer",
+        "human",
+    )
 
 
 async def test_a_provider_failure_ends_the_run_as_failed_with_what_came_before():
-    spec = parse_team({"name": "t", "agents": [{"name": "A"}, {"name": "B"}], "protocol": {"kind": "round_robin", "max_rounds": 3}})
+    spec = parse_team(
+        {"name": "t", "agents": [{"name": "A"}, {"name": "B"}], "protocol": {"kind": "round_robin", "max_rounds": 3}}
+    )
     providers = by_agent({"A": ["fine", "also fine"], "B": [ProviderError("disconnected", "server died")]})
     events = await run(spec, providers)
     assert speakers(events)[0] == "A"
@@ -217,7 +277,7 @@ async def test_a_provider_failure_ends_the_run_as_failed_with_what_came_before()
 @pytest.mark.parametrize("kind", ["round_robin", "debate"])
 async def test_prior_messages_are_kept_without_model_calls(kind):
     agents = DEBATERS + JUDGE if kind == "debate" else [{"name": "Pro"}, {"name": "Con"}]
-    spec = team(kind, agents, max_rounds=1) if kind == "debate" else team(kind, agents, max_rounds=1)
+    spec = team(kind, agents, max_rounds=1)
     first = await run(spec, by_agent({"Pro": ["p1"], "Con": ["c1"], "Judge": [verdict_json("decided", "Pro")] * 2}))
     kept = [e for e in first if isinstance(e, MessageCompleted)][:1]
     providers = by_agent({"Pro": ["SHOULD NOT BE USED"], "Con": ["c2"], "Judge": [verdict_json("decided", "Con")] * 2})
@@ -251,9 +311,16 @@ async def test_a_crash_in_a_simultaneous_turn_fails_the_run_and_keeps_the_others
 
 
 async def test_done_must_open_a_line_and_abandoned_is_not_done():
-    spec = parse_team({"name": "t", "agents": [{"name": "Boss", "role": "manager"}, {"name": "W", "role": "worker"}],
-                       "protocol": {"kind": "manager_workers", "max_delegations": 1}})
-    providers = by_agent({"Boss": ["DELEGATE W: fix the ABANDONED cart", "Looks good.\nDONE: fixed"], "W": ["fixed it"]})
+    spec = parse_team(
+        {
+            "name": "t",
+            "agents": [{"name": "Boss", "role": "manager"}, {"name": "W", "role": "worker"}],
+            "protocol": {"kind": "manager_workers", "max_delegations": 1},
+        }
+    )
+    providers = by_agent(
+        {"Boss": ["DELEGATE W: fix the ABANDONED cart", "Looks good.\nDONE: fixed"], "W": ["fixed it"]}
+    )
     events = await run(spec, providers)
     assert [e.worker for e in events if isinstance(e, Delegated)] == ["W"]
     assert events[-1].final_answer == "fixed"

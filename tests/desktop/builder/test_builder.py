@@ -15,12 +15,12 @@ from tests.desktop.test_main_window import run_until_finished, scripted_loader
 
 @pytest.fixture
 def window(qtbot, qloop):
-    win = MainWindow(provider_loader=scripted_loader())
+    win = MainWindow(load=scripted_loader())
     qtbot.addWidget(win)
     win.resize(1400, 900)
     win.show()
     qtbot.waitExposed(win)
-    win.new_team()
+    win.builder.new_team()
     return win
 
 
@@ -77,7 +77,12 @@ def test_every_edit_undoes_and_redoes_with_the_standard_keys(window, qtbot):
     stack, canvas = window.builder.document.undo_stack, window.builder.canvas
     assert stack.count() == 6  # the opened template, New team, three drops and a link
     before = window.builder.draft.position("Judge")
-    drag_mouse(qtbot, canvas.viewport(), node_point(window, "Judge", 60, 20), node_point(window, "Judge", 60, 20) + QPoint(0, 120))
+    drag_mouse(
+        qtbot,
+        canvas.viewport(),
+        node_point(window, "Judge", 60, 20),
+        node_point(window, "Judge", 60, 20) + QPoint(0, 120),
+    )
     assert window.builder.draft.position("Judge")[1] > before[1] + 50
     window.activateWindow()
     qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
@@ -120,7 +125,9 @@ def test_protocol_and_termination_forms_edit_the_team(window, qtbot):
     termination["max_messages"].setValue(7)
     termination["text_mention"].setText("DONE")
     termination["text_mention"].editingFinished.emit()
-    assert window.builder.draft.termination.max_messages == 7 and window.builder.draft.termination.text_mention == "DONE"
+    assert (
+        window.builder.draft.termination.max_messages == 7 and window.builder.draft.termination.text_mention == "DONE"
+    )
     termination["max_messages"].setValue(0)  # the "off" value
     assert window.builder.draft.termination.max_messages is None
     window.builder.document.undo_stack.undo()
@@ -139,45 +146,49 @@ def test_delete_key_removes_the_selected_agent_and_its_links(window, qtbot):
 def test_save_and_reopen_a_team_file_and_a_broken_one_is_refused(window, qtbot, tmp_path):
     build_debate(window, qtbot)
     path = tmp_path / "my-team.json"
-    window.save_team_as(str(path))
+    window.builder.save_team_as(str(path))
     saved = load_team(path)
     assert [a.name for a in saved.agents] == ["Debater", "Debater 2", "Judge"]
     assert saved.links[0].kind == "judges" and set(saved.layout) == {a.name for a in saved.agents}
     assert "my-team.json" in window.windowTitle()
-    window.new_team()
+    window.builder.new_team()
     assert window.builder.draft.agents == ()
     window.builder.document.undo_stack.undo()  # New team is undoable: nothing is lost
     assert window.builder.draft.to_spec() == saved
-    window.new_team()
-    window.open_team_file(str(path))
+    window.builder.new_team()
+    window.builder.open_team_file(str(path))
     assert window.builder.draft.to_spec() == saved
     broken = tmp_path / "broken.json"
-    broken.write_text(json.dumps({"version": 1, "name": "x", "agents": [{"name": "A", "role": "debater"}], "protocol": {"kind": "debate"}}))
-    window.open_team_file(str(broken))
+    broken.write_text(
+        json.dumps(
+            {"version": 1, "name": "x", "agents": [{"name": "A", "role": "debater"}], "protocol": {"kind": "debate"}}
+        )
+    )
+    window.builder.open_team_file(str(broken))
     assert "broken.json" in window.banner.text() and "judge" in window.banner.text()
     assert window.builder.draft.to_spec() == saved  # the canvas kept its team
 
 
 def test_an_incomplete_team_does_not_run_and_says_why(window, qloop):
     drag_card(window, "debater", QPoint(100, 200))
-    window.start_run()
-    assert not window.bridge.running
+    window.runs.start_run()
+    assert not window.runs.running
     assert "cannot run yet" in window.banner.text() and "judge" in window.banner.text()
 
 
 def test_a_team_built_by_dragging_runs(window, qtbot, qloop):
     build_debate(window, qtbot)
-    window.task_edit.setText("Is tea better than coffee?")
-    window.start_run()
+    window.run_bar.task_edit.setText("Is tea better than coffee?")
+    window.runs.start_run()
     run_until_finished(qloop, window)
     headers = " ".join(b.agent for b in window.conversation.bubbles.values())
     assert "Debater 2" in headers and "Judge" in headers
 
 
 def test_the_gallery_opens_a_template(window, qtbot):
-    gallery = window.open_gallery()
+    gallery = window.builder.open_gallery()
     names = [gallery.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(gallery.list.count())]
     gallery.list.setCurrentRow(names.index("manager_workers"))
     gallery.accept()
     assert window.builder.draft.protocol.kind == "manager_workers"
-    assert window.task_edit.text() == window.builder.draft.sample_task != ""
+    assert window.run_bar.task_edit.text() == window.builder.draft.sample_task != ""

@@ -12,7 +12,16 @@ def start(view, message_id, agent="Alice"):
 
 
 def complete(view, message_id, text, agent="Alice"):
-    view.on_completed(MessageCompleted(message_id=message_id, agent=agent, model="local", text=text, finish_reason="stop", usage=Usage(completion_tokens=3)))
+    view.on_completed(
+        MessageCompleted(
+            message_id=message_id,
+            agent=agent,
+            model="local",
+            text=text,
+            finish_reason="stop",
+            usage=Usage(completion_tokens=3),
+        )
+    )
 
 
 def test_streamed_text_grows_one_row_then_renders_markdown(qtbot):
@@ -70,3 +79,73 @@ def test_the_message_menu_copies_and_asks_for_inspection(qtbot):
     assert signal.args == ["m1"]
     next(a for a in menu.actions() if a.text() == "Copy text").trigger()
     assert QGuiApplication.clipboard().text() == "final words"
+
+
+def feed(view, events):
+    """Route a run's events to the view as the runner does (text deltas coalesced per message)."""
+    from agents.events import ErrorEvent, Finished, ModelLoadProgress, TokenDelta
+
+    for event in events:
+        if isinstance(event, MessageStarted):
+            view.on_started(event)
+        elif isinstance(event, TokenDelta):
+            view.on_text(event.message_id, event.text)
+        elif isinstance(event, MessageCompleted):
+            view.on_completed(event)
+        elif isinstance(event, ErrorEvent):
+            view.on_error(event)
+        elif not isinstance(event, (Finished, ModelLoadProgress)):
+            view.on_event(event)
+
+
+def scripted_debate(qloop, tmp_path, monkeypatch):
+    from agents.session.library import read_session
+    from tests.agents.session.test_sessions import run_session
+
+    monkeypatch.setenv("AGORA_LAB_DATA_DIR", str(tmp_path / "data"))
+    session_id, events = qloop.run_until_complete(run_session())
+    return read_session(session_id), events
+
+
+def test_the_view_shows_the_cards_the_exports_show(qtbot, qloop, tmp_path, monkeypatch):
+    from agents.session.export import to_html
+    from agents.session.render import transcript
+
+    log, events = scripted_debate(qloop, tmp_path, monkeypatch)
+    view = ConversationView()
+    qtbot.addWidget(view)
+    view.resize(560, 800)
+    feed(view, events)
+    expected = [
+        card for card in transcript(log.events) if card.kind != "finished"
+    ]  # the window shows the answer elsewhere
+    rows = view.conversation.entries
+    assert len(rows) == len(expected)
+    page = to_html(log)
+    for row, card in zip(rows, expected):
+        shown = row.document(400).toPlainText()
+        assert card.title in shown or (card.kind == "message" and row.agent == card.title)
+        if card.kind == "message":
+            assert row.text == card.body and row.footer == card.meta
+            assert f"--c:{row.colour}'><div class='who'>{card.title}<" in page  # the same colour as the export
+        else:
+            assert card.body in shown and card.meta in shown
+
+
+def test_cards_are_painted_in_the_tones_of_the_domain_palette(qtbot):
+    from agents.events import VerdictReached
+    from agents.session.render import TONE_COLOURS
+    from desktop.theme import card_colours
+
+    view = ConversationView()
+    qtbot.addWidget(view)
+    view.resize(500, 300)
+    view.show()
+    view.on_event(VerdictReached(round=1, judge="Judge", decision="continue", reason="thin", method="json"))
+    qtbot.waitUntil(lambda: not view._relayout.isActive())
+    rect = view.visualRect(view.conversation.index(0))
+    image = view.viewport().grab().toImage()
+    fill = image.pixelColor(rect.right() - 20, rect.center().y())
+    assert fill.name() == TONE_COLOURS["verdict"][0]
+    dark_fill, _, dark_text = card_colours("verdict", dark=True)
+    assert dark_fill.lightness() < 80 and dark_text.lightness() > 180  # light text on a dark card

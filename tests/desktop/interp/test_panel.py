@@ -18,10 +18,14 @@ from tests.helpers.interp_model import build_interp_model, load_plain
 def recorded(tmp_path_factory, qloop):
     """Events of one real inspection (tiny model) with two speakers' spans, replayed per test."""
     loaded = load_plain(build_interp_model(tmp_path_factory.mktemp("interp-panel-model")))
-    ids = loaded.tokenizer("Alice: I think the answer is forty-two. Bob: I disagree, the evidence points elsewhere.")["input_ids"]
+    ids = loaded.tokenizer("Alice: I think the answer is forty-two. Bob: I disagree, the evidence points elsewhere.")[
+        "input_ids"
+    ]
     half = len(ids) // 2
     spans = (TokenSpan("Alice #1", 1, half, "Alice"), TokenSpan("Bob (inspected)", half, len(ids), "Bob"))
-    inp = InspectInput(token_ids=tuple(ids), labels=tuple(f"t{i}" for i in ids), spans=spans, title="test", focus_start=half)
+    inp = InspectInput(
+        token_ids=tuple(ids), labels=tuple(f"t{i}" for i in ids), spans=spans, title="test", focus_start=half
+    )
 
     async def run():
         return [e async for e in inspect_stream(loaded, inp, cache=InspectCache())]
@@ -84,20 +88,21 @@ def test_exports_png_and_csv(panel, tmp_path):
 def test_right_click_inspects_a_generated_message_with_its_exact_ids(qtbot, qloop, tiny_model_dir):
     window = MainWindow(settings=Settings(local=LocalSettings(device="cpu", context_tokens=512)))
     qtbot.addWidget(window)
-    window.open_template("debate_with_judge")
-    window.model_box.setEditText(f"local:{tiny_model_dir}")
-    window.start_run()
+    window.builder.open_template("debate_with_judge")
+    window.run_bar.model_box.setEditText(f"local:{tiny_model_dir}")
+    window.runs.start_run()
 
     async def until(condition, timeout=60):
         async def poll():
             while not condition():
                 await asyncio.sleep(0.02)
+
         await asyncio.wait_for(poll(), timeout)
 
     generated = lambda: [m for m in window.interp.messages if isinstance(m, MessageCompleted) and m.token_ids]  # noqa: E731
-    qloop.run_until_complete(until(lambda: len(generated()) >= 2 or not window.bridge.running))
-    window.stop_run()  # two messages are enough; the user stops the debate
-    qloop.run_until_complete(until(lambda: not window.bridge.running))
+    qloop.run_until_complete(until(lambda: len(generated()) >= 2 or not window.runs.running))
+    window.runs.stop_run()  # two messages are enough; the user stops the debate
+    qloop.run_until_complete(until(lambda: not window.runs.running))
     generated = generated()
     assert len(generated) >= 2
     target = generated[1]
@@ -106,8 +111,53 @@ def test_right_click_inspects_a_generated_message_with_its_exact_ids(qtbot, qloo
     res = window.interp.result
     assert res.error is None and res.input.exact_ids and res.input.exact_prompt
     assert res.input.focus_start == target.usage.prompt_tokens  # the very prompt the model saw
-    assert res.input.token_ids[-len(target.token_ids):] == target.token_ids
+    assert res.input.token_ids[-len(target.token_ids) :] == target.token_ids
     assert res.input.focus_start == len(res.input.token_ids) - len(target.token_ids)
     assert res.finished.parity_max_abs_diff < 1e-4
     assert all(a is not None for a in res.attention) and res.filled_to == res.n_tokens
     assert any(s.message_id == generated[0].message_id for s in res.input.spans)
+
+
+def test_the_views_fill_from_runner_batches(qtbot, recorded):
+    from desktop.runner import StreamRunner
+
+    widget = InterpPanel(lambda: Settings())
+    qtbot.addWidget(widget)
+    widget.show()
+    assert isinstance(widget.runner, StreamRunner)
+    widget.tabs.setCurrentWidget(widget.lens)
+    half = len(recorded) // 2
+    widget.runner.batch.emit(recorded[:half])  # as the runner delivers them, ~30 times a second
+    assert widget.result.started is recorded[0] and widget.result.finished is None
+    widget.runner.batch.emit(recorded[half:])
+    assert widget.result.finished is recorded[-1] and "parity" in widget.status.text()
+    np.testing.assert_array_equal(widget.lens.heatmap.values, widget.result.lens["top_probs"][..., 0])
+
+
+def test_a_second_inspection_waits_for_the_first_and_a_refusal_is_shown(qtbot, qloop, tiny_model_dir):
+    from agents.interp.context import text_input
+    from agents.llm.refs import LocalRef
+
+    widget = InterpPanel(lambda: Settings(local=LocalSettings(device="cpu", context_tokens=512)))
+    qtbot.addWidget(widget)
+    results = []
+    widget.finished.connect(lambda result: results.append(result.started.input.title if result.started else None))
+    ref = LocalRef(path=str(tiny_model_dir))
+    first = widget.start(ref, lambda loaded: text_input(loaded, "The first text to inspect.", "first"))
+    assert (
+        widget.runner.running
+        and widget.start(ref, lambda loaded: text_input(loaded, "The second one.", "second")) is None
+    )
+    assert widget.cancel.cancelled  # the running one is asked to stop; the second starts when it has ended
+    qloop.run_until_complete(first)
+
+    async def second_done():
+        while widget.runner.running or len(results) < 2:
+            await asyncio.sleep(0.01)
+
+    qloop.run_until_complete(asyncio.wait_for(second_done(), 60))
+    assert len(results) == 2 and results[-1] == "second"
+    assert widget.result.finished is not None and widget.result.input.title == "second"
+    missing = widget.start(LocalRef(path=str(tiny_model_dir / "missing")), lambda loaded: text_input(loaded, "x"))
+    qloop.run_until_complete(missing)
+    assert widget.status.text().startswith("Cannot inspect:") and not widget.runner.running

@@ -97,23 +97,31 @@ def _press(point):
     from PySide6.QtCore import QPointF, Qt
     from PySide6.QtGui import QMouseEvent
 
-    return QMouseEvent(QMouseEvent.Type.MouseButtonPress, QPointF(point), QPointF(point), Qt.MouseButton.LeftButton,
-                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    return QMouseEvent(
+        QMouseEvent.Type.MouseButtonPress,
+        QPointF(point),
+        QPointF(point),
+        Qt.MouseButton.LeftButton,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
 
 
 def test_a_team_planners_search_is_fed_into_the_panel(qloop, panel):
     from agents.llm.scripted import ScriptedProvider
     from agents.spec import parse_team
     from agents.teams.run import TeamRun
-    from tests.agents.test_planning_team import TEAM
+    from tests.agents.planning.test_team import TEAM
 
     providers = {name: ScriptedProvider(lambda r: "fine") for name in ("Planner", "Critic")}
 
     async def collect():
         return [e async for e in TeamRun(parse_team(TEAM), providers).run_stream("Plan the maze seed 2.")]
+
     events = qloop.run_until_complete(collect())
-    for event in events:
-        panel.feed(event)
+    half = len(events) // 2
+    panel.feed(events[:half])  # as the window's runner delivers them: in batches
+    panel.feed(events[half:])
     assert panel.model.started is not None and panel.model.steps
     assert len(panel.model.nodes) == sum(isinstance(e, PlanNodeCreated) for e in events)
     assert panel.session_id == events[0].run_id
@@ -136,3 +144,30 @@ def test_a_bad_model_reference_is_a_clear_problem_not_a_crash(qloop, panel):
     run(qloop, panel, PlanConfig(env="maze", seed=1, world_model="llm"))
     assert problems and "gpt-99" in problems[0] and not panel.running
     assert panel.controls.run_button.isEnabled()
+
+
+def test_a_run_goes_through_the_runner_and_the_pipeline_closes_its_model(qtbot, qloop):
+    from desktop.runner import StreamRunner
+    from tests.desktop.test_main_window import Scripted, loader
+
+    opened, seen = [], []
+    widget = PlanningPanel(load=loader(lambda name: Scripted(lambda request: "no idea", name=name), opened, seen))
+    qtbot.addWidget(widget)
+    batches = []
+    widget.runner.batch.connect(batches.append)
+    widget.controls.model.setText("scripted-model")
+    config = PlanConfig(
+        env="maze",
+        seed=1,
+        algo="beam",
+        world_model="llm",
+        budget=Budget(max_expansions=2, branching=2, beam_width=2, max_real_steps=1),
+    )
+    task = widget.start(config)
+    assert isinstance(widget.runner, StreamRunner) and widget.running and not widget.controls.run_button.isEnabled()
+    assert widget.start(config) is None  # one run at a time
+    qloop.run_until_complete(task)
+    assert seen == [{"scripted-model"}] and len(opened) == 1 and opened[0].closed == 1
+    delivered = [e for batch in batches for e in batch]
+    assert delivered == widget.events and any(isinstance(e, PlanNodeCreated) for e in delivered)
+    assert widget.session_id == delivered[0].run_id and not widget.running and widget.controls.run_button.isEnabled()

@@ -1,4 +1,4 @@
-"""Render the interpretability panel with real results: `xvfb-run python -m desktop.interp.screenshots OUTDIR`.
+"""Render the interpretability panel with real results: `xvfb-run python -m desktop.devtools.interp_screenshots OUTDIR`.
 
 Runs a short debate (one round, short turns) on the embedded Gemma, right-clicks the
 Negative's reply as a user would, waits for the inspection, and saves each view.
@@ -13,8 +13,8 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QDockWidget
 
 from agents.spec import load_template
+from desktop.devtools.screenshots import render
 from desktop.main_window import MainWindow
-from desktop.screenshots import render
 
 
 def short_debate():
@@ -26,24 +26,29 @@ def short_debate():
 
 async def _shoot(window: MainWindow, folder: Path) -> None:
     app = QApplication.instance()
-    window._start(short_debate(), "Proposition: cities should ban cars from their centres.")
-    while window.bridge.running:
+    assert app is not None
+    window.runs.start(short_debate(), "Proposition: cities should ban cars from their centres.")
+    while window.runs.running:
         await asyncio.sleep(0.2)
     target = next(m for m in window.interp.messages if m.agent == "Negative")
     window.conversation.message_menu(target.message_id).actions()[0].trigger()
     dock = window.findChild(QDockWidget, "dock-interpretability")
+    assert dock is not None
     dock.setFloating(True)
     dock.resize(1500, 900)
     while window.interp.result.finished is None and window.interp.result.error is None:
         await asyncio.sleep(0.2)
     panel = window.interp
     panel.attention.select(3, None)
-    shots = (("interp-attention", panel.attention), ("interp-lens", panel.lens), ("interp-heads", panel.heads),
-             ("interp-by-speaker", panel.rollup))
+    shots = (
+        ("interp-attention", panel.attention),
+        ("interp-lens", panel.lens),
+        ("interp-heads", panel.heads),
+        ("interp-by-speaker", panel.rollup),
+    )
     for name, view in shots:
         panel.tabs.setCurrentWidget(view)
-        panel._dirty.update({"attention", "lens", "rollup"})
-        panel.redraw()
+        panel.redraw_all()
         for _ in range(5):
             app.processEvents()
             await asyncio.sleep(0.1)

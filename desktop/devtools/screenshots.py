@@ -1,4 +1,4 @@
-"""Render the window's main states to PNG: `xvfb-run python -m desktop.screenshots OUTDIR`.
+"""Render the window's main states to PNG: `xvfb-run python -m desktop.devtools.screenshots OUTDIR`.
 
 Runs a real team on the configured default model (the embedded Gemma), so the pictures
 show what a user sees: the team builder, a debate streaming and finished, the dark theme.
@@ -17,21 +17,21 @@ from desktop.main_window import MainWindow
 
 
 def _save(widget, folder: Path, name: str) -> None:
-    QApplication.instance().processEvents()
+    QApplication.processEvents()
     widget.grab().save(str(folder / name))
 
 
 async def _builder_states(window: MainWindow, folder: Path) -> None:
-    window.new_team()
     builder = window.builder
+    builder.new_team()
     builder.document.apply("Add", builder.draft.with_card("debater", (0, 0)).with_card("critic", (200, 0)))
     builder.canvas.fit()
     _save(window, folder, "02-builder-incomplete.png")
-    gallery = window.open_gallery()
+    gallery = builder.open_gallery()
     await asyncio.sleep(0.2)
     _save(gallery, folder, "03-template-gallery.png")
     gallery.reject()
-    window.open_template("debate_with_judge")
+    builder.open_template("debate_with_judge")
     await asyncio.sleep(0.2)
     builder.canvas.select("Judge")
     _save(window, folder, "01-builder.png")
@@ -39,11 +39,11 @@ async def _builder_states(window: MainWindow, folder: Path) -> None:
 
 async def _shoot(window: MainWindow, folder: Path) -> None:
     await _builder_states(window, folder)
-    window.start_run()
-    while len(window.conversation.bubbles) < 2 and window.bridge.running:
+    window.runs.start_run()
+    while len(window.conversation.bubbles) < 2 and window.runs.running:
         await asyncio.sleep(0.1)
     _save(window, folder, "04-debate-streaming.png")
-    while window.bridge.running:
+    while window.runs.running:
         await asyncio.sleep(0.2)
     await asyncio.sleep(0.3)
     window.conversation.verticalScrollBar().setValue(window.conversation.verticalScrollBar().maximum())

@@ -1,0 +1,1 @@
+"""Developer scripts (screenshots), kept out of the shipped panels; nothing here is imported by the app."""
