@@ -7,6 +7,7 @@ import unicodedata
 from pydantic import Field, field_validator
 
 from agents.events import Record
+from agents.memory.records import MemoryConfig
 
 DEFAULT_MODEL = "local"
 RESERVED_NAMES = ("user", "moderator", "selector")
@@ -40,6 +41,7 @@ class Agent(Record):
     temperature: float = Field(default=0.7, ge=0.0, le=2.0)
     max_tokens: int = Field(default=256, ge=1, le=32768)
     tools: tuple[str, ...] = ()
+    memory: MemoryConfig = Field(default_factory=MemoryConfig, description="Read, write and reflect; off by default")
 
     @field_validator("name")
     @classmethod

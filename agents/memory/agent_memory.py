@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Sequence
+from typing import Literal
 
-from agents.events import EventBase
+from agents.events import Event
 from agents.llm.base import CancelToken, Provider
 from agents.memory.embed import Embedder
 from agents.memory.events import (
+    MemoryOp,
     MemoryRead,
     MemoryReflected,
     MemoryUnavailable,
@@ -46,6 +48,7 @@ from agents.memory.write import (
 )
 
 SIMILAR_FOR_WRITE = 5
+ReflectTrigger = Literal["every_n", "session_end", "manual"]
 WRITE_MAX_TOKENS = 96
 REFLECT_MAX_TOKENS = 160
 
@@ -120,7 +123,7 @@ class AgentMemory:
     # --- write ---------------------------------------------------------------------------------
     async def write(
         self, turn_text: str, source_message: str | None = None, cancel: CancelToken | None = None
-    ) -> AsyncIterator[EventBase]:
+    ) -> AsyncIterator[Event]:
         """Store what this turn taught, then reflect if ``reflect_every`` writes have gathered."""
         if not turn_text.strip():
             return
@@ -178,81 +181,57 @@ class AgentMemory:
         source_message: str | None,
         embedding: tuple[float, ...] | None = None,
     ) -> MemoryWritten:
-        base = dict(
-            agent=self.agent,
-            owner=self.owner,
-            method=method,
-            source_session=self.session_id,
-            source_message=source_message,
-        )
+        def written(kind: MemoryOp, memory: Memory | None, before: str | None, after: str | None, reason: str):
+            return MemoryWritten(
+                agent=self.agent,
+                owner=self.owner,
+                op=kind,
+                memory_id=memory.id if memory else None,
+                kind=memory.kind if memory else "observation",
+                before=before,
+                after=after,
+                importance=memory.importance if memory and kind in ("ADD", "UPDATE") else None,
+                method=method,
+                source_session=self.session_id,
+                source_message=source_message,
+                reason=reason,
+            )
+
         target = similar[op.target - 1] if op.target else None
         if op.op == "ADD" and (same := duplicate_of(op.text, similar)) is not None:
-            return MemoryWritten(
-                op="NOOP",
-                memory_id=same.id,
-                kind=same.kind,
-                before=same.text,
-                after=same.text,
-                reason="already stored",
-                **base,
-            )  # type: ignore[arg-type]
+            return written("NOOP", same, same.text, same.text, "already stored")
         if op.op == "ADD":
-            memory = self.store.add(
-                Memory(
-                    agent=self.owner,
-                    text=op.text,
-                    kind=guess_kind(op.text),
-                    importance=op.importance or 5.0,
-                    source_session=self.session_id,
-                    source_message=source_message,
-                    embedding=embedding,
-                ),
-                method,
+            new = Memory(
+                agent=self.owner,
+                text=op.text,
+                kind=guess_kind(op.text),
+                importance=op.importance or 5.0,
+                source_session=self.session_id,
+                source_message=source_message,
+                embedding=embedding,
             )
-            return MemoryWritten(
-                op="ADD",
-                memory_id=memory.id,
-                kind=memory.kind,
-                after=memory.text,
-                importance=memory.importance,
-                reason=op.reason,
-                **base,
-            )  # type: ignore[arg-type]
+            memory = self.store.add(new, method)
+            return written("ADD", memory, None, memory.text, op.reason)
         if op.op == "UPDATE" and target is not None:
-            changes: dict = {
-                "text": op.text,
-                "source_session": self.session_id,
-                "source_message": source_message,
-                "embedding": embedding,
-            }
-            if op.importance is not None:
-                changes["importance"] = op.importance
+            changes: dict = {"text": op.text, "source_session": self.session_id, "source_message": source_message}
+            changes |= {"embedding": embedding} | ({"importance": op.importance} if op.importance is not None else {})
             before, after = self.store.update(target.id, method, **changes)
-            return MemoryWritten(
-                op="UPDATE",
-                memory_id=after.id,
-                kind=after.kind,
-                before=before.text,
-                after=after.text,
-                importance=after.importance,
-                reason=op.reason,
-                **base,
-            )  # type: ignore[arg-type]
+            return written("UPDATE", after, before.text, after.text, op.reason)
         if op.op == "DELETE" and target is not None:
-            before = self.store.delete(target.id, method)
-            return MemoryWritten(
-                op="DELETE", memory_id=before.id, kind=before.kind, before=before.text, reason=op.reason, **base
-            )  # type: ignore[arg-type]
-        return MemoryWritten(op="NOOP", memory_id=None, reason=op.reason, **base)  # type: ignore[arg-type]
+            gone = self.store.delete(target.id, method)
+            return written("DELETE", gone, gone.text, None, op.reason)
+        return written("NOOP", None, None, None, op.reason)
 
     # --- reflection and workflows -----------------------------------------------------------
-    async def reflect(self, trigger: str = "manual", cancel: CancelToken | None = None) -> AsyncIterator[EventBase]:
+    async def reflect(
+        self, trigger: ReflectTrigger = "manual", cancel: CancelToken | None = None
+    ) -> AsyncIterator[Event]:
         recent = [m for m in self.store.memories(self.owner) if m.kind != "reflection"][-RECENT_FOR_REFLECTION:]
         self.store.reset_write_count(self.owner)
         if len(recent) < 2:
             return
         insights: list[Insight] = []
-        method = "rules"
+        method: Literal["model", "rules"] = "rules"
         if self.provider is not None:
             system, user = reflect_prompt(self.agent, recent)
             reply = await complete(self.provider, system, user, "Reflection", REFLECT_MAX_TOKENS, REFLECT_STOPS, cancel)
@@ -289,9 +268,9 @@ class AgentMemory:
                 cites=cites,
                 method=method,
                 trigger=trigger,
-            )  # type: ignore[arg-type]
+            )
 
-    async def end_session(self, cancel: CancelToken | None = None) -> AsyncIterator[EventBase]:
+    async def end_session(self, cancel: CancelToken | None = None) -> AsyncIterator[Event]:
         """Reflect once more if anything was written since the last reflection."""
         if self.store.writes_since_reflection(self.owner) > 0:
             async for event in self.reflect("session_end", cancel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 
-from agents.events import EventBase
+from agents.events import Event
 from agents.llm.base import CancelToken, Provider
 from agents.memory.agent_memory import AgentMemory, open_store
 from agents.memory.events import MemoryRead, MemoryUnavailable
@@ -36,7 +36,7 @@ class TeamMemory:
         providers: Mapping[str, Provider | None],
         session_id: str | None,
         path: str | None = None,
-    ) -> tuple[TeamMemory, list[EventBase]]:
+    ) -> tuple[TeamMemory, list[Event]]:
         """Memories for the agents that have memory on; the events say why any is missing.
         Raises :class:`MemoryStopped` when the store fails and an agent asked to stop."""
         enabled = {name: config for name, config in configs.items() if config.enabled}
@@ -46,7 +46,7 @@ class TeamMemory:
         store, problem = await asyncio.to_thread(open_store, first, enabled[first], path)
         if store is None:
             assert problem is not None
-            events: list[EventBase] = [
+            events: list[Event] = [
                 problem.model_copy(update={"agent": name, "action": config.on_store_error})
                 for name, config in enabled.items()
             ]
@@ -79,7 +79,7 @@ class TeamMemory:
 
     async def after_turn(
         self, agent: str, text: str, message_id: str | None, cancel: CancelToken | None = None
-    ) -> AsyncIterator[EventBase]:
+    ) -> AsyncIterator[Event]:
         memory = self.memories.get(agent)
         if memory is not None:
             async for event in memory.write(text, message_id, cancel):
@@ -87,7 +87,7 @@ class TeamMemory:
 
     async def end(
         self, task: str, turns: Sequence[tuple[str, str, str]], solved: bool, cancel: CancelToken | None = None
-    ) -> AsyncIterator[EventBase]:
+    ) -> AsyncIterator[Event]:
         """At the end of the session: each agent reflects on what it wrote; when the run solved
         its task in several turns, each agent keeps the solution as a workflow.
         ``turns`` are (agent, text, message id) in order."""

@@ -19,6 +19,11 @@ from agents.events import (
     EventBase,
     Finished,
     HumanInputRequested,
+    MemoryRead,
+    MemoryReflected,
+    MemoryUnavailable,
+    MemoryWriteUnreadable,
+    MemoryWritten,
     MessageCompleted,
     MessageStarted,
     ModelLoadProgress,
@@ -34,6 +39,7 @@ from agents.events import (
     VerdictReached,
     VoteTallied,
 )
+from agents.memory.describe import describe_memory_event
 
 # One colour per agent, readable on a light page and on a dark window.
 AGENT_COLOURS = ("#2563eb", "#dc2626", "#059669", "#9333ea", "#d97706", "#0891b2", "#db2777", "#4d7c0f")
@@ -47,8 +53,11 @@ TONE_COLOURS: dict[str, tuple[str | None, str | None]] = {
     "error": ("#fef2f2", "#fca5a5"),
 }
 # What belongs in a transcript (the exports and the conversation view); the terminal shows every card.
-TRANSCRIPT_KINDS = frozenset(
-    {"round", "message", "verdict", "vote", "notice", "delegated", "error", "stopped", "finished"}
+# A turn's recalled memories show under it; writes and reflections go to the export's Memory section.
+MEMORY_IN_TRANSCRIPT = frozenset({"memory_read", "memory_problem"})
+TRANSCRIPT_KINDS = (
+    frozenset({"round", "message", "verdict", "vote", "notice", "delegated", "error", "stopped", "finished"})
+    | MEMORY_IN_TRANSCRIPT
 )
 PLAN_KINDS = frozenset({"plan_start", "plan_step", "plan_issue", "plan_result"})
 
@@ -255,6 +264,25 @@ def _plan_finished(event: PlanFinished, colour: Callable[[str], str]) -> Card:
     return Card("plan_result", title, body, tone="final" if event.success else "error")
 
 
+def _memory(event: EventBase, colour: Callable[[str], str]) -> Card:
+    described = describe_memory_event(event)
+    assert described is not None  # only memory events are registered here
+    title, body, meta = described
+    kind, tone = _MEMORY_KINDS[type(event)]
+    agent = str(getattr(event, "agent", ""))
+    message_id = getattr(event, "message_id", None) or getattr(event, "source_message", None)
+    return Card(kind, title, body, meta, agent=agent, colour=colour(agent), message_id=message_id, tone=tone)
+
+
+_MEMORY_KINDS: dict[type, tuple[str, Tone]] = {
+    MemoryRead: ("memory_read", "info"),
+    MemoryWritten: ("memory_write", "info"),
+    MemoryReflected: ("memory_reflection", "info"),
+    MemoryWriteUnreadable: ("memory_problem", "warning"),
+    MemoryUnavailable: ("memory_problem", "warning"),
+}
+
+
 _MAKERS: dict[type, Callable[..., Card]] = {
     MessageCompleted: message_card,
     MessageStarted: started_card,
@@ -275,4 +303,5 @@ _MAKERS: dict[type, Callable[..., Card]] = {
     PlanRealStep: _plan_step,
     PlanIssue: _plan_issue,
     PlanFinished: _plan_finished,
+    **dict.fromkeys(_MEMORY_KINDS, _memory),
 }

@@ -20,6 +20,8 @@ from agents.events import (
     Event,
     EventBase,
     Finished,
+    MemoryReflected,
+    MemoryWritten,
     MessageCompleted,
     RunStarted,
     TokenDelta,
@@ -32,7 +34,16 @@ from agents.llm.streaming import SecretRedactor
 from agents.paths import data_dir
 from agents.session.redact import redact_secrets, secret_values
 
-DURABLE = (MessageCompleted, VerdictReached, VoteTallied, ErrorEvent, Finished, RunStarted)
+DURABLE = (
+    MessageCompleted,
+    VerdictReached,
+    VoteTallied,
+    ErrorEvent,
+    Finished,
+    RunStarted,
+    MemoryWritten,
+    MemoryReflected,
+)
 COALESCE_CHARS = 200
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
