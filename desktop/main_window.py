@@ -14,6 +14,7 @@ from desktop.conversation.view import ConversationView
 from desktop.inputs import Banner, HumanInputBar
 from desktop.interp.panel import InterpPanel
 from desktop.loading import LoadingDialog
+from desktop.memory.panel import MemoryPanel
 from desktop.menus import MenuHandlers, build_menus
 from desktop.planning.panel import PlanningPanel
 from desktop.run_bar import RunBar
@@ -73,6 +74,8 @@ class MainWindow(QMainWindow):
         planning = self._dock("Planning", _shrinkable(self.planning), bottom)
         interp = self._dock("Interpretability", _shrinkable(self.interp), bottom)
         self.tabifyDockWidget(planning, interp)
+        self.memory = MemoryPanel()
+        self.tabifyDockWidget(planning, self._dock("Memory", _shrinkable(self.memory), bottom))
         planning.raise_()
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -103,7 +106,7 @@ class MainWindow(QMainWindow):
     # --- wiring -------------------------------------------------------------------
     def _connect_runs(self) -> None:
         runs, runner, problem = self.runs, self.runs.runner, self.banner.show_problem
-        for source in (self.builder, self.sessions, self.planning, runs):
+        for source in (self.builder, self.sessions, self.planning, self.memory, runs):
             source.problem.connect(problem)
         self.builder.document.changed.connect(lambda _draft: self._title())
         self.builder.saved.connect(self._saved)
@@ -130,6 +133,13 @@ class MainWindow(QMainWindow):
         }
         runner.batch.connect(lambda batch: route(batch, handlers))
         runner.batch.connect(self.planning.feed)  # a team Planner's search grows there live
+        runner.batch.connect(self.memory.feed)  # what each turn read and wrote, live
+        self.memory.jumpRequested.connect(
+            lambda session, message: (
+                self.conversation.show_message(message)
+                or problem(f"that memory came from session {session}: open it in Sessions")
+            )
+        )
         runner.failed.connect(lambda e: problem(f"{e.kind}: the run failed: {e.message}"))
         runner.runningChanged.connect(self.run_bar.set_running)
         runner.finished.connect(self._ended)

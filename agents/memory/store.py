@@ -302,6 +302,12 @@ class MemoryStore:
         with self._guard():
             return [_from_row(row) for row in self._db.execute(sql, params).fetchall()]
 
+    def newest(self, agent: str, limit: int) -> list[Memory]:
+        """An agent's ``limit`` most recent memories, newest first."""
+        sql = f"SELECT {_COLUMNS} FROM memories WHERE agent = ? ORDER BY created DESC, rowid DESC LIMIT ?"
+        with self._guard():
+            return [_from_row(row) for row in self._db.execute(sql, (agent, int(limit))).fetchall()]
+
     def count(self, agent: str) -> int:
         return self._read(
             lambda db: db.execute("SELECT COUNT(*) FROM memories WHERE agent = ?", (agent,)).fetchone()[0]
