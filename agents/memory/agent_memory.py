@@ -19,7 +19,6 @@ from agents.memory.events import (
     MemoryOp,
     MemoryRead,
     MemoryReflected,
-    MemoryUnavailable,
     MemoryWriteUnreadable,
     MemoryWritten,
     WriteMethod,
@@ -36,7 +35,7 @@ from agents.memory.reflect import (
     rule_insights,
     workflow_text,
 )
-from agents.memory.store import MemoryStore, MemoryStoreError
+from agents.memory.store import MemoryStore
 from agents.memory.write import (
     WRITE_STOPS,
     Operation,
@@ -307,17 +306,4 @@ class AgentMemory:
             cites=tuple(cites),
             method="rules",
             trigger="workflow",
-        )
-
-
-def open_store(
-    agent: str, config: MemoryConfig, path: str | None = None
-) -> tuple[MemoryStore | None, MemoryUnavailable | None]:
-    """The store, or the event saying why there is none (the file is left as it was); the
-    event's ``action`` is the agent's ``on_store_error``: go on without memory, or stop."""
-    try:
-        return MemoryStore(path), None
-    except MemoryStoreError as exc:
-        return None, MemoryUnavailable(
-            agent=agent, problem=exc.problem, message=str(exc), path=str(exc.path), action=config.on_store_error
         )

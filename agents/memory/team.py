@@ -12,11 +12,24 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 
 from agents.events import Event
 from agents.llm.base import CancelToken, Provider
-from agents.memory.agent_memory import AgentMemory, open_store
+from agents.memory.agent_memory import AgentMemory
 from agents.memory.events import MemoryRead, MemoryUnavailable
 from agents.memory.records import MemoryConfig
 from agents.memory.reflect import first_sentence
-from agents.memory.store import MemoryStore
+from agents.memory.store import MemoryStore, MemoryStoreError
+
+
+def open_store(
+    agent: str, config: MemoryConfig, path: str | None = None
+) -> tuple[MemoryStore | None, MemoryUnavailable | None]:
+    """The store, or the event saying why there is none (the file is left as it was); the
+    event's ``action`` is the agent's ``on_store_error``: go on without memory, or stop."""
+    try:
+        return MemoryStore(path), None
+    except MemoryStoreError as exc:
+        return None, MemoryUnavailable(
+            agent=agent, problem=exc.problem, message=str(exc), path=str(exc.path), action=config.on_store_error
+        )
 
 
 class MemoryStopped(Exception):
@@ -103,6 +116,3 @@ class TeamMemory:
     def close(self) -> None:
         if self.store is not None:
             self.store.close()
-
-
-__all__ = ["MemoryStopped", "MemoryUnavailable", "TeamMemory"]

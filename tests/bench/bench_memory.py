@@ -7,6 +7,7 @@ Run with `python -m tests.bench memory` (`--skip-cold` skips the 100k store).
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import statistics
 import tempfile
@@ -19,6 +20,8 @@ from agents.memory.agent_memory import AgentMemory
 from agents.memory.read import OwnerIndex, retrieve
 from agents.memory.records import Memory, MemoryConfig
 from agents.memory.store import MemoryStore
+from agents.spec import parse_team
+from agents.teams.run import TeamRun
 
 NOW = time.time()
 NAMES = ["Canberra", "Alice", "Bob", "Python", "Rust", "Paris", "Game of 24", "Blocksworld", "Carol", "Dave"]
@@ -156,10 +159,47 @@ def turn_share(n: int = 200, stored: int = 10_000) -> None:
     )
 
 
+async def _team_run_s(memory: dict | None, messages: int) -> float:
+    agent = {"name": "A", **({"memory": memory} if memory else {})}
+    spec = parse_team(
+        {
+            "name": "bench",
+            "agents": [agent, {"name": "B"}],
+            "protocol": {"kind": "round_robin", "max_rounds": messages // 2},
+        }
+    )
+    reply = " ".join(["word"] * 40) + ". The answer is 42 because it always is."
+    providers = {name: ScriptedProvider(lambda request: reply, name=name) for name in ("A", "B")}
+    started = time.perf_counter()
+    async for _event in TeamRun(spec, providers).run_stream("Share what you know about Canberra."):
+        pass
+    return time.perf_counter() - started
+
+
+def team_share(messages: int = 200) -> None:
+    print(f"== Memory: a team's time in memory ({messages} messages, instant provider, memory on one of two agents) ==")
+    saved = os.environ.get("AGORA_LAB_DATA_DIR")
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            os.environ["AGORA_LAB_DATA_DIR"] = folder  # a fresh store, never the user's
+            bare = asyncio.run(_team_run_s(None, messages))
+            rules = asyncio.run(_team_run_s({"enabled": True, "write_policy": "rules", "reflect_every": 10}, messages))
+    finally:
+        if saved is None:
+            os.environ.pop("AGORA_LAB_DATA_DIR", None)
+        else:
+            os.environ["AGORA_LAB_DATA_DIR"] = saved
+    print(
+        f"without memory {bare / messages * 1000:.2f} ms/message · with memory (rules writes, reflect every 10) "
+        f"{rules / messages * 1000:.2f} ms/message · memory's share {(rules - bare) / rules:.0%}"
+    )
+
+
 def main(skip_cold: bool = False) -> None:
     read_latency((1_000, 10_000) if skip_cold else (1_000, 10_000, 100_000))
     write_throughput()
     turn_share()
+    team_share()
 
 
 if __name__ == "__main__":

@@ -186,7 +186,7 @@ def test_a_statement_about_another_name_or_number_is_not_a_duplicate():
 
 
 def test_a_store_that_cannot_open_is_an_event_with_the_agents_choice(tmp_path):
-    from agents.memory.agent_memory import open_store
+    from agents.memory.team import open_store
 
     bad = tmp_path / "bad.db"
     bad.write_bytes(b"nope" * 100)
