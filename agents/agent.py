@@ -41,7 +41,8 @@ class Agent(Record):
     temperature: float = Field(default=0.7, ge=0.0, le=2.0)
     max_tokens: int = Field(default=256, ge=1, le=32768)
     tools: tuple[str, ...] = ()
-    memory: MemoryConfig = Field(default_factory=MemoryConfig, description="Read, write and reflect; off by default")
+    # None (absent from the file): no memory. See agents.memory.records.MemoryConfig.
+    memory: MemoryConfig | None = None
 
     @field_validator("name")
     @classmethod

@@ -75,7 +75,7 @@ class TeamRun:
 
     async def run_stream(self, task: str) -> AsyncIterator[Event]:
         yield self.header(task)
-        configs = {agent.name: agent.memory for agent in self.spec.agents}
+        configs = {agent.name: agent.memory for agent in self.spec.agents if agent.memory is not None}
         try:
             memory, problems = await TeamMemory.open(self.spec.name, configs, dict(self.providers), self.run_id)
         except MemoryStopped as exc:

@@ -261,7 +261,7 @@ class MemoryPanel(QWidget):
                 [
                     str(agent.get("name", ""))
                     for agent in event.team.get("agents", [])
-                    if agent.get("memory", {}).get("enabled")
+                    if (agent.get("memory") or {}).get("enabled")
                 ]
             )
         elif isinstance(event, MemoryRead):

@@ -1,5 +1,7 @@
 """Memory in a team's turns: read before, write after, across sessions; forks and replays."""
 
+import re
+
 import pytest
 
 from agents.events import event_from_json, event_to_json
@@ -110,3 +112,23 @@ async def test_a_broken_store_with_stop_ends_the_run_with_a_clear_error(tmp_path
     assert isinstance(events[-1], Finished) and events[-1].reason == "error"
     going_on, _ = await run(team(), "anything")
     assert going_on[1].type == "memory_unavailable" and going_on[-1].reason == "completed"
+
+
+@pytest.mark.parametrize(
+    ("memory", "says"),
+    [
+        ({"enabled": True, "token_budget": 5}, "too small to show one memory"),
+        ({"enabled": True, "write_policy": "often"}, "agents[0].memory.write_policy"),
+        ({"enabled": True, "scope": "everyone"}, "agents[0].memory.scope"),
+    ],
+)
+def test_a_bad_memory_section_names_the_field(memory, says):
+    from agents.spec import TeamFileError
+
+    with pytest.raises(TeamFileError, match=re.escape(says)):
+        team(memory)
+
+
+def test_an_agent_without_a_memory_section_has_none_and_its_file_stays_clean():
+    spec = parse_team({"name": "t", "agents": [{"name": "A"}], "protocol": {"kind": "round_robin"}})
+    assert spec.agents[0].memory is None and spec.model_dump(exclude_none=True)["agents"][0].get("memory") is None
