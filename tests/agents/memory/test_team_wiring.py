@@ -20,10 +20,11 @@ def own_store(tmp_path, monkeypatch):
 
 
 def team(memory=MEMORY):
+    first = {"name": "A", "memory": memory} if memory is not None else {"name": "A"}
     return parse_team(
         {
             "name": "crew",
-            "agents": [{"name": "A", "memory": memory}, {"name": "B"}],
+            "agents": [first, {"name": "B"}],
             "protocol": {"kind": "round_robin", "max_rounds": 1},
         }
     )
@@ -130,5 +131,5 @@ def test_a_bad_memory_section_names_the_field(memory, says):
 
 
 def test_an_agent_without_a_memory_section_has_none_and_its_file_stays_clean():
-    spec = parse_team({"name": "t", "agents": [{"name": "A"}], "protocol": {"kind": "round_robin"}})
+    spec = team(None)
     assert spec.agents[0].memory is None and spec.model_dump(exclude_none=True)["agents"][0].get("memory") is None
