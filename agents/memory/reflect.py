@@ -23,13 +23,15 @@ Answer one insight per line, nothing else:
 INSIGHT <importance 1-10> | <insight> (from 1, 2)
 
 Example.
-Memories:
+
+Notes: Memories:
 1. Checking the arithmetic before answering caught an error in round 2.
 2. The judge preferred answers that showed their working.
 3. Alice's first answer to 24 with 4 7 8 8 was wrong.
 Insights:
-INSIGHT 8 | Show the working and check the arithmetic before giving a final answer. (from 1, 2, 3)"""
-REFLECT_STOPS = ("\nNotes:", "\nMemories:", "\n\n\n")
+
+Reflection: INSIGHT 8 | Show the working and check the arithmetic before giving a final answer. (from 1, 2, 3)"""
+REFLECT_STOPS = ("\nNotes:", "\nMemories:", "\n\n")
 _INSIGHT = re.compile(r"^[\s>*\-•\d.)]*(?:insight|lesson|rule)?\s*[:#]?\s*(?P<body>.+)$", re.I)
 _CITES = re.compile(
     r"[(\[]\s*(?:from|sources?|because of|cites?|see)?\s*:?\s*(?P<nums>\d+(?:\s*(?:,|and|&|\s)\s*\d+)*)\s*[)\]]\s*\.?\s*$",

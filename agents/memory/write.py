@@ -32,14 +32,18 @@ DELETE <number>
 NOOP
 
 Example.
-Stored memories:
+
+Notes: Stored memories:
 1. Paris is the capital of France.
 2. The user prefers short answers.
-Turn by Alice: The user now wants detailed answers with sources. To convert Celsius to Fahrenheit, multiply by 9/5 and add 32.
+Turn by Alice: Nice weather today. The user now wants detailed answers with sources. To convert Celsius to Fahrenheit, multiply by 9/5 and add 32.
 Operations:
-UPDATE 2 6 | The user wants detailed answers with sources.
+
+Memory: UPDATE 2 6 | The user wants detailed answers with sources.
 ADD 7 | To convert Celsius to Fahrenheit: multiply by 9/5, then add 32."""
-WRITE_STOPS = ("\nNotes:", "\nTurn by", "\nStored memories:", "\n\n\n")
+# The example is framed as the prompt is (a base model copies the frame), and its operations
+# end at the first blank line.
+WRITE_STOPS = ("\nNotes:", "\nTurn by", "\nStored memories:", "\n\n")
 _SYNONYMS: dict[str, MemoryOp] = {
     "add": "ADD",
     "store": "ADD",
