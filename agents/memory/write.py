@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from agents.memory.bm25 import tokenize
 from agents.memory.events import MemoryOp
 from agents.memory.graph import extract
-from agents.memory.records import MAX_TEXT_CHARS, Memory, MemoryKind, clip_text
+from agents.memory.records import MAX_TEXT_CHARS, Memory, MemoryKind
 
 MAX_OPERATIONS = 5
-TURN_CHARS_FOR_WRITE = 2000  # the write step sees at most this much of a turn
+TURN_CHARS_FOR_WRITE = 2000  # the write step sees at most the last this-many characters of a turn
 DUPLICATE_OVERLAP = 0.8  # word overlap above which an ADD repeats a stored memory
 WRITE_SYSTEM = """You keep {agent}'s memory: short notes that will help {agent} in later tasks.
 After each turn decide what to store. Store what to do next time — a rule, a method that worked, a fact that will be needed again — not only what went wrong. Skip small talk and anything already stored.
@@ -36,14 +36,16 @@ Example.
 Notes: Stored memories:
 1. Paris is the capital of France.
 2. The user prefers short answers.
-Turn by Alice: Nice weather today. The user now wants detailed answers with sources. To convert Celsius to Fahrenheit, multiply by 9/5 and add 32.
+Conversation:
+Bob: Nice weather today. The user now wants detailed answers with sources.
+Alice: To convert Celsius to Fahrenheit, multiply by 9/5 and add 32.
 Operations:
 
 Memory: UPDATE 2 6 | The user wants detailed answers with sources.
 ADD 7 | To convert Celsius to Fahrenheit: multiply by 9/5, then add 32."""
 # The example is framed as the prompt is (a base model copies the frame), and its operations
 # end at the first blank line.
-WRITE_STOPS = ("\nNotes:", "\nTurn by", "\nStored memories:", "\n\n")
+WRITE_STOPS = ("\nNotes:", "\nConversation:", "\nStored memories:", "\n\n")
 _SYNONYMS: dict[str, MemoryOp] = {
     "add": "ADD",
     "store": "ADD",
@@ -94,10 +96,14 @@ class Proposal:
 
 
 def write_prompt(agent: str, turn_text: str, similar: Sequence[Memory]) -> tuple[str, str]:
-    """(system, user) for the extraction step; the stored memories are numbered from 1."""
+    """(system, user) for the extraction step; the stored memories are numbered from 1.
+    ``turn_text`` is what the agent heard since its last turn and its turn, "Name: text" lines."""
     stored = "\n".join(f"{i}. {m.text}" for i, m in enumerate(similar, 1)) or "(none)"
-    turn = clip_text(" ".join(turn_text.split()), TURN_CHARS_FOR_WRITE)
-    return WRITE_SYSTEM.format(agent=agent), f"Stored memories:\n{stored}\nTurn by {agent}: {turn}\nOperations:"
+    lines = [" ".join(line.split()) for line in turn_text.strip().splitlines() if line.strip()]
+    turn = "\n".join(lines)
+    if len(turn) > TURN_CHARS_FOR_WRITE:  # the end is the turn itself; what was heard before it may be cut
+        turn = "[…] " + turn[-TURN_CHARS_FOR_WRITE:]
+    return WRITE_SYSTEM.format(agent=agent), f"Stored memories:\n{stored}\nConversation:\n{turn}\nOperations:"
 
 
 def _importance(value: str | int | None) -> float | None:

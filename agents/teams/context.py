@@ -126,6 +126,7 @@ class RunContext:
             repetition_penalty=REPETITION_PENALTY,
         )
         message_id, memories = new_id(), ""
+        before = list(visible)  # the transcript grows by this very turn while the stream is consumed
         if self.memory is not None and agent.name in self.memory:
             query = self._memory_query(visible, instruction)
             memories, read = await self.memory.before_turn(agent.name, query, message_id)
@@ -140,8 +141,19 @@ class RunContext:
         async for event in self.providers[agent.name].stream(request, self.stop.token):
             yield event
             if isinstance(event, MessageCompleted) and event.finish_reason != "error" and self.memory is not None:
-                async for written in self.memory.after_turn(agent.name, event.text, event.message_id, self.stop.token):
+                said = self._heard_and_said(agent, before, event.text)
+                async for written in self.memory.after_turn(agent.name, said, event.message_id, self.stop.token):
                     yield written
+
+    def _heard_and_said(self, agent: Agent, visible: Sequence[Turn], text: str) -> str:
+        """What a write learns from: the task on the agent's first turn, what it heard since its
+        last turn, and its own turn, as "Name: text" lines (facts are often told, not said)."""
+        spoke = [i for i, turn in enumerate(visible) if turn.agent == agent.name]
+        heard_by = self.spec.heard_by(agent.name)
+        since = visible[spoke[-1] + 1 :] if spoke else visible
+        lines = [] if spoke else [f"Task: {self.task}"]
+        lines += [f"{t.agent}: {t.text}" for t in since if heard_by is None or t.agent in heard_by]
+        return "\n".join([*lines, f"{agent.name}: {text}"])
 
     def _memory_query(self, visible: Sequence[Turn], instruction: str | None) -> str:
         """What a read looks for: the task, the latest turn and the instruction."""

@@ -105,7 +105,7 @@ def write_throughput(n: int = 300) -> None:
             _writes(AgentMemory(store, "rules", MemoryConfig(write_policy="rules", reflect_every=0)), turns)
         )
         provider = ScriptedProvider(
-            lambda request: "ADD 6 | " + request.messages[1].content.split("Turn by model: ")[1][:120]
+            lambda request: "ADD 6 | " + request.messages[1].content.split("Conversation:\n")[1][:120]
         )
         model, model_added = asyncio.run(
             _writes(AgentMemory(store, "model", MemoryConfig(reflect_every=0), provider=provider), turns)

@@ -10,7 +10,7 @@ from tests.bench.memory_recall import make_tasks, recall
 def copier(request):
     user = request.messages[1].content
     if request.speaker == "Memory":  # the write step: store the sentence with a possessive
-        fact = re.search(r"[A-Z]\w+'s [^.]+\.", user.split("Turn by Scribe: ")[1])
+        fact = re.search(r"[A-Z]\w+'s [^.]+\.", user.split("Conversation:\n")[1])
         return f"ADD 8 | {fact.group(0)}" if fact else "NOOP"
     question = re.search(r"What is (\w+)'s ([^?]+)\?", user)
     found = re.search(rf"{question.group(1)}'s {question.group(2)} is ([^.\n]+)\.", user)

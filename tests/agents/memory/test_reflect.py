@@ -36,7 +36,8 @@ def store(tmp_path):
 def script(request):
     if request.speaker == "Reflection":
         return "INSIGHT 8 | Check the arithmetic and show the working before answering. (from 1, 2)"
-    return f"ADD 6 | {request.messages[1].content.split('Turn by A: ')[1].splitlines()[0]}"
+    said = request.messages[1].content.split("Conversation:\n")[1].splitlines()[0]
+    return f"ADD 6 | {said}"
 
 
 async def test_reflection_every_n_writes_cites_the_memories_it_rests_on(store):

@@ -133,3 +133,18 @@ def test_a_bad_memory_section_names_the_field(memory, says):
 def test_an_agent_without_a_memory_section_has_none_and_its_file_stays_clean():
     spec = team(None)
     assert spec.agents[0].memory is None and spec.model_dump(exclude_none=True)["agents"][0].get("memory") is None
+
+
+async def test_an_agent_remembers_what_it_was_told_not_only_what_it_said():
+    spec = parse_team(
+        {
+            "name": "crew",
+            "agents": [{"name": "B"}, {"name": "A", "memory": {**MEMORY, "write_policy": "rules"}}],
+            "protocol": {"kind": "round_robin", "max_rounds": 1},
+        }
+    )
+    told = {"B": "Zara's locker code is 4817.", "A": "Noted, thanks."}
+    providers = {name: ScriptedProvider(lambda r, name=name: told[name], name=name) for name in ("A", "B")}
+    events = [e async for e in TeamRun(spec, providers).run_stream("Pass on the codes.")]
+    added = [e.after for e in events if isinstance(e, MemoryWritten) and e.op == "ADD"]
+    assert added == ["B: Zara's locker code is 4817."]
