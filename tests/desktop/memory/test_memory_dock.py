@@ -33,3 +33,22 @@ def test_the_dock_follows_a_run_and_jumps_to_the_source_message(qtbot, qloop, tm
     assert window.conversation.show_message("m1") and not window.conversation.show_message("elsewhere")
     with qtbot.waitSignal(panel.jumpRequested):
         panel._jump(panel.model.index(0, 0))
+
+
+def test_the_builder_gives_an_agent_memory_and_takes_it_away(qtbot):
+    from desktop.builder.builder import TeamBuilder
+
+    builder = TeamBuilder(["local"])
+    qtbot.addWidget(builder)
+    builder.open_template("debate_with_judge")
+    first = builder.team().agents[0]
+    builder.agent_form.show_agent(first)
+    assert first.memory is None and not builder.agent_form.memory.fields["enabled"].isChecked()
+    builder.agent_form.memory.fields["read_k"].setValue(3)
+    builder.agent_form.memory.fields["enabled"].setChecked(True)
+    memory = builder.team().agents[0].memory
+    assert memory is not None and memory.enabled and memory.read_k == 3
+    builder.agent_form.memory.fields["enabled"].setChecked(False)
+    assert builder.team().agents[0].memory is None
+    builder.document.undo_stack.undo()
+    assert builder.team().agents[0].memory is not None  # every edit an undo step
