@@ -9,7 +9,6 @@ or is damaged, raises :class:`MemoryStoreError` and is never rewritten or replac
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import time
@@ -17,16 +16,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-import numpy as np
-
 from agents.memory.events import StoreProblem
 from agents.memory.records import Memory, clip_text
+from agents.memory.rows import COLUMNS, from_row, to_row
 from agents.memory.schema import SCHEMA_VERSION, index_graph, migrate_from
 from agents.paths import data_dir
-
-_COLUMNS = (
-    "id, agent, text, kind, importance, tags, links, created, accessed, source_session, source_message, embedding"
-)
 
 
 class MemoryStoreError(Exception):
@@ -49,42 +43,6 @@ def _problem(exc: sqlite3.Error) -> StoreProblem:
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return "corrupt"
     return "io"
-
-
-def _to_row(memory: Memory) -> tuple:
-    blob = None if memory.embedding is None else np.asarray(memory.embedding, dtype=np.float32).tobytes()
-    return (
-        memory.id,
-        memory.agent,
-        memory.text,
-        memory.kind,
-        memory.importance,
-        json.dumps(list(memory.tags)),
-        json.dumps(list(memory.links)),
-        memory.created,
-        memory.accessed,
-        memory.source_session,
-        memory.source_message,
-        blob,
-    )
-
-
-def _from_row(row: Sequence) -> Memory:
-    embedding = None if row[11] is None else tuple(float(x) for x in np.frombuffer(row[11], dtype=np.float32))
-    return Memory(
-        id=row[0],
-        agent=row[1],
-        text=row[2],
-        kind=row[3],
-        importance=row[4],
-        tags=tuple(json.loads(row[5])),
-        links=tuple(json.loads(row[6])),
-        created=row[7],
-        accessed=row[8],
-        source_session=row[9],
-        source_message=row[10],
-        embedding=embedding,
-    )
 
 
 class MemoryStore:
@@ -163,9 +121,7 @@ class MemoryStore:
     def add(self, memory: Memory, method: str = "model") -> Memory:
         memory = memory.model_copy(update={"text": clip_text(memory.text)})
         with self.transaction() as db:
-            db.execute(
-                f"INSERT INTO memories ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _to_row(memory)
-            )
+            db.execute(f"INSERT INTO memories ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", to_row(memory))
             index_graph(db, memory.id, memory.agent, memory.text)
             self._history(db, memory.agent, "ADD", memory.id, None, memory.text, method, memory)
             if method not in ("reflection", "workflow"):  # reflecting must not call for more reflection
@@ -180,7 +136,7 @@ class MemoryStore:
             for memory in memories:
                 memory = memory.model_copy(update={"text": clip_text(memory.text)})
                 db.execute(
-                    f"INSERT INTO memories ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _to_row(memory)
+                    f"INSERT INTO memories ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", to_row(memory)
                 )
                 index_graph(db, memory.id, memory.agent, memory.text)
                 self._history(db, memory.agent, "ADD", memory.id, None, memory.text, method, memory)
@@ -194,9 +150,7 @@ class MemoryStore:
         with self.transaction() as db:
             before = self._get(db, memory_id)
             after = Memory.model_validate({**before.model_dump(), **changes})
-            db.execute(
-                f"REPLACE INTO memories ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _to_row(after)
-            )
+            db.execute(f"REPLACE INTO memories ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", to_row(after))
             index_graph(db, after.id, after.agent, after.text)
             self._history(db, after.agent, "UPDATE", memory_id, before.text, after.text, method, after)
             self._count_write(db, after.agent)
@@ -274,10 +228,10 @@ class MemoryStore:
     # --- reads -------------------------------------------------------------------------------
     @staticmethod
     def _get(db: sqlite3.Connection, memory_id: str) -> Memory:
-        row = db.execute(f"SELECT {_COLUMNS} FROM memories WHERE id = ?", (memory_id,)).fetchone()
+        row = db.execute(f"SELECT {COLUMNS} FROM memories WHERE id = ?", (memory_id,)).fetchone()
         if row is None:
             raise KeyError(memory_id)
-        return _from_row(row)
+        return from_row(row)
 
     def get(self, memory_id: str) -> Memory:
         with self._guard():
@@ -287,26 +241,26 @@ class MemoryStore:
         """A memory by its id or an unambiguous prefix of it (as the CLI shows them)."""
         with self._guard():
             rows = self._db.execute(
-                f"SELECT {_COLUMNS} FROM memories WHERE agent = ? AND id LIKE ? LIMIT 2",
+                f"SELECT {COLUMNS} FROM memories WHERE agent = ? AND id LIKE ? LIMIT 2",
                 (agent, prefix.replace("%", "") + "%"),
             ).fetchall()
         if len(rows) != 1:
             raise KeyError(f"{'no' if not rows else 'more than one'} memory of {agent} matches {prefix!r}")
-        return _from_row(rows[0])
+        return from_row(rows[0])
 
     def memories(self, agent: str, kind: str | None = None, limit: int | None = None) -> list[Memory]:
         """An agent's memories, oldest first."""
-        sql = f"SELECT {_COLUMNS} FROM memories WHERE agent = ?" + (" AND kind = ?" if kind else "")
+        sql = f"SELECT {COLUMNS} FROM memories WHERE agent = ?" + (" AND kind = ?" if kind else "")
         params: tuple = (agent, kind) if kind else (agent,)
         sql += " ORDER BY created, rowid" + (f" LIMIT {int(limit)}" if limit else "")
         with self._guard():
-            return [_from_row(row) for row in self._db.execute(sql, params).fetchall()]
+            return [from_row(row) for row in self._db.execute(sql, params).fetchall()]
 
     def newest(self, agent: str, limit: int) -> list[Memory]:
         """An agent's ``limit`` most recent memories, newest first."""
-        sql = f"SELECT {_COLUMNS} FROM memories WHERE agent = ? ORDER BY created DESC, rowid DESC LIMIT ?"
+        sql = f"SELECT {COLUMNS} FROM memories WHERE agent = ? ORDER BY created DESC, rowid DESC LIMIT ?"
         with self._guard():
-            return [_from_row(row) for row in self._db.execute(sql, (agent, int(limit))).fetchall()]
+            return [from_row(row) for row in self._db.execute(sql, (agent, int(limit))).fetchall()]
 
     def count(self, agent: str) -> int:
         return self._read(
