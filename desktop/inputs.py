@@ -38,6 +38,7 @@ class HumanInputBar(QWidget):
         layout = QHBoxLayout(self)
         self.prompt = QLabel()
         self.edit = QLineEdit()
+        self.edit.setAccessibleName("Your answer")
         self.send = QPushButton("Send")
         layout.addWidget(self.prompt)
         layout.addWidget(self.edit, 1)

@@ -7,6 +7,18 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from agents.events import ModelLoadProgress
 
+FIRST_LOAD = (
+    "The first run on the built-in local model converts it once (Gemma 3 270M: about two minutes on two CPU cores, "
+    "less on a faster machine) and caches it; later runs start in seconds."
+)
+ONE_TIME_STAGES = (
+    "assembling GGUF",
+    "hashing GGUF",
+    "converting tokenizer",
+    "converting weights",
+    "saving converted weights",
+)
+
 
 class LoadingDialog(QProgressDialog):
     """Follows ModelLoadProgress events; Cancel stops the run; closes itself when ready."""
@@ -31,5 +43,6 @@ class LoadingDialog(QProgressDialog):
             self.setRange(0, 100)
             self.setValue(int(event.fraction * 100))
         detail = f" ({event.detail})" if event.detail else ""
-        self.setLabelText(f"{event.model}: {event.stage}{detail}")
+        once = f"\n\n{FIRST_LOAD}" if event.stage in ONE_TIME_STAGES else ""  # why this first wait is long
+        self.setLabelText(f"{event.model}: {event.stage}{detail}{once}")
         self.show()

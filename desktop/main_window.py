@@ -3,14 +3,17 @@ runs belong to the RunController, team files to the builder, sessions to their b
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
 from agents.events import ErrorEvent, MessageCompleted, ModelLoadProgress, RunStarted
+from agents.session.library import read_session
 from agents.session.pipeline import ProviderSource
 from agents.settings import Settings, load_settings
+from desktop.accessible import name_unnamed, order_tabs
 from desktop.builder.builder import TeamBuilder
 from desktop.conversation.view import ConversationView
+from desktop.conversation.welcome import Welcome, sample_session_paths
 from desktop.inputs import Banner, HumanInputBar
 from desktop.interp.panel import InterpPanel
 from desktop.loading import LoadingDialog
@@ -26,6 +29,15 @@ from desktop.settings_dialog import SettingsDialog
 from desktop.theme import ThemeKeeper
 
 FIRST_TEMPLATE = "debate_with_judge"
+LEFT, RIGHT, BOTTOM = (
+    Qt.DockWidgetArea.LeftDockWidgetArea,
+    Qt.DockWidgetArea.RightDockWidgetArea,
+    Qt.DockWidgetArea.BottomDockWidgetArea,
+)
+# Default proportions of the window: the conversation keeps the rest (about 60% by 65%).
+LAYOUT_VERSION = 2  # bump when the docks' arrangement changes
+SIDE_SHARE, SIDE_MIN, SIDE_MAX = 0.32, 360, 620
+BOTTOM_SHARE, RAISED_SHARE = 0.38, 0.55  # a panel the user's action fills grows to RAISED_SHARE
 
 
 class MainWindow(QMainWindow):
@@ -49,18 +61,27 @@ class MainWindow(QMainWindow):
             self, self._menu_handlers(), self.builder.document.undo_stack, self.docks, self.theme.choice
         )
         self._connect_runs()
+        self._connect_welcome()
         self.builder.open_template(FIRST_TEMPLATE)
+        self.unnamed = name_unnamed(self)  # what a screen reader could not name (a test keeps it empty)
+        areas = (LEFT, None, BOTTOM, RIGHT)  # Tab follows the screen: left docks, the centre, then below
+        regions = [region for area in areas for region in self._docks_in(area)]
+        self.tab_chain = order_tabs(self, regions)
         self._restore()
 
     # --- layout -----------------------------------------------------------------
     def _build_centre(self) -> None:
-        centre = QWidget()
+        centre = self.centre = QWidget()
         layout = QVBoxLayout(centre)
         self.banner = Banner()
         self.conversation = ConversationView()
+        self.welcome = Welcome()
+        self.pages = QStackedWidget()  # the welcome until the conversation has something to show
+        self.pages.addWidget(self.welcome)
+        self.pages.addWidget(self.conversation)
         self.human_bar = HumanInputBar()
-        for widget in (self.run_bar, self.banner, self.conversation, self.human_bar):
-            layout.addWidget(widget)
+        for widget in (self.run_bar, self.banner, self.pages, self.human_bar):
+            layout.addWidget(widget, 1 if widget is self.pages else 0)
         self.setCentralWidget(centre)
         self.run_status = RunStatus(self.statusBar(), self.runs.runner)
 
@@ -68,23 +89,60 @@ class MainWindow(QMainWindow):
         self.sessions = SessionBrowser()
         self.planning = PlanningPanel(lambda: self.settings, load=load)
         self.interp = InterpPanel(lambda: self.settings)
-        self._dock("Team builder", self.builder, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._dock("Sessions", self.sessions, Qt.DockWidgetArea.RightDockWidgetArea)
-        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
-        planning = self._dock("Planning", _shrinkable(self.planning), bottom)
-        interp = self._dock("Interpretability", _shrinkable(self.interp), bottom)
-        self.tabifyDockWidget(planning, interp)
         self.memory = MemoryPanel()
-        self.tabifyDockWidget(planning, self._dock("Memory", _shrinkable(self.memory), bottom))
-        planning.raise_()
+        # Every dock in one list: (title, panel, area). Docks of one area are tabbed together, the
+        # first of each area in front. A new panel adds its line here.
+        docks = [
+            ("Team builder", self.builder, LEFT),
+            ("Sessions", self.sessions, LEFT),
+            ("Planning", _shrinkable(self.planning), BOTTOM),
+            ("Interpretability", _shrinkable(self.interp), BOTTOM),
+            ("Memory", _shrinkable(self.memory), BOTTOM),
+        ]
+        self.setCorner(Qt.Corner.BottomLeftCorner, LEFT)  # the builder keeps the full height
+        self.setDockOptions(self.dockOptions() | QMainWindow.DockOption.GroupedDragging)
+        for title, panel, area in docks:
+            self._dock(title, panel, area)
+        self.dock_for = {dock.windowTitle(): dock for dock in self.docks}
+        self._default_state = QByteArray(self.saveState())
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock-{title.lower()}")
         dock.setWidget(widget)
+        dock.setAccessibleName(title)
+        widget.setAccessibleName(f"{title} panel")
+        same_area = [d for d in self.docks if self.dockWidgetArea(d) == area]
         self.addDockWidget(area, dock)
+        if same_area:
+            self.tabifyDockWidget(same_area[0], dock)
+            same_area[0].raise_()
         self.docks.append(dock)
         return dock
+
+    def _docks_in(self, area: Qt.DockWidgetArea | None) -> list[QWidget]:
+        if area is None:  # the centre
+            return [self.centre]
+        return [d for d in self.docks if self.dockWidgetArea(d) == area]
+
+    def show_panel(self, title: str, grow: bool = True) -> QDockWidget:
+        """Bring the dock a user's action fills (an inspection, a plan) forward, with room to read it."""
+        dock = self.dock_for[title]
+        dock.show()
+        dock.raise_()
+        if grow and self.dockWidgetArea(dock) == BOTTOM and not dock.isFloating():
+            self.resizeDocks([dock], [int(self.height() * RAISED_SHARE)], Qt.Orientation.Vertical)
+        return dock
+
+    def reset_layout(self) -> None:
+        """View › Reset layout: every dock back where a first start puts it, at the default sizes."""
+        self.restoreState(self._default_state)
+        for dock in self.docks:
+            dock.setFloating(False)
+            dock.show()
+        for first in ("Team builder", "Planning"):
+            self.dock_for[first].raise_()
+        self._default_dock_sizes()
 
     def _menu_handlers(self) -> MenuHandlers:
         b = self.builder
@@ -101,6 +159,9 @@ class MainWindow(QMainWindow):
             run=self.runs.start_run,
             stop=self.runs.stop_run,
             set_theme=self.set_theme,
+            reset_layout=self.reset_layout,
+            link_agents=b.open_link_dialog,
+            inspect=self.inspect_selected,
         )
 
     # --- wiring -------------------------------------------------------------------
@@ -110,6 +171,7 @@ class MainWindow(QMainWindow):
             source.problem.connect(problem)
         self.builder.document.changed.connect(lambda _draft: self._title())
         self.builder.saved.connect(self._saved)
+        self.sessions.exported.connect(self._exported)
         self.builder.taskSuggested.connect(self.run_bar.suggest_task)
         self.run_bar.task_edit.returnPressed.connect(runs.start_run)
         self.run_bar.run_button.clicked.connect(runs.start_run)
@@ -119,7 +181,10 @@ class MainWindow(QMainWindow):
         self.sessions.forkRequested.connect(runs.fork)
         self.planning.runner.finished.connect(lambda _finished: self.sessions.refresh())  # a stored session too
         self.conversation.connect_runner(runner)
+        self.conversation.inspectRequested.connect(lambda _id: self.show_panel("Interpretability"))
         self.conversation.inspectRequested.connect(self.interp.inspect_message)
+        self.planning.runningChanged.connect(lambda running: running and self.show_panel("Planning"))
+        self.planning.treeStarted.connect(lambda: self.show_panel("Planning"))
         runs.starting.connect(self._starting)
         runs.humanRequested.connect(self.human_bar.ask)
         runs.humanWithdrawn.connect(self.human_bar.withdraw)
@@ -144,7 +209,35 @@ class MainWindow(QMainWindow):
         runner.runningChanged.connect(self.run_bar.set_running)
         runner.finished.connect(self._ended)
 
+    def _connect_welcome(self) -> None:
+        self.welcome.templateRequested.connect(self.builder.open_gallery)
+        self.welcome.scratchRequested.connect(self.build_from_scratch)
+        self.welcome.sampleRequested.connect(self.open_sample)
+        self.conversation.conversation.rowsInserted.connect(lambda *_: self.pages.setCurrentWidget(self.conversation))
+
+    def build_from_scratch(self) -> None:
+        self.builder.new_team()
+        self.show_panel("Team builder")
+        self.builder.roles.setFocus()  # Enter on a card adds it; dragging works too
+        self.builder.roles.setCurrentRow(0)
+
+    def open_sample(self) -> None:
+        """Replay the shipped samples, no model needed: a judged debate here, a finished search in Planning."""
+        debate, plan = sample_session_paths()
+        self.runs.replay(read_session(debate))
+        self.planning.show_session(read_session(plan))
+        self.show_panel("Planning", grow=False)  # the debate is what the conversation shows first
+
+    def inspect_selected(self) -> None:
+        """Run › Inspect (Ctrl+I): the conversation's selected message, the keyboard twin of its context menu."""
+        message_id = self.conversation.selected_message_id()
+        if message_id is None:
+            self.banner.show_problem("Select a finished message in the conversation first (Up and Down move).")
+            return
+        self.conversation.inspectRequested.emit(message_id)
+
     def _starting(self, live: bool) -> None:
+        self.pages.setCurrentWidget(self.conversation)
         self.conversation.clear()
         self.run_status.reset()
         if live:
@@ -157,6 +250,10 @@ class MainWindow(QMainWindow):
     def _title(self) -> None:
         path = self.builder.document.path
         self.setWindowTitle(f"Agora Lab — {self.builder.draft.name}" + (f" ({path.name})" if path else ""))
+
+    def _exported(self, path: str) -> None:
+        if path:  # a failed export already said why in the banner
+            self.statusBar().showMessage(f"Exported {path}", 8000)
 
     def _saved(self, path: str) -> None:
         self._title()
@@ -187,19 +284,27 @@ class MainWindow(QMainWindow):
         store = QSettings("Agora Lab", "agora-lab")
         if store.value("geometry") is not None:
             self.restoreGeometry(store.value("geometry"))
-            self.restoreState(store.value("state"))
-        else:  # first start: a narrow sessions list and low bottom panels leave room for the conversation
+        # A layout saved by an older arrangement of the docks is not restored (restoreState refuses
+        # another version): the user gets today's defaults once, then their own layout again.
+        if store.value("state") is None or not self.restoreState(store.value("state"), LAYOUT_VERSION):
             QTimer.singleShot(0, self._default_dock_sizes)
 
     def _default_dock_sizes(self) -> None:
-        self.resizeDocks(self.docks[:2], [480, 300], Qt.Orientation.Horizontal)
-        bottom = [d for d in self.docks if self.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea]
-        self.resizeDocks(bottom[:1], [max(240, self.height() // 3)], Qt.Orientation.Vertical)
+        """The conversation keeps the most room: the side docks a third of the width, the bottom a third of the height."""
+        side = max(SIDE_MIN, min(SIDE_MAX, int(self.width() * SIDE_SHARE)))
+        for area, size, orientation in (
+            (LEFT, side, Qt.Orientation.Horizontal),
+            (RIGHT, side, Qt.Orientation.Horizontal),
+            (BOTTOM, int(self.height() * BOTTOM_SHARE), Qt.Orientation.Vertical),
+        ):
+            docks = [d for d in self.docks if self.dockWidgetArea(d) == area and d.toggleViewAction().isChecked()]
+            if docks:
+                self.resizeDocks(docks[:1], [size], orientation)
 
     def closeEvent(self, event) -> None:
         store = QSettings("Agora Lab", "agora-lab")
         store.setValue("geometry", self.saveGeometry())
-        store.setValue("state", self.saveState())
+        store.setValue("state", self.saveState(LAYOUT_VERSION))
         self.runs.stop_run()  # the run ends itself, closing its providers
         self.planning.stop()
         super().closeEvent(event)

@@ -31,6 +31,9 @@ class MenuHandlers:
     run: Action
     stop: Action
     set_theme: Callable[[str], object]
+    reset_layout: Action
+    link_agents: Action
+    inspect: Action
 
 
 def build_menus(
@@ -52,8 +55,10 @@ def build_menus(
         ("&File", "&Providers…", "Ctrl+,", h.open_settings, False),
         ("&File", "&Quit", keys.Quit, h.quit, False),
         ("&Edit", "&Delete selected agents or links", keys.Delete, h.delete_selection, False),
+        ("&Edit", "&Link agents…", "Ctrl+L", h.link_agents, False),
         ("&Run", "&Run", "Ctrl+R", h.run, True),
         ("&Run", "&Stop", "Ctrl+.", h.stop, True),
+        ("&Run", "&Inspect selected message", "Ctrl+I", h.inspect, False),
     )
     actions: dict[str, QAction] = {}
     for menu, text, shortcut, slot, on_toolbar in table:
@@ -74,6 +79,14 @@ def build_menus(
     menus["&Edit"].insertActions(menus["&Edit"].actions()[0], [undo, redo])
     actions["Undo"], actions["Redo"] = undo, redo
     _view_menu(window, menus["&View"], actions, docks, theme, h.set_theme)
+    reset = actions["Reset layout"] = QAction("Reset &layout", window)
+    reset.triggered.connect(lambda _=False: h.reset_layout())
+    menus["&View"].addSeparator()
+    menus["&View"].addAction(reset)
+    for action in toolbar.actions():  # a screen reader names toolbar buttons by their action
+        widget = toolbar.widgetForAction(action)
+        if widget is not None and action.text():
+            widget.setAccessibleName(action.text().replace("&", "").rstrip("…"))
     return actions
 
 

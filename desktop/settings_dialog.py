@@ -81,8 +81,8 @@ class SettingsDialog(QDialog):
         self.key.setPlaceholderText("stored in the OS keyring, never in a file")
         self.test_button = QPushButton("Test connection")
         self.test_button.clicked.connect(lambda: asyncio.ensure_future(self.test_connection()))
-        self.result = QLabel("")
-        self.result.setWordWrap(True)
+        self.feedback = QLabel("")
+        self.feedback.setWordWrap(True)
         form.addRow("Endpoint", row)
         for label, widget in (
             ("Name", self.name),
@@ -93,7 +93,7 @@ class SettingsDialog(QDialog):
             ("API key", self.key),
         ):
             form.addRow(label, widget)
-        form.addRow(self.test_button, self.result)
+        form.addRow(self.test_button, self.feedback)
         self.chooser.currentIndexChanged.connect(self._show_endpoint)
         self._fill_chooser()
         return group
@@ -126,13 +126,16 @@ class SettingsDialog(QDialog):
     def endpoint(self) -> EndpointConfig | None:
         if not self.name.text().strip():
             return None
-        return EndpointConfig(
-            base_url=self.base_url.text().strip(),
-            model=self.model.text().strip(),
-            api=self.api.currentText(),
-            api_key_env=self.key_env.text().strip() or None,
-            timeout_s=15,
-            max_retries=0,
+        # model_validate: the combo's text is checked against the Literal by pydantic, not assumed
+        return EndpointConfig.model_validate(
+            {
+                "base_url": self.base_url.text().strip(),
+                "model": self.model.text().strip(),
+                "api": self.api.currentText(),
+                "api_key_env": self.key_env.text().strip() or None,
+                "timeout_s": 15,
+                "max_retries": 0,
+            }
         )
 
     async def test_connection(self) -> bool:
@@ -140,12 +143,12 @@ class SettingsDialog(QDialog):
         try:
             endpoint = self.endpoint()
         except ValidationError as exc:
-            self.result.setText(f"✗ {exc.errors()[0]['msg']}")
+            self.feedback.setText(f"✗ {exc.errors()[0]['msg']}")
             return False
         if endpoint is None:
-            self.result.setText("✗ give the endpoint a name first")
+            self.feedback.setText("✗ give the endpoint a name first")
             return False
-        self.result.setText("testing…")
+        self.feedback.setText("testing…")
         provider = OpenAICompatProvider(OpenAIRef(name=self.name.text().strip(), endpoint=endpoint, saved=True))
         request = CompletionRequest(
             messages=(ChatMessage(role="user", content="Say hello."),), params=GenerationParams(max_tokens=4)
@@ -159,13 +162,17 @@ class SettingsDialog(QDialog):
                     outcome = f"✓ connected: {endpoint.model} answered in {event.latency_s:.2f} s"
         finally:
             await provider.aclose()
-        self.result.setText(outcome)
+        self.feedback.setText(outcome)
         return outcome.startswith("✓")
 
     def save(self) -> None:
         try:
-            local = LocalSettings(
-                device=self.device.currentText(), dtype=self.dtype.currentText(), context_tokens=self.context.value()
+            local = LocalSettings.model_validate(
+                {
+                    "device": self.device.currentText(),
+                    "dtype": self.dtype.currentText(),
+                    "context_tokens": self.context.value(),
+                }
             )
             endpoints = dict(self.endpoints)
             endpoint = self.endpoint()
@@ -182,10 +189,10 @@ class SettingsDialog(QDialog):
             if self.key.text() and endpoint is not None:
                 store_api_key(self.name.text().strip(), self.key.text())
         except ValidationError as exc:
-            self.result.setText(f"✗ not saved: {exc.errors()[0]['msg']}")
+            self.feedback.setText(f"✗ not saved: {exc.errors()[0]['msg']}")
             return
         except Exception as exc:  # no keyring backend: say so, keep the rest saved
-            self.result.setText(
+            self.feedback.setText(
                 f"✗ settings saved, but the key could not be stored in the OS keyring ({exc}); use the key variable"
             )
             return

@@ -48,9 +48,15 @@ def is_dark(palette: QPalette) -> bool:
     return palette.color(QPalette.ColorRole.Window).lightness() < 128
 
 
-def palette_for(dark: bool) -> QPalette:
+def _app() -> QApplication:
     app = QApplication.instance()
-    palette = app.style().standardPalette()
+    if not isinstance(app, QApplication):  # a theme only makes sense for a widget application
+        raise RuntimeError("themes need a running QApplication")
+    return app
+
+
+def palette_for(dark: bool) -> QPalette:
+    palette = _app().style().standardPalette()
     if dark:
         for role, colour in _DARK.items():
             palette.setColor(role, QColor(colour))
@@ -73,8 +79,9 @@ class ThemeKeeper(QObject):
         self.choice = choice or self.choice
         scheme = QGuiApplication.styleHints().colorScheme() if scheme is None else scheme
         dark = self.choice == "dark" or (self.choice == "system" and scheme == Qt.ColorScheme.Dark)
-        QApplication.instance().setStyle("Fusion")  # the one style that honours a palette everywhere
-        QApplication.instance().setPalette(palette_for(dark))
+        app = _app()
+        app.setStyle("Fusion")  # the one style that honours a palette everywhere
+        app.setPalette(palette_for(dark))
         return dark
 
     def _scheme_changed(self, scheme: Qt.ColorScheme) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from agents.events import MessageCompleted
 from agents.interp.records import InspectInput, TokenSpan
 from agents.interp.tokens import token_labels
-from agents.llm.local import RECENT_PROMPTS, LocalProvider
+from agents.llm.local import LocalProvider
 from agents.llm.prompt import clean_text
 from agents.spec import TeamSpec
 from agents.teams.context import RunContext, Turn
@@ -41,14 +41,16 @@ def message_input(
     exact = bool(target.token_ids) and target.model == loaded.identity.ref
     chat = _chat_messages(target.agent, before, task, team)
     # The prompt the model really saw, when this process generated the message; else rebuilt.
-    prompt, prompt_ids = RECENT_PROMPTS.get(message_id) if exact and message_id in RECENT_PROMPTS else (None, None)
-    exact_prompt = prompt is not None
-    if prompt is None:
+    recent = loaded.recent_prompts.get(message_id) if exact else None
+    exact_prompt = recent is not None
+    if recent is not None:
+        prompt, seen = recent
+    else:
         prompt = provider.render(chat, target.agent)
-        prompt_ids = provider.encode(prompt)
-    prompt_ids = list(prompt_ids)
+        seen = provider.encode(prompt)
+    prompt_ids = list(seen)
     own = (
-        list(target.token_ids)
+        list(target.token_ids or ())
         if exact
         else loaded.tokenizer(clean_text(target.text), add_special_tokens=False)["input_ids"]
     )
@@ -101,7 +103,9 @@ def _spans(
         return []
     # A BOS the provider's encode adds (positive), or the front the provider cut to fit (negative).
     shift = len(prompt_ids) - len(encoded["input_ids"])
-    parts = [("system", None, None, m.content) for m in chat if m.role == "system"]
+    parts: list[tuple[str, str | None, str | None, str]] = [
+        ("system", None, None, m.content) for m in chat if m.role == "system"
+    ]
     parts += [("task", None, None, task)] if task else []
     counts: dict[str, int] = {}
     for m in before:

@@ -20,7 +20,7 @@ import numpy as np
 
 from agents.interp.records import AttentionReady
 from agents.llm.base import CancelToken
-from agents.llm.local_generate import Aborted, _softcap, abort_between_layers
+from agents.llm.local_generate import Aborted, abort_between_layers, softcap
 
 POSITIONS_PER_CHUNK = 16
 THUMBNAIL = 64  # pixels a side of each head's overview
@@ -124,7 +124,7 @@ class LensReducer:
         z = (x * w).sum(-1, keepdim=True)
         if self.bias is not None:
             z = z + self.bias[self.targets[start:end]].repeat_interleave(self.rows)[:, None]
-        return _softcap(self.model, z).float()
+        return softcap(self.model, z).float()
 
 
 def reduce_block(x: Any, weight: Any, bias: Any, cap: float | None, threshold: Any, layers: int, top_k: int) -> tuple:
@@ -141,7 +141,7 @@ def reduce_block(x: Any, weight: Any, bias: Any, cap: float | None, threshold: A
     z = x @ weight.T
     if bias is not None:
         z = z + bias
-    if cap:  # as local_generate._softcap, which reads the model; this takes plain values
+    if cap:  # as local_generate.softcap, which reads the model; this takes plain values
         z = torch.tanh(z / cap) * cap
     z = z.float()
     rows, width = z.shape
@@ -189,7 +189,8 @@ class _EagerFallback:
     app): then, and for good, the eager reduction runs instead; the result is the same."""
 
     def __init__(self, compiled: Any):
-        self.compiled, self.working = compiled, None
+        self.compiled = compiled
+        self.working: Callable[..., Any] | None = None
 
     def __call__(self, *args) -> Any:
         if self.working is not None:

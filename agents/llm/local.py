@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
+from typing import cast
 
-from agents.events import ContextTrimmed, Event, Usage
+from agents.events import ContextTrimmed, Event, FinishReason, Usage
 from agents.llm import local_generate
 from agents.llm.base import (
     CancelToken,
@@ -21,18 +21,6 @@ from agents.llm.local_model import LoadedModel
 from agents.llm.prompt import clean_text, fit_to_context, render_transcript, speaker_stops
 from agents.llm.streaming import MessageAssembler
 from agents.llm.worker import ThreadJob
-
-# The exact prompt (text, ids) of recent messages, by message id: the interpretability panel
-# re-reads a message in the very context the model saw (a Moderator's instruction included).
-# In memory only: in the session file it would repeat the whole context for every message.
-RECENT_PROMPTS: OrderedDict[str, tuple[str, tuple[int, ...]]] = OrderedDict()
-RECENT_PROMPTS_MAX = 256
-
-
-def _remember_prompt(message_id: str, text: str, ids: Sequence[int]) -> None:
-    RECENT_PROMPTS[message_id] = (text, tuple(ids))
-    while len(RECENT_PROMPTS) > RECENT_PROMPTS_MAX:
-        RECENT_PROMPTS.popitem(last=False)
 
 
 def chat_turns(messages: Sequence[ChatMessage]) -> list[dict[str, str]]:
@@ -97,7 +85,7 @@ class LocalProvider:
             fitted = fit_to_context(request.messages, lambda ms: self.count_tokens(ms, request.speaker), budget)
             prompt_text = self.render(fitted.messages, request.speaker)
             prompt_ids = self.encode(prompt_text)[-budget:]
-            _remember_prompt(request.message_id, prompt_text, prompt_ids)
+            self.loaded.recent_prompts.remember(request.message_id, prompt_text, prompt_ids)
             if fitted.dropped or fitted.truncated_chars:
                 yield ContextTrimmed(
                     message_id=request.message_id,
@@ -116,7 +104,7 @@ class LocalProvider:
                     yield event
                 if out.scanner.stopped:
                     cancel.cancel()
-            finish = job.result
+            finish = cast(FinishReason, job.result or "error")  # generate returns a FinishReason
         except Exception as exc:  # a template or torch failure must become an event, not a traceback
             yield out.error(ProviderError("internal", f"local generation failed: {exc!r}"))
             finish = "error"
@@ -129,8 +117,8 @@ class LocalProvider:
         if out.scanner.stopped:
             finish = "stop"
         usage = Usage(prompt_tokens=len(prompt_ids), completion_tokens=len(out.token_ids))
-        for event in out.completed(finish, usage, with_token_ids=True):
-            yield event
+        for last in out.completed(finish, usage, with_token_ids=True):
+            yield last
 
     async def score(
         self, messages: Sequence[ChatMessage], candidates: Sequence[str], speaker: str = "Assistant"

@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 GATHER_WINDOW_S = 0.03  # how long the first job waits for companions
 MAX_BATCH = 8
@@ -76,7 +76,7 @@ class BatchingExecutor(Executor):
     def _run_generations(self) -> None:
         time.sleep(GATHER_WINDOW_S)
         with self._wakeup:
-            batch = []
+            batch: list[tuple[Future, Callable[..., Any], tuple]] = []
             while self._queue and isinstance(self._queue[0][1], GenerationJob) and len(batch) < MAX_BATCH:
                 batch.append(self._queue.popleft())
         runnable = [(f, job, args) for f, job, args in batch if f.set_running_or_notify_cancel()]
@@ -85,7 +85,8 @@ class BatchingExecutor(Executor):
         from agents.llm.local_generate import generate_batch
 
         try:
-            reasons = generate_batch(runnable[0][1].loaded, [(job, args[0]) for _, job, args in runnable])
+            jobs = [cast(GenerationJob, job) for _, job, _ in runnable]  # the loop above took only these
+            reasons = generate_batch(jobs[0].loaded, [(job, args[0]) for job, (_, _, args) in zip(jobs, runnable)])
         except BaseException as exc:  # every waiting caller hears about the failure
             for future, _, _ in runnable:
                 future.set_exception(exc)

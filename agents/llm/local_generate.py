@@ -123,11 +123,13 @@ def generate_batch(loaded: Any, jobs: Sequence[tuple[Any, Callable[[Any], None]]
         )
         for job, emit in jobs
     ]
-    head = decode_head(loaded)
     all_cancelled = lambda: all(r.cancel.cancelled for r in rows)  # noqa: E731
     try:
-        with torch.inference_mode(), abort_between_layers(model, all_cancelled):
-            _decode(model, rows, head, all_cancelled, eos, pad)
+        if loaded.engine is not None:
+            _decode_with_engine(loaded.engine, rows, all_cancelled, eos, pad)
+        else:
+            with torch.inference_mode(), abort_between_layers(model, all_cancelled):
+                _decode(model, rows, decode_head(loaded), all_cancelled, eos, pad)
     except Aborted:
         pass
     return [row.finished or ("cancelled" if row.cancel.cancelled else "length") for row in rows]
@@ -178,10 +180,28 @@ def _decode(
             input_ids=torch.tensor(next_ids, device=model.device)[:, None],
             attention_mask=mask,
             position_ids=(mask.sum(dim=1, keepdim=True) - 1),
-            past_key_values=past,
+            cache=past,
             use_cache=True,
         )
-        hidden, past = out.last_hidden_state[:, -1], out.past_key_values
+        hidden, past = out.last_hidden_state[:, -1], out.cache
+
+
+def _decode_with_engine(
+    engine: Any, rows: list[_Row], all_cancelled: Callable[[], bool], eos: set[int], pad: int
+) -> None:
+    """The same sampling loop on llama.cpp (local_llama): finished rows simply leave the batch."""
+    started = engine.start([r.spec.prompt_ids for r in rows], all_cancelled)
+    if started is None:
+        return
+    sequences, logits = started
+    live = list(range(len(rows)))
+    for step in range(max(r.spec.max_new_tokens for r in rows) + 1):
+        tokens = {i: _advance(rows[i], row_logits, step, eos, pad) for i, row_logits in zip(live, logits)}
+        live = [i for i in live if not rows[i].finished]
+        if not live:
+            break
+        engine.step([(sequences[i], tokens[i]) for i in live])
+        logits = [engine.logits(j) for j in range(len(live))]
 
 
 def _advance(row: _Row, logits: Any, step: int, eos: set[int], pad: int) -> int:
@@ -226,10 +246,10 @@ def _prefill(model: Any, prompts: list[list[int]], all_cancelled: Callable[[], b
             input_ids=ids[:, start:end],
             attention_mask=mask[:, :end],
             position_ids=positions[:, start:end],
-            past_key_values=past,
+            cache=past,
             use_cache=True,
         )
-        hidden, past = out.last_hidden_state[:, -1], out.past_key_values
+        hidden, past = out.last_hidden_state[:, -1], out.cache
     return hidden, past, mask
 
 
@@ -246,9 +266,9 @@ def decode_head(loaded: Any) -> Callable[[Any], Any]:
     weight = model.lm_head.weight
     if weight.device.type != "cpu" or weight.dtype != torch.float32 or getattr(model.lm_head, "bias", None) is not None:
         return lambda hidden: _project(model, hidden)
-    if getattr(loaded, "_head_bf16", None) is None:
-        loaded._head_bf16 = weight.detach().to(torch.bfloat16)
-    return lambda hidden: _softcap(model, (hidden.to(torch.bfloat16) @ loaded._head_bf16.T).float())
+    if loaded.head_bf16 is None:
+        loaded.head_bf16 = weight.detach().to(torch.bfloat16)
+    return lambda hidden: softcap(model, (hidden.to(torch.bfloat16) @ loaded.head_bf16.T).float())
 
 
 def score_continuations(loaded: Any, prompt_ids: list[int], candidates: Sequence[list[int]]) -> list[float]:
@@ -286,10 +306,10 @@ def score_continuations(loaded: Any, prompt_ids: list[int], candidates: Sequence
 
 def _project(model: Any, hidden: Any) -> Any:
     """Unembed final hidden states exactly as the model's own head does (soft-capping too)."""
-    return _softcap(model, model.lm_head(hidden))
+    return softcap(model, model.lm_head(hidden))
 
 
-def _softcap(model: Any, logits: Any) -> Any:
+def softcap(model: Any, logits: Any) -> Any:
     """Final-logit soft-capping as the model's config asks (Gemma 2 has it; Gemma 3 not)."""
     import torch
 

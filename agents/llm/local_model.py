@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,34 @@ from agents.llm.refs import LocalRef
 Emit = Callable[[object], None]
 
 
+RECENT_PROMPTS_MAX = 256
+
+
+class RecentPrompts:
+    """The exact prompt (text, ids) of the last messages generated, by message id.
+
+    The interpretability panel re-reads a message in the very context the model saw (a
+    Moderator's instruction included). In memory only: in the session file it would repeat
+    the whole context for every message. Bounded: the oldest entries are forgotten.
+    """
+
+    def __init__(self, limit: int = RECENT_PROMPTS_MAX):
+        self.limit = limit
+        self._prompts: OrderedDict[str, tuple[str, tuple[int, ...]]] = OrderedDict()
+
+    def remember(self, message_id: str, text: str, ids: Sequence[int]) -> None:
+        self._prompts[message_id] = (text, tuple(ids))
+        self._prompts.move_to_end(message_id)
+        while len(self._prompts) > self.limit:
+            self._prompts.popitem(last=False)
+
+    def get(self, message_id: str) -> tuple[str, tuple[int, ...]] | None:
+        return self._prompts.get(message_id)
+
+    def __len__(self) -> int:
+        return len(self._prompts)
+
+
 @dataclass
 class LoadedModel:
     """A model and tokenizer in memory, with the one worker thread that may run them."""
@@ -27,6 +56,13 @@ class LoadedModel:
     context_tokens: int
     # The one thread that runs this model; it batches concurrent generations.
     executor: BatchingExecutor = field(default_factory=BatchingExecutor)
+    # Prompts of this model's recent messages, for inspection in their exact context.
+    recent_prompts: RecentPrompts = field(default_factory=RecentPrompts)
+    # A bfloat16 copy of the unembedding for sampling only (see local_generate.decode_head);
+    # built on the worker thread at the first generation.
+    head_bf16: Any = None
+    # llama.cpp generating from the GGUF itself (local_llama), or None: transformers generates.
+    engine: Any = None
 
     @property
     def device(self) -> str:
@@ -72,9 +108,10 @@ def load_local_model(ref: LocalRef, device_pref: str, dtype_pref: str, context_t
             _LOADED[key] = _load(ref, device, dtype, context_tokens, emit)
         loaded = _LOADED[key]
     identity = loaded.identity
+    engine = ", llama.cpp generation" if loaded.engine is not None else ""
     emit(
         ModelLoadProgress(
-            model=identity.ref, stage="ready", fraction=1.0, detail=f"{identity.device}, {identity.dtype}"
+            model=identity.ref, stage="ready", fraction=1.0, detail=f"{identity.device}, {identity.dtype}{engine}"
         )
     )
     return loaded
@@ -83,6 +120,7 @@ def load_local_model(ref: LocalRef, device_pref: str, dtype_pref: str, context_t
 def _load(ref: LocalRef, device: str, dtype: Any, context_tokens: int, emit: Emit) -> LoadedModel:
     label = "local" if ref.path is None else f"local:{ref.path}"
     sha256, name, folder = None, Path(ref.path or "").name, Path(ref.path or "")
+    gguf: Path | None = None
     if ref.path is None or folder.suffix == ".gguf":
         gguf, sha256 = local_cache.embedded_gguf(emit) if ref.path is None else (folder, _hash(folder, label, emit))
         name = local_cache.EMBEDDED_NAME if ref.path is None else gguf.name
@@ -96,13 +134,31 @@ def _load(ref: LocalRef, device: str, dtype: Any, context_tokens: int, emit: Emi
         local_cache.discard_checkpoint(sha256)
         if ref.path is None:
             gguf, _ = local_cache.embedded_gguf(emit, need_file=True)
+        assert gguf is not None  # a GGUF reference, or the embedded file just asked for
         folder = local_cache.convert_gguf(gguf, sha256, label, emit)
         model, tokenizer = _from_pretrained(folder, device, dtype, label, emit)
     window = getattr(model.config.get_text_config(), "max_position_embeddings", None) or context_tokens
     identity = ModelIdentity(
         ref=label, name=name, backend="local", sha256=sha256, device=device, dtype=str(dtype).removeprefix("torch.")
     )
-    return LoadedModel(model=model, tokenizer=tokenizer, identity=identity, context_tokens=min(context_tokens, window))
+    context = min(context_tokens, window)
+    engine = _engine_for(gguf, ref, device, context, emit) if gguf is not None else None
+    return LoadedModel(model=model, tokenizer=tokenizer, identity=identity, context_tokens=context, engine=engine)
+
+
+def _engine_for(gguf: Path, ref: LocalRef, device: str, context: int, emit: Emit) -> Any:
+    """llama.cpp for generating from a GGUF on the CPU (about 3x transformers' speed there)."""
+    from agents.llm import local_llama
+
+    if device != "cpu" or not local_llama.available():
+        return None
+    if not gguf.exists() and ref.path is None:  # converted already, GGUF removed since
+        gguf, _ = local_cache.embedded_gguf(emit, need_file=True)
+    try:
+        return local_llama.open_engine(gguf, context)
+    except RuntimeError as exc:
+        emit(Notice(level="warning", text=f"llama.cpp could not load the model ({exc}); generating with transformers"))
+        return None
 
 
 def _hash(path: Path, label: str, emit: Emit) -> str:
@@ -114,6 +170,10 @@ def _checkpoint_for(gguf: Path, sha256: str, label: str, emit: Emit) -> Path:
     cached = local_cache.cached_checkpoint(sha256)
     if cached is not None:
         return cached
+    if local_cache.lacks_tokenizer(sha256):
+        if not gguf.exists():
+            gguf, _ = local_cache.embedded_gguf(emit, need_file=True)
+        return local_cache.add_tokenizer(gguf, sha256, emit)
     if local_cache.converted_dir(sha256).exists():
         emit(Notice(level="warning", text="the converted-model cache is incomplete; rebuilding it"))
         local_cache.discard_checkpoint(sha256)
@@ -134,5 +194,5 @@ def _from_pretrained(folder: Path, device: str, dtype: Any, label: str, emit: Em
     # Eager attention: the interpretability engine needs real attention weights, and at
     # these sizes on CPU it costs little against SDPA.
     model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=dtype, attn_implementation="eager")
-    model.to(device).eval()
+    model.to(device).eval()  # type: ignore[arg-type]  # transformers' to() stub wants a model, takes a device
     return model, tokenizer

@@ -18,7 +18,8 @@ from agents.teams.verdict import (
     scored_verdict,
 )
 
-ROUND_INSTRUCTION = "Round {round}. {name}, give your argument and end with 'Answer: <your answer>'."
+# Nothing a small base model could copy as its own turn: no placeholders, no quoted format.
+ROUND_INSTRUCTION = "Round {round}. {name}, your turn."
 
 
 async def run_debate(ctx: RunContext) -> AsyncIterator[Event]:

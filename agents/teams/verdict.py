@@ -11,16 +11,13 @@ from typing import cast
 from agents.events import Decision, VerdictMethod
 from agents.llm.base import ChatMessage, Provider, ProviderError
 
+# Plain "Winner: NAME" / "Decision: continue" lines (read by _from_text) rather than JSON: a small
+# base model can write a line, rarely a JSON object; bigger models write either.
 JUDGE_INSTRUCTION = (
-    "Round {round} is over. Judge, reply with JSON only: "
-    '{{"decision": "continue" or "decided", "winner": one of {names} or null, '
-    '"answer": the final answer or null, "reason": "one sentence", "confidence": 0.0 to 1.0}}'
+    "Round {round} is over. Judge, write 'Winner:' and the name of the debater who is right ({names}), "
+    "or 'Decision: continue' if it is not settled yet."
 )
-FINAL_INSTRUCTION = (
-    "The debate is over. Judge, give your final judgment as JSON only: "
-    '{{"decision": "decided", "winner": one of {names}, "answer": the final answer, '
-    '"reason": "one sentence", "confidence": 0.0 to 1.0}}'
-)
+FINAL_INSTRUCTION = "The debate is over. Judge, write 'Winner:' and the name of the debater who is right ({names})."
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from desktop.builder.canvas import TeamCanvas
 from desktop.builder.document import DraftDocument
 from desktop.builder.forms import AgentForm, RecordForm
 from desktop.builder.gallery import TemplateGallery
+from desktop.builder.link_dialog import LinkDialog
 from desktop.builder.palette import RolePalette
 
 PROTOCOLS = {
@@ -85,11 +86,12 @@ class TeamBuilder(QWidget):
         super().__init__(parent)
         self.document = DraftDocument(parent=self)
         self.selected = ""
-        self.palette = RolePalette()
+        self.roles = RolePalette()
         self.canvas = TeamCanvas()
         self.validation = QLabel()
         self.validation.setWordWrap(True)
         self.name_edit = QLineEdit()
+        self.name_edit.setAccessibleName("Team name")
         self.name_edit.editingFinished.connect(
             lambda: self._apply("Rename team", self.draft.renamed(self.name_edit.text()))
         )
@@ -118,12 +120,13 @@ class TeamBuilder(QWidget):
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QFrame.Shape.NoFrame)
             scroll.setWidget(form)
+            scroll.setAccessibleName(f"{title} editor")
             tabs.addTab(scroll, title)
         self.tabs = tabs
         upper = QWidget()
         column = QVBoxLayout(upper)
         column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.palette)
+        column.addWidget(self.roles)
         column.addWidget(self.canvas, 1)
         column.addWidget(self.validation)
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -143,6 +146,7 @@ class TeamBuilder(QWidget):
         c.linkRequested.connect(lambda s, t: self._apply(f"Link {s} → {t}", self.draft.with_link(s, t)))
         c.deleteRequested.connect(self._delete)
         c.selectionChangedTo.connect(self._select)
+        self.roles.itemActivated.connect(lambda item: self.add_card(item.data(Qt.ItemDataRole.UserRole)))
         self.agent_form.edited.connect(self._edit_agent)
         self.protocol_form.edited.connect(lambda p: self._apply("Change protocol", self.draft.with_protocol(p)))
         self.termination_form.edited.connect(
@@ -153,6 +157,23 @@ class TeamBuilder(QWidget):
     # --- edits ----------------------------------------------------------------------
     def _apply(self, text: str, after: TeamDraft) -> None:
         self.document.apply(text, after)
+
+    def add_card(self, role: str) -> None:
+        """The keyboard way to add a card (Enter on the palette): placed beside the team, then selected."""
+        at = self.canvas.free_spot()
+        before = {a.name for a in self.draft.agents}
+        self._apply(f"Add {role}", self.draft.with_card(role, (at.x(), at.y())))
+        added = [a.name for a in self.draft.agents if a.name not in before]
+        if added:
+            self.canvas.select(added[0])
+            self.canvas.ensureVisible(self.canvas.nodes[added[0]])
+
+    def open_link_dialog(self) -> LinkDialog:
+        selected = self.canvas.selected_names()
+        dialog = LinkDialog([a.name for a in self.draft.agents], selected[0] if selected else "", self)
+        dialog.chosen.connect(lambda s, t: self._apply(f"Link {s} → {t}", self.draft.with_link(s, t)))
+        dialog.open()
+        return dialog
 
     def _delete(self, names: list[str], links: list) -> None:
         after = self.draft

@@ -13,8 +13,10 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsLineItem, QGraphicsPathIte
 from agents.spec import Link
 from agents.team_draft import TeamDraft
 from desktop.builder.palette import ROLE_MIME, role_colour
+from desktop.zoom import STEP, ZoomableView, fit_scale
 
 NODE_W, NODE_H, PORT_R = 150.0, 58.0, 7.0
+MIN_FIT = 0.8  # below this a node's 8-point role line is no longer readable: scroll instead
 
 
 class AgentNode(QGraphicsItem):
@@ -102,7 +104,7 @@ def _border_point(rect: QRectF, towards: QPointF) -> QPointF:
     return QPointF(centre.x() + dx * scale, centre.y() + dy * scale)
 
 
-class TeamCanvas(QGraphicsView):
+class TeamCanvas(ZoomableView):
     cardDropped = Signal(str, QPointF)  # role, scene position
     nodeMoved = Signal(str, QPointF)  # agent name, new scene position
     linkRequested = Signal(str, str)  # source, target
@@ -116,6 +118,11 @@ class TeamCanvas(QGraphicsView):
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setAcceptDrops(True)
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.setAccessibleName("Team canvas")
+        self.setAccessibleDescription(
+            "Agents and their links. Up and Down select an agent, Delete removes it, Ctrl+L links two agents, "
+            "Ctrl+= and Ctrl+- zoom, Ctrl+0 fits the team."
+        )
         self.nodes: dict[str, AgentNode] = {}
         self.arrows: list[LinkArrow] = []
         self._pending_link: tuple[AgentNode, QGraphicsLineItem] | None = None
@@ -146,20 +153,13 @@ class TeamCanvas(QGraphicsView):
         self.redraw_links()
 
     def fit(self) -> None:
-        """Show every agent, zooming out if needed but never in past 100%."""
-        rect = self.scene().itemsBoundingRect().adjusted(-30, -30, 30, 30)
-        if rect.isEmpty():
-            return
-        view = self.viewport().rect()
-        scale = min(1.0, view.width() / rect.width(), view.height() / rect.height())
-        self.resetTransform()
-        self.scale(scale, scale)
-        self.centerOn(rect.center())
+        """Show every agent at natural size (100%) when they fit; shrink only down to a readable scale."""
+        self.follow = True
+        fit_scale(self, self.scene().itemsBoundingRect().adjusted(-30, -30, 30, 30), MIN_FIT, 1.0)
 
     def wheelEvent(self, event) -> None:
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:  # Ctrl+wheel zooms
-            factor = 1.15 if event.angleDelta().y() > 0 else 1 / 1.15
-            self.scale(factor, factor)
+            self.hand_zoom(STEP if event.angleDelta().y() > 0 else 1 / STEP)
             return
         super().wheelEvent(event)
 
@@ -239,8 +239,25 @@ class TeamCanvas(QGraphicsView):
     def keyPressEvent(self, event) -> None:
         if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
             self.delete_selection()
-            return
-        super().keyPressEvent(event)
+        elif event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down) and self.nodes:
+            self.select_next(1 if event.key() == Qt.Key.Key_Down else -1)
+        else:
+            super().keyPressEvent(event)
+
+    def select_next(self, step: int) -> None:
+        """Keyboard selection: the next (or previous) agent in the team's order."""
+        names = list(self.nodes)
+        current = self.selected_names()
+        index = (names.index(current[0]) + step) % len(names) if current else 0
+        self.select(names[index])
+        self.ensureVisible(self.nodes[names[index]])
+
+    def free_spot(self) -> QPointF:
+        """Where a card added from the keyboard goes: right of the team, on its top row."""
+        if not self.nodes:
+            return QPointF(0, 0)
+        rect = self.scene().itemsBoundingRect()
+        return QPointF(rect.right() + 40, rect.top() + 2)
 
     def delete_selection(self) -> None:
         links = [a.link for a in self.arrows if a.isSelected()]

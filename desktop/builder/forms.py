@@ -12,6 +12,7 @@ import typing
 from typing import Any
 
 from annotated_types import Ge, Gt, Le
+from pydantic import BaseModel
 from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -37,12 +38,15 @@ def _label(field: str) -> str:
 
 
 def _bounds(info) -> tuple[float | None, float | None]:
-    low = high = None
+    low: float | None = None
+    high: float | None = None
     for rule in info.metadata:
-        if isinstance(rule, (Ge, Gt)):
-            low = getattr(rule, "ge", None) if isinstance(rule, Ge) else rule.gt
+        if isinstance(rule, Ge):
+            low = float(rule.ge)  # type: ignore[arg-type]  # annotated_types types bounds as protocols; ours are numbers
+        elif isinstance(rule, Gt):
+            low = float(rule.gt)  # type: ignore[arg-type]  # as above
         if isinstance(rule, Le):
-            high = rule.le
+            high = float(rule.le)  # type: ignore[arg-type]  # as above
     return low, high
 
 
@@ -52,21 +56,43 @@ def editor_for(annotation: Any, info) -> QWidget:
     optional = type(None) in args
     is_union = typing.get_origin(annotation) in (typing.Union, types.UnionType)
     base = next((a for a in args if a is not type(None)), annotation) if is_union else annotation
-    low, high = _bounds(info)
     if typing.get_origin(base) is typing.Literal:
         box = QComboBox()
         box.addItems([str(v) for v in typing.get_args(base)])
         return box
     if base is bool:
         return QCheckBox()
-    if base in (int, float):
-        spin = QSpinBox() if base is int else QDoubleSpinBox()
-        spin.setKeyboardTracking(False)  # commit on Enter or focus out, not per keystroke
-        spin.setRange(0 if optional else (low if low is not None else 0), high if high is not None else 1_000_000)
-        if optional:
-            spin.setSpecialValueText(OFF)
-        return spin
+    if base is int:
+        return int_editor(info, optional)
+    if base is float:
+        return float_editor(info, optional)
     return QLineEdit()
+
+
+def _spin_range(info, optional: bool) -> tuple[float, float]:
+    low, high = _bounds(info)
+    return (0.0 if optional or low is None else low), (1_000_000.0 if high is None else high)
+
+
+def _spin_setup(spin: QSpinBox | QDoubleSpinBox, optional: bool) -> None:
+    spin.setKeyboardTracking(False)  # commit on Enter or focus out, not per keystroke
+    if optional:
+        spin.setSpecialValueText(OFF)  # the minimum, 0, reads "off"
+
+
+def int_editor(info, optional: bool = False) -> QSpinBox:
+    spin = QSpinBox()
+    low, high = _spin_range(info, optional)
+    spin.setRange(int(low), int(high))
+    _spin_setup(spin, optional)
+    return spin
+
+
+def float_editor(info, optional: bool = False) -> QDoubleSpinBox:
+    spin = QDoubleSpinBox()
+    spin.setRange(*_spin_range(info, optional))
+    _spin_setup(spin, optional)
+    return spin
 
 
 def read(widget: QWidget) -> Any:
@@ -77,7 +103,9 @@ def read(widget: QWidget) -> Any:
     if isinstance(widget, (QSpinBox, QDoubleSpinBox)):
         value = widget.value()
         return None if widget.specialValueText() == OFF and value == widget.minimum() else value
-    return widget.text().strip() or None
+    if isinstance(widget, QLineEdit):
+        return widget.text().strip() or None
+    raise TypeError(f"no reader for {type(widget).__name__}")
 
 
 def write(widget: QWidget, value: Any) -> None:
@@ -86,9 +114,11 @@ def write(widget: QWidget, value: Any) -> None:
         widget.setCurrentText(str(value))
     elif isinstance(widget, QCheckBox):
         widget.setChecked(bool(value))
-    elif isinstance(widget, (QSpinBox, QDoubleSpinBox)):
-        widget.setValue(widget.minimum() if value is None else value)
-    else:
+    elif isinstance(widget, QSpinBox):
+        widget.setValue(widget.minimum() if value is None else int(value))
+    elif isinstance(widget, QDoubleSpinBox):
+        widget.setValue(widget.minimum() if value is None else float(value))
+    elif isinstance(widget, QLineEdit):
         widget.setText("" if value is None else str(value))
     widget.blockSignals(False)
 
@@ -96,12 +126,15 @@ def write(widget: QWidget, value: Any) -> None:
 def committed(widget: QWidget):
     """The signal that says the user finished editing this widget."""
     if isinstance(widget, QComboBox):
-        return widget.currentTextChanged if not widget.isEditable() else widget.lineEdit().editingFinished
+        line = widget.lineEdit()
+        return widget.currentTextChanged if line is None else line.editingFinished
     if isinstance(widget, QCheckBox):
         return widget.toggled
     if isinstance(widget, (QSpinBox, QDoubleSpinBox)):
         return widget.valueChanged
-    return widget.editingFinished
+    if isinstance(widget, QLineEdit):
+        return widget.editingFinished
+    raise TypeError(f"no commit signal for {type(widget).__name__}")
 
 
 class RecordForm(QWidget):
@@ -109,7 +142,7 @@ class RecordForm(QWidget):
 
     edited = Signal(dict)
 
-    def __init__(self, record_type: type, skip: tuple[str, ...] = ("kind",), parent: QWidget | None = None):
+    def __init__(self, record_type: type[BaseModel], skip: tuple[str, ...] = ("kind",), parent: QWidget | None = None):
         super().__init__(parent)
         self.record_type = record_type
         self.fields: dict[str, QWidget] = {}
@@ -165,9 +198,9 @@ class AgentForm(QWidget):
         self.model.setEditable(True)  # any model reference may be typed
         self.set_models(models)
         info = Agent.model_fields
-        self.temperature = editor_for(float, info["temperature"])
+        self.temperature = float_editor(info["temperature"])
         self.temperature.setSingleStep(0.1)
-        self.max_tokens = editor_for(int, info["max_tokens"])
+        self.max_tokens = int_editor(info["max_tokens"])
         self.tools = {tool: QCheckBox(tool) for tool in KNOWN_TOOLS}
         for label, widget in (
             ("Name", self.name),

@@ -24,7 +24,8 @@ class TemplateGallery(QDialog):
             item.setData(Qt.ItemDataRole.ToolTipRole, spec.description)
             self.list.addItem(item)
         self.list.currentItemChanged.connect(lambda item, _: self.about.setText(item.toolTip() if item else ""))
-        self.list.itemDoubleClicked.connect(lambda _: self.accept())
+        self.list.itemActivated.connect(lambda _: self.accept())  # double click or Enter
+        self.list.setAccessibleName("Templates")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)

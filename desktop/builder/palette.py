@@ -44,6 +44,8 @@ class RolePalette(QListWidget):
         self.setDragEnabled(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.setMaximumHeight(88)
+        self.setAccessibleName("Role cards")
+        self.setAccessibleDescription("Drag a card onto the canvas, or press Enter to add it beside the team.")
         for role in ROLE_CARDS:
             item = QListWidgetItem(_swatch(role_colour(role)), card_title(role))
             item.setData(Qt.ItemDataRole.UserRole, role)

@@ -44,7 +44,7 @@ class ConversationDelegate(QStyledItemDelegate):
         box = QRectF(option.rect).adjusted(MARGIN, MARGIN / 2, -MARGIN, -MARGIN / 2)
         if isinstance(entry, MessageEntry):
             self._paint_message(painter, option, box, entry)
-        else:
+        elif isinstance(entry, CardEntry):
             self._paint_card(painter, option, box, entry)
         painter.restore()
 

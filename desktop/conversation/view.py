@@ -6,7 +6,7 @@ only the rows on screen to paint, and a streaming message re-lays out only itsel
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
 
@@ -32,9 +32,8 @@ class ConversationModel(QAbstractListModel):
         super().__init__(parent)
         self.entries: list[Entry] = []
 
-    def rowCount(self, parent: QModelIndex | None = None) -> int:
-        parent = parent if parent is not None else QModelIndex()
-        return 0 if parent.isValid() else len(self.entries)
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex | None = None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self.entries)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         entry = self.entries[index.row()]
@@ -64,12 +63,18 @@ class ConversationView(QListView):
         super().__init__(parent)
         self.conversation = ConversationModel(self)
         self.setModel(self.conversation)
-        self.setItemDelegate(ConversationDelegate(self))
+        self.card_delegate = ConversationDelegate(self)  # kept typed: on_text asks it for the text width
+        self.setItemDelegate(self.card_delegate)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setStyleSheet("QListView { background: palette(window); border: none; }")
+        self.setStyleSheet(
+            "QListView { background: palette(window); border: 2px solid transparent; }"
+            " QListView:focus { border: 2px solid palette(highlight); }"  # focus visible
+        )
+        self.setAccessibleName("Conversation")
+        self.setAccessibleDescription("The run's messages; Up and Down select one, Ctrl+I inspects it.")
         self.bubbles: dict[str, MessageEntry] = {}
         self.cards: list[CardEntry] = []
         self._rows: dict[str, int] = {}
@@ -118,7 +123,7 @@ class ConversationView(QListView):
         entry = self.bubbles.get(message_id)
         if entry is None:
             return
-        width = self.itemDelegate().text_width()
+        width = self.card_delegate.text_width()
         before = entry.document(width).size().height()
         entry.append(text)
         self._changed(message_id, entry.document(width).size().height() != before)
@@ -189,9 +194,21 @@ class ConversationView(QListView):
         return index.data(ENTRY_ROLE) if index.isValid() else None
 
     def contextMenuEvent(self, event) -> None:
-        entry = self.entry_at(event.pos())
+        if event.reason() == event.Reason.Keyboard:  # the Menu key: the selected message, not the mouse's
+            entry, pos = self.selected_entry(), self.visualRect(self.currentIndex()).center()
+        else:
+            entry, pos = self.entry_at(event.pos()), event.pos()
         if isinstance(entry, MessageEntry):
-            self.message_menu(entry.message_id).popup(event.globalPos())
+            self.message_menu(entry.message_id).popup(self.viewport().mapToGlobal(pos))
+
+    def selected_entry(self) -> Entry | None:
+        index = self.currentIndex()
+        return index.data(ENTRY_ROLE) if index.isValid() else None
+
+    def selected_message_id(self) -> str | None:
+        """The selected message if it has finished (only those can be inspected)."""
+        entry = self.selected_entry()
+        return entry.message_id if isinstance(entry, MessageEntry) and entry.done is not None else None
 
     def message_menu(self, message_id: str) -> QMenu:
         entry = self.bubbles[message_id]

@@ -39,6 +39,7 @@ class AttentionView(QWidget):
         self.skip_sink = QCheckBox("Colour scale ignores the first token")
         self.skip_sink.setChecked(True)
         self.heatmap = Heatmap("viridis", "attention")
+        self.heatmap.setAccessibleName("Attention heatmap")
         self.heatmap.plot.setLabel("left", "query")
         self.heatmap.plot.setLabel("bottom", "key")
         bar = QHBoxLayout()
@@ -57,6 +58,8 @@ class AttentionView(QWidget):
     def reset(self, result: InspectResult) -> None:
         self.result = result
         started = result.started
+        if started is None:  # nothing to lay out before the inspection has started
+            return
         for widget in (self.layer, self.head):
             widget.blockSignals(True)
         self.layer.setRange(0, max(0, started.n_layers - 1))
@@ -96,6 +99,7 @@ class HeadGrid(QListWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setViewMode(QListWidget.ViewMode.IconMode)
+        self.setAccessibleName("Heads of every layer")
         self.setIconSize(QSize(THUMB, THUMB))
         self.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.setMovement(QListWidget.Movement.Static)
@@ -129,6 +133,7 @@ class RollupView(QWidget):
         self.note = QLabel("Attention of the inspected message's tokens, by the part of the conversation they read.")
         self.note.setWordWrap(True)
         self.heatmap = Heatmap("magma", "attention mass")
+        self.heatmap.setAccessibleName("Attention by speaker heatmap")
         self.heatmap.x_axis.max_chars = 24  # few, wide columns: whole speaker labels fit
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
@@ -154,6 +159,7 @@ class LensView(QWidget):
         self.hover = QLabel("Hover a cell for its top 10 tokens.")
         self.hover.setTextFormat(Qt.TextFormat.RichText)
         self.heatmap = Heatmap("viridis", "probability")
+        self.heatmap.setAccessibleName("Logit lens heatmap")
         self.heatmap.cell_text = self._caption
         self.heatmap.cellHovered.connect(self._hovered)
         bar = QHBoxLayout()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget
+from typing import Literal, cast
+
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from agents.planning.envs import ENVS
 from agents.planning.run import ALGORITHMS, PlanConfig
@@ -14,8 +16,11 @@ PACES = {"watch": 0.02, "fast": 0.0}  # seconds between iterations, so a person 
 class PlanControls(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
+        rows = QVBoxLayout(self)  # two rows: one row needs ~1200 px, more than the dock has at 1280×800
+        rows.setContentsMargins(0, 0, 0, 0)
+        problem, search = QHBoxLayout(), QHBoxLayout()
+        rows.addLayout(problem)
+        rows.addLayout(search)
         self.env = self._combo(sorted(ENVS), "blocksworld")
         self.seed = QSpinBox(maximum=100_000)
         self.algo = self._combo(sorted(ALGORITHMS), "mcts")
@@ -33,22 +38,23 @@ class PlanControls(QWidget):
             QPushButton("Export…"),
         )
         self.stop_button.setEnabled(False)
-        for label, widget in (
-            ("Env", self.env),
-            ("Seed", self.seed),
-            ("Search", self.algo),
-            ("World model", self.world_model),
-            ("Policy", self.policy),
-            ("Value", self.value),
-            ("Model", self.model),
-            ("Budget", self.budget),
-            ("Pace", self.pace),
+        for row, label, widget in (
+            (problem, "Env", self.env),
+            (problem, "Seed", self.seed),
+            (problem, "Search", self.algo),
+            (problem, "World model", self.world_model),
+            (problem, "Policy", self.policy),
+            (problem, "Value", self.value),
+            (search, "Model", self.model),
+            (search, "Budget", self.budget),
+            (search, "Pace", self.pace),
         ):
             row.addWidget(QLabel(label))
             row.addWidget(widget)
         for button in (self.run_button, self.stop_button, self.fit_button, self.export_button):
-            row.addWidget(button)
-        row.addStretch(1)
+            search.addWidget(button)
+        problem.addStretch(1)
+        search.addStretch(1)
         self.world_model.currentTextChanged.connect(self._model_needed)
         self.policy.currentTextChanged.connect(self._model_needed)
         self.value.currentTextChanged.connect(self._model_needed)
@@ -67,13 +73,14 @@ class PlanControls(QWidget):
         )
 
     def config(self) -> PlanConfig:
+        # The combos hold exactly PlanConfig's Literal choices (filled from them above), so the casts hold.
         return PlanConfig(
             env=self.env.currentText(),
             seed=self.seed.value(),
-            algo=self.algo.currentText(),
-            world_model=self.world_model.currentText(),
-            policy=self.policy.currentText(),
-            value=self.value.currentText(),
+            algo=cast(Literal["beam", "dfs", "mcts"], self.algo.currentText()),
+            world_model=cast(Literal["exact", "llm"], self.world_model.currentText()),
+            policy=cast(Literal["all", "llm"], self.policy.currentText()),
+            value=cast(Literal["heuristic", "llm"], self.value.currentText()),
             budget=Budget(max_expansions=self.budget.value()),
         )
 

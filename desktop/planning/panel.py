@@ -14,7 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QSlider, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QScrollArea,
+    QSlider,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from agents.events import (
     PLAN_EVENTS,
@@ -27,6 +38,7 @@ from agents.events import (
     RunStarted,
 )
 from agents.planning.envs import make_env
+from agents.planning.envs.base import Env
 from agents.planning.run import PlanConfig
 from agents.session.export import export_session, format_from_path
 from agents.session.library import read_session
@@ -45,6 +57,7 @@ DEFAULT_MODEL = "local"
 
 class PlanningPanel(QWidget):
     runningChanged = Signal(bool)
+    treeStarted = Signal()  # another run's Planner turn began a search that grows here
     problem = Signal(str)
 
     def __init__(self, settings: Callable[[], Settings] | None = None, load: ProviderSource | None = None, parent=None):
@@ -57,7 +70,7 @@ class PlanningPanel(QWidget):
         self.session_id: str | None = None
         self.stop_token = ExternalStop()
         self.pipeline: RunPipeline | None = None
-        self._env = None
+        self._env: Env | None = None
         self._build()
         self.runner = StreamRunner(self)
         self.runner.batch.connect(self._own_batch)
@@ -68,33 +81,55 @@ class PlanningPanel(QWidget):
         self.controls = PlanControls()
         self.tree = TreeView(self.model)
         self.details = QPlainTextEdit(readOnly=True)
+        self.details.setAccessibleName("Node details")
         self.details.setPlaceholderText("Click a node: its state, action, value and the model's raw output.")
         self.states = StateView()
-        self.slider = QSlider(Qt.Orientation.Horizontal, enabled=False)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setEnabled(False)
+        self.slider.setAccessibleName("Replay iteration")
         self.slider_label = QLabel("iteration –")
         self.metrics = QLabel("Pick an environment and a planner, then Run.")
         self.metrics.setWordWrap(True)
-        side = QSplitter(Qt.Orientation.Vertical)
-        side.addWidget(self.details)
-        side.addWidget(self.states)
-        split = QSplitter()
-        split.addWidget(self.tree)
-        split.addWidget(side)
-        split.setSizes([700, 500])
-        replay = QHBoxLayout()
         legend = QLabel(
-            "colour: value, red 0 → green 1 · pale: pruned · bold: the chosen plan · ring: an imagined goal · wheel: zoom · drag: pan"
+            "colour: value, red 0 → green 1 · pale: pruned · bold: the chosen plan · ring: an imagined goal · "
+            "wheel: zoom · drag: pan"
         )
         legend.setStyleSheet("color: #64748b")
+        legend.setWordWrap(True)
+        # The tree keeps the panel's full height (only the replay slider under it); what explains
+        # it (details, states, metrics, legend) is the column beside it.
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        replay = QHBoxLayout()
         replay.addWidget(QLabel("Replay"))
         replay.addWidget(self.slider, 1)
         replay.addWidget(self.slider_label)
+        column.addWidget(self.tree, 1)
+        column.addLayout(replay)
+        side = QSplitter(Qt.Orientation.Vertical)
+        side.addWidget(self.details)
+        side.addWidget(self.states)
+        right = QWidget()
+        notes = QVBoxLayout(right)
+        notes.setContentsMargins(0, 0, 0, 0)
+        notes.addWidget(side, 1)
+        notes.addWidget(self.metrics)
+        notes.addWidget(legend)
+        scroll = QScrollArea()  # the notes scroll; their height never squeezes the tree
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(right)
+        scroll.setAccessibleName("Node details and metrics")
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(scroll)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
         layout.addWidget(self.controls)
         layout.addWidget(split, 1)
-        layout.addWidget(legend)
-        layout.addLayout(replay)
-        layout.addWidget(self.metrics)
         self.controls.run_button.clicked.connect(lambda: self.start())
         self.controls.stop_button.clicked.connect(self.stop)
         self.controls.fit_button.clicked.connect(self.tree.fit)
@@ -177,6 +212,7 @@ class PlanningPanel(QWidget):
             elif isinstance(event, PlanStarted):
                 self.show_events([])
                 shown.clear()
+                self.treeStarted.emit()
             if isinstance(event, PLAN_EVENTS):
                 shown.append(event)
         self._show_batch(shown)

@@ -6,7 +6,7 @@ in green on the real side (what it should have predicted).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QLineF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -97,7 +97,7 @@ def _draw_blocks(painter: QPainter, box: QRectF, view: dict, changed: set, colou
     side = min(box.width() / (len(stacks) + 1.5), box.height() / (tallest + 0.5), 48)
     table_y = box.bottom()
     painter.setPen(QPen(QColor("#64748b"), 2))
-    painter.drawLine(box.left(), table_y, box.right(), table_y)
+    painter.drawLine(QLineF(box.left(), table_y, box.right(), table_y))
     for i, stack in enumerate(stacks):
         for level, block in enumerate(stack):
             _block(

@@ -55,7 +55,8 @@ class PlanTreeModel:
             parent = self.nodes.get(event.parent) if event.parent is not None else None
             (parent.children.append(event.node_id) if parent else self.roots.append(event.node_id))
             return
-        node = self.nodes.get(getattr(event, "node_id", None))
+        node_id = getattr(event, "node_id", None)
+        node = self.nodes.get(node_id) if node_id is not None else None
         if isinstance(event, PlanNodeEvaluated) and node:
             node.value, node.method, node.value_raw = event.value, event.method, event.raw_output
         elif isinstance(event, PlanNodePruned) and node:

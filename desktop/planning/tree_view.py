@@ -12,12 +12,14 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QWheelEvent
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsView
 
 from desktop.planning.tree_model import PlanTreeModel, TreeNode
+from desktop.zoom import ZoomableView, fit_scale
 
 NODE = 10.0
 PRUNED = QColor("#cbd5e1")
 UNVALUED = QColor("#94a3b8")
 LEVELS = 10
 MAX_FIT_ZOOM = 1.6
+MIN_FIT_ZOOM = 0.05  # nodes are drawn at least 6 px wide (TreeItem.paint): an overview of a big search still shows every node; only a huge one scrolls
 
 
 def value_colour(value: float) -> QColor:
@@ -55,7 +57,9 @@ class TreeItem(QGraphicsItem):
 
     def _edge_groups(self) -> tuple[list[QLineF], list[QLineF], list[QLineF]]:
         nodes = self.model.nodes
-        edges, pruned, plan = [], [], []
+        edges: list[QLineF] = []
+        pruned: list[QLineF] = []
+        plan: list[QLineF] = []
         for node in nodes.values():
             parent = nodes.get(node.created.parent) if node.created.parent is not None else None
             if parent is not None:
@@ -67,7 +71,8 @@ class TreeItem(QGraphicsItem):
     def _node_groups(self, size: float) -> dict[int, list[QRectF]]:
         """Node squares grouped by colour, cached per zoom level (painting is then a few calls)."""
         if self._rects_for != size:
-            half, groups = size / 2, {}
+            half = size / 2
+            groups: dict[int, list[QRectF]] = {}
             for node in self.model.nodes.values():
                 groups.setdefault(self._colour_key(node), []).append(QRectF(node.x - half, node.y - half, size, size))
             self._groups, self._rects_for = groups, size
@@ -112,7 +117,7 @@ class TreeItem(QGraphicsItem):
         return round(min(1.0, max(0.0, node.value)) * (LEVELS - 1))
 
 
-class TreeView(QGraphicsView):
+class TreeView(ZoomableView):
     nodeClicked = Signal(int)
 
     def __init__(self, model: PlanTreeModel, parent=None):
@@ -127,7 +132,8 @@ class TreeView(QGraphicsView):
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
         self.setBackgroundBrush(QColor("#ffffff"))
         self.aspect = 0.0
-        self.follow = True  # keep the whole tree in view until the user zooms or pans
+        self.setAccessibleName("Planning tree")
+        self.setAccessibleDescription("The search tree; Ctrl+= and Ctrl+- zoom, Ctrl+0 fits it.")
 
     def refresh(self) -> None:
         if self.follow:  # once the user zooms or pans, the layers stop moving under them
@@ -136,21 +142,15 @@ class TreeView(QGraphicsView):
         self.model.layout(self.aspect)
         self.item.refresh()
         self.scene().setSceneRect(self.item.boundingRect())
-        if self.follow:
-            self.fitInView(self.item.boundingRect(), Qt.AspectRatioMode.KeepAspectRatio)
-            if self.transform().m11() > MAX_FIT_ZOOM:  # a small tree stays node-sized, not poster-sized
-                self.resetTransform()
-                self.scale(MAX_FIT_ZOOM, MAX_FIT_ZOOM)
-                self.centerOn(self.item.boundingRect().center())
+        if self.follow:  # a small tree stays node-sized, not poster-sized; a huge one stays clickable
+            fit_scale(self, self.item.boundingRect(), MIN_FIT_ZOOM, MAX_FIT_ZOOM)
 
     def select(self, node_id: int | None) -> None:
         self.item.selected = node_id
         self.item.update()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
-        self.follow = False
-        factor = 1.25 if event.angleDelta().y() > 0 else 0.8
-        self.scale(factor, factor)
+        self.hand_zoom(1.25 if event.angleDelta().y() > 0 else 0.8)
 
     def mousePressEvent(self, event) -> None:
         found = self.node_at(self.mapToScene(event.position().toPoint()))

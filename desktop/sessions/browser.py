@@ -29,6 +29,7 @@ class SessionBrowser(QWidget):
     replayRequested = Signal(object)  # SessionLog
     forkRequested = Signal(object, int)  # SessionLog, messages to keep
     problem = Signal(str)
+    exported = Signal(str)  # the file a save dialog's export wrote ("" when it failed)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -38,7 +39,9 @@ class SessionBrowser(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.doubleClicked.connect(lambda _index: self.replay_selected())
+        self.table.setAccessibleName("Stored sessions")
+        self.table.setAccessibleDescription("Enter replays the selected session.")
+        self.table.activated.connect(lambda _index: self.replay_selected())  # Enter, as a double click
         buttons = QHBoxLayout()
         actions = (
             ("Refresh", self.refresh),
@@ -102,14 +105,22 @@ class SessionBrowser(QWidget):
         if log is None:
             return None
         if not path:
-            path, _ = QFileDialog.getSaveFileName(self, "Export session", f"{log.session_id}.html", EXPORT_FILTERS)
-        if not path:
+            self.ask_export_path(log)
             return None
         try:
             return export_session(log, format_from_path(path), Path(path))
         except (OSError, ValueError) as exc:
             self.problem.emit(f"export failed: {exc}")
             return None
+
+    def ask_export_path(self, log: SessionLog) -> QFileDialog:
+        """A non-blocking save dialog (a modal exec() would stall the asyncio loop, and a run with it)."""
+        dialog = QFileDialog(self, "Export session", f"{log.session_id}.html", EXPORT_FILTERS)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setObjectName("export-dialog")
+        dialog.fileSelected.connect(lambda path: self.exported.emit(str(self.export_selected(path) or "")))
+        dialog.open()
+        return dialog
 
     def export_latest(self, path: str | None = None) -> Path | None:
         """Export the selected session, else the newest one (a save dialog asks where)."""

@@ -1,12 +1,14 @@
-"""Spine benchmarks: model load (cold and warm), local vs llama.cpp tokens/s, cancel latency.
+"""Spine benchmarks: model load, local vs llama.cpp tokens/s, prefix caching, fidelity, cancel.
 
 Run with `make bench` (or `python -m tests.bench spine`). Prints numbers and ratios measured
-in one run on this machine; nothing here passes or fails.
+in one run on this machine, the engines interleaved run by run (the machine may be shared, so
+side by side is the only fair comparison); nothing here passes or fails.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import statistics
 import subprocess
@@ -16,15 +18,26 @@ import time
 
 from agents.events import MessageCompleted, TokenDelta
 from agents.llm.base import CancelToken, ChatMessage, CompletionRequest, GenerationParams
+from agents.llm.local import LocalProvider
 from agents.llm.providers import open_provider
 from agents.settings import LocalSettings, Settings
 
 PROMPT = "Write a long, detailed essay about the history of sailing ships."
+# About 300 tokens, so that prefill is measured on more than a handful of tokens.
+LONG_CONTEXT = " ".join(
+    f"Ship {n} sailed from port {n * 7 % 13} carrying {n * 3} barrels of oil and {n + 4} sailors." for n in range(20)
+)
+FIDELITY_TEXT = (
+    "The history of sailing ships begins with reed boats on the Nile. Over centuries, shipwrights "
+    "learned to build larger hulls, and sails grew from single squares to complex rigs that could "
+    "sail against the wind. Trade, exploration and war all depended on them."
+)
 LOAD_SNIPPET = (
     "import asyncio, time; t=time.perf_counter();"
     "from agents.llm.providers import open_provider;"
     "asyncio.run(open_provider('local')); print(time.perf_counter()-t)"
 )
+RUNS = 3
 
 
 def timed_load(cache_dir: str | None) -> float:
@@ -39,24 +52,55 @@ def timed_load(cache_dir: str | None) -> float:
     return wall
 
 
-def request(max_tokens: int, seed: int = 0) -> CompletionRequest:
+def request(max_tokens: int, seed: int = 0, context: str = "") -> CompletionRequest:
+    # A different first line per run: no engine may serve the prompt from its cache.
+    text = f"Run {seed}. {context}\n{PROMPT}" if context else f"Run {seed}. {PROMPT}"
     return CompletionRequest(
-        messages=(ChatMessage(role="user", content=PROMPT),),
+        messages=(ChatMessage(role="user", content=text),),
         params=GenerationParams(max_tokens=max_tokens, temperature=0.8, seed=seed),
         speaker="Writer",
     )
 
 
-async def tokens_per_second(provider, runs: int = 3, max_tokens: int = 128) -> tuple[float, float]:
-    """(decode tokens/s after the first token, end-to-end tokens/s) over several runs."""
-    tokens, total, decode = 0, 0.0, 0.0
-    for seed in range(runs):
-        done = [e async for e in provider.stream(request(max_tokens, seed))][-1]
-        assert isinstance(done, MessageCompleted), done
-        tokens += done.usage.completion_tokens
-        total += done.latency_s
-        decode += done.latency_s - (done.first_token_s or 0.0)
-    return tokens / max(decode, 1e-9), tokens / max(total, 1e-9)
+@dataclasses.dataclass
+class Rates:
+    decode_tokens: int = 0
+    decode_s: float = 0.0
+    prompt_tokens: int = 0
+    prefill_s: float = 0.0
+
+    def add_decode(self, done: MessageCompleted) -> None:
+        self.decode_tokens += max(0, done.usage.completion_tokens - 1)
+        self.decode_s += done.latency_s - (done.first_token_s or 0.0)
+
+    def add_prefill(self, done: MessageCompleted) -> None:
+        self.prompt_tokens += done.usage.prompt_tokens
+        self.prefill_s += done.first_token_s or done.latency_s
+
+    @property
+    def decode(self) -> float:
+        return self.decode_tokens / max(self.decode_s, 1e-9)
+
+    @property
+    def prefill(self) -> float:
+        return self.prompt_tokens / max(self.prefill_s, 1e-9)
+
+
+async def one_run(provider, rates: Rates, seed: int) -> None:
+    done = [e async for e in provider.stream(request(128, seed))][-1]
+    assert isinstance(done, MessageCompleted) and done.finish_reason != "error", done
+    rates.add_decode(done)
+    done = [e async for e in provider.stream(request(1, seed + 100, LONG_CONTEXT))][-1]
+    assert isinstance(done, MessageCompleted) and done.finish_reason != "error", done
+    rates.add_prefill(done)
+
+
+async def throughput(engines: dict[str, object]) -> dict[str, Rates]:
+    rates = {name: Rates() for name in engines}
+    for seed in range(RUNS):  # interleaved: a burst of load hits every engine alike
+        for name, provider in engines.items():
+            await one_run(provider, rates[name], seed)
+    return rates
 
 
 async def cancel_latency_ms(provider, trials: int = 5) -> list[float]:
@@ -75,24 +119,64 @@ async def cancel_latency_ms(provider, trials: int = 5) -> list[float]:
     return latencies
 
 
-async def local_numbers(dtype: str) -> tuple[float, float]:
-    settings = Settings(local=LocalSettings(device="auto", dtype=dtype, context_tokens=2048))
-    provider = await open_provider("local", settings)
-    return await tokens_per_second(provider)
+def debate_turn(history: int, speaker: str) -> CompletionRequest:
+    """A round-3-like turn: persona, task, ``history`` earlier turns, the speaker's cue."""
+    turns = [
+        ChatMessage(
+            role="assistant", name=("Affirmative", "Negative")[i % 2], content=f"Turn {i}: " + LONG_CONTEXT[:240]
+        )
+        for i in range(history)
+    ]
+    messages = (
+        ChatMessage(role="system", content="A debate between two debaters, refereed by a judge."),
+        ChatMessage(role="user", content="Is 17 a prime number?"),
+        *turns,
+    )
+    return CompletionRequest(
+        messages=messages, params=GenerationParams(max_tokens=32, temperature=0.0), speaker=speaker
+    )
 
 
-async def server_numbers(base_url: str) -> tuple[float, float]:
-    ref = f"openai-compatible:{base_url}#gemma?api=completions&timeout=120"
-    provider = await open_provider(ref, Settings())
-    try:
-        return await tokens_per_second(provider)
-    finally:
-        await provider.aclose()
+async def prefix_cache_turns(provider: LocalProvider) -> tuple[float, float]:
+    """Seconds for round 3's turns (5 and 6 earlier turns), cache warm from the earlier turns vs cold."""
+    engine = provider.loaded.engine
+    warm, cold = [], []
+    for history in (5, 6):
+        speaker = ("Affirmative", "Negative")[history % 2]
+        for earlier in range(history):  # the debate so far, as it would have run
+            [e async for e in provider.stream(debate_turn(earlier, ("Affirmative", "Negative")[earlier % 2]))]
+        warm.append([e async for e in provider.stream(debate_turn(history, speaker))][-1].latency_s)
+        engine.forget()
+        cold.append([e async for e in provider.stream(debate_turn(history, speaker))][-1].latency_s)
+    return statistics.mean(warm), statistics.mean(cold)
+
+
+def fidelity(provider: LocalProvider) -> tuple[float, float]:
+    """Mean and max next-token KL(float32 transformers || llama.cpp) over a fixed text."""
+    import torch
+
+    loaded = provider.loaded
+    ids = provider.encode(FIDELITY_TEXT)
+    with torch.inference_mode():
+        reference = loaded.model(input_ids=torch.tensor([ids])).logits[0].float()
+    fast = torch.from_numpy(loaded.engine.all_logits(ids)).float()
+    logp, logq = torch.log_softmax(reference, -1), torch.log_softmax(fast, -1)
+    kl = (logp.exp() * (logp - logq)).sum(-1)
+    return float(kl.mean()), float(kl.max())
+
+
+async def local_providers() -> dict[str, LocalProvider]:
+    settings = Settings(local=LocalSettings(device="cpu", dtype="float32", context_tokens=2048))
+    engine = await open_provider("local", settings)
+    assert isinstance(engine, LocalProvider)
+    if engine.loaded.engine is None:
+        print("    (llama-cpp-python is not installed: the local provider generates with transformers)")
+        return {"local transformers": engine}
+    torch_only = LocalProvider(dataclasses.replace(engine.loaded, engine=None))
+    return {"local (llama.cpp)": engine, "local transformers": torch_only}
 
 
 def main(skip_cold: bool = False) -> None:
-    from tests.integration.conftest import LlamaServer
-
     print("== Spine: model load ==")
     if not skip_cold:
         with tempfile.TemporaryDirectory() as cold_cache:
@@ -102,28 +186,51 @@ def main(skip_cold: bool = False) -> None:
     print(f"warm start (cached weights):             {warm:.1f} s")
     if not skip_cold:
         print(f"cold / warm: {cold / warm:.1f}x")
+    asyncio.run(_generation())
 
-    print("== Spine: generation throughput (same GGUF, same prompt, 3 x 128 tokens) ==")
-    fp32 = asyncio.run(local_numbers("float32"))
-    bf16 = asyncio.run(local_numbers("bfloat16"))
+
+async def _generation() -> None:
     from agents.llm.local_cache import embedded_gguf
 
-    gguf = embedded_gguf(lambda e: None, need_file=True)[0]
-    server = LlamaServer(gguf, api_key=None)
+    print(f"== Spine: generation (same GGUF; {RUNS} x 128 tokens decode, {RUNS} x ~300-token prompts) ==")
+    engines: dict[str, object] = dict(await local_providers())
+    server = FairServer(embedded_gguf(lambda e: None, need_file=True)[0])
+    ref = f"openai-compatible:{server.base_url}#gemma?api=completions&timeout=120"
+    engines["llama.cpp server"] = await open_provider(ref, Settings())
     try:
-        llama = asyncio.run(server_numbers(server.base_url))
+        rates = await throughput(engines)
     finally:
+        await engines["llama.cpp server"].aclose()
         server.stop()
-    for name, (decode, overall) in (("local float32", fp32), ("local bfloat16", bf16), ("llama.cpp server", llama)):
-        print(f"{name:18s} decode {decode:6.1f} tok/s   end-to-end {overall:6.1f} tok/s")
-    print(f"local float32 / llama.cpp (decode): {fp32[0] / llama[0]:.2f}")
-    print(f"local bfloat16 / local float32 (decode): {bf16[0] / fp32[0]:.2f}")
-
+    for name, r in rates.items():
+        print(f"{name:20s} decode {r.decode:6.1f} tok/s   prefill {r.prefill:7.1f} tok/s")
+    llama = rates["llama.cpp server"]
+    for name, r in rates.items():
+        if name != "llama.cpp server":
+            print(
+                f"{name} / llama.cpp server: decode {r.decode / llama.decode:.2f}, prefill {r.prefill / llama.prefill:.2f}"
+            )
+    fast = engines.get("local (llama.cpp)")
+    if isinstance(fast, LocalProvider):
+        print("== Spine: prefix caching (round 3 of a two-debater debate, 32 new tokens per turn) ==")
+        warm_s, cold_s = await prefix_cache_turns(fast)
+        print(f"time per turn: cache {warm_s:.2f} s, no cache {cold_s:.2f} s ({cold_s / warm_s:.1f}x)")
+        print("== Spine: fidelity (next-token KL, float32 transformers || llama.cpp, fixed text) ==")
+        mean_kl, max_kl = fidelity(fast)
+        print(f"KL mean {mean_kl:.4f} nats, max {max_kl:.4f}")
     print("== Spine: cancel latency (local, cancel after 5 tokens) ==")
-    latencies = asyncio.run(_cancel())
+    latencies = await cancel_latency_ms(next(iter(engines.values())))
     print(f"cancel -> message closed: median {statistics.median(latencies):.1f} ms, max {max(latencies):.1f} ms")
 
 
-async def _cancel() -> list[float]:
-    settings = Settings(local=LocalSettings(device="auto", context_tokens=2048))
-    return await cancel_latency_ms(await open_provider("local", settings))
+def _fair_server_class():
+    """The integration tests' server without --logits_all (which slows its prefill) and without a key."""
+    from functools import partial
+
+    from tests.integration.conftest import LlamaServer
+
+    return partial(LlamaServer, api_key=None, logits_all=False)
+
+
+def FairServer(gguf):
+    return _fair_server_class()(gguf)

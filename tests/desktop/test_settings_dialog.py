@@ -18,10 +18,10 @@ def test_connection_test_and_save_without_the_key(qtbot, qloop, tmp_path, monkey
         dialog.model.setText("ok")
         dialog.key.setText("sk-typed-in-the-dialog-123")
         assert qloop.run_until_complete(dialog.test_connection())
-        assert "connected" in dialog.result.text()
+        assert "connected" in dialog.feedback.text()
         dialog.model.setText("auth")
         assert not qloop.run_until_complete(dialog.test_connection())
-        assert "auth" in dialog.result.text()
+        assert "auth" in dialog.feedback.text()
         dialog.model.setText("ok")
         dialog.device.setCurrentText("cpu")
         dialog.save()
@@ -39,7 +39,7 @@ def test_a_bad_url_is_reported_not_raised(qtbot, qloop):
     dialog.name.setText("x")
     dialog.base_url.setText("localhost:8080")
     assert not qloop.run_until_complete(dialog.test_connection())
-    assert "http(s)" in dialog.result.text()
+    assert "http(s)" in dialog.feedback.text()
 
 
 def test_endpoints_are_listed_edited_and_removed(qtbot, tmp_path, monkeypatch):

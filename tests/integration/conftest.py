@@ -57,7 +57,8 @@ def free_port() -> int:
 class LlamaServer:
     """`python -m llama_cpp.server` on 127.0.0.1 with the embedded GGUF."""
 
-    def __init__(self, gguf: Path, api_key: str | None = SERVER_KEY, n_ctx: int = 2048):
+    def __init__(self, gguf: Path, api_key: str | None = SERVER_KEY, n_ctx: int = 2048, logits_all: bool = True):
+        """``logits_all`` (needed for scoring with echo) slows prefill: benchmarks turn it off."""
         self.port = free_port()
         self.api_key = api_key
         args = [
@@ -72,11 +73,11 @@ class LlamaServer:
             str(self.port),
             "--n_ctx",
             str(n_ctx),
-            "--logits_all",
-            "true",
             "--seed",
             "0",
         ]
+        if logits_all:
+            args += ["--logits_all", "true"]
         if api_key:
             args += ["--api_key", api_key]
         self.log = Path(os.environ.get("TMPDIR", "/tmp")) / f"llama-server-{self.port}.log"

@@ -1,5 +1,6 @@
 """The embedded Gemma 3 270M, for real: load from cache, answer, stop, score, CLI."""
 
+import asyncio
 import json
 import os
 import shutil
@@ -111,3 +112,58 @@ def test_a_corrupted_cache_is_rebuilt_with_a_notice(_embedded_loaded, tmp_path):
     assert isinstance(events[-1], MessageCompleted)
     manifest = json.loads((target / "agora-manifest.json").read_text())
     assert (target / "model.safetensors").stat().st_size == manifest["files"]["model.safetensors"]
+
+
+async def test_generation_runs_on_llama_cpp_with_exact_token_ids(embedded):
+    import llama_cpp  # noqa: F401  (a dependency: the embedded model generates with it)
+
+    assert embedded.loaded.engine is not None
+    done = await _last(embedded, ask("Name a colour.", max_tokens=12))
+    decoded = embedded.loaded.tokenizer.decode(list(done.token_ids), skip_special_tokens=True)
+    assert decoded.strip().startswith(done.text.strip()[:8])
+
+
+async def test_a_following_turn_reuses_the_cached_prefix_and_says_the_same(embedded):
+    history = [
+        ChatMessage(role="assistant", name="Alice", content="Seventeen is prime: no number but 1 and 17 divides it.")
+    ]
+    first = ask("Is 17 prime? Bob, your turn.", speaker="Bob", history=history, max_tokens=16)
+    engine = embedded.loaded.engine
+    warm_before = await _last(embedded, first)
+    reused = engine.reused_tokens
+    again = await _last(embedded, first)
+    assert engine.reused_tokens - reused >= again.usage.prompt_tokens - 1  # all but the last prompt token
+    await _on_worker(embedded, engine.forget)
+    cold = await _last(embedded, first)
+    assert again.token_ids == cold.token_ids == warm_before.token_ids
+
+
+async def test_simultaneous_turns_are_batched_and_match_alone(embedded):
+    requests = [ask(f"Name a fruit that is {colour}.", max_tokens=10) for colour in ("red", "yellow", "green")]
+
+    alone = [(await _last(embedded, r)).token_ids for r in requests]
+    together = await asyncio.gather(*(_last(embedded, r) for r in requests))
+    assert [d.token_ids for d in together] == alone
+
+
+async def test_llama_cpp_logits_stay_close_to_float32(embedded):
+    import torch
+
+    ids = embedded.encode("The history of sailing ships begins with reed boats on the Nile.")
+    with torch.inference_mode():
+        reference = torch.log_softmax(embedded.loaded.model(input_ids=torch.tensor([ids])).logits[0].float(), -1)
+    fast = torch.log_softmax(
+        torch.from_numpy(await _on_worker(embedded, embedded.loaded.engine.all_logits, ids)).float(), -1
+    )
+    kl = (reference.exp() * (reference - fast)).sum(-1)
+    assert float(kl.mean()) < 0.05
+    assert (reference.argmax(-1) == fast.argmax(-1)).float().mean() > 0.8
+
+
+async def _on_worker(provider, fn, *args):
+    """Only the model's worker thread may call into the engine."""
+    return await asyncio.get_running_loop().run_in_executor(provider.loaded.executor, fn, *args)
+
+
+async def _last(provider, req):
+    return [e async for e in provider.stream(req)][-1]

@@ -255,3 +255,94 @@ async def test_cancel_takes_effect_between_layers_not_only_between_tokens(provid
         second.remove()
     assert reached == [0]  # layer 1 never ran: the very first pass stopped between layers
     assert events[-1].finish_reason == "cancelled" and not events[-1].token_ids
+
+
+async def test_recent_prompts_are_the_loaded_models_and_bounded(provider):
+    from agents.llm.local_model import RecentPrompts
+
+    done = (await collect(provider, request()))[-1]
+    text, ids = provider.loaded.recent_prompts.get(done.message_id)
+    assert text.endswith("Alice:") and len(ids) == done.usage.prompt_tokens
+    recent = RecentPrompts(limit=3)
+    for n in range(5):
+        recent.remember(f"m{n}", f"t{n}", [n])
+    assert len(recent) == 3 and recent.get("m0") is None and recent.get("m4") == ("t4", (4,))
+
+
+def test_a_cache_without_its_tokenizer_is_incomplete(tmp_path, monkeypatch):
+    import json
+
+    from agents.llm import local_cache
+
+    monkeypatch.setattr(local_cache, "cache_dir", lambda: tmp_path)
+    folder = local_cache.converted_dir("abc")
+    folder.mkdir(parents=True)
+    files = {}
+    for name in ("config.json", "model.safetensors", "tokenizer.json"):
+        (folder / name).write_text(name)
+        files[name] = len(name)
+    manifest = {"format": local_cache.CACHE_FORMAT, "files": files}
+    (folder / local_cache.MANIFEST).write_text(json.dumps(manifest))
+    assert local_cache.cached_checkpoint("abc") == folder
+    del files["tokenizer.json"]  # what the conversion wrote before: save_pretrained had cleared it
+    (folder / local_cache.MANIFEST).write_text(json.dumps(manifest))
+    assert local_cache.cached_checkpoint("abc") is None
+    assert local_cache.lacks_tokenizer("abc")  # only the tokenizer is added, not a new conversion
+
+
+class _FakeEngine:
+    """The LlamaEngine interface: each row's next token is its last one + 1 (or EOS after 3)."""
+
+    def __init__(self, eos: int, stop_after: dict[int, int]):
+        self.eos, self.stop_after, self.steps = eos, stop_after, []
+
+    def start(self, prompts, cancelled):
+        self.rows = [list(p) for p in prompts]
+        return list(range(len(prompts))), [self._logits(i) for i in range(len(prompts))]
+
+    def step(self, rows):
+        self.steps.append([seq for seq, _ in rows])
+        for seq, token in rows:
+            self.rows[seq].append(token)
+        self._live = [seq for seq, _ in rows]
+
+    def logits(self, index):
+        return self._logits(self._live[index])
+
+    def _logits(self, seq):
+        import torch
+
+        logits = torch.zeros(1000)
+        generated = len(self.rows[seq]) - self.prompt_len
+        logits[self.eos if generated >= self.stop_after[seq] else 500 + generated] = 10.0
+        return logits
+
+
+async def test_an_engine_generates_rows_that_leave_the_batch_when_done(provider):
+    import dataclasses
+
+    from agents.llm.local_generate import GenerationSpec, generate_batch
+
+    eos = provider.loaded.tokenizer.eos_token_id
+    engine = _FakeEngine(eos, {0: 2, 1: 5})
+    engine.prompt_len = 3
+    loaded = dataclasses.replace(provider.loaded, engine=engine)
+    emitted = {0: [], 1: []}
+    jobs = [
+        (
+            type("Job", (), {"spec": GenerationSpec([5, 6, 7], 10, 0.0, 1.0, None, ()), "cancel": CancelToken()})(),
+            emitted[i].append,
+        )
+        for i in range(2)
+    ]
+    reasons = generate_batch(loaded, jobs)
+    assert reasons == ["stop", "stop"]
+    assert [t for t, _ in emitted[0]] == [500, 501] and [t for t, _ in emitted[1]] == [500, 501, 502, 503, 504]
+    assert engine.steps[0] == [0, 1] and engine.steps[-1] == [1]  # the finished row left the batch
+
+
+def test_common_prefix():
+    from agents.llm.local_llama import common_prefix
+
+    assert common_prefix([1, 2, 3], [1, 2, 4, 5]) == 2
+    assert common_prefix([], [1]) == 0 and common_prefix([1, 2], [1, 2]) == 2

@@ -26,7 +26,7 @@ def window(qtbot, qloop):
 
 def drag_card(window, role: str, to: QPoint) -> None:
     """Drag a palette card and drop it on the canvas, as Qt delivers a drag: enter, move, drop."""
-    palette, viewport = window.builder.palette, window.builder.canvas.viewport()
+    palette, viewport = window.builder.roles, window.builder.canvas.viewport()
     mime: QMimeData = palette.mimeData([palette.item_for(role)])
     actions, buttons, mods = Qt.DropAction.CopyAction, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     for event in (

@@ -1,0 +1,172 @@
+"""Quality on the embedded base model: do the shipped templates produce turns a person can read?
+
+Run with `python -m tests.bench quality` (slow: 30 team runs on the embedded model; `QUALITY_TASKS=N`
+runs the first N tasks of each template). Measures, per turn, defined in code below: the share of
+turns that echo an instruction or the task, that end with a readable answer, that repeat an
+earlier turn of the same run, and the share of judge verdicts read from the judge's text rather
+than the scoring fallback. Goals (issue 15): echo < 5%, readable >= 90%, repeats < 10%.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+
+from agents.events import MessageCompleted, VerdictReached
+from agents.llm.providers import open_provider
+from agents.settings import LocalSettings, Settings
+from agents.spec import parse_team
+from agents.teams import debate, verdict
+from agents.teams.run import TeamRun
+
+# Six short tasks per template, of the kind a 270M base model can answer.
+TASKS = {
+    "debate_with_judge.json": [
+        "Question: Is Sydney the capital of Australia?",
+        "Question: Is 9 an even number?",
+        "Question: Do fish live in water?",
+        "Question: Is the sun a star?",
+        "Question: Is ice colder than boiling water?",
+        "Question: Does a week have ten days?",
+    ],
+    "simultaneous_vote.json": [
+        "What is 17 + 25?",
+        "What is 6 x 7?",
+        "What is 100 - 37?",
+        "What is 9 + 8?",
+        "What is 12 / 4?",
+        "What is 5 x 5?",
+    ],
+    "round_robin.json": [
+        "Why is the sky blue? Answer in two sentences.",
+        "Why do we have seasons? Answer in two sentences.",
+        "What does a bee make? Answer in one sentence.",
+        "Why does ice float? Answer in two sentences.",
+        "What is rain? Answer in one sentence.",
+        "Why do cats purr? Answer in two sentences.",
+    ],
+    "planner_critic.json": [
+        "Plan how to boil an egg, in at most four steps.",
+        "Plan how to make a cup of tea, in at most four steps.",
+        "Plan how to water a plant, in at most three steps.",
+        "Plan how to wash your hands, in at most four steps.",
+        "Plan how to pack a school bag, in at most four steps.",
+        "Plan how to make toast, in at most three steps.",
+    ],
+    "manager_workers.json": [
+        "List three things a class of ten-year-olds needs for a museum trip.",
+        "List three fruits that are red.",
+        "List three animals that live on a farm.",
+        "List three things to take to the beach.",
+        "List three colours of the rainbow.",
+        "List three tools a gardener uses.",
+    ],
+}
+PLACEHOLDER = re.compile(r"<[^<>]{0,30}>|\[[A-Za-z ]{0,30}\]")
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def echoes(text: str, task: str, instructions: list[str]) -> bool:
+    """The turn repeats the task or a moderator instruction (8+ consecutive words of it), or a placeholder."""
+    words = " ".join(_words(text))
+    for source in [task, *instructions]:
+        source_words = _words(source)
+        for i in range(max(0, len(source_words) - 7)):
+            if " ".join(source_words[i : i + 8]) in words:
+                return True
+        if len(source_words) < 8 and source_words and " ".join(source_words) == words:
+            return True
+    return bool(PLACEHOLDER.search(text))
+
+
+def readable(text: str, needs_answer: bool) -> bool:
+    """Three or more words, no placeholder; a debater's turn also states an answer."""
+    if len(_words(text)) < 3 or PLACEHOLDER.search(text):
+        return False
+    return bool(re.search(r"answer\s*(?:is|:|=)\s*\w", text, re.IGNORECASE)) if needs_answer else True
+
+
+def repeats(text: str, earlier: list[str]) -> bool:
+    """Four fifths of the turn's distinct words already made up an earlier turn."""
+    mine = set(_words(text))
+    return bool(mine) and any(len(mine & set(_words(e))) >= 0.8 * len(mine | set(_words(e))) for e in earlier)
+
+
+@dataclass
+class Tally:
+    turns: int = 0
+    echo: int = 0
+    readable: int = 0
+    repeat: int = 0
+    verdicts: int = 0
+    from_text: int = 0
+    samples: list[str] = field(default_factory=list)
+
+    def line(self, name: str) -> str:
+        t, v = max(self.turns, 1), max(self.verdicts, 1)
+        verdicts = (
+            f"  verdicts from text {self.from_text}/{self.verdicts} ({self.from_text / v:.0%})" if self.verdicts else ""
+        )
+        return (
+            f"{name:24s} turns {self.turns:3d}  echo {self.echo / t:5.0%}  readable {self.readable / t:5.0%}"
+            f"  repeats {self.repeat / t:5.0%}{verdicts}"
+        )
+
+
+def instructions() -> list[str]:
+    names = "Affirmative, Negative"
+    return [
+        debate.ROUND_INSTRUCTION.format(round=1, name="Affirmative"),
+        verdict.JUDGE_INSTRUCTION.format(round=1, names=names),
+        verdict.FINAL_INSTRUCTION.format(names=names),
+    ]
+
+
+async def run_template(template: str, tasks: list[str], provider, tally: Tally) -> None:
+    spec = parse_team(resources.files("assets.teams").joinpath(template).read_text())
+    debaters = {a.name for a in spec.by_role("debater")}
+    for seed, task in enumerate(tasks):
+        earlier: list[str] = []
+        providers = {a.name: provider for a in spec.agents}
+        async for event in TeamRun(spec, providers, seed=seed).run_stream(task):
+            if isinstance(event, MessageCompleted) and event.finish_reason != "error":
+                text = event.text.strip()
+                tally.turns += 1
+                tally.echo += echoes(text, task, instructions())
+                tally.readable += readable(text, event.agent in debaters)
+                tally.repeat += repeats(text, earlier)
+                earlier.append(text)
+                if len(tally.samples) < 4:
+                    tally.samples.append(f"{event.agent}: {' '.join(text.split())[:100]}")
+            elif isinstance(event, VerdictReached):
+                tally.verdicts += 1
+                tally.from_text += event.method in ("json", "tolerant")
+
+
+async def _quality() -> dict[str, Tally]:
+    limit = int(os.environ.get("QUALITY_TASKS", "6"))
+    provider = await open_provider("local", Settings(local=LocalSettings(device="auto", context_tokens=2048)))
+    tallies = {}
+    for template, tasks in TASKS.items():
+        tallies[template] = Tally()
+        await run_template(template, tasks[:limit], provider, tallies[template])
+    return tallies
+
+
+def main(skip_cold: bool = False) -> None:
+    print("== Quality: the shipped templates on the embedded model ==")
+    tallies = asyncio.run(_quality())
+    total = Tally()
+    for name, tally in tallies.items():
+        print(tally.line(name.removesuffix(".json")))
+        for sample in tally.samples[:2]:
+            print(f"    {sample}")
+        for key in ("turns", "echo", "readable", "repeat", "verdicts", "from_text"):
+            setattr(total, key, getattr(total, key) + getattr(tally, key))
+    print(total.line("all"))
