@@ -40,6 +40,7 @@ from agents.memory.write import (
     WRITE_STOPS,
     Operation,
     duplicate_of,
+    guarded,
     guess_kind,
     parse_operations,
     rule_operations,
@@ -135,7 +136,8 @@ class AgentMemory:
         texts = [op.text for op in ops if op.op in ("ADD", "UPDATE")]
         vectors = dict(zip(texts, await self._embed(texts)))
         for op in ops:
-            yield self._apply(op, similar, method, source_message, vectors.get(op.text))
+            safe = guarded(op, similar, turn_text) if method == "model" else op
+            yield self._apply(safe, similar, method, source_message, vectors.get(op.text))
         every = self.config.reflect_every
         if every and self.store.writes_since_reflection(self.owner) >= every:
             async for event in self.reflect("every_n", cancel):

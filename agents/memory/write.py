@@ -223,18 +223,37 @@ def overlap(a: str, b: str) -> float:
     return len(wa & wb) / (min(len(wa), len(wb)) or 1)
 
 
-def _specifics(text: str) -> set[str]:
+def specifics(text: str) -> set[str]:
     """What makes a statement about one thing: its names and numbers."""
     return set(extract(text)[0]) | set(re.findall(r"\d+(?:\.\d+)?", text))
+
+
+def same_subject(memory: str, other: str) -> bool:
+    """Whether ``other`` is about what ``memory`` is about: a shared name or number, or, for a
+    memory that names nothing, a third of its words."""
+    named = specifics(memory)
+    return bool(named & specifics(other)) if named else overlap(memory, other) >= 0.3
+
+
+def guarded(op: Operation, similar: Sequence[Memory], turn_text: str) -> Operation:
+    """A model's UPDATE or DELETE made safe: small models delete and overwrite at random (the
+    recall proof caught the 270M model deleting facts it had just stored). A DELETE must concern
+    something the turn names; an UPDATE must keep the memory's subject, or it becomes an ADD."""
+    target = similar[op.target - 1] if op.target and op.target <= len(similar) else None
+    if target is None or op.op not in ("UPDATE", "DELETE"):
+        return op
+    if op.op == "DELETE" and not same_subject(target.text, turn_text):
+        return Operation("NOOP", reason=f"refused DELETE of {target.id}: the turn does not mention it")
+    if op.op == "UPDATE" and not same_subject(target.text, op.text):
+        return Operation("ADD", op.text, None, op.importance, f"UPDATE of unrelated {target.id} kept as an ADD")
+    return op
 
 
 def duplicate_of(text: str, similar: Sequence[Memory]) -> Memory | None:
     """A stored memory saying the same: mostly the same words, and the same names and numbers
     ("Zara's town is Perth" does not repeat "Keiko's town is Perth")."""
-    specifics = _specifics(text)
-    return next(
-        (m for m in similar if overlap(text, m.text) >= DUPLICATE_OVERLAP and _specifics(m.text) == specifics), None
-    )
+    named = specifics(text)
+    return next((m for m in similar if overlap(text, m.text) >= DUPLICATE_OVERLAP and specifics(m.text) == named), None)
 
 
 def guess_kind(text: str) -> MemoryKind:

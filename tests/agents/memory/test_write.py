@@ -242,3 +242,15 @@ def test_memory_settings_are_validated_with_a_clear_message():
     with pytest.raises(ValidationError):
         MemoryConfig.model_validate({"enabled": True, "write_policy": "sometimes"})
     assert MemoryConfig(enabled=True, scope="shared").owner("A", "crew") == "team:crew"
+
+
+async def test_a_model_cannot_delete_or_overwrite_what_the_turn_does_not_concern(store):
+    kept = store.add(Memory(agent="A", text="Otto's home town is Oslo."))
+    provider = ScriptedProvider(["DELETE 1", "UPDATE 1 6 | Zara's locker code is 4817.", "DELETE 1"])
+    memory = AgentMemory(store, "A", MemoryConfig(enabled=True, reflect_every=0), provider=provider)
+    first = await collect(memory.write("Zara's home town is Perth."))
+    assert [(e.op, "refused DELETE" in e.reason) for e in first] == [("NOOP", True)]
+    second = await collect(memory.write("Zara has a home town too, and her locker code is 4817."))
+    assert [e.op for e in second] == ["ADD"] and store.get(kept.id).text == "Otto's home town is Oslo."
+    third = await collect(memory.write("Otto moved away from Oslo; forget his home town."))
+    assert [e.op for e in third] == ["DELETE"] and store.count("A") == 1
