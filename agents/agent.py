@@ -31,6 +31,21 @@ def name_problem(value: str) -> str | None:
     return None
 
 
+class SteeringSpec(Record):
+    """A steering vector for a local-model agent: ``vector`` is a shipped contrast set
+    (sentiment, formality, language, agreement), a contrast .json or a saved .npz;
+    ``layer`` None means the set's steering layer; a negative strength steers the other way."""
+
+    vector: str = Field(min_length=1)
+    layer: int | None = None
+    strength: float = Field(default=4.0, ge=-50.0, le=50.0)
+
+    @property
+    def label(self) -> str:
+        at = "its steering layer" if self.layer is None else f"layer {self.layer}"
+        return f"{self.vector} {self.strength:+g} at {at}"
+
+
 class Agent(Record):
     """A role-based agent. Pure data: protocols decide when it speaks."""
 
@@ -41,6 +56,7 @@ class Agent(Record):
     temperature: float = Field(default=0.7, ge=0.0, le=2.0)
     max_tokens: int = Field(default=256, ge=1, le=32768)
     tools: tuple[str, ...] = ()
+    steering: SteeringSpec | None = None
     # None (absent from the file): no memory. See agents.memory.records.MemoryConfig.
     memory: MemoryConfig | None = None
 

@@ -87,6 +87,8 @@ class MessageStarted(EventBase):
     message_id: str
     agent: str
     model: str
+    # Set when a steering vector was added to the model while it wrote this message.
+    steering: str | None = None
 
 
 class TokenDelta(EventBase):
@@ -109,6 +111,8 @@ class MessageCompleted(EventBase):
     # Exact generated token ids, when the model ran in-process (the interpretability
     # panel re-reads a message from these rather than re-tokenising its text).
     token_ids: tuple[int, ...] | None = None
+    # What steered the model while it wrote this ("agreement -4 at layer 10"), if anything.
+    steering: str | None = None
 
 
 class ErrorEvent(EventBase):

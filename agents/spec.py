@@ -228,7 +228,16 @@ def parse_team(data: Any, source: str = "<team>", check_models: bool = True) -> 
                 check_model_ref(agent.model)
             except ProviderError as exc:
                 raise TeamFileError(f"{source}: agents[{index}].model: {exc.message}") from None
+        if agent.steering is not None and not is_local_ref(agent.model):
+            raise TeamFileError(
+                f"{source}: agents[{index}].steering: steering needs a local model (its residual stream is "
+                f"changed while it generates); {agent.name} uses {shown(agent.model)}"
+            )
     return spec
+
+
+def is_local_ref(ref: str) -> bool:
+    return ref.strip() == "local" or ref.strip().startswith("local:")
 
 
 def data_problem(data: Any) -> str | None:

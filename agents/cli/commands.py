@@ -1,7 +1,7 @@
 """`agora-lab-cli`: the headless face of Agora Lab. Prints the same event stream the GUI shows.
 
 The parser and the dispatch; each command group lives in its own module (model: ask, chat ·
-config: models, keys, settings, schema · team: run, sessions · plan). Exit codes: see
+config: models, keys, settings, schema · team: run, sessions · plan · interp). Exit codes: see
 :mod:`agents.cli.common`.
 """
 
@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from agents import __version__
 from agents.cli import config as cli_config
+from agents.cli import interp as cli_interp
 from agents.cli import memory as cli_memory
 from agents.cli import model as cli_model
 from agents.cli import plan as cli_plan
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_config.add_parsers(sub)
     cli_team.add_parsers(sub)
     cli_plan.add_parser(sub)
+    cli_interp.add_parser(sub)
     cli_memory.add_parsers(sub)
     return parser
 

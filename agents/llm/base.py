@@ -30,12 +30,22 @@ class GenerationParams(Record):
     repetition_penalty: float = Field(default=1.0, ge=1.0, le=2.0)
 
 
+class Steering(Record):
+    """Add ``vector`` to the residual stream after decoder block ``layer`` at every position
+    while generating (local models only); ``label`` is what the message says about it."""
+
+    layer: int
+    vector: tuple[float, ...]
+    label: str
+
+
 class CompletionRequest(Record):
     messages: tuple[ChatMessage, ...]
     params: GenerationParams = GenerationParams()
     # Who is about to speak: the transcript prompt ends with "<speaker>:".
     speaker: str = "Assistant"
     message_id: str = Field(default_factory=new_id)
+    steering: Steering | None = None
 
 
 class ModelIdentity(Record):

@@ -95,7 +95,14 @@ class LocalProvider:
                     context_tokens=self.loaded.context_tokens,
                 )
             spec = local_generate.GenerationSpec(
-                prompt_ids, max_new, params.temperature, params.top_p, params.seed, stops, params.repetition_penalty
+                prompt_ids,
+                max_new,
+                params.temperature,
+                params.top_p,
+                params.seed,
+                stops,
+                params.repetition_penalty,
+                request.steering,
             )
             job = ThreadJob(GenerationJob(self.loaded, spec, cancel), self.loaded.executor)
             async for token_id, text in job:

@@ -7,7 +7,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from agents.llm.base import CancelToken
+from agents.llm.base import CancelToken, Steering
+from agents.llm.local_steering import steering_rows
 
 PREFILL_CHUNK = 128  # prompt tokens per forward pass: bounds cancel latency and peak memory
 
@@ -21,6 +22,7 @@ class GenerationSpec:
     seed: int | None
     stops: tuple[str, ...]
     repetition_penalty: float = 1.0
+    steering: Steering | None = None  # a vector added while this row generates
 
 
 class IncrementalDecoder:
@@ -102,8 +104,10 @@ class _Row:
             self.finished = "length"
 
 
-def generate_batch(loaded: Any, jobs: Sequence[tuple[Any, Callable[[Any], None]]]) -> list[str]:
+def generate_batch(loaded: Any, jobs: Sequence[tuple[Any, Callable[[Any], None]]], in_torch: bool = False) -> list[str]:
     """Generate for several requests at once, one forward pass per token for all of them.
+
+    ``in_torch``: never llama.cpp, because the caller has hooks on the torch model (Patchscopes).
 
     Each job has ``spec`` and ``cancel``; each row emits (token_id, text_delta) on its own
     channel. Returns each row's finish reason. A batch of one is plain generation.
@@ -125,10 +129,12 @@ def generate_batch(loaded: Any, jobs: Sequence[tuple[Any, Callable[[Any], None]]
     ]
     all_cancelled = lambda: all(r.cancel.cancelled for r in rows)  # noqa: E731
     try:
-        if loaded.engine is not None:
+        steering = [row.spec.steering for row in rows]
+        # llama.cpp has no residual stream to hook: a batch with a steered row runs in torch.
+        if loaded.engine is not None and not any(steering) and not in_torch:
             _decode_with_engine(loaded.engine, rows, all_cancelled, eos, pad)
         else:
-            with torch.inference_mode(), abort_between_layers(model, all_cancelled):
+            with torch.inference_mode(), abort_between_layers(model, all_cancelled), steering_rows(model, steering):
                 _decode(model, rows, decode_head(loaded), all_cancelled, eos, pad)
     except Aborted:
         pass

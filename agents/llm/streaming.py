@@ -112,13 +112,16 @@ class MessageAssembler:
         self._held_space = ""
         self._t0 = time.perf_counter()
         self._first_token_s: float | None = None
+        self._steering = request.steering.label if request.steering is not None else None
 
     @property
     def message_id(self) -> str:
         return self.request.message_id
 
     def started(self) -> MessageStarted:
-        return MessageStarted(message_id=self.message_id, agent=self.request.speaker, model=self.model)
+        return MessageStarted(
+            message_id=self.message_id, agent=self.request.speaker, model=self.model, steering=self._steering
+        )
 
     def delta(self, text: str, token_ids: Sequence[int] = ()) -> TokenDelta | None:
         """Account for a raw chunk; return the event to emit, if any text survives."""
@@ -178,6 +181,7 @@ class MessageAssembler:
                 text=self.text,
                 finish_reason=finish_reason,
                 usage=usage,
+                steering=self._steering,
                 latency_s=time.perf_counter() - self._t0,
                 first_token_s=self._first_token_s,
                 token_ids=tuple(self.token_ids) if with_token_ids else None,

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Protocol, cast
 
 from agents.events import Event, EventBase, Finished, MessageCompleted
+from agents.interp.steering import steered_provider
 from agents.llm.base import Provider
 from agents.llm.providers import ProviderLoader
 from agents.planning.run import PlanConfig, PlanRun
@@ -66,6 +67,9 @@ class TeamJob:
         return {a.name: override or a.model for a in self.spec.agents if a.role != "human"}
 
     async def start(self, providers: dict[str, Provider], stop: ExternalStop) -> Started:
+        for agent in self.spec.agents:  # a steered agent gets its own view of the local model
+            if agent.steering is not None and agent.name in providers:
+                providers[agent.name] = await steered_provider(providers[agent.name], agent.steering)
         run = TeamRun(
             self.spec, providers, human=self.human, seed=self.seed, stop=stop, prior=self.prior, parent_run=self.parent
         )

@@ -129,7 +129,8 @@ def card_for(event: EventBase, colour: Callable[[str], str] = agent_colour) -> C
 
 def message_stats(event: MessageCompleted) -> str:
     approx = "~" if event.usage.estimated else ""
-    return f"{approx}{event.usage.completion_tokens} tokens · {event.latency_s:.2f} s · {event.model} · {event.finish_reason}"
+    steered = f" · steered: {event.steering}" if event.steering else ""
+    return f"{approx}{event.usage.completion_tokens} tokens · {event.latency_s:.2f} s · {event.model}{steered} · {event.finish_reason}"
 
 
 def message_card(event: MessageCompleted, colour: Callable[[str], str] = agent_colour) -> Card:

@@ -38,6 +38,10 @@ from agents.llm.providers import local_model_job
 from agents.llm.refs import LocalRef, parse_model_ref
 from agents.settings import Settings
 from agents.spec import TeamSpec
+from desktop.interp.method_tab import MethodTab, TabContext
+from desktop.interp.method_tabs import TABS as METHOD_TABS
+from desktop.interp.method_tabs import TITLES as METHOD_TITLES
+from desktop.interp.method_tabs import PatchscopeTab
 from desktop.interp.views import AttentionView, HeadGrid, LensView, RollupView
 from desktop.runner import StreamRunner
 
@@ -90,6 +94,13 @@ class InterpPanel(QWidget):
             (self.rollup, "By speaker"),
         ):
             self.tabs.addTab(view, title)
+        # The method tabs read the input inspected last (a message with its speakers' spans).
+        context = TabContext(self.settings, lambda: self.result.input if self.result.started else None)
+        self.methods: dict[str, MethodTab] = {cls.title: cls(context) for cls in METHOD_TABS}
+        for tab in self.methods.values():
+            self.tabs.addTab(tab, METHOD_TITLES[type(tab)])
+        patch = next(t for t in self.methods.values() if isinstance(t, PatchscopeTab))
+        self.lens.heatmap.cellClicked.connect(patch.describe_cell)
         self.heads.headChosen.connect(self.open_head)
         self.attention.heatmap.cellClicked.connect(lambda row, _col: self.select_token(row))
         self.lens.heatmap.cellClicked.connect(lambda _row, col: self.select_token(col))

@@ -1,0 +1,141 @@
+"""Steering, occlusion and SAE encoding against their plain counterparts.
+
+- steering overhead per generated token: the same greedy generation with and without the
+  residual hook, as a ratio (goal: under 1.05);
+- occlusion attribution of a 256-token input, batched, as a ratio of 256 plain forward
+  passes of the same input (each occluded copy is one forward pass's worth of work);
+- SAE encoding of 256 tokens' residuals (goal: under 50 ms), with a model-width SAE of
+  16k features (Gemma Scope's smallest).
+
+On the embedded Gemma 3 270M by default; AGORA_LAB_BENCH_TINY=1 runs it on the tiny random
+test model instead (seconds, for a machine that is busy).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+TEXT = (
+    "Alice: The strongest argument for renewable energy is cost: solar and wind are now the cheapest "
+    "new electricity in most countries. Bob: Cost is not the only question; reliability matters when "
+    "the sun sets and the wind drops, and storage is still expensive. "
+)
+
+
+def _load():
+    if os.environ.get("AGORA_LAB_BENCH_TINY") == "1":
+        from tests.helpers.interp_model import build_interp_model, load_plain
+
+        return load_plain(build_interp_model(Path(tempfile.mkdtemp(prefix="bench-interp2-"))))
+    from agents.llm.local_model import load_local_model
+    from agents.llm.refs import LocalRef
+
+    return load_local_model(LocalRef(), "auto", "auto", 2048, lambda e: None)
+
+
+def _best_of(fn, repeats: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def steering_overhead(loaded, new_tokens: int = 32) -> None:
+    from agents.interp.readout import encode_text
+    from agents.interp.steer_generate import SteerSettings, generate_rows
+    from agents.llm.base import CancelToken
+
+    ids = encode_text(loaded, TEXT)[:64]
+    d = loaded.model.config.get_text_config().hidden_size
+    vector = np.random.default_rng(0).normal(size=(1, d)).astype(np.float32) * 1e-3  # tiny: same tokens either way
+    settings = SteerSettings(max_new_tokens=new_tokens, repetition_penalty=1.0)
+    plain = lambda: generate_rows(loaded, [ids], None, None, settings, CancelToken())  # noqa: E731
+    steered = lambda: generate_rows(loaded, [ids], 1, vector, settings, CancelToken())  # noqa: E731
+    plain()  # warm-up
+    times = {"plain": [], "steered": []}
+    for _ in range(3):  # interleaved, so a load change hits both
+        for name, fn in (("plain", plain), ("steered", steered)):
+            started = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - started)
+    a, b = min(times["plain"]), min(times["steered"])
+    print(
+        f"  steering: {new_tokens} tokens plain {a * 1e3 / new_tokens:.1f} ms/token, steered {b * 1e3 / new_tokens:.1f} "
+        f"ms/token -> overhead ratio {b / a:.3f} (goal < 1.05)"
+    )
+
+
+def occlusion_ratio(loaded, n_tokens: int = 256) -> None:
+    import torch
+
+    from agents.interp.attribution import occlusion, units_of
+    from agents.interp.readout import encode_text, padded
+    from agents.interp.records import InspectInput
+    from agents.llm.base import CancelToken
+
+    ids = (encode_text(loaded, TEXT * 20))[:n_tokens]
+    inp = InspectInput(token_ids=tuple(ids), labels=tuple(map(str, ids)))
+    target = n_tokens - 1
+    units = units_of(loaded, inp, "tokens", target)
+    batched = _best_of(lambda: occlusion(loaded, ids, target, units, CancelToken(), lambda f: None), 1)
+    x = padded(loaded, [ids])
+    with torch.inference_mode():
+        one = _best_of(lambda: loaded.model.base_model(input_ids=x, use_cache=False), 3)
+    plain = one * len(units)
+    print(
+        f"  occlusion of {len(units)} tokens (of {n_tokens}): batched {batched:.2f} s vs {len(units)} plain forward passes "
+        f"{plain:.2f} s ({one * 1e3:.0f} ms each) -> ratio {batched / plain:.3f}"
+    )
+
+
+def sae_encoding(loaded, n_tokens: int = 256, n_features: int = 16384) -> None:
+    import torch
+
+    from agents.interp.readout import encode_text
+    from agents.interp.sae import JumpReluSae, encode, residuals
+    from agents.llm.base import CancelToken
+
+    d = loaded.model.config.get_text_config().hidden_size
+    rng = np.random.default_rng(0)
+    sae = JumpReluSae(
+        W_enc=rng.normal(size=(d, n_features)).astype(np.float32) / np.sqrt(d),
+        b_enc=np.zeros(n_features, np.float32),
+        W_dec=rng.normal(size=(n_features, d)).astype(np.float32) / np.sqrt(d),
+        b_dec=np.zeros(d, np.float32),
+        threshold=np.full(n_features, 0.5, np.float32),
+        layer=1,
+    )
+    ids = encode_text(loaded, TEXT * 20)[: n_tokens + 1]
+    x, _ = residuals(loaded, [ids], 1, CancelToken())
+    weights = sae.torch(x.device)
+    with torch.inference_mode():
+        encode(weights, x)
+        alone = _best_of(lambda: encode(weights, x).topk(8, dim=-1), 5)
+    with_forward = _best_of(lambda: residuals(loaded, [ids], 1, CancelToken()), 3)
+    print(
+        f"  SAE encode of {x.shape[0]} tokens, {d} -> {n_features} features, top-8: {alone * 1e3:.1f} ms "
+        f"(goal < 50 ms); the forward pass to layer residuals adds {with_forward * 1e3:.0f} ms"
+    )
+
+
+def main(skip_cold: bool = False) -> None:
+    import torch
+
+    loaded = _load()
+    print(
+        f"interp2 on {loaded.identity.name} ({loaded.identity.device}, {loaded.identity.dtype}), {torch.get_num_threads()} torch threads:"
+    )
+    steering_overhead(loaded)
+    occlusion_ratio(loaded)
+    sae_encoding(loaded)
+
+
+if __name__ == "__main__":
+    main()

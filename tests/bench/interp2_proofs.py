@@ -1,0 +1,183 @@
+"""The issue's proofs on the embedded Gemma 3 270M, written as Markdown (and JSON) to a folder.
+
+`python -m tests.bench.interp2_proofs OUT [--steer all|NAME,...] [--sae LAYER] [--attribute SESSION]`
+
+- steering: per shipped contrast, the best layer by separation and the mean scores of
+  unsteered, steered (+/-) and prompted (+/-) generations over 20 neutral prompts;
+- SAE: one trained offline on the shipped corpus: minutes, held-out FVU and L0, and the top
+  contexts of five features;
+- attribution: a stored debate's last judge message, by speaker (occlusion and gradient).
+Not a benchmark (no bench_ prefix): it takes many minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from pathlib import Path
+
+from agents.interp.contrasts import load_contrast, shipped_names
+from agents.interp.findings import (
+    AttributionReady,
+    DirectionsReady,
+    FeatureReport,
+    SaeQuality,
+    SaeSaved,
+    SteeredGeneration,
+)
+from agents.interp.jobs import collect, first, raise_on_error
+from agents.interp.steer_generate import SteerSettings, steer_stream, summarise
+from agents.interp.steering import SteeringVector, directions_stream
+
+
+def run(stream):
+    return raise_on_error(asyncio.run(collect(stream)))
+
+
+def steering(loaded, names: list[str], n_prompts: int, strength: float, out: list[str], data: dict) -> None:
+    for name in names:
+        contrast = load_contrast(name)
+        started = time.perf_counter()
+        found = first(run(directions_stream(loaded, contrast)), DirectionsReady)
+        best, layer = found.best_layer(), found.steering_layer()
+        row = found.row(layer)
+        vector = SteeringVector.from_directions(found, layer)
+        prompts = list(contrast.eval_prompts[:n_prompts])
+        gens = [
+            g
+            for g in run(steer_stream(loaded, vector, prompts, contrast, SteerSettings(strength=strength)))
+            if isinstance(g, SteeredGeneration)
+        ]
+        table = summarise(gens)
+        data[name] = {
+            "best_separating_layer": best,
+            "steering_layer": layer,
+            "separation": float(found.separation[row]),
+            "accuracy": float(found.accuracy[row]),
+            "per_layer_d": found.separation.round(2).tolist(),
+            "modes": table,
+            "seconds": time.perf_counter() - started,
+        }
+        out.append(
+            f"\n### {contrast.title or name}: best separating layer {best}, steered at layer {layer} (d = {found.separation[row]:.2f}, "
+            f"held-out accuracy {found.accuracy[row]:.0%}), strength {strength}, {len(prompts)} prompts\n"
+        )
+        out.append("| mode | projection - midpoint | marker log-odds | surprisal (nats/token) |\n|---|---|---|---|")
+        for mode, r in table.items():
+            out.append(f"| {mode} | {r['projection']:+.1f} | {r['marker_logodds']:+.2f} | {r['surprisal']:.2f} |")
+        out.append(
+            "\nper-layer d: " + ", ".join(f"{int(lay)}: {d:.1f}" for lay, d in zip(found.layers, found.separation))
+        )
+        for g in gens[: len(table) * 2]:
+            out.append(f"- `{g.mode}` {g.prompt!r} → {g.text!r}")
+        print("\n".join(out[-(len(table) * 2 + 6) :]), flush=True)
+
+
+def sae(
+    loaded, layer: int, folder: Path, out: list[str], data: dict, steps: int, features: int, sparsity: float
+) -> None:
+    from agents.interp.sae import feature_report_stream, load_sae
+    from agents.interp.sae_train import SaeTrainSettings, corpus_rows, corpus_texts, train_stream
+
+    path = folder / f"sae-layer{layer}.npz"
+    started = time.perf_counter()
+    records = run(
+        train_stream(loaded, SaeTrainSettings(layer=layer, n_features=features, steps=steps, sparsity=sparsity), path)
+    )
+    saved, quality = first(records, SaeSaved), first(records, SaeQuality)
+    minutes = (time.perf_counter() - started) / 60
+    trained = load_sae(path)
+    rows = corpus_rows(loaded, corpus_texts())
+    chosen = selective_features(loaded, trained, rows)
+    reports = [r for r in run(feature_report_stream(loaded, trained, rows, chosen, 5)) if isinstance(r, FeatureReport)]
+    data["sae"] = {
+        "layer": layer,
+        "minutes": minutes,
+        "fvu": quality.fvu,
+        "mean_l0": quality.mean_l0,
+        "held_out_tokens": quality.n_tokens,
+        "training_tokens": saved.n_tokens,
+        "features": features,
+    }
+    out.append(
+        f"\n### SAE at layer {layer}: {features} features, {steps} steps on {saved.n_tokens} corpus tokens, "
+        f"{minutes:.1f} min; held-out ({quality.n_tokens} tokens) FVU {quality.fvu:.3f}, mean L0 {quality.mean_l0:.1f}\n"
+    )
+    for r in reports:
+        out.append(f"- feature {r.feature} (fires on {r.frequency:.1%}) promotes {[t for t, _ in r.promoted]}")
+        out.extend(f"  - {v:.1f}: `{text}`" for text, v in r.top_contexts)
+    print("\n".join(out[-30:]), flush=True)
+
+
+def selective_features(loaded, sae, rows, n: int = 5) -> list[int]:
+    """Features that fire on 0.5-20% of corpus tokens, strongest mean activation when on
+    (the densest features are biases, the rarest fire once): the ones worth reading."""
+    import torch
+
+    from agents.interp.sae import encode, residuals
+    from agents.llm.base import CancelToken
+
+    x, _ = residuals(loaded, rows, sae.layer, CancelToken())
+    with torch.inference_mode():
+        acts = encode(sae.torch(x.device), x)
+        on = (acts > 0).float()
+        frequency, strength = on.mean(0), acts.sum(0) / on.sum(0).clamp(min=1)
+    ok = (frequency >= 0.005) & (frequency <= 0.2)
+    order = torch.argsort(torch.where(ok, strength, torch.zeros_like(strength)), descending=True)
+    return [int(i) for i in order[:n] if ok[i]]
+
+
+def attribution(loaded, session: str, out: list[str], data: dict) -> None:
+    from agents.cli.interp_run import session_input
+    from agents.interp.attribution import attribution_stream
+
+    inp = session_input(loaded, session, "last")
+    out.append(f"\n### Attribution of `{inp.title}` ({len(inp.token_ids)} tokens, target from {inp.focus_start})\n")
+    for method in ("occlusion", "gradient x input"):
+        found = first(
+            run(attribution_stream(loaded, inp, method, "speakers" if method == "occlusion" else "tokens")),
+            AttributionReady,
+        )
+        data[f"attribution {method}"] = dict(found.by_speaker)
+        out.append(
+            f"- {method}: log p(verdict) = {found.target_logprob:.2f}; by speaker: "
+            + ", ".join(f"{who} {score:+.2f}" for who, score in found.by_speaker)
+        )
+    print("\n".join(out[-3:]), flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.interp2_proofs")
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--steer", default="all")
+    parser.add_argument("--prompts", type=int, default=20)
+    parser.add_argument("--strength", type=float, default=4.0)
+    parser.add_argument("--sae", type=int, default=None, help="train an SAE at this layer")
+    parser.add_argument("--sae-steps", type=int, default=600)
+    parser.add_argument("--sae-features", type=int, default=2048)
+    parser.add_argument("--sae-sparsity", type=float, default=1e-3)
+    parser.add_argument("--attribute", default=None, help="a debate session id or path")
+    args = parser.parse_args()
+    from agents.llm.local_model import load_local_model
+    from agents.llm.refs import LocalRef
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    loaded = load_local_model(LocalRef(), "auto", "auto", 2048, lambda e: None)
+    out, data = [f"# Interpretability II proofs on {loaded.identity.name} ({loaded.identity.device})"], {}
+    try:
+        if args.steer:
+            names = shipped_names() if args.steer == "all" else args.steer.split(",")
+            steering(loaded, names, args.prompts, args.strength, out, data)
+        if args.sae is not None:
+            sae(loaded, args.sae, args.out, out, data, args.sae_steps, args.sae_features, args.sae_sparsity)
+        if args.attribute:
+            attribution(loaded, args.attribute, out, data)
+    finally:
+        (args.out / "proofs.md").write_text("\n".join(out) + "\n", encoding="utf-8")
+        (args.out / "proofs.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

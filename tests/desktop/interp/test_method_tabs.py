@@ -1,0 +1,174 @@
+"""The panel's method tabs on the tiny model: each runs through its StreamRunner and fills
+its table; a lens click is described by the Patchscope tab; a bad form is refused."""
+
+import json
+
+import numpy as np
+import pytest
+
+from agents.interp.findings import AttributionReady, PatchscopeResult, SteeredGeneration, TokenFeatures
+from agents.interp.records import InspectInput, TokenSpan
+from agents.interp.sae import JumpReluSae
+from agents.settings import Settings
+from desktop.interp.panel import InterpPanel
+from tests.helpers.interp_model import build_interp_model, load_plain
+
+TEXT = "Alice: I think the answer is forty-two. Bob: I disagree"
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return load_plain(build_interp_model(tmp_path_factory.mktemp("tabs-model")))
+
+
+@pytest.fixture
+def panel(qtbot, tiny):
+    widget = InterpPanel(lambda: Settings())
+    qtbot.addWidget(widget)
+    widget.resize(1200, 800)
+    widget.show()
+
+    async def load():
+        yield tiny
+
+    for tab in widget.methods.values():
+        tab.context.load = load  # the tiny model instead of the embedded one
+    return widget
+
+
+def run(qloop, tab):
+    tab.run()
+    assert tab.runner.running, tab.status.text()
+    qloop.run_until_complete(tab.runner._task)
+
+
+def table(tab):
+    return [
+        [tab.table.item(r, c).text() if tab.table.item(r, c) else "" for c in range(tab.table.columnCount())]
+        for r in range(tab.table.rowCount())
+    ]
+
+
+def test_steering_tab_finds_directions_and_generates_every_mode(panel, qloop, tmp_path, monkeypatch):
+    from desktop.interp import method_tabs
+
+    contrast = tmp_path / "c.json"
+    contrast.write_text(
+        json.dumps(
+            {
+                "name": "c",
+                "positive": ["Alice: I think", "Paris is the capital."],
+                "negative": ["Bob: I disagree", "the lazy dog"],
+                "eval_prompts": ["Alice:"],
+                "instructions": {"positive": "Alice says", "negative": "Bob says"},
+            }
+        )
+    )
+    tab = panel.methods["steering"]
+    monkeypatch.setattr(
+        method_tabs,
+        "load_contrast",
+        lambda name: __import__("agents.interp.contrasts", fromlist=["x"]).load_contrast(str(contrast)),
+    )
+    tab.prompts.setValue(1)
+    run(qloop, tab)
+    gens = [r for r in tab.records if isinstance(r, SteeredGeneration)]
+    assert [g.mode for g in gens] == ["unsteered", "steered (+)", "steered (-)", "prompted (+)", "prompted (-)"]
+    rows = table(tab)
+    assert len(rows) == 5 and rows[1][1] == "steered (+)" and "done" in tab.status.text()
+    assert "best separating layer" in tab.log.toPlainText()
+
+
+def test_neurons_tab_lists_top_neurons_and_ablates(panel, qloop):
+    tab = panel.methods["neurons"]
+    tab.text.setText(TEXT)
+    tab.layer.setValue(1)
+    tab.ablate.setText("3 4")
+    run(qloop, tab)
+    assert len(table(tab)) == len(tab.labels) and "#" in table(tab)[0][2]
+    assert "KL=" in tab.log.toPlainText() and "promotes" in tab.log.toPlainText()
+    tab.ablate.setText("three")
+    tab.run()
+    assert not tab.runner.running and "whole numbers" in tab.status.text()
+
+
+def test_a_lens_click_is_described_by_the_patchscope_tab(panel, qloop, tiny):
+    ids = tiny.tokenizer(TEXT)["input_ids"]
+    inp = InspectInput(token_ids=tuple(ids), labels=tuple(map(str, ids)), title="t")
+
+    async def inspected():
+        from agents.interp.engine import InspectCache, inspect_stream
+
+        return [e async for e in inspect_stream(tiny, inp, cache=InspectCache())]
+
+    for event in qloop.run_until_complete(inspected()):
+        panel.apply(event)
+    tab = panel.methods["patchscope"]
+    panel.lens.heatmap.cellClicked.emit(2, 5)  # lens row 2 = layer 1
+    assert tab.runner.running
+    qloop.run_until_complete(tab.runner._task)
+    found = [r for r in tab.records if isinstance(r, PatchscopeResult)]
+    assert found and found[0].source_layer == 1 and found[0].source_position == 5
+    assert table(tab)[0][:2] == ["1", "5"]
+
+
+def test_attribution_tab_rolls_up_the_inspected_message_by_speaker(panel, qloop, tiny):
+    ids = tiny.tokenizer(TEXT)["input_ids"]
+    spans = (TokenSpan("Alice #1", 1, 8, "Alice"), TokenSpan("Bob (inspected)", 8, len(ids), "Bob"))
+    inp = InspectInput(token_ids=tuple(ids), labels=tuple(map(str, ids)), spans=spans, focus_start=10)
+    panel.methods["attribution"].context.current_input = lambda: inp
+    tab = panel.methods["attribution"]
+    run(qloop, tab)
+    found = next(r for r in tab.records if isinstance(r, AttributionReady))
+    assert found.unit == "speakers" and {who for who, _ in found.by_speaker} == {"Alice", "Bob"}
+    assert {row[0] for row in table(tab)} == {"Alice", "Bob"}
+
+
+def test_sae_tab_shows_features_per_token(panel, qloop, tmp_path):
+    rng = np.random.default_rng(0)
+    path = JumpReluSae(
+        rng.normal(size=(32, 16)).astype(np.float32),
+        np.zeros(16, np.float32),
+        rng.normal(size=(16, 32)).astype(np.float32),
+        np.zeros(32, np.float32),
+        np.zeros(16, np.float32),
+        layer=0,
+    ).save(tmp_path / "sae.npz")
+    tab = panel.methods["sae"]
+    tab.path.setText(str(path))
+    tab.text.setText(TEXT)
+    tab.layer.setValue(0)
+    run(qloop, tab)
+    assert any(isinstance(r, TokenFeatures) for r in tab.records) and len(table(tab)) == len(tab.labels) - 1
+    tab.path.clear()
+    tab.run()
+    assert "give the SAE file" in tab.status.text()
+
+
+def test_an_empty_form_without_an_inspected_message_is_refused(panel, qloop):
+    tab = panel.methods["attribution"]
+    run(qloop, tab)
+    assert "type a text, or inspect a message first" in tab.status.text()
+
+
+def test_the_steering_tab_renders_offscreen(panel, qloop, tmp_path):
+    tab = panel.methods["steering"]
+    panel.tabs.setCurrentWidget(tab)
+    zeros = np.zeros(3, np.float32)
+    from agents.interp.findings import DirectionsReady
+
+    tab.apply(
+        DirectionsReady(
+            "x",
+            np.arange(-1, 2, dtype=np.int32),
+            np.zeros((3, 4), np.float32),
+            np.array([1.0, 3.0, 2.0], np.float32),
+            zeros + 0.9,
+            zeros,
+            zeros,
+            zeros,
+        )
+    )
+    path = tmp_path / "steering.png"
+    panel.grab().save(str(path))
+    assert path.stat().st_size > 1000 and table(tab)[1][3] == "← steering layer"
