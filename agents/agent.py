@@ -7,6 +7,7 @@ import unicodedata
 from pydantic import Field, field_validator
 
 from agents.events import Record
+from agents.memory_settings import MemoryConfig
 
 DEFAULT_MODEL = "local"
 RESERVED_NAMES = ("user", "moderator", "selector")
@@ -56,6 +57,8 @@ class Agent(Record):
     max_tokens: int = Field(default=256, ge=1, le=32768)
     tools: tuple[str, ...] = ()
     steering: SteeringSpec | None = None
+    # None (absent from the file): no memory. See agents.memory.records.MemoryConfig.
+    memory: MemoryConfig | None = None
 
     @field_validator("name")
     @classmethod

@@ -20,6 +20,7 @@ from desktop.experiments.panel import ExperimentsPanel
 from desktop.inputs import Banner, HumanInputBar, ToolApprovalBar
 from desktop.interp.panel import InterpPanel
 from desktop.loading import LoadingDialog
+from desktop.memory.panel import MemoryPanel
 from desktop.menus import MenuHandlers, build_menus
 from desktop.planning.panel import PlanningPanel
 from desktop.run_bar import RunBar
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
         self.planning = PlanningPanel(lambda: self.settings, load=load)
         self.interp = InterpPanel(lambda: self.settings)
         self.experiments = ExperimentsPanel(lambda: self.settings, load=load)
+        self.memory = MemoryPanel()
         # Every dock in one list: (title, panel, area). Docks of one area are tabbed together, the
         # first of each area in front. A new panel adds its line here.
         docks = [
@@ -106,6 +108,7 @@ class MainWindow(QMainWindow):
             ("Planning", _shrinkable(self.planning), BOTTOM),
             ("Interpretability", _shrinkable(self.interp), BOTTOM),
             ("Experiments", _shrinkable(self.experiments), BOTTOM),
+            ("Memory", _shrinkable(self.memory), BOTTOM),
         ]
         self.setCorner(Qt.Corner.BottomLeftCorner, LEFT)  # the builder keeps the full height
         self.setDockOptions(self.dockOptions() | QMainWindow.DockOption.GroupedDragging)
@@ -176,7 +179,7 @@ class MainWindow(QMainWindow):
     # --- wiring -------------------------------------------------------------------
     def _connect_runs(self) -> None:
         runs, runner, problem = self.runs, self.runs.runner, self.banner.show_problem
-        for source in (self.builder, self.sessions, self.planning, self.experiments, runs):
+        for source in (self.builder, self.sessions, self.planning, self.experiments, self.memory, runs):
             source.problem.connect(problem)
         self.builder.document.changed.connect(lambda _draft: self._title())
         self.builder.saved.connect(self._saved)
@@ -211,6 +214,13 @@ class MainWindow(QMainWindow):
         }
         runner.batch.connect(lambda batch: route(batch, handlers))
         runner.batch.connect(self.planning.feed)  # a team Planner's search grows there live
+        runner.batch.connect(self.memory.feed)  # what each turn read and wrote, live
+        self.memory.jumpRequested.connect(
+            lambda session, message: (
+                self.conversation.show_message(message)
+                or problem(f"that memory came from session {session}: open it in Sessions")
+            )
+        )
         runner.failed.connect(lambda e: problem(f"{e.kind}: the run failed: {e.message}"))
         runner.runningChanged.connect(self.run_bar.set_running)
         runner.finished.connect(self._ended)

@@ -17,6 +17,7 @@ from agents import __version__
 from agents.cli import config as cli_config
 from agents.cli import experiment as cli_experiment
 from agents.cli import interp as cli_interp
+from agents.cli import memory as cli_memory
 from agents.cli import model as cli_model
 from agents.cli import plan as cli_plan
 from agents.cli import team as cli_team
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_experiment.add_parser(sub)
     cli_interp.add_parser(sub)
     cli_tools.add_parsers(sub)
+    cli_memory.add_parsers(sub)
     return parser
 
 

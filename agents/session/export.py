@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from agents.events import MessageCompleted, event_from_json, event_to_json
+from agents.memory.describe import memory_section, memory_section_html
 from agents.planning.report import plan_html, plan_markdown, plan_tree
 from agents.session.library import SessionLog, session_status
 from agents.session.redact import redact_secrets
@@ -75,7 +76,7 @@ def to_markdown(log: SessionLog) -> str:
         )
     for card in transcript(log.events):
         lines += markdown_card(card) + [""]
-    return "\n".join(lines + plan_markdown(log.events))
+    return "\n".join(lines + plan_markdown(log.events) + [memory_section(log.events)])
 
 
 def markdown_card(card: Card) -> list[str]:
@@ -140,6 +141,7 @@ def to_html(log: SessionLog) -> str:
     parts.append("</header><main>")
     parts += [html_card(card) for card in transcript(log.events, maker)]
     parts.append(plan_html(log.events))
+    parts.append(memory_section_html(log.events))
     parts.append("</main></body></html>")
     return "".join(parts)
 

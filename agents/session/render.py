@@ -19,6 +19,11 @@ from agents.events import (
     EventBase,
     Finished,
     HumanInputRequested,
+    MemoryRead,
+    MemoryReflected,
+    MemoryUnavailable,
+    MemoryWriteUnreadable,
+    MemoryWritten,
     MessageCompleted,
     MessageStarted,
     ModelLoadProgress,
@@ -34,6 +39,7 @@ from agents.events import (
     VerdictReached,
     VoteTallied,
 )
+from agents.memory.describe import describe_memory_event
 from agents.tools.cards import TOOL_TRANSCRIPT_KINDS, tool_card
 from agents.tools.events import TOOL_EVENTS
 
@@ -49,9 +55,12 @@ TONE_COLOURS: dict[str, tuple[str | None, str | None]] = {
     "error": ("#fef2f2", "#fca5a5"),
 }
 # What belongs in a transcript (the exports and the conversation view); the terminal shows every card.
+# A turn's recalled memories show under it; writes and reflections go to the export's Memory section.
+MEMORY_IN_TRANSCRIPT = frozenset({"memory_read", "memory_problem"})
 TRANSCRIPT_KINDS = (
     frozenset({"round", "message", "verdict", "vote", "notice", "delegated", "error", "stopped", "finished"})
     | TOOL_TRANSCRIPT_KINDS
+    | MEMORY_IN_TRANSCRIPT
 )
 PLAN_KINDS = frozenset({"plan_start", "plan_step", "plan_issue", "plan_result"})
 
@@ -275,6 +284,25 @@ def _tool(event: EventBase, colour: Callable[[str], str]) -> Card:
     )
 
 
+def _memory(event: EventBase, colour: Callable[[str], str]) -> Card:
+    described = describe_memory_event(event)
+    assert described is not None  # only memory events are registered here
+    title, body, meta = described
+    kind, tone = _MEMORY_KINDS[type(event)]
+    agent = str(getattr(event, "agent", ""))
+    message_id = getattr(event, "message_id", None) or getattr(event, "source_message", None)
+    return Card(kind, title, body, meta, agent=agent, colour=colour(agent), message_id=message_id, tone=tone)
+
+
+_MEMORY_KINDS: dict[type, tuple[str, Tone]] = {
+    MemoryRead: ("memory_read", "info"),
+    MemoryWritten: ("memory_write", "info"),
+    MemoryReflected: ("memory_reflection", "info"),
+    MemoryWriteUnreadable: ("memory_problem", "warning"),
+    MemoryUnavailable: ("memory_problem", "warning"),
+}
+
+
 _MAKERS: dict[type, Callable[..., Card]] = {
     **dict.fromkeys(TOOL_EVENTS, _tool),
     MessageCompleted: message_card,
@@ -296,4 +324,5 @@ _MAKERS: dict[type, Callable[..., Card]] = {
     PlanRealStep: _plan_step,
     PlanIssue: _plan_issue,
     PlanFinished: _plan_finished,
+    **dict.fromkeys(_MEMORY_KINDS, _memory),
 }

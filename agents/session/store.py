@@ -20,6 +20,8 @@ from agents.events import (
     Event,
     EventBase,
     Finished,
+    MemoryReflected,
+    MemoryWritten,
     MessageCompleted,
     RunStarted,
     TokenDelta,
@@ -43,6 +45,8 @@ DURABLE = (
     RunStarted,
     *OUTCOME_EVENTS,
     ToolAuthored,
+    MemoryWritten,
+    MemoryReflected,
 )
 COALESCE_CHARS = 200
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

@@ -11,6 +11,8 @@ from typing import Literal, cast
 from agents.agent import Agent
 from agents.events import ErrorEvent, Event, HumanInputRequested, MessageCompleted, MessageStarted, Usage, new_id
 from agents.llm.base import Cancelled, ChatMessage, CompletionRequest, GenerationParams, Provider, unless_cancelled
+from agents.memory.records import clip_text
+from agents.memory.team import TeamMemory
 from agents.spec import TeamSpec
 from agents.teams.human import HumanInput, ask_human
 from agents.teams.planner import planner_turn, planning_problem
@@ -50,6 +52,7 @@ class RunContext:
         seed: int | None = None,
         prior: Sequence[MessageCompleted] = (),
         tools: Toolbox | None = None,
+        memory: TeamMemory | None = None,
     ):
         self.spec = spec
         self.tools = tools
@@ -65,6 +68,7 @@ class RunContext:
         self.round = 0
         self.fired: str | None = None
         self.final_answer: str | None = None
+        self.memory = memory
 
     def agent(self, name: str) -> Agent:
         # A bare next() would raise StopIteration, which a coroutine turns into an opaque
@@ -74,11 +78,16 @@ class RunContext:
             raise KeyError(f"no agent named {name!r} in this team")
         return found
 
-    def messages_for(self, agent: Agent, turns: Sequence[Turn], instruction: str | None) -> tuple[ChatMessage, ...]:
-        """The agent's view: persona, the task, the turns it may see, then any instruction."""
+    def messages_for(
+        self, agent: Agent, turns: Sequence[Turn], instruction: str | None, memories: str = ""
+    ) -> tuple[ChatMessage, ...]:
+        """The agent's view: persona, what it recalls, the task, the turns it may see, then any instruction."""
         others = ", ".join(a.name for a in self.spec.agents if a.name != agent.name)
         system = f"You are {agent.name} ({agent.role}) in a team with {others}. {agent.persona}".strip()
-        messages = [ChatMessage(role="system", content=system), ChatMessage(role="user", content=self.task)]
+        messages = [ChatMessage(role="system", content=system)]
+        if memories:
+            messages.append(ChatMessage(role="system", content=memories))
+        messages.append(ChatMessage(role="user", content=self.task))
         heard = self.spec.heard_by(agent.name)
         for turn in turns:
             if heard is not None and turn.agent not in heard:
@@ -119,8 +128,18 @@ class RunContext:
             stop=stops,
             repetition_penalty=REPETITION_PENALTY,
         )
+        message_id, memories = new_id(), ""
+        before = list(visible)  # the transcript grows by this very turn while the stream is consumed
+        if self.memory is not None and agent.name in self.memory:
+            query = self._memory_query(visible, instruction)
+            memories, read = await self.memory.before_turn(agent.name, query, message_id)
+            if read is not None:
+                yield read
         request = CompletionRequest(
-            messages=self.messages_for(agent, visible, instruction), params=params, speaker=agent.name
+            messages=self.messages_for(agent, visible, instruction, memories),
+            params=params,
+            speaker=agent.name,
+            message_id=message_id,
         )
         provider = self.providers[agent.name]
         if agent.tools and self.tools is not None:
@@ -131,6 +150,25 @@ class RunContext:
             return
         async for event in provider.stream(request, self.stop.token):
             yield event
+            if isinstance(event, MessageCompleted) and event.finish_reason != "error" and self.memory is not None:
+                said = self._heard_and_said(agent, before, event.text)
+                async for written in self.memory.after_turn(agent.name, said, event.message_id, self.stop.token):
+                    yield written
+
+    def _heard_and_said(self, agent: Agent, visible: Sequence[Turn], text: str) -> str:
+        """What a write learns from: the task on the agent's first turn, what it heard since its
+        last turn, and its own turn, as "Name: text" lines (facts are often told, not said)."""
+        spoke = [i for i, turn in enumerate(visible) if turn.agent == agent.name]
+        heard_by = self.spec.heard_by(agent.name)
+        since = visible[spoke[-1] + 1 :] if spoke else visible
+        lines = [] if spoke else [f"Task: {self.task}"]
+        lines += [f"{t.agent}: {t.text}" for t in since if heard_by is None or t.agent in heard_by]
+        return "\n".join([*lines, f"{agent.name}: {text}"])
+
+    def _memory_query(self, visible: Sequence[Turn], instruction: str | None) -> str:
+        """What a read looks for: the task, the latest turn and the instruction."""
+        latest = visible[-1].text if visible else ""
+        return clip_text(" ".join(part for part in (self.task, latest, instruction or "") if part), 1500)
 
     async def _human_turn(self, agent: Agent, visible: Sequence[Turn], instruction: str | None) -> AsyncIterator[Event]:
         """Announce the turn as an event (its request id is the answer's message id), then wait;

@@ -16,9 +16,11 @@ from agents.events import (
     RunEnd,
     RunStarted,
     Terminated,
+    VerdictReached,
     new_id,
 )
 from agents.llm.base import Provider
+from agents.memory.team import MemoryStopped, TeamMemory
 from agents.spec import TeamSpec
 from agents.teams.collaboration import run_manager_workers, run_round_robin, run_selector
 from agents.teams.context import RunAborted, RunContext
@@ -86,6 +88,22 @@ class TeamRun:
 
     async def run_stream(self, task: str) -> AsyncIterator[Event]:
         yield self.header(task)
+        configs = {agent.name: agent.memory for agent in self.spec.agents if agent.memory is not None}
+        try:
+            memory, problems = await TeamMemory.open(self.spec.name, configs, dict(self.providers), self.run_id)
+        except MemoryStopped as exc:
+            yield ErrorEvent(kind="internal", message=f"memory unavailable, and the team asks to stop: {exc}")
+            yield Finished(reason="error")
+            return
+        for problem in problems:
+            yield problem
+        try:
+            async for event in self._run(task, memory):
+                yield event
+        finally:
+            memory.close()
+
+    async def _run(self, task: str, memory: TeamMemory) -> AsyncIterator[Event]:
         ctx = RunContext(
             self.spec,
             self.providers,
@@ -95,14 +113,17 @@ class TeamRun:
             human=self.human,
             seed=self.seed,
             prior=self.prior,
+            memory=memory,
         )
         deadline = _arm_timeout(self.spec.termination.timeout_s, self.stop)
+        decided = False
         try:
             if any(agent.tools for agent in self.spec.agents):
                 ctx.tools = await self._open_tools()
                 for problem in ctx.tools.problems:
                     yield Notice(level="warning", text=problem)
             async for event in PROTOCOLS[self.spec.protocol.kind](ctx):
+                decided = decided or (isinstance(event, VerdictReached) and event.decision == "decided")
                 yield event
         except RunAborted:
             if self.stop.token.cancelled:  # the user's Stop, or the timeout timer
@@ -123,6 +144,9 @@ class TeamRun:
                 await ctx.tools.aclose()  # MCP servers stop with the run
         if ctx.fired:
             yield Terminated(condition=ctx.fired)
+        turns = [(turn.agent, turn.text, turn.message_id) for turn in ctx.transcript]
+        async for kept in memory.end(task, turns, solved=_solved(ctx, decided), cancel=self.stop.token):
+            yield kept
         yield Finished(reason="completed", final_answer=ctx.final_answer)
 
     async def _open_tools(self) -> Toolbox:
@@ -137,6 +161,16 @@ class TeamRun:
             approver=self.approver,
             team_name=self.spec.name,
         )
+
+
+def _solved(ctx: RunContext, decided: bool) -> bool:
+    """Whether the run ended on a solution worth keeping as a workflow: a judge decided, the
+    team agreed or said its stop word, or a manager declared the task done. Running out of
+    rounds is not a solution."""
+    if ctx.final_answer is None:
+        return False
+    fired = ctx.fired or ""
+    return decided or fired.startswith(("text mention", "consensus")) or ctx.spec.protocol.kind == "manager_workers"
 
 
 def _arm_timeout(seconds: float | None, stop: ExternalStop) -> asyncio.TimerHandle | None:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from agents.agent import Agent
+from agents.memory.records import MemoryConfig
 from agents.spec import KNOWN_TOOLS
 from agents.team_draft import ROLE_CARDS
 
@@ -213,6 +214,9 @@ class AgentForm(QWidget):
         for tool, box in self.tools.items():
             form.addRow("Tool" if tool == KNOWN_TOOLS[0] else "", box)
             box.toggled.connect(self._commit)
+        self.memory = RecordForm(MemoryConfig)  # on/off, reads per turn, write policy, reflection, scope
+        self.memory.edited.connect(self._commit)
+        form.addRow("Memory", self.memory)
         for widget in (self.name, self.role, self.model, self.temperature, self.max_tokens):
             committed(widget).connect(self._commit)
         self._focus = _FocusOut(self._commit)
@@ -243,6 +247,7 @@ class AgentForm(QWidget):
         self.persona.blockSignals(False)
         for tool, box in self.tools.items():
             write(box, tool in agent.tools)
+        self.memory.show_record(agent.memory or MemoryConfig())
 
     def values(self) -> dict:
         return {
@@ -253,12 +258,22 @@ class AgentForm(QWidget):
             "temperature": self.temperature.value(),
             "max_tokens": self.max_tokens.value(),
             "tools": tuple(t for t, box in self.tools.items() if box.isChecked()) + self._unlisted_tools(),
+            "memory": self._memory(),
         }
 
     def _unlisted_tools(self) -> tuple[str, ...]:
         """Tools the checklist does not show (ask_<member>, library and MCP tools) stay as they are."""
         kept = self.current.tools if self.current is not None else ()
         return tuple(t for t in kept if t not in self.tools)
+
+    def _memory(self) -> MemoryConfig | None:
+        """The memory section as edited; off is none at all, and a setting the record refuses
+        (a budget too small to show a memory) keeps the agent's current one."""
+        values = self.memory.values()
+        try:
+            return MemoryConfig(**values) if values["enabled"] else None
+        except ValueError:
+            return self.current.memory if self.current is not None else None
 
     def _commit(self, *_) -> None:
         if self.current is None:

@@ -144,6 +144,13 @@ class ConversationView(QListView):
     def on_error(self, event: ErrorEvent) -> None:
         self.on_event(event)
 
+    def show_message(self, message_id: str) -> bool:
+        """Scroll to one message of the run shown (the Memory panel's source links); False if absent."""
+        row = self._rows.get(message_id)
+        if row is not None:
+            self.scrollTo(self.conversation.index(row), QListView.ScrollHint.PositionAtCenter)
+        return row is not None
+
     # --- layout -------------------------------------------------------------------
     def _card(self, card: Card) -> None:
         entry = CardEntry(card=card)

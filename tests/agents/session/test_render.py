@@ -125,6 +125,58 @@ CASES = [
         "Solved (goal)",
         "",
     ),
+    (
+        ev.MemoryRead(
+            agent="Pro",
+            owner="Pro",
+            message_id="m1",
+            query="tea",
+            tokens=9,
+            considered=3,
+            items=(
+                ev.RetrievedMemory(
+                    memory_id="x", text="Tea is hot.", kind="fact", score=2.0, recency=1, importance=0.5, relevance=0.5
+                ),
+            ),
+        ),
+        "memory_read",
+        "Pro recalled 1 memory",
+        "- [fact] Tea is hot.",
+    ),
+    (
+        ev.MemoryWritten(
+            agent="Pro",
+            owner="Pro",
+            op="UPDATE",
+            memory_id="x",
+            before="Tea is hot.",
+            after="Tea is warm.",
+            method="model",
+        ),
+        "memory_write",
+        "Pro memory UPDATE",
+        "- Tea is hot.\n+ Tea is warm.",
+    ),
+    (
+        ev.MemoryReflected(
+            agent="Pro", owner="Pro", memory_id="y", text="Check the tea.", cites=("x",), method="rules"
+        ),
+        "memory_reflection",
+        "Pro reflection",
+        "Check the tea.",
+    ),
+    (
+        ev.MemoryWriteUnreadable(agent="Pro", raw_output="@@", reason="no operation could be read", fallback=True),
+        "memory_problem",
+        "Pro: unreadable memory write",
+        "@@",
+    ),
+    (
+        ev.MemoryUnavailable(agent="Pro", problem="corrupt", message="not a database", path="/m.db"),
+        "memory_problem",
+        "Pro: memory unavailable (corrupt)",
+        "not a database",
+    ),
 ]
 # Events no reader sees one at a time: streamed text and the search tree (the planning panel draws those).
 CASES += TOOL_RENDER_CASES  # the tools' cards, one per tool event
