@@ -15,7 +15,8 @@ pytestmark = pytest.mark.integration
 
 
 def provider(server, api="completions", **options):
-    query = "&".join(f"{k}={v}" for k, v in {"api": api, "timeout": 60, **options}.items())
+    # A hang guard, not a speed test: a loaded machine may take minutes to score (seen: over 60 s).
+    query = "&".join(f"{k}={v}" for k, v in {"api": api, "timeout": 900, **options}.items())
     return OpenAICompatProvider(parse_model_ref(f"openai-compatible:{server.base_url}#gemma?{query}"))
 
 
