@@ -112,6 +112,16 @@ class MemoryPanel(QWidget):
         self.reflections.setColumnWidth(0, 520)
         self.graph = GraphView()
         self.graph.entityClicked.connect(self.filter_entity)
+        for widget, name in (
+            (self.agent_box, "Agent"),
+            (self.kind_box, "Memory kind"),
+            (self.entity_label, "Clear the entity filter"),
+            (self.table, "Memories"),
+            (self.history, "Write history"),
+            (self.reflections, "Reflections"),
+            (self.graph, "Knowledge graph"),
+        ):
+            widget.setAccessibleName(name)
         self.tabs = QTabWidget()
         tabs: tuple[tuple[QWidget, str], ...] = (
             (self.table, "Memories"),
