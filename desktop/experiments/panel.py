@@ -142,8 +142,11 @@ class ExperimentsPanel(QWidget):
         self._note(f"{event.total} runs: {event.items} items x {', '.join(event.methods)} on {', '.join(event.models)}")
 
     def _finished_unit(self, event: UnitFinished) -> None:
-        self.rows.append(event.row)
-        self.grid.add(event.row)
+        # On resume, the rows already on disk are read when the start event arrives; by then the
+        # runner may have finished (and written) more, whose own events follow: count each once.
+        if all(r.key != event.row.key for r in self.rows):
+            self.rows.append(event.row)
+            self.grid.add(event.row)
         self._progress(event.progress)
 
     def _progress(self, p: ExperimentProgress) -> None:
