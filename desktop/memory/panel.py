@@ -112,7 +112,7 @@ class MemoryPanel(QWidget):
         self.reflections.setColumnWidth(0, 520)
         self.graph = GraphView()
         self.graph.entityClicked.connect(self.filter_entity)
-        for widget, name in (
+        names: tuple[tuple[QWidget, str], ...] = (
             (self.agent_box, "Agent"),
             (self.kind_box, "Memory kind"),
             (self.entity_label, "Clear the entity filter"),
@@ -120,8 +120,9 @@ class MemoryPanel(QWidget):
             (self.history, "Write history"),
             (self.reflections, "Reflections"),
             (self.graph, "Knowledge graph"),
-        ):
-            widget.setAccessibleName(name)
+        )
+        for named, name in names:
+            named.setAccessibleName(name)
         self.tabs = QTabWidget()
         tabs: tuple[tuple[QWidget, str], ...] = (
             (self.table, "Memories"),
