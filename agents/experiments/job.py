@@ -7,7 +7,6 @@ item is a normal session. Judged debates may be re-judged for bias (see ``JudgeC
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from agents.experiments.tasks import TaskItem
 from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams, Provider
 from agents.settings import Settings
 from agents.spec import TeamSpec
+from agents.streams import merge_streams
 from agents.teams.context import REPETITION_PENALTY
 from agents.teams.run import TeamRun
 from agents.teams.verdict import FINAL_INSTRUCTION, parse_verdict, scored_verdict
@@ -152,31 +152,12 @@ def sample_requests(job: ItemJob) -> list[CompletionRequest]:
 
 async def merge(streams: Sequence[AsyncIterator[Event]]) -> AsyncIterator[Event]:
     """Interleave concurrent streams as their events arrive (samples decode together)."""
-    queue: asyncio.Queue = asyncio.Queue()
-    done = object()
 
-    async def pump(stream: AsyncIterator[Event]) -> None:
-        try:
-            async for event in stream:
-                await queue.put(event)
-        except Exception as exc:  # a crashed stream must surface, not hang the merge
-            await queue.put(ErrorEvent(kind="internal", message=f"a sample failed: {exc!r}", message_id="merge"))
-        finally:
-            await queue.put(done)
+    def crashed(_index: int, exc: Exception) -> Event:
+        return ErrorEvent(kind="internal", message=f"a sample failed: {exc!r}", message_id="merge")
 
-    tasks = [asyncio.create_task(pump(s)) for s in streams]
-    try:
-        remaining = len(tasks)
-        while remaining:
-            item = await queue.get()
-            if item is done:
-                remaining -= 1
-            else:
-                yield item
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+    async for event in merge_streams(streams, crashed):
+        yield event
 
 
 async def _with_bias_check(

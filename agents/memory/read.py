@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from agents.memory.bm25 import BM25Index
+from agents.bm25 import BM25Index
 from agents.memory.events import RetrievedMemory
 from agents.memory.graph import MemoryGraph, extract
 from agents.memory.prompting import estimate_tokens

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from agents.memory.bm25 import tokenize
+from agents.bm25 import tokenize
 from agents.memory.events import MemoryOp
 from agents.memory.graph import extract
 from agents.memory.records import MAX_TEXT_CHARS, Memory, MemoryKind

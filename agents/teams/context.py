@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from agents.llm.base import Cancelled, ChatMessage, CompletionRequest, Generatio
 from agents.memory.records import clip_text
 from agents.memory.team import TeamMemory
 from agents.spec import TeamSpec
+from agents.streams import merge_streams
 from agents.teams.human import HumanInput, ask_human
 from agents.teams.planner import planner_turn, planning_problem
 from agents.termination import Condition, ExternalStop, RunState
@@ -217,38 +217,24 @@ class RunContext:
         the next round's prompts do not depend on which model happened to finish first.
         """
         visible = list(self.transcript)
-        queue: asyncio.Queue = asyncio.Queue()
-        done_marker = object()
         completed: dict[str, MessageCompleted] = {}
         errors: list[str] = []
 
-        async def run_one(agent: Agent) -> None:
-            try:
-                async for event in self._turn_stream(agent, visible, instruction):
-                    if isinstance(event, ErrorEvent) and event.message_id:
-                        errors.append(f"{agent.name}: {event.message}")
-                    if isinstance(event, MessageCompleted):
-                        completed[agent.name] = event
-                    await queue.put(event)
-            except Exception as exc:  # a crashed turn must abort the run, not vanish
-                errors.append(f"{agent.name}: {exc!r}")
-                await queue.put(ErrorEvent(kind="internal", message=f"{agent.name}'s turn failed: {exc!r}"))
-            finally:
-                await queue.put(done_marker)
+        async def watched(agent: Agent) -> AsyncIterator[Event]:
+            async for event in self._turn_stream(agent, visible, instruction):
+                if isinstance(event, ErrorEvent) and event.message_id:
+                    errors.append(f"{agent.name}: {event.message}")
+                if isinstance(event, MessageCompleted):
+                    completed[agent.name] = event
+                yield event
 
-        tasks = [asyncio.create_task(run_one(agent)) for agent in agents]
-        try:
-            remaining = len(tasks)
-            while remaining:
-                item = await queue.get()
-                if item is done_marker:
-                    remaining -= 1
-                else:
-                    yield item
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+        def crashed(index: int, exc: Exception) -> Event:  # a crashed turn must abort the run, not vanish
+            name = agents[index].name
+            errors.append(f"{name}: {exc!r}")
+            return ErrorEvent(kind="internal", message=f"{name}'s turn failed: {exc!r}")
+
+        async for event in merge_streams([watched(agent) for agent in agents], crashed):
+            yield event
         for agent in agents:
             if agent.name in completed:
                 self._record(completed[agent.name])

@@ -6,7 +6,6 @@ passed on as they happen, and each call ends with exactly one outcome event.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
@@ -14,6 +13,7 @@ from pydantic import Field
 
 from agents.events import EventBase, Record, new_id
 from agents.llm.base import Cancelled, CancelToken, unless_cancelled
+from agents.streams import merge_streams
 from agents.tools.base import invoke
 from agents.tools.events import (
     CallVia,
@@ -200,31 +200,12 @@ async def run_calls(calls: Sequence[ToolCall], ctx: CallContext) -> AsyncIterato
         async for event in run_call(calls[0], ctx):
             yield event
         return
-    queue: asyncio.Queue = asyncio.Queue()
-    done = object()
 
-    async def one(call: ToolCall) -> None:
-        try:
-            async for event in run_call(call, ctx):
-                await queue.put(event)
-        except Exception as exc:  # a bug in one call must not lose the others' results
-            await queue.put(ctx.failed(call, "raised", f"the call crashed: {exc!r}"))
-        finally:
-            await queue.put(done)
+    def crashed(index: int, exc: Exception) -> EventBase:  # a bug in one call must not lose the others' results
+        return ctx.failed(calls[index], "raised", f"the call crashed: {exc!r}")
 
-    tasks = [asyncio.create_task(one(call)) for call in calls]
-    try:
-        remaining = len(tasks)
-        while remaining:
-            item = await queue.get()
-            if item is done:
-                remaining -= 1
-            else:
-                yield item
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+    async for event in merge_streams([run_call(call, ctx) for call in calls], crashed):
+        yield event
 
 
 def outcomes(events: Sequence[EventBase]) -> dict[str, str]:

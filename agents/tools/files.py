@@ -7,10 +7,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from agents.bm25 import BM25Index, words
 from agents.tools.base import Tool, ToolError, ToolSpec
-from agents.tools.bm25 import BM25
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".rst")
 MAX_FILE_BYTES = 2_000_000
@@ -76,7 +76,7 @@ class FolderIndex:
         self.folder = Path(folder).expanduser().resolve()
         self._stamp: tuple | None = None
         self._passages: list[tuple[str, str]] = []
-        self._bm25 = BM25([])
+        self._bm25 = BM25Index(tokenizer=words)
 
     def _current_stamp(self) -> tuple:
         return tuple(
@@ -87,9 +87,10 @@ class FolderIndex:
         stamp = self._current_stamp()
         if stamp != self._stamp:
             self._passages = _passages(self.folder)
-            self._bm25 = BM25([f"{name} {text}" for name, text in self._passages])
+            self._bm25 = BM25Index(tokenizer=words)
+            self._bm25.add_many((i, f"{name} {text}") for i, (name, text) in enumerate(self._passages))
             self._stamp = stamp
-        return [(*self._passages[i], score) for i, score in self._bm25.top(query, k)]
+        return [(*self._passages[cast(int, i)], score) for i, score in self._bm25.top(query, k)]
 
 
 def search_tool(folder: Path | None, k: int = 5) -> Tool:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from agents.bm25 import BM25Index, words
 from agents.tool_settings import DEFAULT_K, DEFAULT_THRESHOLD
 from agents.tools.base import ToolSpec
-from agents.tools.bm25 import BM25
 from agents.tools.events import ToolsOffered
 
 
@@ -34,8 +34,11 @@ def select_tools(
             available=len(specs),
             reason=reason,
         )
-    index = BM25([f"{s.name} {s.description} {' '.join(s.parameters.get('properties', {}))}" for s in specs])
-    scores = index.scores(query)
+    index = BM25Index(tokenizer=words)
+    index.add_many(
+        (i, f"{s.name} {s.description} {' '.join(s.parameters.get('properties', {}))}") for i, s in enumerate(specs)
+    )
+    scores = index.score_vector(query).tolist()
     ranked = sorted(range(len(specs)), key=lambda i: (-scores[i], specs[i].name))
     chosen = [i for i in ranked if specs[i].name in always]
     chosen += [i for i in ranked if i not in chosen and scores[i] > 0][: max(k - len(chosen), 0)]

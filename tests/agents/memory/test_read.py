@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from agents.memory.bm25 import BM25Index, tokenize
+from agents.bm25 import BM25Index, tokenize
 from agents.memory.read import SECTION_TITLE, OwnerIndex, Weights, retrieve, score
 from agents.memory.records import Memory
 from agents.memory.store import MemoryStore

@@ -1,7 +1,7 @@
 """Okapi BM25 over an incremental inverted index: lexical relevance with no download.
 
-A small public module on purpose: the tools' selection and file search need the same ranking,
-and both can share this one index (any hashable key, any tokenizer).
+One index serves memory's reads (``tokenize``: stopwords dropped, plurals folded) and the tools'
+selection and file search (``words``: identifiers split into their words); any hashable key.
 
     index = BM25Index()
     index.add("m1", "The capital of Australia is Canberra")
@@ -40,6 +40,15 @@ def tokenize(text: str) -> list[str]:
             word = word[:-1]
         words.append(word)
     return words
+
+
+_IDENTIFIER_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens; snake_case and camelCase names split into their words (tool names)."""
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", text).replace("_", " ")
+    return [w.lower() for w in _IDENTIFIER_WORD.findall(spaced)]
 
 
 class BM25Index:
