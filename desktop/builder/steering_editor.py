@@ -187,12 +187,12 @@ class SteeringEditor(QWidget):
             self.edited.emit()
 
     def choose_file(self, path: str | None = None) -> QFileDialog | None:
-        """Pick a contrast set .json or a vector .npz (a non-blocking dialog; tests pass ``path``)."""
+        """Pick a contrast set (.json, or typed pairs in .txt) or a vector .npz (a non-blocking dialog; tests pass ``path``)."""
         if path is not None:
             self.vector.setCurrentText(path)
             self._commit()
             return None
-        dialog = QFileDialog(self, "Steering vector", "", "Contrast sets and vectors (*.json *.npz)")
+        dialog = QFileDialog(self, "Steering vector", "", "Contrast sets and vectors (*.json *.txt *.npz)")
         dialog.fileSelected.connect(self.choose_file)
         dialog.open()
         return dialog
