@@ -240,16 +240,24 @@ def parse_team(
                 check_model_ref(agent.model)
             except ProviderError as exc:
                 raise TeamFileError(f"{source}: agents[{index}].model: {exc.message}") from None
-        if agent.steering is not None and not is_local_ref(agent.model):
-            raise TeamFileError(
-                f"{source}: agents[{index}].steering: steering needs a local model (its residual stream is "
-                f"changed while it generates); {agent.name} uses {shown(agent.model)}"
-            )
+        problem = steering_problem(agent)
+        if problem:
+            raise TeamFileError(f"{source}: agents[{index}].steering: {problem}")
     return spec
 
 
 def is_local_ref(ref: str) -> bool:
     return ref.strip() == "local" or ref.strip().startswith("local:")
+
+
+def steering_problem(agent: Agent) -> str | None:
+    """Why ``agent`` cannot be steered as it stands (team files and the builder both ask this)."""
+    if agent.steering is None or is_local_ref(agent.model):
+        return None
+    return (
+        f"steering needs a local model (its residual stream is changed while it generates); "
+        f"{agent.name} uses {shown(agent.model)}"
+    )
 
 
 def data_problem(data: Any) -> str | None:

@@ -26,6 +26,7 @@ from agents.spec import (
     name_problems,
     parse_team,
     protocol_problems,
+    steering_problem,
 )
 
 Point = tuple[float, float]
@@ -140,6 +141,9 @@ class TeamDraft:
             raise ValueError("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from None
         if new.name != agent_name and new.name in {a.name for a in self.agents}:
             raise ValueError(f"another agent is already called {new.name!r}")
+        problem = steering_problem(new)  # refused as it is edited, not only when the team runs
+        if problem:
+            raise ValueError(f"{problem}: turn its steering off first")
         rename = {agent_name: new.name}.get
         return replace(
             self,

@@ -5,6 +5,10 @@ The target is the inspected message (its tokens from ``focus_start``), or for a 
 its last token. Occlusion deletes the unit's tokens (positions close up, as if the part had
 never been said) and scores every occluded copy in padded batches, projecting only the
 target positions onto the vocabulary.
+
+Cost: copy i recomputes only what follows its removed part (the whole input's KV cache is
+computed once and shared), so all copies of an n-token input cost about n²/2 token
+positions, half of n plain passes; fused attention saves eager's softmax copies on top.
 """
 
 from __future__ import annotations
@@ -15,13 +19,17 @@ from typing import Any
 import numpy as np
 
 from agents.interp.findings import AttributionReady, MethodProgress
+from agents.interp.hooks import fused_attention
 from agents.interp.jobs import CACHE, ResultCache, check_cancel, method_stream, torch_pass
 from agents.interp.neurons import check_ids
 from agents.interp.readout import first_real, padded, unembed
 from agents.interp.records import InspectInput
 from agents.llm.base import CancelToken
 
-BATCH = 16
+# Occluded copies per pass: rows x input length at most ROW_TOKENS (Gemma 3 270M keeps
+# 36 KB of KV cache a token, so 8192 is about 300 MB), and at most MAX_ROWS.
+ROW_TOKENS = 8192
+MAX_ROWS = 16
 UNITS = ("tokens", "spans", "speakers")
 METHODS = ("occlusion", "gradient x input")
 
@@ -54,31 +62,68 @@ def units_of(loaded: Any, inp: InspectInput, unit: str, target: int) -> list[Uni
     return list(groups.items())
 
 
-def target_logprobs(
-    loaded: Any, rows: Sequence[list[int]], starts: Sequence[int], n_target: int, prefix: Sequence[int] = ()
-) -> Any:
-    """Sum of log p(the last ``n_target`` tokens) per row; row i's target begins at starts[i].
-
-    Every row continues ``prefix``, which is run once and its KV cache shared by the batch:
-    occluding a token leaves everything before it unchanged, so only the rest is recomputed.
-    """
+def _target_logprobs(loaded: Any, hidden: Any, first: Sequence[int], targets: Sequence[Sequence[int]]) -> Any:
+    """Sum of log p(targets[i]) per row; ``hidden[i, first[i]]`` predicts row i's first target token."""
     import torch
 
-    model, cache, last = loaded.model, None, None
-    if prefix:
-        out = model.base_model(input_ids=padded(loaded, [list(prefix)]), use_cache=True)
-        cache, last = out.past_key_values, out.last_hidden_state[:, -1:]
-        cache.batch_repeat_interleave(len(rows))
-    out = model.base_model(input_ids=padded(loaded, rows), past_key_values=cache, use_cache=cache is not None)
-    hidden = out.last_hidden_state
-    if last is not None:  # the prefix's last position predicts a target that starts a row
-        hidden = torch.cat([last.expand(len(rows), -1, -1), hidden], 1)
-    shift = 0 if last is None else 1
-    index = torch.tensor([[s - 1 + shift + j for j in range(n_target)] for s in starts], device=hidden.device)
+    n = len(targets[0])
+    index = torch.tensor([[f + j for j in range(n)] for f in first], device=hidden.device)
     picked = hidden.gather(1, index[..., None].expand(-1, -1, hidden.shape[-1]))
-    logp = torch.log_softmax(unembed(model, picked), -1)
-    targets = torch.tensor([row[s : s + n_target] for row, s in zip(rows, starts)], device=hidden.device)
-    return logp.gather(-1, targets[..., None])[..., 0].sum(-1)
+    logp = torch.log_softmax(unembed(loaded.model, picked), -1)  # only the target positions meet the vocabulary
+    wanted = torch.tensor([list(t) for t in targets], device=hidden.device)
+    return logp.gather(-1, wanted[..., None])[..., 0].sum(-1)
+
+
+class SharedPrefix:
+    """The whole input's forward pass, kept: its KV cache (every layer at full length, sliding
+    ones too, so it can be cut anywhere; a batch's sliding layers get their window of it) and
+    its last hidden states.
+
+    Occluding a part leaves everything before it unchanged, so a batch of occluded copies
+    that agree up to ``cut`` reuses the first ``cut`` cached positions: only what follows is
+    recomputed, and the prefix is never run again.
+    """
+
+    def __init__(self, loaded: Any, ids: list[int]):
+        from transformers import DynamicCache
+
+        self.loaded, self.ids = loaded, ids
+        cache = DynamicCache()  # no config: full-length layers, croppable anywhere
+        out = loaded.model.base_model(input_ids=padded(loaded, [ids]), cache=cache, use_cache=True)
+        self.hidden = out.last_hidden_state
+        layers: list[Any] = list(
+            cache.layers
+        )  # full-attention layers: keys and values (transformers types them loosely)
+        self.layers = [(layer.keys, layer.values) for layer in layers]
+
+    def logprob(self, target: int) -> float:
+        return float(_target_logprobs(self.loaded, self.hidden, [target - 1], [self.ids[target:]])[0])
+
+    def continued(self, rows: Sequence[list[int]], starts: Sequence[int], n_target: int, cut: int) -> Any:
+        """log p(target) per row, each row being what follows ``ids[:cut]`` (starts: within the row)."""
+        import torch
+        from transformers import DynamicCache
+
+        n = len(rows)
+        cache = DynamicCache(config=self.loaded.model.config)  # sliding layers as the model runs them
+        layers: list[Any] = list(cache.layers)
+        for layer, (k, v) in zip(layers, self.layers):
+            lo = max(0, cut - layer.sliding_window + 1) if layer.is_sliding else 0  # what a sliding layer keeps
+            layer.update(k[:, :, lo:cut].expand(n, -1, -1, -1), v[:, :, lo:cut].expand(n, -1, -1, -1))
+            if layer.is_sliding:
+                layer.cumulative_length = cut  # positions count from the start, not from the window
+        # Right-padded: no target reads past its row's end, and a causal model's real positions never see the pads.
+        out = self.loaded.model.base_model(input_ids=padded(self.loaded, rows), cache=cache, use_cache=True)
+        hidden, first = out.last_hidden_state, [s - 1 for s in starts]
+        if cut > 0:  # position t then predicts row token t: the prefix's last position predicts token 0
+            hidden, first = torch.cat([self.hidden[:, cut - 1 : cut].expand(n, -1, -1), hidden], 1), list(starts)
+        return _target_logprobs(self.loaded, hidden, first, [r[s : s + n_target] for r, s in zip(rows, starts)])
+
+
+def batch_rows(n_tokens: int) -> int:
+    """Occluded copies per pass: as many as ROW_TOKENS allows (the batch's KV cache and
+    activations grow with rows x length), at least one."""
+    return max(1, min(MAX_ROWS, ROW_TOKENS // max(1, n_tokens)))
 
 
 def occlusion(
@@ -88,19 +133,21 @@ def occlusion(
     n_target = len(ids) - target
     order = sorted(range(len(units)), key=lambda u: min(units[u][1], default=0))
     scores = np.zeros(len(units), np.float32)
-    with torch_pass(loaded.model, cancel):
-        full = float(target_logprobs(loaded, [ids], [target], n_target)[0])
-        for lo in range(0, len(order), BATCH):
+    size = batch_rows(len(ids))
+    with torch_pass(loaded.model, cancel), fused_attention(loaded.model):
+        shared = SharedPrefix(loaded, ids)
+        full = shared.logprob(target)
+        for lo in range(0, len(order), size):
             check_cancel(cancel)
-            batch = order[lo : lo + BATCH]
+            batch = order[lo : lo + size]
             cut = min(min(units[u][1], default=0) for u in batch)
             rows, starts = [], []
             for u in batch:
                 gone = set(units[u][1])
                 rows.append([t for i, t in enumerate(ids) if i >= cut and i not in gone])
                 starts.append(target - len(gone) - cut)
-            scores[batch] = (full - target_logprobs(loaded, rows, starts, n_target, ids[:cut])).cpu().numpy()
-            progress(min(1.0, (lo + BATCH) / len(order)))
+            scores[batch] = (full - shared.continued(rows, starts, n_target, cut)).cpu().numpy()
+            progress(min(1.0, (lo + size) / len(order)))
     return full, scores
 
 

@@ -137,3 +137,23 @@ def hook_count(model: Any) -> int:
     """Forward and pre-forward hooks on any module (the leak check in tests: compare before
     and after, since transformers keeps capture hooks of its own once hidden states are asked for)."""
     return sum(len(m._forward_hooks) + len(m._forward_pre_hooks) for m in model.modules())
+
+
+@contextmanager
+def fused_attention(model: Any) -> Iterator[None]:
+    """Fused (SDPA) attention for passes that never read attention weights, eager again after.
+
+    The model is loaded eager so the attention view gets real weights; a pass that only needs
+    logits (occlusion scores hundreds of copies) skips eager's materialised softmax and its
+    per-head copies of the shared keys. The switch is on the model, so it is undone in
+    ``finally``, and only on the model's worker thread, where every torch pass runs in turn.
+    """
+    before = model.config._attn_implementation  # transformers' own field; there is no public getter
+    if before != "eager":
+        yield
+        return
+    model.set_attn_implementation("sdpa")
+    try:
+        yield
+    finally:
+        model.set_attn_implementation(before)

@@ -222,3 +222,27 @@ async def resolve_vector(
     return SteeringVector.from_directions(
         found, found.steering_layer() if layer is None else check_layer(loaded.model, layer)
     )
+
+
+def vector_source_problem(source: str) -> str | None:
+    """Why a team file's ``vector`` cannot be used, found without a model (the builder asks
+    this as the user types): an unknown set, a missing or unreadable file."""
+    from agents.interp.contrasts import load_contrast
+
+    source = source.strip()
+    if not source:
+        return "choose a contrast set or a vector file"
+    if source.endswith(".npz"):
+        path = Path(source).expanduser()
+        try:
+            SteeringVector.load(path)
+        except FileNotFoundError:
+            return f"no steering vector file at {path}"
+        except (OSError, KeyError, ValueError) as exc:
+            return f"{path.name} is not a saved steering vector ({exc})"
+        return None
+    try:
+        load_contrast(source)
+    except (OSError, ValueError) as exc:
+        return str(exc)
+    return None

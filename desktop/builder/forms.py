@@ -29,6 +29,7 @@ from agents.agent import Agent
 from agents.memory.records import MemoryConfig
 from agents.spec import KNOWN_TOOLS
 from agents.team_draft import ROLE_CARDS
+from desktop.builder.steering_editor import SteeringEditor
 
 OFF = "off"
 
@@ -217,6 +218,9 @@ class AgentForm(QWidget):
         self.memory = RecordForm(MemoryConfig)  # on/off, reads per turn, write policy, reflection, scope
         self.memory.edited.connect(self._commit)
         form.addRow("Memory", self.memory)
+        self.steering = SteeringEditor()  # contrast set, layer, strength: the team file's steering
+        self.steering.edited.connect(self._commit)
+        form.addRow("Steering", self.steering)
         for widget in (self.name, self.role, self.model, self.temperature, self.max_tokens):
             committed(widget).connect(self._commit)
         self._focus = _FocusOut(self._commit)
@@ -248,6 +252,7 @@ class AgentForm(QWidget):
         for tool, box in self.tools.items():
             write(box, tool in agent.tools)
         self.memory.show_record(agent.memory or MemoryConfig())
+        self.steering.show_agent(agent)
 
     def values(self) -> dict:
         return {
@@ -259,6 +264,7 @@ class AgentForm(QWidget):
             "max_tokens": self.max_tokens.value(),
             "tools": tuple(t for t, box in self.tools.items() if box.isChecked()) + self._unlisted_tools(),
             "memory": self._memory(),
+            "steering": self.steering.value(),
         }
 
     def _unlisted_tools(self) -> tuple[str, ...]:

@@ -1,4 +1,4 @@
-"""The panel's method tabs: Steering, Neurons, Patchscope, Attribution, SAE features."""
+"""The panel's method tabs: Steering (its own module), Neurons, Patchscope, Attribution, SAE features."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import numpy as np
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QSpinBox
 
 from agents.interp import findings as f
-from agents.interp.contrasts import load_contrast, shipped_names
 from agents.llm.base import CancelToken
 from desktop.interp.method_tab import Make, MethodTab
+from desktop.interp.steering_tab import SteeringTab
 
 
 def _spin(low: int, high: int, value: int) -> QSpinBox:
@@ -25,84 +25,6 @@ def _text(placeholder: str) -> QLineEdit:
     line = QLineEdit()
     line.setPlaceholderText(placeholder)
     return line
-
-
-class SteeringTab(MethodTab):
-    """Directions per layer, then unsteered / steered (+/-) / prompted generations side by side."""
-
-    title = "steering"
-
-    def build_form(self) -> None:
-        self.contrast = QComboBox()
-        self.contrast.setAccessibleName("Contrast set")
-        self.contrast.addItems(shipped_names())
-        self.layer = _spin(-1, 64, 0)
-        self.auto_layer = QCheckBox("steering layer")
-        self.auto_layer.setChecked(True)
-        self.strength = QDoubleSpinBox()
-        self.strength.setRange(-50.0, 50.0)
-        self.strength.setValue(4.0)
-        self.prompts = _spin(1, 20, 3)
-        self.add_fields(
-            ("Contrast", self.contrast),
-            ("Layer", self.layer),
-            ("", self.auto_layer),
-            ("Strength", self.strength),
-            ("Prompts", self.prompts),
-        )
-        self.directions: f.DirectionsReady | None = None
-
-    def make(self) -> Make:
-        from agents.interp.steer_generate import SteerSettings, steer_stream
-        from agents.interp.steering import SteeringVector, directions_stream
-
-        contrast = load_contrast(self.contrast.currentText())
-        auto, chosen, strength, n = (
-            self.auto_layer.isChecked(),
-            self.layer.value(),
-            self.strength.value(),
-            self.prompts.value(),
-        )
-
-        async def stream(loaded: Any, cancel: CancelToken) -> AsyncIterator[Any]:
-            found = None
-            async for record in directions_stream(loaded, contrast, cancel=cancel):
-                found = record if isinstance(record, f.DirectionsReady) else found
-                yield record
-            if found is None or cancel.cancelled:
-                return
-            vector = SteeringVector.from_directions(found, found.steering_layer() if auto else chosen)
-            prompts = list(contrast.eval_prompts[:n])
-            async for record in steer_stream(
-                loaded, vector, prompts, contrast, SteerSettings(strength=strength), cancel
-            ):
-                yield record
-
-        return stream
-
-    def show_record(self, record: Any) -> None:
-        if isinstance(record, f.DirectionsReady):
-            self.directions = record
-            best = record.steering_layer()
-            rows: list[tuple[Any, ...]] = [
-                (int(lay), float(d), f"{a:.0%}", "← steering layer" if lay == best else "")
-                for lay, d, a in zip(record.layers, record.separation, record.accuracy)
-            ]
-            self.set_table(["layer", "separation (d)", "held-out accuracy", ""], rows, colour=1)
-        elif isinstance(record, f.SteeredGeneration):
-            gens = [r for r in self.records if isinstance(r, f.SteeredGeneration)]
-            rows = [
-                (
-                    g.prompt,
-                    g.mode,
-                    g.text,
-                    g.projection,
-                    "" if g.marker_logodds is None else f"{g.marker_logodds:+.2f}",
-                    f"{g.surprisal:.2f}",
-                )
-                for g in gens
-            ]
-            self.set_table(["prompt", "mode", "generation", "projection", "markers", "surprisal"], rows, colour=3)
 
 
 class NeuronsTab(MethodTab):

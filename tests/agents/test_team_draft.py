@@ -90,3 +90,17 @@ def test_speaks_to_links_decide_what_each_agent_hears():
     everyone = debate_draft().to_spec()
     assert everyone.heard_by("Judge") is None
     assert Link(source="a", target="b").kind == "speaks_to"
+
+
+def test_a_steered_agent_cannot_move_to_a_remote_model_nor_a_remote_one_be_steered():
+    from agents.agent import SteeringSpec
+
+    draft = debate_draft()
+    steered = draft.with_agent_changed("Debater", steering=SteeringSpec(vector="agreement"))
+    assert steered.agent("Debater").steering == SteeringSpec(vector="agreement")
+    with pytest.raises(ValueError, match=r"steering needs a local model.*Debater uses 'openai:gpt-4o'.*turn its"):
+        steered.with_agent_changed("Debater", model="openai:gpt-4o")
+    remote = draft.with_agent_changed("Debater", model="openai:gpt-4o")
+    with pytest.raises(ValueError, match="steering needs a local model"):
+        remote.with_agent_changed("Debater", steering=SteeringSpec(vector="agreement"))
+    assert steered.with_agent_changed("Debater", model="local:other").agent("Debater").model == "local:other"

@@ -72,27 +72,55 @@ def steering_overhead(loaded, new_tokens: int = 32) -> None:
     )
 
 
-def occlusion_ratio(loaded, n_tokens: int = 256) -> None:
+def occlusion_ratio(loaded, n_tokens: int = 256, sample: int | None = None, rows: int | None = None) -> dict:
+    """Batched occlusion of every token before the last, against one plain forward pass of the
+    whole input per occluded token, interleaved: after each occlusion batch, as many plain
+    passes as it had copies (``sample``: only that many, scaled up), so a change in machine
+    load hits both sides alike. Also prints the work model: token positions each side computes."""
     import torch
 
-    from agents.interp.attribution import occlusion, units_of
+    from agents.interp import attribution
+    from agents.interp.attribution import batch_rows, occlusion, units_of
     from agents.interp.readout import encode_text, padded
     from agents.interp.records import InspectInput
     from agents.llm.base import CancelToken
 
+    if rows is not None:
+        attribution.MAX_ROWS = rows
     ids = (encode_text(loaded, TEXT * 20))[:n_tokens]
     inp = InspectInput(token_ids=tuple(ids), labels=tuple(map(str, ids)))
     target = n_tokens - 1
     units = units_of(loaded, inp, "tokens", target)
-    batched = _best_of(lambda: occlusion(loaded, ids, target, units, CancelToken(), lambda f: None), 1)
     x = padded(loaded, [ids])
+    plain: list[float] = []  # seconds per plain pass
+    done = [0]
+
+    def plain_passes(fraction: float) -> None:
+        copies = round(fraction * len(units)) - done[0]
+        done[0] += copies
+        with torch.inference_mode():
+            for _ in range(min(copies, sample or copies)):
+                started = time.perf_counter()
+                loaded.model.base_model(input_ids=x, use_cache=False)
+                plain.append(time.perf_counter() - started)
+
     with torch.inference_mode():
-        one = _best_of(lambda: loaded.model.base_model(input_ids=x, use_cache=False), 3)
-    plain = one * len(units)
+        loaded.model.base_model(input_ids=x, use_cache=False)  # warm-up
+    started = time.perf_counter()
+    occlusion(loaded, ids, target, units, CancelToken(), plain_passes)
+    batched = time.perf_counter() - started - sum(plain)
+    plain_total = float(np.mean(plain)) * len(units)
+    size = batch_rows(len(ids))
+    cuts = [min(units[u][1]) for u in range(0, len(units), size)]
+    work = len(ids) + sum(min(size, len(units) - i * size) * (len(ids) - 1 - cut) for i, cut in enumerate(cuts))
+    result = {"tokens": n_tokens, "units": len(units), "rows": size, "batched_s": batched, "plain_s": plain_total}
     print(
-        f"  occlusion of {len(units)} tokens (of {n_tokens}): batched {batched:.2f} s vs {len(units)} plain forward passes "
-        f"{plain:.2f} s ({one * 1e3:.0f} ms each) -> ratio {batched / plain:.3f}"
+        f"  occlusion of {len(units)} tokens (of {n_tokens}), {size} copies a pass: batched {batched:.2f} s vs "
+        f"{len(units)} plain forward passes {plain_total:.2f} s ({np.mean(plain) * 1e3:.0f} ms each, "
+        f"{len(plain)} timed, interleaved) -> ratio {batched / plain_total:.3f}; "
+        f"work model {work / (len(units) * len(ids)):.3f} (token positions computed)"
     )
+    return result
 
 
 def sae_encoding(loaded, n_tokens: int = 256, n_features: int = 16384) -> None:
@@ -138,4 +166,20 @@ def main(skip_cold: bool = False) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.bench_interp2")
+    parser.add_argument("only", nargs="?", choices=["occlusion"], help="only the occlusion ratio")
+    parser.add_argument("--tokens", type=int, default=256)
+    parser.add_argument("--sample", type=int, help="plain passes timed per occlusion batch (default: all)")
+    parser.add_argument("--rows", type=int, help="occluded copies per pass at most (default: attribution.MAX_ROWS)")
+    parser.add_argument("--threads", type=int, help="torch threads (default: torch's own choice)")
+    args = parser.parse_args()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    if args.only:
+        occlusion_ratio(_load(), args.tokens, args.sample, args.rows)
+    else:
+        main()

@@ -1,6 +1,6 @@
 """The issue's proofs on the embedded Gemma 3 270M, written as Markdown (and JSON) to a folder.
 
-`python -m tests.bench.interp2_proofs OUT [--steer all|NAME,...] [--sae LAYER] [--attribute SESSION]`
+`python -m tests.bench.interp2_proofs OUT [--steer all|NAME,...] [--probes] [--sae LAYER] [--attribute SESSION]`
 
 - steering: per shipped contrast, the best layer by separation and the mean scores of
   unsteered, steered (+/-) and prompted (+/-) generations over 20 neutral prompts;
@@ -73,6 +73,22 @@ def steering(loaded, names: list[str], n_prompts: int, strength: float, out: lis
         for g in gens[: len(table) * 2]:
             out.append(f"- `{g.mode}` {g.prompt!r} → {g.text!r}")
         print("\n".join(out[-(len(table) * 2 + 6) :]), flush=True)
+
+
+def probes(loaded, names: list[str], out: list[str], data: dict) -> None:
+    """Each set's marker probe on the set's own texts: a probe that cannot separate them cannot score steering."""
+    from agents.interp.probes import check_probe
+
+    out.append("\n### Marker probes on each set's own texts (framed by its prompts)\n")
+    out.append("| set | probe | accuracy (ROC area) | d | positive | negative |\n|---|---|---|---|---|---|")
+    for name in names:
+        found = check_probe(loaded, load_contrast(name))
+        data.setdefault("probes", {})[name] = {"probe": found.probe, "accuracy": found.accuracy, "d": found.d}
+        out.append(
+            f"| {name} | {found.probe!r} | {found.accuracy:.2f} | {found.d:+.2f} | "
+            f"{found.positive.mean():+.2f} | {found.negative.mean():+.2f} |"
+        )
+        print(out[-1], flush=True)
 
 
 def sae(
@@ -159,7 +175,13 @@ def main() -> None:
     parser.add_argument("--sae-features", type=int, default=2048)
     parser.add_argument("--sae-sparsity", type=float, default=1e-3)
     parser.add_argument("--attribute", default=None, help="a debate session id or path")
+    parser.add_argument("--probes", action="store_true", help="check each steered set's marker probe first")
+    parser.add_argument("--threads", type=int, help="torch threads (one is steadier on a busy machine)")
     args = parser.parse_args()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     from agents.llm.local_model import load_local_model
     from agents.llm.refs import LocalRef
 
@@ -167,8 +189,10 @@ def main() -> None:
     loaded = load_local_model(LocalRef(), "auto", "auto", 2048, lambda e: None)
     out, data = [f"# Interpretability II proofs on {loaded.identity.name} ({loaded.identity.device})"], {}
     try:
-        if args.steer:
-            names = shipped_names() if args.steer == "all" else args.steer.split(",")
+        names = shipped_names() if args.steer == "all" else [n for n in args.steer.split(",") if n]
+        if args.probes:
+            probes(loaded, names, out, data)
+        if names and args.prompts:
             steering(loaded, names, args.prompts, args.strength, out, data)
         if args.sae is not None:
             sae(loaded, args.sae, args.out, out, data, args.sae_steps, args.sae_features, args.sae_sparsity)

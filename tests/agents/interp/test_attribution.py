@@ -35,9 +35,12 @@ def target_logp(model, ids, start):
 
 
 @pytest.mark.parametrize("rounds", [1, 12], ids=["short", "past-the-sliding-window"])
-async def test_batched_occlusion_equals_occlusion_one_by_one(tiny, rounds):
+async def test_batched_occlusion_equals_occlusion_one_by_one(tiny, rounds, monkeypatch):
+    from agents.interp import attribution
+
+    monkeypatch.setattr(attribution, "MAX_ROWS", 7)  # several batches, the last one short
     inp = debate(tiny, rounds)
-    assert inp.focus_start - 1 > 16  # more than one batch
+    assert (inp.focus_start - 1) % 7 and inp.focus_start - 1 > 14
     assert rounds == 1 or len(inp.token_ids) > 2 * tiny.model.config.sliding_window  # shared prefixes cross it
     found = first(await collect(attribution_stream(tiny, inp, "occlusion", "tokens", cache=None)), AttributionReady)
     ids, start = list(inp.token_ids), inp.focus_start
@@ -46,6 +49,17 @@ async def test_batched_occlusion_equals_occlusion_one_by_one(tiny, rounds):
     assert found.target_logprob == pytest.approx(full, abs=1e-4)
     np.testing.assert_allclose(found.scores, want, atol=2e-4)
     assert found.starts.tolist() == list(range(1, start)) and found.target_start == start
+
+
+async def test_occlusion_without_a_bos_removes_the_first_token_too(tiny):
+    ids = tiny.tokenizer(ALICE + BOB, add_special_tokens=False)["input_ids"]
+    assert ids[0] != tiny.tokenizer.bos_token_id
+    inp = InspectInput(token_ids=tuple(ids), labels=tuple(map(str, ids)), focus_start=len(ids) - 3)
+    found = first(await collect(attribution_stream(tiny, inp, "occlusion", "tokens", cache=None)), AttributionReady)
+    start, full = inp.focus_start, target_logp(tiny.model, ids, inp.focus_start)
+    want = [full - target_logp(tiny.model, ids[:i] + ids[i + 1 :], start - 1) for i in range(0, start)]
+    assert found.starts.tolist()[0] == 0
+    np.testing.assert_allclose(found.scores, want, atol=2e-4)
 
 
 async def test_speaker_occlusion_removes_each_speakers_turns_together(tiny):
@@ -93,3 +107,29 @@ async def test_bad_attribution_requests_are_clear_errors(tiny, kwargs, words):
         inp = InspectInput(token_ids=inp.token_ids[:1], labels=inp.labels[:1])
     records = await collect(attribution_stream(tiny, inp, cache=None, **kwargs))
     assert isinstance(records[-1], MethodError) and words in records[-1].message
+
+
+async def test_occlusion_leaves_the_model_eager_with_attention_weights_even_when_it_fails(tiny, monkeypatch):
+    from agents.interp import attribution
+
+    inp = debate(tiny)
+    seen = []
+    real = attribution.SharedPrefix.continued
+
+    def spy(self, *args):
+        seen.append(tiny.model.config._attn_implementation)
+        return real(self, *args)
+
+    monkeypatch.setattr(attribution.SharedPrefix, "continued", spy)
+    await collect(attribution_stream(tiny, inp, "occlusion", "tokens", cache=None))
+    assert seen and set(seen) == {"sdpa"} and tiny.model.config._attn_implementation == "eager"
+
+    def broken(self, *args):
+        raise RuntimeError("mid-occlusion")
+
+    monkeypatch.setattr(attribution.SharedPrefix, "continued", broken)
+    records = await collect(attribution_stream(tiny, inp, "occlusion", "tokens", cache=None))
+    assert isinstance(records[-1], MethodError) and tiny.model.config._attn_implementation == "eager"
+    with torch.no_grad():
+        out = tiny.model(torch.tensor([list(inp.token_ids)]), output_attentions=True)
+    assert out.attentions is not None and out.attentions[0].shape[-1] == len(inp.token_ids)

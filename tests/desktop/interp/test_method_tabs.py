@@ -2,9 +2,11 @@
 its table; a lens click is described by the Patchscope tab; a bad form is refused."""
 
 import json
+import os
 
 import numpy as np
 import pytest
+from PySide6.QtWidgets import QApplication
 
 from agents.interp.findings import AttributionReady, PatchscopeResult, SteeredGeneration, TokenFeatures
 from agents.interp.records import InspectInput, TokenSpan
@@ -49,9 +51,7 @@ def table(tab):
     ]
 
 
-def test_steering_tab_finds_directions_and_generates_every_mode(panel, qloop, tmp_path, monkeypatch):
-    from desktop.interp import method_tabs
-
+def test_steering_tab_finds_directions_and_generates_every_mode(panel, qloop, tmp_path):
     contrast = tmp_path / "c.json"
     contrast.write_text(
         json.dumps(
@@ -65,11 +65,8 @@ def test_steering_tab_finds_directions_and_generates_every_mode(panel, qloop, tm
         )
     )
     tab = panel.methods["steering"]
-    monkeypatch.setattr(
-        method_tabs,
-        "load_contrast",
-        lambda name: __import__("agents.interp.contrasts", fromlist=["x"]).load_contrast(str(contrast)),
-    )
+    tab.load_file(str(contrast))  # a loaded .json set becomes a choice, and is chosen
+    assert tab.contrast.currentData() == str(contrast) and not tab.pairs.isVisibleTo(tab)
     tab.prompts.setValue(1)
     run(qloop, tab)
     gens = [r for r in tab.records if isinstance(r, SteeredGeneration)]
@@ -90,6 +87,60 @@ def test_neurons_tab_lists_top_neurons_and_ablates(panel, qloop):
     tab.ablate.setText("three")
     tab.run()
     assert not tab.runner.running and "whole numbers" in tab.status.text()
+
+
+def shot(widget, name):
+    """A developer looks at it: H14_SHOTS=/tmp pytest ... (laid out first, as the loop would)."""
+    folder = os.environ.get("H14_SHOTS")
+    QApplication.processEvents()
+    if folder:
+        widget.window().grab().save(os.path.join(folder, name))
+
+
+def test_typed_pairs_are_checked_as_typed_and_run(panel, qloop, tmp_path):
+    tab = panel.methods["steering"]
+    panel.tabs.setCurrentWidget(tab)
+    tab.contrast.setCurrentIndex(tab.contrast.findText("custom pairs (typed below)"))
+    assert tab.pairs.isVisibleTo(tab)
+    tab.pairs.text.setPlainText("Alice: I think | Bob: I disagree\nParis is the capital. |")
+    assert "line 2: the negative side is empty" in tab.pairs.check.text()
+    tab.run()  # refused with the same message; nothing starts
+    assert not tab.runner.running and "typed pairs cannot be used: line 2" in tab.status.text()
+    shot(tab, "h14_pairs_refused.png")
+    tab.pairs.text.setPlainText("Alice: I think | Bob: I disagree\nParis is the capital. | the lazy dog\n? Alice:")
+    assert tab.pairs.check.text() == "2 positive, 2 negative, 1 prompt to generate from"
+    tab.prompts.setValue(1)
+    run(qloop, tab)
+    gens = [r for r in tab.records if isinstance(r, SteeredGeneration)]
+    assert [g.mode for g in gens] == ["unsteered", "steered (+)", "steered (-)"]  # no instructions typed
+    assert gens[0].prompt == "Alice:" and "done" in tab.status.text()
+    shot(tab, "h14_pairs_run.png")
+    saved = tmp_path / "mine.json"
+    tab.pairs.save(str(saved))
+    data = json.loads(saved.read_text())
+    assert data["name"] == "mine" and data["negative"] == ["Bob: I disagree", "the lazy dog"]
+    assert "Saved to" in tab.pairs.check.text()
+
+
+def test_loading_pairs_and_bad_files_say_what_is_wrong(panel, tmp_path):
+    tab = panel.methods["steering"]
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("# mine\nyes | no\nsure | never\n+ gladly\n")
+    tab.load_file(str(pairs))
+    assert tab.contrast.currentData() == "custom pairs (typed below)"
+    assert tab.pairs.contrast().positive == ("yes", "sure", "gladly") and "3 positive" in tab.pairs.check.text()
+    before = tab.contrast.count()
+    for content, words in (
+        ("{not json", "bad.json is not valid JSON (line 1"),
+        ('{"positive": ["a", "b"]}', "'negative' is missing"),
+        ('{"positive": ["a", "b"], "negative": ["c", 7]}', "negative[1] is int, not a text"),
+        ('{"positive": ["a", "b"], "negative": []}', "negative set of 'bad' is empty"),
+    ):
+        (tmp_path / "bad.json").write_text(content)
+        tab.load_file(str(tmp_path / "bad.json"))
+        assert words in tab.status.text() and tab.contrast.count() == before
+    tab.load_file(str(tmp_path / "absent.json"))
+    assert "no contrast file at" in tab.status.text()
 
 
 def test_a_lens_click_is_described_by_the_patchscope_tab(panel, qloop, tiny):
