@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QLineEdit, QPlainTextEdit, QPushButton
 
 from agents.tool_settings import McpServerConfig, ToolSettings
-from agents.tools.mcp_client import connect_servers
+from agents.tools.mcp_listing import list_servers_blocking
 
 EXAMPLE = '[{"name": "files", "command": "python", "args": ["server.py"]}, {"name": "web", "url": "http://127.0.0.1:8000/mcp"}]'
 
@@ -68,11 +68,9 @@ class ToolSettingsGroup(QGroupBox):
             self.result.setText(f"✗ {exc}")
             return self.result.text()
         self.result.setText("starting…")
-        connections, tools, problems = await connect_servers(servers)
-        try:
-            names = ", ".join(t.name for t in tools) or "no tools"
-            self.result.setText("\n".join([f"✓ {names}"] + [f"✗ {p}" for p in problems]))
-        finally:
-            for connection in connections:
-                await connection.aclose()
+        # On a worker thread with a loop of its own: a server that is slow to start never stalls the window.
+        listings = await asyncio.to_thread(list_servers_blocking, servers)
+        names = ", ".join(name for listing in listings for name in listing.names()) or "no tools"
+        problems = [listing.problem for listing in listings if listing.problem is not None]
+        self.result.setText("\n".join([f"✓ {names}"] + [f"✗ {p}" for p in problems]))
         return self.result.text()

@@ -49,6 +49,7 @@ class McpConnection:
         try:
             await asyncio.wait_for(asyncio.shield(self._ready), self.config.connect_timeout_s)
         except TimeoutError:
+            self._ready.cancel()  # the reason is this timeout, not what the cancelled start reports
             await self.aclose()
             raise ToolError(
                 "unavailable",
@@ -160,13 +161,15 @@ class McpConnection:
         return ""
 
     async def aclose(self) -> None:
+        """Stop the server; safe to call again (a failed start has already closed it)."""
         self._close.set()
-        if self._holder is not None:
-            try:
-                await asyncio.wait_for(asyncio.shield(self._holder), 5.0)
-            except (TimeoutError, Exception):
-                self._holder.cancel()
-                await asyncio.gather(self._holder, return_exceptions=True)
+        holder, self._holder = self._holder, None
+        if holder is not None and not holder.done():
+            if self._client is not None:  # connected: let the SDK end the session politely first
+                with suppress(TimeoutError, Exception):
+                    await asyncio.wait_for(asyncio.shield(holder), 5.0)
+            holder.cancel()  # still starting (or not ending): nothing to wait for
+            await asyncio.gather(holder, return_exceptions=True)
         self._stderr.close()
 
 
@@ -187,4 +190,5 @@ async def connect_servers(configs: list[McpServerConfig]) -> tuple[list[McpConne
             connections.append(connection)
         except ToolError as exc:
             problems.append(exc.message)
+            await connection.aclose()  # its stderr file too
     return connections, tools, problems

@@ -102,10 +102,10 @@ def test_the_builder_offers_every_built_in_and_keeps_tools_it_does_not_list(qtbo
 
     form = AgentForm(["local"])
     qtbot.addWidget(form)
-    assert list(form.tools) == list(KNOWN_TOOLS) and "python" in form.tools and "make_tool" in form.tools
+    assert list(form.tools.boxes) == list(KNOWN_TOOLS) and "make_tool" in form.tools.boxes
     form.show_agent(Agent(name="Alice", tools=("calculator", "ask_Bob", "reverse")))
-    form.tools["python"].setChecked(True)
-    assert form.values()["tools"] == ("calculator", "python", "ask_Bob", "reverse")
+    form.tools.boxes["python"].setChecked(True)
+    assert form.values()["tools"] == ("calculator", "ask_Bob", "reverse", "python")  # the agent's order kept
 
 
 def test_the_tool_library_shows_source_and_deletes(qtbot, tmp_path):
