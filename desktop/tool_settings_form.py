@@ -1,5 +1,6 @@
 """The Tools section of the settings dialog: the folders the file tools may use and the MCP
-servers (a JSON list, as in settings.json), with a button that starts them and lists their tools."""
+servers (a JSON list, as in settings.json), with a button that starts them and lists their tools.
+Their secrets (secret-named env values, HTTP headers) go to the OS keyring on Save."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QLineEdit, QPlainT
 
 from agents.tool_settings import McpServerConfig, ToolSettings
 from agents.tools.mcp_listing import list_servers_blocking
+from agents.tools.mcp_secrets import forget_secrets, stash_all, unused_entries
 
 EXAMPLE = '[{"name": "files", "command": "python", "args": ["server.py"]}, {"name": "web", "url": "http://127.0.0.1:8000/mcp"}]'
 
@@ -56,6 +58,18 @@ class ToolSettingsGroup(QGroupBox):
                 "mcp_servers": tuple(servers),
             }
         )
+
+    def value_to_save(self) -> tuple[ToolSettings, list[str]]:
+        """The edited section as settings.json may hold it: the MCP servers' secrets moved to the
+        OS keyring (or, with no keyring, into environment references), and a note for each of those."""
+        tools = self.value()
+        servers, notes = stash_all(tools.mcp_servers)
+        return tools.model_copy(update={"mcp_servers": servers}), notes
+
+    def forget_unused(self, saved: ToolSettings) -> None:
+        """Once saved: drop the keyring entries of servers (or secrets) that are gone."""
+        forget_secrets(unused_entries(self.tools.mcp_servers, saved.mcp_servers))
+        self.tools = saved
 
     def _list_soon(self) -> None:
         self._listing = asyncio.ensure_future(self.list_tools())  # kept: a bare task may be collected
