@@ -15,6 +15,7 @@ from typing import Any
 
 from agents.tools.base import ToolSpec
 from agents.tools.calls import ToolCall, new_call
+from agents.tools.make_tool import EXAMPLE as MAKE_TOOL_EXAMPLE
 
 OPEN, CLOSE = "<tool>", "</tool>"
 OUTPUT = "<output>{text}</output>"
@@ -35,6 +36,7 @@ EXAMPLES: dict[str, tuple[str, str, str, str]] = {
         "[notes.md] The budget for May is 300 euros.",
         "Your notes say the May budget is 300 euros.",
     ),
+    "make_tool": MAKE_TOOL_EXAMPLE,
 }
 
 
