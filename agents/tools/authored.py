@@ -137,6 +137,30 @@ async def run_test(source: str, test: str, limits: SandboxLimits) -> str | None:
     return describe(result, limits)
 
 
+def example_from_test(name: str, test: str) -> tuple[str, str, str, str] | None:
+    """A worked example from the tool's own test (``assert name(args) == value``): the call it
+    makes and the value it expects, as the text protocol shows it. None when no assert has
+    that shape with a literal value."""
+    try:
+        tree = ast.parse(test)
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Assert) and isinstance(node.test, ast.Compare)):
+            continue
+        left, ops, right = node.test.left, node.test.ops, node.test.comparators
+        if isinstance(left, ast.Call) and isinstance(left.func, ast.Name) and left.func.id == name:
+            if len(ops) == 1 and isinstance(ops[0], ast.Eq):
+                try:
+                    value = ast.literal_eval(right[0])
+                except ValueError:
+                    continue
+                call = ast.get_source_segment(test, left) or ""
+                output = value if isinstance(value, str) else json.dumps(value)
+                return f"What is {call}?", call, output, f"{call} is {output}."
+    return None
+
+
 def authored_tool(entry: AuthoredTool, limits: SandboxLimits | None = None) -> Tool:
     limits = limits or SandboxLimits()
 
@@ -146,7 +170,13 @@ def authored_tool(entry: AuthoredTool, limits: SandboxLimits | None = None) -> T
             raise ToolError("timeout" if result.timed_out else "raised", describe(result, limits))
         return result.stdout.rstrip("\n")
 
-    spec = ToolSpec(name=entry.name, description=entry.description, parameters=entry.parameters, origin="authored")
+    spec = ToolSpec(
+        name=entry.name,
+        description=entry.description,
+        parameters=entry.parameters,
+        origin="authored",
+        example=example_from_test(entry.name, entry.test),
+    )
     return Tool(spec, run, time_limit_s=limits.wall_s + 5)
 
 

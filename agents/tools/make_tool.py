@@ -156,5 +156,6 @@ def make_tool(
         description=DESCRIPTION,
         parameters=MAKE_TOOL_SCHEMA,
         origin="builtin",
+        example=EXAMPLE,
     )
     return Tool(spec, ToolMaker(library, registry, author, session, limits), time_limit_s=limits.wall_s + 10)

@@ -15,7 +15,6 @@ from typing import Any
 
 from agents.tools.base import ToolSpec
 from agents.tools.calls import ToolCall, new_call
-from agents.tools.make_tool import EXAMPLE as MAKE_TOOL_EXAMPLE
 
 OPEN, CLOSE = "<tool>", "</tool>"
 OUTPUT = "<output>{text}</output>"
@@ -36,7 +35,6 @@ EXAMPLES: dict[str, tuple[str, str, str, str]] = {
         "[notes.md] The budget for May is 300 euros.",
         "Your notes say the May budget is 300 euros.",
     ),
-    "make_tool": MAKE_TOOL_EXAMPLE,
 }
 
 
@@ -136,11 +134,15 @@ def _signature(spec: ToolSpec) -> str:
 def _example(spec: ToolSpec, speaker: str) -> str:
     """A worked example in the transcript's own shape: after the output the speaker goes on,
     which is exactly how a continued turn is laid out for a base model."""
-    question, call, output, answer = EXAMPLES.get(spec.name) or (
-        f"(a question that needs {spec.name})",
-        f"{spec.name}(...)",
-        "(the result)",
-        "(the answer, using the result)",
+    question, call, output, answer = (
+        spec.example
+        or EXAMPLES.get(spec.name)
+        or (
+            f"(a question that needs {spec.name})",
+            f"{spec.name}(...)",
+            "(the result)",
+            "(the answer, using the result)",
+        )
     )
     return f"User: {question}\n\n{speaker}: {OPEN}{call}{CLOSE}\n{OUTPUT.format(text=output)}\n\n{speaker}: {answer}\n"
 

@@ -73,3 +73,15 @@ def test_the_last_function_is_the_tool_and_the_others_its_helpers():
     proposal = complete_proposal({"source": source, "test": "assert half(3) == 1.5"})
     assert isinstance(proposal, dict) and proposal["name"] == "half" and proposal["description"] == "Half of a number."
     assert proposal["parameters"]["properties"] == {"x": {"type": "number"}}
+
+
+async def test_a_saved_tool_brings_a_worked_example_from_its_test(tmp_path):
+    from agents.tools.authored import example_from_test
+
+    _, registry, tool = maker(tmp_path)
+    source = 'def shout(text: str) -> str:\n    "Upper-case a text."\n    return text.upper()'
+    await invoke(tool, {"source": source, "test": "x = 1\nassert shout('hi') == 'HI'"})
+    prompt = tools_prompt([registry.get("shout").spec], max_calls=2, speaker="Smith")
+    assert "User: What is shout('hi')?\n\nSmith: <tool>shout('hi')</tool>\n<output>HI</output>" in prompt
+    assert example_from_test("f", "assert f(2) == [1, 2]")[2] == "[1, 2]"  # a value as the tool prints it
+    assert example_from_test("f", "assert f(1) == g(2)") is None and example_from_test("f", "assert f(") is None
