@@ -92,3 +92,19 @@ def test_an_unreachable_server_keeps_the_agents_tools(qtbot, builder):
     checklist.boxes["python"].setChecked(True)
     assert builder.draft.agent("Alice").tools == ("broken_lookup", "python")  # not lost while unlisted
     assert builder.team().agents[0].tools == ("broken_lookup", "python")
+
+
+def test_the_window_hands_the_settings_servers_to_the_builder(qtbot, qloop):
+    from agents.settings import Settings
+    from agents.tool_settings import ToolSettings
+    from desktop.main_window import MainWindow
+    from tests.desktop.test_main_window import scripted_loader
+
+    window = MainWindow(settings=Settings(), load=scripted_loader())
+    qtbot.addWidget(window)
+    assert window.builder.mcp_servers == () and not window.builder.agent_form.tools.notes
+    broken = servers()[1]
+    with qtbot.waitSignal(window.builder.agent_form.tools.listed, timeout=LISTING_CAP_MS):
+        window._settings_saved(Settings(tools=ToolSettings(mcp_servers=(broken,))))  # what Save in Providers calls
+    assert window.builder.mcp_servers == ("broken",)
+    assert window.builder.agent_form.tools.notes["broken"].text().startswith("✗ unreachable")
