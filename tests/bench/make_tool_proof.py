@@ -86,12 +86,13 @@ async def main(args: argparse.Namespace) -> None:
         outcome = await one_try(index, folder, settings, args)
         outcomes.append(outcome)
         print(json.dumps(outcome, ensure_ascii=False), flush=True)
+    readable = sum(1 for o in outcomes if o["attempts"])
     saved = sum(1 for o in outcomes if o["saved"])
     used = sum(1 for o in outcomes if o.get("later call ok"))
     print(
-        f"model {args.model}, temperature {args.temperature}: {saved}/{args.n} tries saved a tool whose test passed; "
-        f"{used}/{saved or 1} later sessions called it successfully; {time.perf_counter() - started:.0f} s; "
-        f"sessions in {folder}"
+        f"model {args.model}, temperature {args.temperature}: {readable}/{args.n} tries wrote a make_tool call "
+        f"the lab could read; {saved}/{args.n} saved a tool whose test passed; {used}/{saved} later sessions "
+        f"called it successfully; {time.perf_counter() - started:.0f} s; sessions in {folder}"
     )
 
 
