@@ -82,9 +82,12 @@ class TeamDraft:
             + protocol_problems(self.protocol, self.agents)
         )
 
-    def to_spec(self, source: str = "the canvas", library_tools: Sequence[str] = ()) -> TeamSpec:
+    def to_spec(
+        self, source: str = "the canvas", library_tools: Sequence[str] = (), mcp_servers: Sequence[str] = ()
+    ) -> TeamSpec:
         """The runnable team; TeamFileError says what is missing or wrong. ``library_tools``:
-        the tools saved in the team's library, which its agents may use too."""
+        the tools saved in the team's library, which its agents may use too; ``mcp_servers``:
+        the configured servers, whose ``<server>_<tool>`` tools they may use."""
         problems = self.problems()
         if problems:
             raise TeamFileError(f"{source}: " + "; ".join(problems))
@@ -98,7 +101,7 @@ class TeamDraft:
             "termination": self.termination.model_dump(),
             "layout": {n: list(p) for n, p in self.positions},
         }
-        return parse_team(data, source, library_tools=library_tools)
+        return parse_team(data, source, library_tools=library_tools, mcp_servers=mcp_servers)
 
     # --- edits (each returns a new draft) -----------------------------------------
     def position(self, name: str) -> Point:

@@ -33,8 +33,9 @@ class McpServerConfig(Record):
     name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
     command: str | None = None
     args: tuple[str, ...] = ()
-    env: dict[str, str] = Field(default_factory=dict)
+    env: dict[str, str] = Field(default_factory=dict)  # secret-named values: in the keyring (mcp_secrets)
     url: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict)  # sent with every HTTP request; in the keyring
     connect_timeout_s: float = Field(default=20.0, gt=0)
     call_timeout_s: float = Field(default=30.0, gt=0)
     policy: ToolPolicy = "ask"  # for this server's tools unless ``policies`` names one
@@ -44,6 +45,8 @@ class McpServerConfig(Record):
     def _one_transport(self) -> McpServerConfig:
         if (self.command is None) == (self.url is None):
             raise ValueError("an MCP server needs either a command (stdio) or a url (streamable HTTP), not both")
+        if self.headers and self.url is None:
+            raise ValueError("headers are for a streamable-HTTP server (a url); a stdio server takes env")
         if self.url is not None:
             parsed = urlparse(self.url)
             if parsed.scheme not in ("http", "https") or parsed.hostname not in LOOPBACK_HOSTS:

@@ -54,6 +54,7 @@ class MainWindow(QMainWindow):
         self.theme = ThemeKeeper(str(QSettings("Agora Lab", "agora-lab").value("theme", "system")), self)
         self.theme.apply()
         self.builder = TeamBuilder(self._model_choices())
+        self.builder.set_mcp_servers(self.settings.tools.mcp_servers)
         self.run_bar = RunBar(self._model_choices())
         inputs = RunInputs(
             team=self.builder.team,
@@ -302,6 +303,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.run_bar.set_models(self._model_choices())
         self.builder.agent_form.set_models(self._model_choices())
+        self.builder.set_mcp_servers(settings.tools.mcp_servers)
 
     # --- persistence --------------------------------------------------------------
     def _restore(self) -> None:

@@ -187,12 +187,13 @@ class SettingsDialog(QDialog):
             if endpoint is not None:
                 endpoints[self.name.text().strip()] = endpoint
             try:
-                tools = self.tools.value()
+                tools, notes = self.tools.value_to_save()
             except ValueError as exc:
                 self.tools.result.setText(f"✗ not saved: {exc}")
                 return
             self.settings = self.settings.model_copy(update={"local": local, "endpoints": endpoints, "tools": tools})
             save_settings(Settings.model_validate(self.settings.model_dump()))
+            self.tools.forget_unused(tools)
             for name in self.removed - set(endpoints):
                 delete_api_key(name, missing_ok=True)
             if self.key.text() and endpoint is not None:
@@ -204,5 +205,8 @@ class SettingsDialog(QDialog):
             self.feedback.setText(
                 f"✗ settings saved, but the key could not be stored in the OS keyring ({exc}); use the key variable"
             )
+            return
+        if notes:  # saved, but a secret needs the user's hand: keep the dialog open to say so
+            self.tools.result.setText("⚠ settings saved; " + "; ".join(notes))
             return
         self.accept()

@@ -1,5 +1,6 @@
 """The Tools section of the settings dialog: the folders the file tools may use and the MCP
-servers (a JSON list, as in settings.json), with a button that starts them and lists their tools."""
+servers (a JSON list, as in settings.json), with a button that starts them and lists their tools.
+Their secrets (secret-named env values, HTTP headers) go to the OS keyring on Save."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from pydantic import ValidationError
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QLineEdit, QPlainTextEdit, QPushButton
 
 from agents.tool_settings import McpServerConfig, ToolSettings
-from agents.tools.mcp_client import connect_servers
+from agents.tools.mcp_listing import list_servers_blocking
+from agents.tools.mcp_secrets import forget_secrets, stash_all, unused_entries
 
 EXAMPLE = '[{"name": "files", "command": "python", "args": ["server.py"]}, {"name": "web", "url": "http://127.0.0.1:8000/mcp"}]'
 
@@ -57,6 +59,18 @@ class ToolSettingsGroup(QGroupBox):
             }
         )
 
+    def value_to_save(self) -> tuple[ToolSettings, list[str]]:
+        """The edited section as settings.json may hold it: the MCP servers' secrets moved to the
+        OS keyring (or, with no keyring, into environment references), and a note for each of those."""
+        tools = self.value()
+        servers, notes = stash_all(tools.mcp_servers)
+        return tools.model_copy(update={"mcp_servers": servers}), notes
+
+    def forget_unused(self, saved: ToolSettings) -> None:
+        """Once saved: drop the keyring entries of servers (or secrets) that are gone."""
+        forget_secrets(unused_entries(self.tools.mcp_servers, saved.mcp_servers))
+        self.tools = saved
+
     def _list_soon(self) -> None:
         self._listing = asyncio.ensure_future(self.list_tools())  # kept: a bare task may be collected
 
@@ -68,11 +82,9 @@ class ToolSettingsGroup(QGroupBox):
             self.result.setText(f"✗ {exc}")
             return self.result.text()
         self.result.setText("starting…")
-        connections, tools, problems = await connect_servers(servers)
-        try:
-            names = ", ".join(t.name for t in tools) or "no tools"
-            self.result.setText("\n".join([f"✓ {names}"] + [f"✗ {p}" for p in problems]))
-        finally:
-            for connection in connections:
-                await connection.aclose()
+        # On a worker thread with a loop of its own: a server that is slow to start never stalls the window.
+        listings = await asyncio.to_thread(list_servers_blocking, servers)
+        names = ", ".join(name for listing in listings for name in listing.names()) or "no tools"
+        problems = [listing.problem for listing in listings if listing.problem is not None]
+        self.result.setText("\n".join([f"✓ {names}"] + [f"✗ {p}" for p in problems]))
         return self.result.text()

@@ -1,7 +1,7 @@
-"""Tools the agents write: ``make_tool`` validates the schema, runs the agent's test in the
-sandbox and, on success, saves the tool as data (source + schema + test + author + session) in
-the team's tool library, a versioned JSON file beside the team file. Saved tools run only in
-the sandbox, never in the lab's own process.
+"""Tools the agents write, as data (source + schema + test + author + session) in the team's
+tool library, a versioned JSON file beside the team file; how a proposal is checked and tested.
+Saved tools run only in the sandbox, never in the lab's own process. The ``make_tool``
+capability that writes them is ``agents.tools.make_tool``.
 """
 
 from __future__ import annotations
@@ -17,9 +17,7 @@ from pydantic import Field
 
 from agents.events import Record
 from agents.paths import data_dir
-from agents.tools.base import Tool, ToolError, ToolOutput, ToolSpec, check_schema, is_valid_name
-from agents.tools.events import ToolAuthored
-from agents.tools.registry import ToolRegistry
+from agents.tools.base import Tool, ToolError, ToolSpec, check_schema, is_valid_name
 from agents.tools.sandbox import SandboxLimits, describe, run_python
 
 LIBRARY_VERSION = 1
@@ -139,6 +137,30 @@ async def run_test(source: str, test: str, limits: SandboxLimits) -> str | None:
     return describe(result, limits)
 
 
+def example_from_test(name: str, test: str) -> tuple[str, str, str, str] | None:
+    """A worked example from the tool's own test (``assert name(args) == value``): the call it
+    makes and the value it expects, as the text protocol shows it. None when no assert has
+    that shape with a literal value."""
+    try:
+        tree = ast.parse(test)
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Assert) and isinstance(node.test, ast.Compare)):
+            continue
+        left, ops, right = node.test.left, node.test.ops, node.test.comparators
+        if isinstance(left, ast.Call) and isinstance(left.func, ast.Name) and left.func.id == name:
+            if len(ops) == 1 and isinstance(ops[0], ast.Eq):
+                try:
+                    value = ast.literal_eval(right[0])
+                except ValueError:
+                    continue
+                call = ast.get_source_segment(test, left) or ""
+                output = value if isinstance(value, str) else json.dumps(value)
+                return f"What is {call}?", call, output, f"{call} is {output}."
+    return None
+
+
 def authored_tool(entry: AuthoredTool, limits: SandboxLimits | None = None) -> Tool:
     limits = limits or SandboxLimits()
 
@@ -148,84 +170,15 @@ def authored_tool(entry: AuthoredTool, limits: SandboxLimits | None = None) -> T
             raise ToolError("timeout" if result.timed_out else "raised", describe(result, limits))
         return result.stdout.rstrip("\n")
 
-    spec = ToolSpec(name=entry.name, description=entry.description, parameters=entry.parameters, origin="authored")
+    spec = ToolSpec(
+        name=entry.name,
+        description=entry.description,
+        parameters=entry.parameters,
+        origin="authored",
+        example=example_from_test(entry.name, entry.test),
+    )
     return Tool(spec, run, time_limit_s=limits.wall_s + 5)
 
 
 def load_library_tools(library: ToolLibrary, limits: SandboxLimits | None = None) -> list[Tool]:
     return [authored_tool(entry, limits) for entry in library.latest().values()]
-
-
-MAKE_TOOL_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "name": {"type": "string"},
-        "description": {"type": "string"},
-        "parameters": {"type": "object", "description": "JSON Schema of the arguments (type object)"},
-        "source": {"type": "string", "description": "Python source defining a function with the tool's name"},
-        "test": {"type": "string", "description": "Python code with asserts that call the function"},
-    },
-    "required": ["name", "description", "parameters", "source", "test"],
-    "additionalProperties": False,
-}
-
-
-class ToolMaker:
-    """The ``make_tool`` capability of one author: a saved tool joins ``registry`` at once."""
-
-    def __init__(
-        self, library: ToolLibrary, registry: ToolRegistry, author: str, session: str | None, limits: SandboxLimits
-    ):
-        self.library, self.registry, self.author, self.session, self.limits = library, registry, author, session, limits
-
-    def _event(self, name: str, ok: bool, message: str, version: int | None = None) -> ToolAuthored:
-        return ToolAuthored(
-            name=name,
-            author=self.author,
-            session=self.session,
-            ok=ok,
-            version=version,
-            message=message,
-            library=str(self.library.path),
-        )
-
-    async def problem(self, arguments: dict[str, Any]) -> str | None:
-        name = str(arguments["name"])
-        existing = self.registry.get(name)
-        if existing is not None and existing.spec.origin != "authored":
-            return f"{name} is already a {existing.spec.origin} tool; choose another name"
-        problem = validate_tool(name, arguments["parameters"], arguments["source"], arguments["test"])
-        if problem is not None:
-            return problem
-        failure = await run_test(arguments["source"], arguments["test"], self.limits)
-        return None if failure is None else f"the test failed:\n{failure}"
-
-    async def __call__(self, arguments: dict[str, Any]) -> ToolOutput:
-        name = str(arguments["name"])
-        problem = await self.problem(arguments)
-        if problem is not None:
-            return ToolOutput(f"error: the tool was not saved: {problem}", (self._event(name, False, problem),))
-        fields = {k: arguments[k] for k in ("name", "description", "parameters", "source", "test")}
-        entry = self.library.save(AuthoredTool(version=1, author=self.author, session=self.session, **fields))
-        self.registry.add(authored_tool(entry, self.limits), replace=True)
-        event = self._event(name, True, "the test passed; the tool is saved", entry.version)
-        return ToolOutput(f"saved {name} (version {entry.version}); you can call it now", (event,))
-
-
-def make_tool(
-    library: ToolLibrary,
-    registry: ToolRegistry,
-    author: str,
-    session: str | None = None,
-    limits: SandboxLimits | None = None,
-) -> Tool:
-    """The ``make_tool`` tool for ``author``; what it saves is callable in the same run."""
-    limits = limits or SandboxLimits()
-    spec = ToolSpec(
-        name="make_tool",
-        description="Write a new tool: a Python function with a JSON-Schema for its "
-        "arguments and a test; the lab runs the test in a sandbox and saves the tool if it passes.",
-        parameters=MAKE_TOOL_SCHEMA,
-        origin="builtin",
-    )
-    return Tool(spec, ToolMaker(library, registry, author, session, limits), time_limit_s=limits.wall_s + 10)

@@ -13,11 +13,12 @@ from __future__ import annotations
 import asyncio
 import re
 import tempfile
-from contextlib import suppress
+from contextlib import AsyncExitStack, suppress
 from typing import Any
 
 from agents.tool_settings import McpServerConfig
 from agents.tools.base import Tool, ToolError, ToolSpec
+from agents.tools.mcp_secrets import resolve_secrets
 
 
 def tool_name(server: str, tool: str) -> str:
@@ -49,6 +50,7 @@ class McpConnection:
         try:
             await asyncio.wait_for(asyncio.shield(self._ready), self.config.connect_timeout_s)
         except TimeoutError:
+            self._ready.cancel()  # the reason is this timeout, not what the cancelled start reports
             await self.aclose()
             raise ToolError(
                 "unavailable",
@@ -57,13 +59,22 @@ class McpConnection:
             ) from None
         return self.tools()
 
-    def _transport(self) -> Any:
+    def _transport(self, config: McpServerConfig, stack: AsyncExitStack) -> Any:
+        """The SDK's transport for ``config`` (its secrets already read back)."""
         from mcp import StdioServerParameters, stdio_client
 
-        if self.config.url is not None:
-            return self.config.url
+        if config.url is not None:
+            if not config.headers:
+                return config.url
+            import httpx2
+            from mcp.client.streamable_http import streamable_http_client
+
+            # The SDK's own timeouts: a server may hold a response stream open for long.
+            http = httpx2.AsyncClient(headers=config.headers, timeout=httpx2.Timeout(30.0, read=300.0))
+            stack.push_async_callback(http.aclose)
+            return streamable_http_client(config.url, http_client=http)
         params = StdioServerParameters(
-            command=self.config.command or "", args=list(self.config.args), env=dict(self.config.env) or None
+            command=config.command or "", args=list(config.args), env=dict(config.env) or None
         )
         return stdio_client(params, errlog=self._stderr)
 
@@ -71,7 +82,11 @@ class McpConnection:
         from mcp import Client
 
         try:
-            async with Client(self._transport(), read_timeout_seconds=self.config.call_timeout_s) as client:
+            async with AsyncExitStack() as stack:
+                transport = self._transport(resolve_secrets(self.config), stack)
+                client = await stack.enter_async_context(
+                    Client(transport, read_timeout_seconds=self.config.call_timeout_s)
+                )
                 self._client = client
                 self.listed = list((await client.list_tools()).tools)
                 self._ready.set_result(True)
@@ -160,13 +175,15 @@ class McpConnection:
         return ""
 
     async def aclose(self) -> None:
+        """Stop the server; safe to call again (a failed start has already closed it)."""
         self._close.set()
-        if self._holder is not None:
-            try:
-                await asyncio.wait_for(asyncio.shield(self._holder), 5.0)
-            except (TimeoutError, Exception):
-                self._holder.cancel()
-                await asyncio.gather(self._holder, return_exceptions=True)
+        holder, self._holder = self._holder, None
+        if holder is not None and not holder.done():
+            if self._client is not None:  # connected: let the SDK end the session politely first
+                with suppress(TimeoutError, Exception):
+                    await asyncio.wait_for(asyncio.shield(holder), 5.0)
+            holder.cancel()  # still starting (or not ending): nothing to wait for
+            await asyncio.gather(holder, return_exceptions=True)
         self._stderr.close()
 
 
@@ -187,4 +204,5 @@ async def connect_servers(configs: list[McpServerConfig]) -> tuple[list[McpConne
             connections.append(connection)
         except ToolError as exc:
             problems.append(exc.message)
+            await connection.aclose()  # its stderr file too
     return connections, tools, problems

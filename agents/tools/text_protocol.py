@@ -134,11 +134,15 @@ def _signature(spec: ToolSpec) -> str:
 def _example(spec: ToolSpec, speaker: str) -> str:
     """A worked example in the transcript's own shape: after the output the speaker goes on,
     which is exactly how a continued turn is laid out for a base model."""
-    question, call, output, answer = EXAMPLES.get(spec.name) or (
-        f"(a question that needs {spec.name})",
-        f"{spec.name}(...)",
-        "(the result)",
-        "(the answer, using the result)",
+    question, call, output, answer = (
+        spec.example
+        or EXAMPLES.get(spec.name)
+        or (
+            f"(a question that needs {spec.name})",
+            f"{spec.name}(...)",
+            "(the result)",
+            "(the answer, using the result)",
+        )
     )
     return f"User: {question}\n\n{speaker}: {OPEN}{call}{CLOSE}\n{OUTPUT.format(text=output)}\n\n{speaker}: {answer}\n"
 

@@ -16,9 +16,10 @@ from agents.events import EventBase
 from agents.llm.base import CancelToken, CompletionRequest, Provider
 from agents.tool_settings import ToolSettings
 from agents.tools.ask import ask_tool, ask_tool_name
-from agents.tools.authored import ToolLibrary, authored_tool, library_path, make_tool, unsaved_team_library
+from agents.tools.authored import ToolLibrary, authored_tool, library_path, unsaved_team_library
 from agents.tools.builtins import MAKE_TOOL, builtin_tools
 from agents.tools.calls import Approver, CallContext
+from agents.tools.make_tool import make_tool
 from agents.tools.mcp_client import McpConnection, connect_servers
 from agents.tools.registry import ToolRegistry
 from agents.tools.selection import select_tools

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -35,6 +35,7 @@ from agents.spec import (
     save_team,
 )
 from agents.team_draft import TeamDraft
+from agents.tool_settings import McpServerConfig
 from agents.tools.authored import library_tool_names
 from desktop.builder.canvas import TeamCanvas
 from desktop.builder.document import DraftDocument
@@ -87,6 +88,7 @@ class TeamBuilder(QWidget):
         super().__init__(parent)
         self.document = DraftDocument(parent=self)
         self.selected = ""
+        self.mcp_servers: tuple[str, ...] = ()  # names of the configured servers: their tools are known
         self.roles = RolePalette()
         self.canvas = TeamCanvas()
         self.validation = QLabel()
@@ -203,6 +205,7 @@ class TeamBuilder(QWidget):
 
     def _show(self, draft: TeamDraft) -> None:
         self.canvas.show_draft(draft)
+        self.agent_form.tools.set_library(self.library_tools())
         self.name_edit.setText(draft.name)
         self.protocol_form.show_protocol(draft.protocol)
         self.termination_form.show_record(draft.termination)
@@ -226,7 +229,7 @@ class TeamBuilder(QWidget):
 
     def open_file(self, path: str | Path) -> bool:
         try:
-            self.open_spec(load_team(path, check_models=False), Path(path))
+            self.open_spec(load_team(path, check_models=False, mcp_servers=self.mcp_servers), Path(path))
         except TeamFileError as exc:
             self.problem.emit(str(exc))  # the team on the canvas stays as it was
             return False
@@ -234,7 +237,7 @@ class TeamBuilder(QWidget):
 
     def save_file(self, path: str | Path) -> bool:
         try:
-            save_team(self.draft.to_spec(str(path), self.library_tools()), path)
+            save_team(self.draft.to_spec(str(path), self.library_tools(), self.mcp_servers), path)
         except (TeamFileError, OSError) as exc:
             self.problem.emit(f"not saved: {exc}")
             return False
@@ -279,7 +282,14 @@ class TeamBuilder(QWidget):
 
     def team(self) -> TeamSpec:
         """The runnable team, or TeamFileError saying what the canvas still lacks."""
-        return self.draft.to_spec(library_tools=self.library_tools())
+        return self.draft.to_spec(library_tools=self.library_tools(), mcp_servers=self.mcp_servers)
+
+    def set_mcp_servers(self, servers: Iterable[McpServerConfig]) -> None:
+        """The MCP servers from Providers: their tools join the checklist (listed off the GUI
+        thread) and team validation accepts them, as the CLI does."""
+        servers = tuple(servers)
+        self.mcp_servers = tuple(server.name for server in servers)
+        self.agent_form.tools.set_servers(servers)
 
     def library_tools(self) -> list[str]:
         """The tools saved beside the team's file (agents wrote them), usable like built-ins."""

@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
 
 from agents.agent import Agent
 from agents.memory.records import MemoryConfig
-from agents.spec import KNOWN_TOOLS
 from agents.team_draft import ROLE_CARDS
 from desktop.builder.steering_editor import SteeringEditor
+from desktop.builder.tools_checklist import ToolsChecklist
 
 OFF = "off"
 
@@ -202,7 +202,7 @@ class AgentForm(QWidget):
         self.temperature = float_editor(info["temperature"])
         self.temperature.setSingleStep(0.1)
         self.max_tokens = int_editor(info["max_tokens"])
-        self.tools = {tool: QCheckBox(tool) for tool in KNOWN_TOOLS}
+        self.tools = ToolsChecklist()  # built-ins, the team library's and the MCP servers' tools
         for label, widget in (
             ("Name", self.name),
             ("Role", self.role),
@@ -212,9 +212,8 @@ class AgentForm(QWidget):
             ("Max tokens", self.max_tokens),
         ):
             form.addRow(label, widget)
-        for tool, box in self.tools.items():
-            form.addRow("Tool" if tool == KNOWN_TOOLS[0] else "", box)
-            box.toggled.connect(self._commit)
+        form.addRow("Tools", self.tools)
+        self.tools.toggled.connect(self._commit)
         self.memory = RecordForm(MemoryConfig)  # on/off, reads per turn, write policy, reflection, scope
         self.memory.edited.connect(self._commit)
         form.addRow("Memory", self.memory)
@@ -249,8 +248,7 @@ class AgentForm(QWidget):
         self.persona.blockSignals(True)
         self.persona.setPlainText(agent.persona)
         self.persona.blockSignals(False)
-        for tool, box in self.tools.items():
-            write(box, tool in agent.tools)
+        self.tools.show_tools(agent.tools)
         self.memory.show_record(agent.memory or MemoryConfig())
         self.steering.show_agent(agent)
 
@@ -262,15 +260,18 @@ class AgentForm(QWidget):
             "model": self.model.currentText().strip(),
             "temperature": self.temperature.value(),
             "max_tokens": self.max_tokens.value(),
-            "tools": tuple(t for t, box in self.tools.items() if box.isChecked()) + self._unlisted_tools(),
+            "tools": self._tools(),
             "memory": self._memory(),
             "steering": self.steering.value(),
         }
 
-    def _unlisted_tools(self) -> tuple[str, ...]:
-        """Tools the checklist does not show (ask_<member>, library and MCP tools) stay as they are."""
+    def _tools(self) -> tuple[str, ...]:
+        """The ticked tools, in the agent's own order (an unchanged list is no edit), then the
+        newly ticked ones. Tools the checklist does not show (ask_<member>, an MCP server's tools
+        while it is unreachable) stay as they are."""
+        ticked, shown = self.tools.checked(), self.tools.shown()
         kept = self.current.tools if self.current is not None else ()
-        return tuple(t for t in kept if t not in self.tools)
+        return tuple(t for t in kept if t in ticked or t not in shown) + tuple(t for t in ticked if t not in kept)
 
     def _memory(self) -> MemoryConfig | None:
         """The memory section as edited; off is none at all, and a setting the record refuses

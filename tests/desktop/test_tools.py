@@ -102,10 +102,10 @@ def test_the_builder_offers_every_built_in_and_keeps_tools_it_does_not_list(qtbo
 
     form = AgentForm(["local"])
     qtbot.addWidget(form)
-    assert list(form.tools) == list(KNOWN_TOOLS) and "python" in form.tools and "make_tool" in form.tools
+    assert list(form.tools.boxes) == list(KNOWN_TOOLS) and "make_tool" in form.tools.boxes
     form.show_agent(Agent(name="Alice", tools=("calculator", "ask_Bob", "reverse")))
-    form.tools["python"].setChecked(True)
-    assert form.values()["tools"] == ("calculator", "python", "ask_Bob", "reverse")
+    form.tools.boxes["python"].setChecked(True)
+    assert form.values()["tools"] == ("calculator", "ask_Bob", "reverse", "python")  # the agent's order kept
 
 
 def test_the_tool_library_shows_source_and_deletes(qtbot, tmp_path):
@@ -169,3 +169,64 @@ def test_mcp_servers_and_folders_in_the_settings_dialog(qtbot, qloop, tmp_path, 
         and saved.mcp_servers[0].name == "test"
         and saved.mcp_servers[0].policy == "ask"
     )
+
+
+def test_mcp_secrets_go_to_the_keyring_not_the_settings_file(qtbot, qloop, tmp_path, monkeypatch):
+    import json
+    import sys
+
+    from agents.llm.credentials import KEYRING_SERVICE
+    from agents.settings import load_settings
+    from agents.tools.mcp_secrets import IN_KEYRING
+    from desktop.settings_dialog import SettingsDialog
+    from tests.agents.tools.helpers import MemoryKeyring, use_keyring
+    from tests.agents.tools.test_mcp import SERVER
+
+    monkeypatch.setenv("AGORA_LAB_CONFIG_DIR", str(tmp_path / "config"))
+    keyring = use_keyring(MemoryKeyring())
+    backend = next(keyring)
+    try:
+        dialog = SettingsDialog(Settings())
+        qtbot.addWidget(dialog)
+        server = {"name": "test", "command": sys.executable, "args": [SERVER, "stdio"], "env": {"API_TOKEN": "t" * 24}}
+        dialog.tools.servers.setPlainText(json.dumps([server]))
+        with qtbot.waitSignal(dialog.accepted, timeout=10_000):
+            dialog.save()
+        files = "".join(p.read_text() for p in (tmp_path / "config").rglob("*") if p.is_file())
+        assert "t" * 24 not in files and load_settings().tools.mcp_servers[0].env == {"API_TOKEN": IN_KEYRING}
+        assert backend.entries == {(KEYRING_SERVICE, "mcp:test:env:API_TOKEN"): "t" * 24}
+        again = SettingsDialog(load_settings())  # the saved server, its secret read back when it starts
+        qtbot.addWidget(again)
+        assert IN_KEYRING in again.tools.servers.toPlainText()
+        listed = qloop.run_until_complete(asyncio.wait_for(again.tools.list_tools(), 60))
+        assert listed.startswith("✓") and "test_getenv" in listed
+        again.tools.servers.setPlainText("[]")
+        again.save()
+        assert backend.entries == {}  # the removed server's secret left the keyring
+    finally:
+        keyring.close()
+
+
+def test_without_a_keyring_the_dialog_says_which_variable_to_set(qtbot, tmp_path, monkeypatch):
+    import json
+
+    from keyring.backends import fail
+
+    from agents.settings import load_settings
+    from desktop.settings_dialog import SettingsDialog
+    from tests.agents.tools.helpers import use_keyring
+
+    monkeypatch.setenv("AGORA_LAB_CONFIG_DIR", str(tmp_path / "config"))
+    keyring = use_keyring(fail.Keyring())
+    next(keyring)
+    try:
+        dialog = SettingsDialog(Settings())
+        qtbot.addWidget(dialog)
+        server = {"name": "test", "command": "python", "env": {"GITHUB_TOKEN": "g" * 24}}
+        dialog.tools.servers.setPlainText(json.dumps([server]))
+        dialog.save()
+        assert "set the environment variable GITHUB_TOKEN" in dialog.tools.result.text()
+        assert dialog.result() != dialog.DialogCode.Accepted  # kept open so the note is read
+        assert load_settings().tools.mcp_servers[0].env == {"GITHUB_TOKEN": "${GITHUB_TOKEN}"}
+    finally:
+        keyring.close()

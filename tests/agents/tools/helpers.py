@@ -2,6 +2,11 @@
 
 import asyncio
 
+import keyring
+from jaraco.classes import properties
+from keyring.backend import KeyringBackend
+from keyring.errors import PasswordDeleteError
+
 from agents.tools.base import Tool, ToolSpec
 
 
@@ -19,3 +24,36 @@ def waiting_pair() -> list[Tool]:
         return Tool(ToolSpec(name=me, description=me), run, time_limit_s=30)
 
     return [waiting("a", "b"), waiting("b", "a")]
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring backend in a dict, for tests: CI machines have no OS keyring. Never viable, so
+    keyring's own discovery never picks it for a test that did not ask for it."""
+
+    @properties.classproperty
+    def priority(cls):
+        raise RuntimeError("a test backend, used only where a test sets it")
+
+    def __init__(self):
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.entries.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service, username):
+        if self.entries.pop((service, username), None) is None:
+            raise PasswordDeleteError(username)
+
+
+def use_keyring(backend):
+    """Make ``backend`` keyring's backend until the generator is closed (a fixture's body)."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)

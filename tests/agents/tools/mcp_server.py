@@ -1,14 +1,15 @@
 """A real MCP server for the client tests, written with the SDK's server side.
 
 `python mcp_server.py stdio` or `python mcp_server.py http PORT` (streamable HTTP on 127.0.0.1).
-Tools: add, echo, fail (raises), hang (never returns), die (the process exits mid-call).
+Tools: add, echo, fail (raises), hang (never returns), die (the process exits mid-call), getenv
+and whoami (what the server was given: an environment variable, the Authorization header).
 """
 
 import asyncio
 import os
 import sys
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 
 server = MCPServer("test-server")
 
@@ -43,6 +44,18 @@ def die() -> str:
     """Exit the server process in the middle of the call."""
     print("about to die", file=sys.stderr, flush=True)
     os._exit(3)
+
+
+@server.tool()
+def getenv(name: str) -> str:
+    """The value of one of the server's environment variables."""
+    return os.environ.get(name, "(not set)")
+
+
+@server.tool()
+def whoami(ctx: Context) -> str:
+    """The Authorization header of the request (over HTTP)."""
+    return (ctx.headers or {}).get("authorization", "(no header)")
 
 
 if __name__ == "__main__":

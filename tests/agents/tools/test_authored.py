@@ -1,21 +1,16 @@
 import json
 
-from agents.tools.authored import ToolLibrary, library_path, load_library_tools, make_tool, validate_tool
+from agents.tools.authored import ToolLibrary, library_path, load_library_tools, validate_tool
 from agents.tools.base import invoke
 from agents.tools.builtins import builtin_registry
 from agents.tools.events import ToolAuthored
+from agents.tools.make_tool import make_tool
 from agents.tools.sandbox import SandboxLimits
 
 LIMITS = SandboxLimits(wall_s=10)
-SOURCE = 'def word_count(text):\n    """Count the words in a text."""\n    return len(text.split())\n'
+SOURCE = 'def word_count(text: str):\n    """Count the words in a text."""\n    return len(text.split())\n'
 SCHEMA = {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]}
-PROPOSAL = {
-    "name": "word_count",
-    "description": "Count words.",
-    "parameters": SCHEMA,
-    "source": SOURCE,
-    "test": "assert word_count('a b c') == 3",
-}
+PROPOSAL = {"source": SOURCE, "test": "assert word_count('a b c') == 3"}
 
 
 def setup(tmp_path):
@@ -64,7 +59,7 @@ async def test_the_test_runs_in_the_sandbox(tmp_path):
 
 async def test_a_builtin_name_cannot_be_taken(tmp_path):
     _, _, tool = setup(tmp_path)
-    result = await invoke(tool, PROPOSAL | {"name": "calculator"})
+    result = await invoke(tool, PROPOSAL | {"source": "def calculator(x):\n    'Mine.'\n    return x"})
     assert "already a builtin tool" in result.output
 
 

@@ -11,10 +11,7 @@ from agents.tools.toolbox import Toolbox
 
 SETTINGS = ToolSettings(sandbox=SandboxLimits(wall_s=10))
 PROPOSAL = {
-    "name": "reverse",
-    "description": "Reverse a text.",
-    "parameters": {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]},
-    "source": "def reverse(text):\n    return text[::-1]\n",
+    "source": 'def reverse(text: str) -> str:\n    "Reverse a text."\n    return text[::-1]\n',
     "test": "assert reverse('abc') == 'cba'",
 }
 
