@@ -140,6 +140,8 @@ class TeamDraft:
             raise ValueError("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from None
         if new.name != agent_name and new.name in {a.name for a in self.agents}:
             raise ValueError(f"another agent is already called {new.name!r}")
+        if new.name != agent_name and new.memory is not None and new.memory.scope == "private":
+            new = new.model_copy(update={"memory": new.memory.pinned(agent_name)})  # its memory follows it
         rename = {agent_name: new.name}.get
         return replace(
             self,
@@ -174,7 +176,17 @@ class TeamDraft:
         return replace(self, termination=termination)
 
     def renamed(self, name: str) -> TeamDraft:
-        return replace(self, name=name.strip() or self.name)
+        """The team under a new name; shared memories stay under the old one (they follow the team)."""
+        name = name.strip() or self.name
+        if name == self.name:
+            return self
+        agents = tuple(
+            a.model_copy(update={"memory": a.memory.pinned(self.name)})
+            if a.memory is not None and a.memory.scope == "shared"
+            else a
+            for a in self.agents
+        )
+        return replace(self, name=name, agents=agents)
 
 
 LEADING_ROLES = ("judge", "manager")
