@@ -25,7 +25,7 @@ from agents.memory.events import (
     WriteMethod,
 )
 from agents.memory.prompting import Completion, complete
-from agents.memory.read import DEFAULT_WEIGHTS, OwnerIndex, Retrieval, Weights, retrieve
+from agents.memory.read import DEFAULT_WEIGHTS, OwnerIndex, Retrieval, Weights, retrieve, score
 from agents.memory.records import Memory, MemoryConfig, clip_text
 from agents.memory.reflect import (
     RECENT_FOR_REFLECTION,
@@ -111,6 +111,22 @@ class AgentMemory:
         the query embedded first when there is an embedder."""
         vectors = await self._embed([query])
         return await asyncio.to_thread(self.read, query, now, vectors[0] if vectors else None, message_id)
+
+    def recall_workflows(self, query: str, message_id: str | None = None, now: float | None = None) -> MemoryRead:
+        """The stored workflows most like ``query`` (at most ``read_k``), for a planner that
+        reuses them as steps rather than as prompt text (agent workflow memory)."""
+        with self.index.lock:
+            ranked = score(self.index.fresh(), query, time.time() if now is None else now, self.weights, False)
+        items = tuple(item for item in ranked if item.kind == "workflow")[: self.config.read_k]
+        return MemoryRead(
+            agent=self.agent,
+            owner=self.owner,
+            message_id=message_id,
+            query=clip_text(query, 500),
+            items=items,
+            tokens=0,  # nothing enters a prompt: the steps guide the search
+            considered=len(self.index.memories),
+        )
 
     async def _embed(self, texts: list[str]) -> list[tuple[float, ...]]:
         """Vectors for ``texts``, or [] without an embedder or when it fails (BM25 carries on)."""

@@ -259,5 +259,6 @@ class RunContext:
         if agent.role == "human":
             return self._human_turn(agent, visible, instruction)
         if agent.role == "planner" and (problem := planning_problem(self.task, agent.persona)) is not None:
-            return planner_turn(agent, problem, self.providers.get(agent.name), self.stop.token)
+            memory = self.memory if self.memory is not None and agent.name in self.memory else None
+            return planner_turn(agent, problem, self.providers.get(agent.name), self.stop.token, memory)
         return self._model_turn(agent, visible, instruction)
