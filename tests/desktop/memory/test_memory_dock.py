@@ -5,6 +5,7 @@ from agents.memory.events import MemoryRead, RetrievedMemory
 from agents.memory.records import Memory
 from agents.memory.store import MemoryStore
 from desktop.main_window import MainWindow
+from tests.desktop.memory.waiting import settle
 
 
 def test_the_dock_follows_a_run_and_jumps_to_the_source_message(qtbot, qloop, tmp_path, monkeypatch):
@@ -29,7 +30,8 @@ def test_the_dock_follows_a_run_and_jumps_to_the_source_message(qtbot, qloop, tm
         ]
     )
     panel = window.memory
-    assert panel.agent == "Alice" and panel.model.highlighted == {memory.id}
+    settle(qloop, panel)
+    assert panel.agent == "Alice" and panel.model.highlighted == {memory.id} and panel.model.rowCount() == 1
     assert window.conversation.show_message("m1") and not window.conversation.show_message("elsewhere")
     with qtbot.waitSignal(panel.jumpRequested):
         panel._jump(panel.model.index(0, 0))
