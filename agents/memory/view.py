@@ -18,7 +18,7 @@ from agents.memory.graph import MemoryGraph
 from agents.memory.inspector import DrawnGraph, ReflectionNode, diffs, entity_memories, layout, reflection_trees
 from agents.memory.read import OwnerIndex, score
 from agents.memory.records import MEMORY_KINDS, Memory, MemoryConfig
-from agents.memory.store import MemoryStore, MemoryStoreError, default_path
+from agents.memory.store import STORE_TIMEOUT_S, MemoryStore, MemoryStoreError, default_path
 
 Page = Literal["memories", "history", "reflections", "graph"]
 Change = Callable[[MemoryStore], object]  # an edit: store.delete(...), store.update(...), store.add(...)
@@ -72,7 +72,7 @@ def explain(exc: MemoryStoreError, timeout_s: float) -> str:
 
 
 class InspectorSession:
-    def __init__(self, path: str | Path | None = None, timeout_s: float = 5.0):
+    def __init__(self, path: str | Path | None = None, timeout_s: float = STORE_TIMEOUT_S):
         self.path = Path(path) if path is not None else default_path()
         self.timeout_s = timeout_s
         self.store: MemoryStore | None = None

@@ -38,6 +38,7 @@ from agents.memory.events import MemoryRead, MemoryReflected, MemoryWritten
 from agents.memory.inspector import ReflectionNode
 from agents.memory.records import MEMORY_KINDS, Memory
 from agents.memory.reflect import workflow_steps
+from agents.memory.store import STORE_TIMEOUT_S
 from agents.memory.view import Change, Page, PanelView, StoreFailure, ViewRequest, memory_owners
 from desktop.memory.graph_view import GraphView
 from desktop.memory.reader import StoreReader
@@ -76,7 +77,7 @@ class MemoryPanel(QWidget):
     problem = Signal(str)
     shown = Signal()  # a view from the store was drawn (tests and the screenshot wait on it)
 
-    def __init__(self, store_path: str | None = None, parent=None, timeout_s: float = 5.0):
+    def __init__(self, store_path: str | None = None, parent=None, timeout_s: float = STORE_TIMEOUT_S):
         super().__init__(parent)
         self.store_path = store_path
         self.entity: str | None = None

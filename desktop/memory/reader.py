@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 
 from PySide6.QtCore import QObject, Signal
 
+from agents.memory.store import STORE_TIMEOUT_S
 from agents.memory.view import Change, InspectorSession, PanelView, StoreFailure, ViewRequest
 from desktop.runner import StreamRunner
 
@@ -22,7 +23,7 @@ class StoreReader(QObject):
     failed = Signal(object)  # StoreFailure
     idle = Signal()  # nothing running and nothing asked: what the window shows is current
 
-    def __init__(self, path: str | None = None, timeout_s: float = 5.0, parent: QObject | None = None):
+    def __init__(self, path: str | None = None, timeout_s: float = STORE_TIMEOUT_S, parent: QObject | None = None):
         super().__init__(parent)
         self.session = InspectorSession(path, timeout_s)
         self.runner = StreamRunner(self)

@@ -43,6 +43,7 @@ def team(memory: bool, model: str = "local") -> TeamSpec:
     if memory:
         planner["memory"] = MEMORY
     critic = {"name": "Critic", "role": "critic", "persona": "Check the plan in one line.", "model": model}
+    critic["max_tokens"] = 32  # one line; the same in every run
     return parse_team(
         {
             "name": "workflow proof",
@@ -120,14 +121,16 @@ async def run_once(provider: Provider, numbers: str, memory: bool) -> Counts:
     return count(numbers, memory, events)
 
 
-async def prove(provider: Provider, first: str, similar: str, folder: str) -> list[Counts]:
+async def prove(
+    provider: Provider, first: str, similar: str, folder: str, said: Callable[[Counts], None] = lambda _: None
+) -> list[Counts]:
     """The three runs on one fresh store: A with memory, B with memory, B without."""
+    rows = []
     with data_dir(folder):
-        return [
-            await run_once(provider, first, True),
-            await run_once(provider, similar, True),
-            await run_once(provider, similar, False),
-        ]
+        for numbers, memory in ((first, True), (similar, True), (similar, False)):
+            rows.append(await run_once(provider, numbers, memory))
+            said(rows[-1])
+    return rows
 
 
 def table(rows: Sequence[Counts]) -> str:
@@ -151,7 +154,7 @@ async def _main(model: str, pairs: Sequence[tuple[str, str]], opener: Callable =
         for first, similar in pairs:
             started = time.perf_counter()
             with tempfile.TemporaryDirectory() as folder:
-                rows = await prove(provider, first, similar, folder)
+                rows = await prove(provider, first, similar, folder, lambda r: print(f"   ... {r}", flush=True))
             print(f"== Workflow memory: {first} then {similar}, {model}, {time.perf_counter() - started:.0f} s ==")
             print(table(rows))
             for r in rows:
