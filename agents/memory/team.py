@@ -101,12 +101,15 @@ class TeamMemory:
         read = await asyncio.to_thread(memory.recall_workflows, query, message_id)
         return [steps for item in read.items if (steps := workflow_steps(item.text))], read
 
-    def keep_workflow(
+    async def keep_workflow(
         self, agent: str, task: str, steps: Sequence[str], message_id: str | None = None
     ) -> MemoryReflected | None:
-        """A verified solution (a plan that reached its goal) kept as a workflow, once."""
+        """A verified solution (a plan that reached its goal) kept as a workflow, once; off the
+        loop, as a write may wait for another run's lock."""
         memory = self.memories.get(agent)
-        return None if memory is None else memory.record_workflow(task, steps, source_message=message_id)
+        if memory is None:
+            return None
+        return await asyncio.to_thread(memory.record_workflow, task, steps, source_message=message_id)
 
     async def after_turn(
         self, agent: str, text: str, message_id: str | None, cancel: CancelToken | None = None

@@ -76,7 +76,7 @@ async def planner_turn(
         yield cast(Event, event)  # PlanRun's events are all members of the union
     usage = Usage(completion_tokens=done.metrics.get("tokens", 0) if done else 0)
     if memory is not None and done is not None and done.success:
-        kept = memory.keep_workflow(agent.name, run.env.goal_text(), done.plan, message_id)
+        kept = await memory.keep_workflow(agent.name, run.env.goal_text(), done.plan, message_id)
         if kept is not None:
             yield kept
     yield MessageCompleted(
