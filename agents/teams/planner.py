@@ -16,6 +16,7 @@ from agents.events import Event, Finished, MessageCompleted, MessageStarted, Pla
 from agents.llm.base import CancelToken, Provider
 from agents.memory.team import TeamMemory
 from agents.planning.run import Algorithm, PlanConfig, PlanRun
+from agents.planning.search.tree import Budget
 
 ENV_NAMES = {
     "blocksworld": "blocksworld",
@@ -29,6 +30,7 @@ SEED = re.compile(r"\bseed\s*#?\s*(\d+)|#(\d+)", re.IGNORECASE)
 ALGO = re.compile(r"\b(mcts|beam|dfs)\b", re.IGNORECASE)
 LLM_WORLD = re.compile(r"\b(llm|model) world model\b|\bworld model\s*[:=]?\s*llm\b", re.IGNORECASE)
 LLM_POLICY = re.compile(r"\b(llm|model) policy\b|\bpolicy\s*[:=]?\s*llm\b", re.IGNORECASE)
+WITHIN = re.compile(r"\bwithin\s+(\d+)\s*(?:s|sec|seconds?)\b", re.IGNORECASE)  # the search's time budget
 NUMBERS = re.compile(r"\bnumbers\s*[:=]?\s*(\d+(?:[\s,]+\d+){0,5})", re.IGNORECASE)  # a Game of 24 instance
 
 
@@ -43,6 +45,7 @@ def planning_problem(task: str, persona: str = "") -> PlanConfig | None:
     policy: Literal["llm", "all"] = "llm" if LLM_POLICY.search(task) or LLM_POLICY.search(persona) else "all"
     name = ENV_NAMES[env.group(0).lower()]
     numbers = NUMBERS.search(task) if name == "game24" else None
+    within = WITHIN.search(task)
     return PlanConfig(
         env=name,
         seed=int(next(g for g in seed.groups() if g)) if seed else 0,
@@ -50,6 +53,7 @@ def planning_problem(task: str, persona: str = "") -> PlanConfig | None:
         world_model=world,
         policy=policy,
         env_options={"numbers": tuple(int(n) for n in re.findall(r"\d+", numbers.group(1)))} if numbers else {},
+        budget=Budget(max_seconds=float(within.group(1))) if within else Budget(),
     )
 
 

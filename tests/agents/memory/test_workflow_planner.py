@@ -72,6 +72,7 @@ async def test_recalled_steps_lead_and_the_other_actions_stay_reachable():
 
 
 def test_the_task_names_the_numbers_and_the_model_policy():
-    config = planning_problem("Plan the game of 24 with numbers 4, 7, 8 8, using the llm policy.")
+    config = planning_problem("Plan the game of 24 with numbers 4, 7, 8 8, using the llm policy, within 900 s.")
     assert config.env_options == {"numbers": (4, 7, 8, 8)} and config.policy == "llm"
+    assert config.budget.max_seconds == 900 and planning_problem("maze").budget.max_seconds == 120
     assert planning_problem("blocksworld seed 2").env_options == {} and planning_problem("maze").policy == "all"
