@@ -29,6 +29,8 @@ class StoreReader(QObject):
         self.runner = StreamRunner(self)
         self.runner.batch.connect(self._deliver)
         self.runner.finished.connect(lambda _: self._next())
+        # A bug in a store call (not a store problem, which is an answer) is said, not hidden.
+        self.runner.failed.connect(lambda error: self.failed.emit(StoreFailure(f"memory: {error.message}", "io")))
         self._changes: list[Change] = []
         self._request: ViewRequest | None = None
         self._closing = False

@@ -192,3 +192,13 @@ def test_a_workflow_shows_its_steps(qtbot, qloop, tmp_path):
     settle(qloop, panel)
     top = panel.reflections.topLevelItem(0)
     assert [top.child(i).text(0) for i in range(top.childCount())] == ["1 + 2 = 3", "3 + 3 = 6", "4 * 6 = 24"]
+
+
+def test_a_bug_in_a_store_call_is_said_not_left_reading(panel, qloop, monkeypatch):
+    def broken(*_args):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(panel.reader.session, "answer", broken)
+    panel.set_agents(["Alice"])
+    settle(qloop, panel)
+    assert "a bug" in panel.banner.text() and "memory unavailable" in panel.status.text()
