@@ -524,7 +524,27 @@ class MemoryUnavailable(EventBase):
     action: Literal["continue", "stop"] = "continue"
 
 
-MEMORY_EVENTS = (MemoryRead, MemoryWritten, MemoryWriteUnreadable, MemoryReflected, MemoryUnavailable)
+class MemoryModelCall(EventBase):
+    """One model call a memory step made (a write's extraction, a reflection) and its usage:
+    the run's token budget counts it as it counts a message, and the totals can be read back."""
+
+    type: Literal["memory_model_call"] = "memory_model_call"
+    agent: str
+    owner: str
+    step: Literal["write", "reflect"]
+    model: str = ""
+    usage: Usage = Field(default_factory=Usage)
+    error: str | None = None  # the provider's failure, if the call failed
+
+
+MEMORY_EVENTS = (
+    MemoryRead,
+    MemoryWritten,
+    MemoryWriteUnreadable,
+    MemoryReflected,
+    MemoryUnavailable,
+    MemoryModelCall,
+)
 # --- end of memory events ---------------------------------------------------------------------
 
 
@@ -567,7 +587,8 @@ Event = Annotated[
     | MemoryWritten
     | MemoryWriteUnreadable
     | MemoryReflected
-    | MemoryUnavailable,
+    | MemoryUnavailable
+    | MemoryModelCall,
     Field(discriminator="type"),
 ]
 

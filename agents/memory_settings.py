@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from agents.events import Record
 
@@ -31,6 +31,12 @@ class MemoryConfig(Record):
     graph: bool = Field(default=True, description="Expand reads through the knowledge graph")
     # A store that cannot be opened (corrupt, locked, newer): go on without memory, or stop the run.
     on_store_error: Literal["continue", "stop"] = "continue"
+    # The name the memory is kept under, when it is not the agent's (or, shared, the team's) own:
+    # renaming an agent in the builder pins its old name here, so the memory follows the agent
+    # and the team file says so. None: the current name.
+    key: str | None = Field(
+        default=None, min_length=1, max_length=64, description="Memory kept under this name (kept on renames)"
+    )
 
     @model_validator(mode="after")
     def _budget_fits_a_memory(self) -> MemoryConfig:
@@ -40,6 +46,17 @@ class MemoryConfig(Record):
             )
         return self
 
+    @field_validator("key")
+    @classmethod
+    def _key_is_one_plain_line(cls, value: str | None) -> str | None:
+        if value is not None and (value != value.strip() or not value.isprintable() or value.startswith("team:")):
+            raise ValueError("a memory key is one line of visible text, without outer spaces or a 'team:' prefix")
+        return value
+
     def owner(self, agent: str, team: str) -> str:
         """The store key this agent reads and writes under."""
-        return f"team:{team}" if self.scope == "shared" else agent
+        return f"team:{self.key or team}" if self.scope == "shared" else self.key or agent
+
+    def pinned(self, old_name: str) -> MemoryConfig:
+        """The same memory after a rename: kept under ``old_name`` unless already pinned."""
+        return self if self.key is not None else self.model_copy(update={"key": old_name})

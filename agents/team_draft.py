@@ -147,6 +147,8 @@ class TeamDraft:
         problem = steering_problem(new)  # refused as it is edited, not only when the team runs
         if problem:
             raise ValueError(f"{problem}: turn its steering off first")
+        if new.name != agent_name and new.memory is not None and new.memory.scope == "private":
+            new = new.model_copy(update={"memory": new.memory.pinned(agent_name)})  # its memory follows it
         rename = {agent_name: new.name}.get
         return replace(
             self,
@@ -181,7 +183,17 @@ class TeamDraft:
         return replace(self, termination=termination)
 
     def renamed(self, name: str) -> TeamDraft:
-        return replace(self, name=name.strip() or self.name)
+        """The team under a new name; shared memories stay under the old one (they follow the team)."""
+        name = name.strip() or self.name
+        if name == self.name:
+            return self
+        agents = tuple(
+            a.model_copy(update={"memory": a.memory.pinned(self.name)})
+            if a.memory is not None and a.memory.scope == "shared"
+            else a
+            for a in self.agents
+        )
+        return replace(self, name=name, agents=agents)
 
 
 LEADING_ROLES = ("judge", "manager")

@@ -16,7 +16,8 @@ from agents.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, bounded_int
 from agents.memory.export import describe, memory_to_dict, memory_to_markdown, when
 from agents.memory.read import OwnerIndex, score
 from agents.memory.records import MEMORY_KINDS
-from agents.memory.store import MemoryStore, MemoryStoreError
+from agents.memory.store import STORE_TIMEOUT_S, MemoryStore, MemoryStoreError
+from agents.memory.view import explain
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -50,7 +51,7 @@ def command_memory(args: argparse.Namespace) -> int:
         with MemoryStore(args.db) as store:
             return ACTIONS[args.action](store, args)
     except MemoryStoreError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {explain(exc, STORE_TIMEOUT_S)}", file=sys.stderr)
         return EXIT_FAILED
     except KeyError as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)

@@ -16,6 +16,7 @@ from agents.events import Event
 from agents.llm.base import CancelToken, Provider
 from agents.memory.embed import Embedder
 from agents.memory.events import (
+    MemoryModelCall,
     MemoryOp,
     MemoryRead,
     MemoryReflected,
@@ -23,8 +24,8 @@ from agents.memory.events import (
     MemoryWritten,
     WriteMethod,
 )
-from agents.memory.prompting import complete
-from agents.memory.read import DEFAULT_WEIGHTS, OwnerIndex, Retrieval, Weights, retrieve
+from agents.memory.prompting import Completion, complete
+from agents.memory.read import DEFAULT_WEIGHTS, OwnerIndex, Retrieval, Weights, retrieve, score
 from agents.memory.records import Memory, MemoryConfig, clip_text
 from agents.memory.reflect import (
     RECENT_FOR_REFLECTION,
@@ -111,6 +112,22 @@ class AgentMemory:
         vectors = await self._embed([query])
         return await asyncio.to_thread(self.read, query, now, vectors[0] if vectors else None, message_id)
 
+    def recall_workflows(self, query: str, message_id: str | None = None, now: float | None = None) -> MemoryRead:
+        """The stored workflows most like ``query`` (at most ``read_k``), for a planner that
+        reuses them as steps rather than as prompt text (agent workflow memory)."""
+        with self.index.lock:
+            ranked = score(self.index.fresh(), query, time.time() if now is None else now, self.weights, False)
+        items = tuple(item for item in ranked if item.kind == "workflow")[: self.config.read_k]
+        return MemoryRead(
+            agent=self.agent,
+            owner=self.owner,
+            message_id=message_id,
+            query=clip_text(query, 500),
+            items=items,
+            tokens=0,  # nothing enters a prompt: the steps guide the search
+            considered=len(self.index.memories),
+        )
+
     async def _embed(self, texts: list[str]) -> list[tuple[float, ...]]:
         """Vectors for ``texts``, or [] without an embedder or when it fails (BM25 carries on)."""
         if self.embedder is None or not texts:
@@ -130,7 +147,7 @@ class AgentMemory:
         similar = [self.index.memories[str(k)] for k, _ in self.index.fresh().bm25.top(turn_text, SIMILAR_FOR_WRITE)]
         operations, method = await self._propose(turn_text, similar, cancel)
         for event in operations:
-            if isinstance(event, MemoryWriteUnreadable):
+            if isinstance(event, (MemoryModelCall, MemoryWriteUnreadable)):
                 yield event
         ops = [op for op in operations if isinstance(op, Operation)]
         texts = [op.text for op in ops if op.op in ("ADD", "UPDATE")]
@@ -153,6 +170,7 @@ class AgentMemory:
             return list(rule_operations(turn_text, similar)), "rules"
         system, user = write_prompt(self.agent, turn_text, similar)
         reply = await complete(self.provider, system, user, "Memory", WRITE_MAX_TOKENS, WRITE_STOPS, cancel)
+        called = self._called("write", reply)
         proposal = parse_operations(reply.text, len(similar), turn_text)
         if proposal.operations and reply.error is None:
             refused = (
@@ -167,12 +185,17 @@ class AgentMemory:
                 if proposal.problems
                 else []
             )
-            return [*refused, *proposal.operations], "model"  # what was refused is said, never dropped
+            return [called, *refused, *proposal.operations], "model"  # what was refused is said, never dropped
         reason = reply.error or "; ".join(proposal.problems) or "no operation could be read"
         unreadable = MemoryWriteUnreadable(
             agent=self.agent, raw_output=clip_text(reply.text, 2000), reason=reason, fallback=True
         )
-        return [unreadable, *rule_operations(turn_text, similar)], "rules"
+        return [called, unreadable, *rule_operations(turn_text, similar)], "rules"
+
+    def _called(self, step: Literal["write", "reflect"], reply: Completion) -> MemoryModelCall:
+        return MemoryModelCall(
+            agent=self.agent, owner=self.owner, step=step, model=reply.model, usage=reply.usage, error=reply.error
+        )
 
     def _apply(
         self,
@@ -236,6 +259,7 @@ class AgentMemory:
         if self.provider is not None:
             system, user = reflect_prompt(self.agent, recent)
             reply = await complete(self.provider, system, user, "Reflection", REFLECT_MAX_TOKENS, REFLECT_STOPS, cancel)
+            yield self._called("reflect", reply)
             insights, rejected = parse_insights(reply.text, len(recent))
             if insights and reply.error is None:
                 method = "model"

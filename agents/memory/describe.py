@@ -8,7 +8,14 @@ import html
 from collections.abc import Iterable
 
 from agents.events import EventBase
-from agents.memory.events import MemoryRead, MemoryReflected, MemoryUnavailable, MemoryWriteUnreadable, MemoryWritten
+from agents.memory.events import (
+    MemoryModelCall,
+    MemoryRead,
+    MemoryReflected,
+    MemoryUnavailable,
+    MemoryWriteUnreadable,
+    MemoryWritten,
+)
 
 
 def _first_line(text: str | None, limit: int = 160) -> str:
@@ -46,6 +53,16 @@ def describe_memory_event(event: EventBase) -> tuple[str, str, str] | None:
             f"{event.agent}: unreadable memory {event.step}",
             _first_line(event.raw_output, 400) or "(empty output)",
             f"{event.reason} · {fallback}",
+        )
+    if isinstance(event, MemoryModelCall):
+        usage = event.usage
+        spent = f"{usage.prompt_tokens} + {usage.completion_tokens} tokens" + (
+            " (estimated)" if usage.estimated else ""
+        )
+        return (
+            f"{event.agent} memory {event.step} step asked {event.model or 'the model'}",
+            f"failed: {event.error}" if event.error else "",
+            f"{spent} · counted in the run's token budget",
         )
     if isinstance(event, MemoryUnavailable):
         return (

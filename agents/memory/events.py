@@ -4,6 +4,7 @@ consumer reads (that module may import nothing above it), and named here for the
 from agents.events import (
     MEMORY_EVENTS,
     MemoryKind,
+    MemoryModelCall,
     MemoryOp,
     MemoryRead,
     MemoryReflected,
@@ -18,6 +19,7 @@ from agents.events import (
 __all__ = [
     "MEMORY_EVENTS",
     "MemoryKind",
+    "MemoryModelCall",
     "MemoryOp",
     "MemoryRead",
     "MemoryReflected",

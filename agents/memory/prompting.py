@@ -3,9 +3,9 @@ tokenizer-free token estimate for budgets."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from agents.events import ErrorEvent, MessageCompleted
+from agents.events import ErrorEvent, MessageCompleted, Usage
 from agents.llm.base import CancelToken, ChatMessage, CompletionRequest, GenerationParams, Provider
 
 # Memory steps are bookkeeping, not conversation: low temperature, a fixed seed, short.
@@ -16,6 +16,8 @@ STEP_PARAMS = dict(temperature=0.0, seed=0, repetition_penalty=1.1)
 class Completion:
     text: str
     error: str | None = None  # the provider's failure, if any (the text may be partial)
+    usage: Usage = field(default_factory=Usage)  # what the call cost; the run's token budget counts it
+    model: str = ""
 
 
 def estimate_tokens(text: str) -> int:
@@ -39,13 +41,17 @@ async def complete(
         params=params,
         speaker=speaker,
     )
-    text, error = "", None
+    text, error, usage = "", None, Usage()
     try:
         async for event in provider.stream(request, cancel):
             if isinstance(event, ErrorEvent):
                 error = event.message
             elif isinstance(event, MessageCompleted):
-                text = event.text
+                text, usage = event.text, event.usage
     except Exception as exc:  # a provider bug must not lose the turn's memory: the fallback runs
         error = f"{exc!r}"
-    return Completion(text, error)
+    if usage == Usage() and error is None:  # a provider that sent no usage still spent tokens
+        usage = Usage(
+            prompt_tokens=estimate_tokens(system + user), completion_tokens=estimate_tokens(text), estimated=True
+        )
+    return Completion(text, error, usage, provider.identity.ref)

@@ -99,6 +99,14 @@ def workflow_text(task: str, steps: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
+_STEP = re.compile(r"^\s*\d+\.\s+(.+?)\s*$")
+
+
+def workflow_steps(text: str) -> list[str]:
+    """The steps of a workflow memory, in order (what :func:`workflow_text` numbered)."""
+    return [m.group(1) for line in text.splitlines()[1:] if (m := _STEP.match(line))]
+
+
 def first_sentence(text: str) -> str:
     """A turn's gist for a workflow step: its first sentence, at most 200 characters."""
     text = " ".join(text.split())

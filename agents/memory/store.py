@@ -32,6 +32,9 @@ class MemoryStoreError(Exception):
         self.path = path
 
 
+STORE_TIMEOUT_S = 5.0  # how long a write (or a first read) waits for another program's lock
+
+
 def default_path() -> Path:
     return data_dir() / "memory" / "memory.sqlite3"
 
@@ -46,7 +49,7 @@ def _problem(exc: sqlite3.Error) -> StoreProblem:
 
 
 class MemoryStore:
-    def __init__(self, path: Path | str | None = None, timeout_s: float = 5.0):
+    def __init__(self, path: Path | str | None = None, timeout_s: float = STORE_TIMEOUT_S):
         self.path = Path(path) if path is not None else default_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # Told of every add, update and delete this object commits ("ADD", memory): read caches

@@ -13,9 +13,9 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from agents.events import Event
 from agents.llm.base import CancelToken, Provider
 from agents.memory.agent_memory import AgentMemory
-from agents.memory.events import MemoryRead, MemoryUnavailable
+from agents.memory.events import MemoryRead, MemoryReflected, MemoryUnavailable
 from agents.memory.records import MemoryConfig
-from agents.memory.reflect import first_sentence
+from agents.memory.reflect import first_sentence, workflow_steps
 from agents.memory.store import MemoryStore, MemoryStoreError
 
 
@@ -89,6 +89,27 @@ class TeamMemory:
             return "", None
         read = await memory.aread(query, message_id=message_id)
         return memory.last_read.section, read
+
+    async def recall_workflows(
+        self, agent: str, query: str, message_id: str | None = None
+    ) -> tuple[list[list[str]], MemoryRead | None]:
+        """The steps of the stored workflows most like ``query``, best first, and the read event
+        (None when the agent has no memory)."""
+        memory = self.memories.get(agent)
+        if memory is None:
+            return [], None
+        read = await asyncio.to_thread(memory.recall_workflows, query, message_id)
+        return [steps for item in read.items if (steps := workflow_steps(item.text))], read
+
+    async def keep_workflow(
+        self, agent: str, task: str, steps: Sequence[str], message_id: str | None = None
+    ) -> MemoryReflected | None:
+        """A verified solution (a plan that reached its goal) kept as a workflow, once; off the
+        loop, as a write may wait for another run's lock."""
+        memory = self.memories.get(agent)
+        if memory is None:
+            return None
+        return await asyncio.to_thread(memory.record_workflow, task, steps, source_message=message_id)
 
     async def after_turn(
         self, agent: str, text: str, message_id: str | None, cancel: CancelToken | None = None

@@ -8,6 +8,7 @@ rest. Values come from the environment's heuristic or from the model's own judge
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -80,6 +81,29 @@ class LLMPolicy:
             (illegal.append(action) if match is None else chosen.append(match) if match not in chosen else None)
         prior = 1.0 / max(1, len(chosen))
         return Proposal([(a, prior) for a in chosen[: self.branching]], illegal, reply.text, reply.error)
+
+
+class RecalledPolicy:
+    """Steps a stored workflow took (agent workflow memory) lead: in a state where one is legal
+    it comes first, with a high prior, and the wrapped policy (a model) is not asked; the other
+    legal actions follow in the heuristic's order, so the search can still leave the recipe."""
+
+    RECALLED_PRIOR, OTHER_PRIOR = 1.0, 0.1
+
+    def __init__(self, env: Env, inner: Policy, plans: Sequence[Sequence[str]], width: int | None = None):
+        self.env, self.inner, self.width = env, inner, width  # width: most actions proposed (None: all)
+        self.actions = list(dict.fromkeys(action for plan in plans for action in plan))
+        self.label = f"{inner.label}+workflow memory"
+
+    async def propose(self, state: State) -> Proposal:
+        moves = self.env.successors(state)
+        recalled = [a for a in self.actions if a in moves]
+        if not recalled:
+            return await self.inner.propose(state)
+        rest = sorted((a for a in moves if a not in recalled), key=lambda a: -self.env.heuristic(moves[a]))
+        if self.width is not None:
+            rest = rest[: max(0, self.width - len(recalled))]
+        return Proposal([(a, self.RECALLED_PRIOR) for a in recalled] + [(a, self.OTHER_PRIOR) for a in rest])
 
 
 class Value(Protocol):

@@ -8,7 +8,7 @@ after each, and re-plans (a new tree) as soon as reality differs from the predic
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
@@ -30,7 +30,7 @@ from agents.planning.envs import make_env
 from agents.planning.envs.base import Env, State
 from agents.planning.metrics import run_metrics
 from agents.planning.model_calls import Meter
-from agents.planning.policy import AllActions, HeuristicValue, LLMPolicy, LLMValue, Policy, Value
+from agents.planning.policy import AllActions, HeuristicValue, LLMPolicy, LLMValue, Policy, RecalledPolicy, Value
 from agents.planning.search.beam import beam_search
 from agents.planning.search.dfs import dfs_search
 from agents.planning.search.mcts import mcts_search
@@ -99,6 +99,12 @@ class PlanRun:
             policy = policy if c.policy == "all" else LLMPolicy(env, p, self.meter, c.budget.branching)
             value = value if c.value == "heuristic" else LLMValue(env, p, self.meter)
         return world, policy, value
+
+    def recall(self, plans: Sequence[Sequence[str]]) -> None:
+        """Let stored workflows' steps lead the search (before ``run_stream``; see RecalledPolicy)."""
+        if plans:
+            width = None if self.config.policy == "all" else self.config.budget.branching
+            self.ctx.policy = RecalledPolicy(self.env, self.ctx.policy, plans, width)
 
     def headers(self) -> list[EventBase]:
         c = self.config

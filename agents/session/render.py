@@ -19,6 +19,7 @@ from agents.events import (
     EventBase,
     Finished,
     HumanInputRequested,
+    MemoryModelCall,
     MemoryRead,
     MemoryReflected,
     MemoryUnavailable,
@@ -300,6 +301,7 @@ _MEMORY_KINDS: dict[type, tuple[str, Tone]] = {
     MemoryReflected: ("memory_reflection", "info"),
     MemoryWriteUnreadable: ("memory_problem", "warning"),
     MemoryUnavailable: ("memory_problem", "warning"),
+    MemoryModelCall: ("memory_call", "info"),
 }
 
 

@@ -10,6 +10,7 @@ from typing import Literal, cast
 from agents.agent import Agent
 from agents.events import ErrorEvent, Event, HumanInputRequested, MessageCompleted, MessageStarted, Usage, new_id
 from agents.llm.base import Cancelled, ChatMessage, CompletionRequest, GenerationParams, Provider, unless_cancelled
+from agents.memory.events import MemoryModelCall
 from agents.memory.records import clip_text
 from agents.memory.team import TeamMemory
 from agents.spec import TeamSpec
@@ -145,15 +146,23 @@ class RunContext:
         if agent.tools and self.tools is not None:
             # One message with the tool calls run inside it (the text protocol), their events between.
             turn = self.tools.turn(agent, request, lambda r: provider.stream(r, self.stop.token), self.stop.token)
-            async for tool_event in turn:
-                yield cast(Event, tool_event)
-            return
-        async for event in provider.stream(request, self.stop.token):
-            yield event
-            if isinstance(event, MessageCompleted) and event.finish_reason != "error" and self.memory is not None:
-                said = self._heard_and_said(agent, before, event.text)
-                async for written in self.memory.after_turn(agent.name, said, event.message_id, self.stop.token):
+        else:
+            turn = provider.stream(request, self.stop.token)
+        async for event in turn:
+            yield cast(Event, event)
+            if isinstance(event, MessageCompleted) and event.message_id == message_id:
+                async for written in self._remember(agent, before, event):
                     yield written
+
+    async def _remember(self, agent: Agent, before: Sequence[Turn], done: MessageCompleted) -> AsyncIterator[Event]:
+        """The write after a turn; its model calls count in the run's token budget like messages."""
+        if done.finish_reason == "error" or self.memory is None:
+            return
+        said = self._heard_and_said(agent, before, done.text)
+        async for written in self.memory.after_turn(agent.name, said, done.message_id, self.stop.token):
+            if isinstance(written, MemoryModelCall):
+                self.state.tokens += written.usage.prompt_tokens + written.usage.completion_tokens
+            yield written
 
     def _heard_and_said(self, agent: Agent, visible: Sequence[Turn], text: str) -> str:
         """What a write learns from: the task on the agent's first turn, what it heard since its
@@ -250,5 +259,6 @@ class RunContext:
         if agent.role == "human":
             return self._human_turn(agent, visible, instruction)
         if agent.role == "planner" and (problem := planning_problem(self.task, agent.persona)) is not None:
-            return planner_turn(agent, problem, self.providers.get(agent.name), self.stop.token)
+            memory = self.memory if self.memory is not None and agent.name in self.memory else None
+            return planner_turn(agent, problem, self.providers.get(agent.name), self.stop.token, memory)
         return self._model_turn(agent, visible, instruction)

@@ -3,7 +3,10 @@ deletions with undo, the write history as diffs, reflections as trees over what 
 the knowledge graph. During a run, the memories read for the current turn are highlighted;
 double-clicking a memory asks to jump to the message it came from.
 
-It reads the live store directly (SQLite reads are quick) and refreshes when a run writes.
+It never touches the store on the GUI thread: every read and edit goes through a
+:class:`~desktop.memory.reader.StoreReader` (the one Qt edge, with the store call in a worker
+thread), and the answer is drawn when it arrives. A store that cannot be used is said in a
+banner, in words (damaged, locked by another program, from a newer version); the window goes on.
 """
 
 from __future__ import annotations
@@ -32,15 +35,15 @@ from PySide6.QtWidgets import (
 
 from agents.events import EventBase, RunStarted
 from agents.memory.events import MemoryRead, MemoryReflected, MemoryWritten
-from agents.memory.graph import MemoryGraph
-from agents.memory.inspector import ReflectionNode, diffs, entity_memories, layout, reflection_trees
-from agents.memory.read import OwnerIndex, score
+from agents.memory.inspector import ReflectionNode
 from agents.memory.records import MEMORY_KINDS, Memory
-from agents.memory.store import MemoryStore, MemoryStoreError
+from agents.memory.reflect import workflow_steps
+from agents.memory.store import STORE_TIMEOUT_S
+from agents.memory.view import Change, Page, PanelView, StoreFailure, ViewRequest, memory_owners
 from desktop.memory.graph_view import GraphView
+from desktop.memory.reader import StoreReader
 from desktop.memory.table_model import MemoryTableModel
 
-LIST_LIMIT = 500  # the newest shown; search and the entity filter reach the rest
 REFRESH_MS = 250  # a run's writes arrive in bursts: one refresh per burst
 OP_COLOURS = {"ADD": "#15803d", "UPDATE": "#b45309", "DELETE": "#b91c1c", "NOOP": "#64748b"}
 
@@ -72,14 +75,17 @@ class _Edit(QUndoCommand):
 class MemoryPanel(QWidget):
     jumpRequested = Signal(str, str)  # session id, message id
     problem = Signal(str)
+    shown = Signal()  # a view from the store was drawn (tests and the screenshot wait on it)
 
-    def __init__(self, store_path: str | None = None, parent=None):
+    def __init__(self, store_path: str | None = None, parent=None, timeout_s: float = STORE_TIMEOUT_S):
         super().__init__(parent)
         self.store_path = store_path
-        self.store: MemoryStore | None = None
         self.entity: str | None = None
         self.undo_stack = QUndoStack(self)
         self.model = MemoryTableModel(self)
+        self.reader = StoreReader(store_path, timeout_s, self)
+        self.reader.viewed.connect(self._show_view)
+        self.reader.failed.connect(self._show_failure)
         self._build()
         self.timer = QTimer(self, singleShot=True, interval=REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
@@ -97,6 +103,10 @@ class MemoryPanel(QWidget):
         for widget in (QLabel("Agent"), self.agent_box, self.search, self.kind_box, self.entity_label):
             bar.addWidget(widget)
         bar.setStretch(2, 1)
+        self.banner = QLabel("")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("background: #fef2f2; border: 1px solid #fca5a5; padding: 6px; color: #7f1d1d")
+        self.banner.setVisible(False)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
@@ -116,6 +126,7 @@ class MemoryPanel(QWidget):
             (self.agent_box, "Agent"),
             (self.kind_box, "Memory kind"),
             (self.entity_label, "Clear the entity filter"),
+            (self.banner, "Memory store problem"),
             (self.table, "Memories"),
             (self.history, "Write history"),
             (self.reflections, "Reflections"),
@@ -124,13 +135,13 @@ class MemoryPanel(QWidget):
         for named, name in names:
             named.setAccessibleName(name)
         self.tabs = QTabWidget()
-        tabs: tuple[tuple[QWidget, str], ...] = (
-            (self.table, "Memories"),
-            (self.history, "Changes"),
-            (self.reflections, "Reflections"),
-            (self.graph, "Graph"),
-        )
-        for page, title in tabs:
+        self.pages: dict[QWidget, Page] = {
+            self.table: "memories",
+            self.history: "history",
+            self.reflections: "reflections",
+            self.graph: "graph",
+        }
+        for page, title in zip(self.pages, ("Memories", "Changes", "Reflections", "Graph")):
             self.tabs.addTab(page, title)
         buttons = QHBoxLayout()
         self.status = QLabel("")
@@ -147,6 +158,7 @@ class MemoryPanel(QWidget):
         buttons.addWidget(self.status, 1)
         column = QVBoxLayout(self)
         column.addLayout(bar)
+        column.addWidget(self.banner)
         column.addWidget(self.tabs, 1)
         column.addLayout(buttons)
         self.agent_box.currentTextChanged.connect(lambda _: self.refresh())
@@ -154,38 +166,37 @@ class MemoryPanel(QWidget):
         self.kind_box.currentIndexChanged.connect(lambda _: self.refresh())
         self.tabs.currentChanged.connect(lambda _: self.refresh())
 
-    # --- the store ---------------------------------------------------------------------------
-    def open_store(self) -> MemoryStore | None:
-        if self.store is None:
-            try:
-                self.store = MemoryStore(self.store_path)
-            except MemoryStoreError as exc:
-                self.status.setText(f"memory unavailable: {exc}")
-                self.problem.emit(str(exc))
-                return None
-        return self.store
+    # --- the store, through the reader --------------------------------------------------------
+    def store_call(self, change: Change) -> None:
+        """An edit, made in the reader's worker; the view is read again after it."""
+        self.reader.ask(self.request(), change)
 
-    def store_call(self, change) -> None:
-        store = self.open_store()
-        if store is None:
-            return
-        try:
-            change(store)
-        except (MemoryStoreError, KeyError) as exc:
-            self.problem.emit(f"memory: {exc}")
-        self.refresh()
+    def request(self) -> ViewRequest | None:
+        if not self.agent:
+            return None
+        kind = self.kind_box.currentText()
+        page = self.pages.get(self.tabs.currentWidget(), "memories")
+        return ViewRequest(self.agent, self.search.text(), kind if kind in MEMORY_KINDS else "", self.entity, page)
 
     def set_agents(self, names: list[str]) -> None:
-        """The team's agents first, then any other owner the store knows."""
-        store = self.open_store()
-        known = store.agents() if store else []
+        """The team's memory owners first; the store's other owners join when a view arrives."""
         current = self.agent_box.currentText()
+        self._set_choices(names)
         self.agent_box.blockSignals(True)
-        self.agent_box.clear()
-        self.agent_box.addItems(list(dict.fromkeys([*names, *known])))
         self.agent_box.setCurrentText(current if current else (names[0] if names else ""))
         self.agent_box.blockSignals(False)
         self.refresh()
+
+    def _set_choices(self, names: list[str]) -> None:
+        shown = [self.agent_box.itemText(i) for i in range(self.agent_box.count())]
+        wanted = list(dict.fromkeys([*names, *shown]))
+        if wanted != shown:
+            current = self.agent_box.currentText()
+            self.agent_box.blockSignals(True)
+            self.agent_box.clear()
+            self.agent_box.addItems(wanted)
+            self.agent_box.setCurrentText(current)
+            self.agent_box.blockSignals(False)
 
     @property
     def agent(self) -> str:
@@ -193,36 +204,39 @@ class MemoryPanel(QWidget):
 
     # --- showing -------------------------------------------------------------------------------
     def refresh(self) -> None:
-        store = self.open_store()
-        if store is None or not self.agent:
+        request = self.request()
+        if request is None:
             self.model.set_memories([])
             return
-        memories = self._visible(store)
-        self.model.set_memories(memories)
-        self.status.setText(f"{len(memories)} of {store.count(self.agent)} memories of {self.agent}")
-        # Only the page in view is rebuilt (a large memory's graph is not free); the others on showing.
-        page = self.tabs.currentWidget()
-        if page is self.history:
-            self._show_history(store)
-        elif page is self.reflections:
-            self._show_reflections(store)
-        elif page is self.graph:
-            self.graph.show_graph(layout(MemoryGraph.build(*store.graph_rows(self.agent))))
+        self.status.setText(f"reading the memories of {request.agent}…")
+        self.reader.ask(request)
 
-    def _visible(self, store: MemoryStore) -> list[Memory]:
-        kind = self.kind_box.currentText()
-        if self.entity:
-            memories = entity_memories(store, MemoryGraph.build(*store.graph_rows(self.agent)), self.agent, self.entity)
-        elif self.search.text().strip():
-            ranked = score(OwnerIndex(store, self.agent), self.search.text(), time.time(), limit=200)
-            memories = [store.get(item.memory_id) for item in ranked]
-        else:
-            memories = store.newest(self.agent, LIST_LIMIT)
-        return [m for m in memories if kind not in MEMORY_KINDS or m.kind == kind]
+    def _show_view(self, view: PanelView) -> None:
+        if view.request != self.request():
+            return  # the user moved on while it was read; the newer request is queued
+        self.banner.setVisible(False)
+        self._set_choices(view.owners)
+        self.model.set_memories(view.memories)
+        self.status.setText(f"{len(view.memories)} of {view.total} memories of {view.request.agent}")
+        for problem in view.problems:
+            self.problem.emit(f"memory: {problem}")
+        if view.history is not None:
+            self._show_history(view.history)
+        if view.reflections is not None:
+            self._show_reflections(view.reflections)
+        if view.graph is not None:
+            self.graph.show_graph(view.graph)
+        self.shown.emit()
 
-    def _show_history(self, store: MemoryStore) -> None:
-        rows = []
-        for row in diffs(store, self.agent, limit=300):
+    def _show_failure(self, failure: StoreFailure) -> None:
+        self.banner.setText(failure.message)
+        self.banner.setVisible(True)
+        self.status.setText(f"memory unavailable ({failure.problem})")
+        self.problem.emit(failure.message)
+
+    def _show_history(self, rows: list[dict]) -> None:
+        out = []
+        for row in rows:
             colour = OP_COLOURS.get(row["op"], "#334155")
             before = (
                 f"<div style='color:#b91c1c'>− {html.escape(row['before'] or '')}</div>"
@@ -231,24 +245,26 @@ class MemoryPanel(QWidget):
             )
             after = f"<div style='color:#15803d'>+ {html.escape(row['after'] or '')}</div>" if row["after"] else ""
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(row["ts"]))
-            rows.append(
+            out.append(
                 f"<p><b style='color:{colour}'>{row['op']}</b> <span style='color:#64748b'>{when} · {row['method']}"
                 f"{' · session ' + html.escape(row['source_session']) if row['source_session'] else ''}</span>{before}{after}</p>"
             )
-        self.history.setHtml("".join(rows) or "<p style='color:#64748b'>No writes yet.</p>")
+        self.history.setHtml("".join(out) or "<p style='color:#64748b'>No writes yet.</p>")
 
-    def _show_reflections(self, store: MemoryStore) -> None:
+    def _show_reflections(self, trees: list[ReflectionNode]) -> None:
         self.reflections.clear()
 
         def add(parent, node: ReflectionNode) -> None:
             item = QTreeWidgetItem(parent, [node.memory.text.splitlines()[0], node.memory.kind])
             item.setToolTip(0, node.memory.text)
+            for step in workflow_steps(node.memory.text) if node.memory.kind == "workflow" else ():
+                QTreeWidgetItem(item, [step, "step"])  # a workflow is the recipe it keeps
             for cited in node.cites:
                 add(item, cited)
             for missing in node.missing:
                 QTreeWidgetItem(item, [f"(forgotten: {missing})", ""])
 
-        for tree in reflection_trees(store, self.agent):
+        for tree in trees:
             add(self.reflections, tree)
         self.reflections.expandAll()
 
@@ -257,7 +273,9 @@ class MemoryPanel(QWidget):
         self.entity_label.setText(f"entity: {entity} ✕" if entity else "")
         self.entity_label.setVisible(entity is not None)
         if entity is not None:
+            self.tabs.blockSignals(True)
             self.tabs.setCurrentWidget(self.table)
+            self.tabs.blockSignals(False)
         self.refresh()
 
     # --- a run's events --------------------------------------------------------------------
@@ -268,13 +286,7 @@ class MemoryPanel(QWidget):
 
     def on_event(self, event: EventBase) -> None:
         if isinstance(event, RunStarted):
-            self.set_agents(
-                [
-                    str(agent.get("name", ""))
-                    for agent in event.team.get("agents", [])
-                    if (agent.get("memory") or {}).get("enabled")
-                ]
-            )
+            self.set_agents(memory_owners(event.team))
         elif isinstance(event, MemoryRead):
             if not self.agent:
                 self.agent_box.setCurrentText(event.owner)
@@ -307,7 +319,5 @@ class MemoryPanel(QWidget):
             self.jumpRequested.emit(memory.source_session, memory.source_message)
 
     def closeEvent(self, event) -> None:
-        if self.store is not None:
-            self.store.close()
-            self.store = None
+        self.reader.close()
         super().closeEvent(event)

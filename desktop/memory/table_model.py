@@ -8,6 +8,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from agents.memory.export import when
 from agents.memory.records import Memory
+from agents.memory.reflect import workflow_steps
 
 COLUMNS = ("Memory", "Kind", "Imp.", "Time", "Source")
 HIGHLIGHT = QColor("#fde68a")
@@ -49,6 +50,8 @@ class MemoryTableModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             first = memory.text.splitlines()[0] if memory.text else ""
+            if memory.kind == "workflow" and (steps := len(workflow_steps(memory.text))):
+                first += f" · {steps} steps"
             source = f"{memory.source_session or ''} {memory.source_message or ''}".strip() or "–"
             return (first, memory.kind, f"{memory.importance:g}", when(memory.created), source)[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:

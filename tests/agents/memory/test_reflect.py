@@ -4,7 +4,7 @@ import pytest
 
 from agents.llm.scripted import ScriptedProvider
 from agents.memory.agent_memory import AgentMemory
-from agents.memory.events import MemoryReflected, MemoryWriteUnreadable
+from agents.memory.events import MemoryModelCall, MemoryReflected, MemoryWriteUnreadable
 from agents.memory.records import MemoryConfig
 from agents.memory.reflect import parse_insights
 from agents.memory.store import MemoryStore
@@ -64,7 +64,8 @@ async def test_unreadable_reflection_falls_back_to_shared_entities_and_says_so(s
     )
     for turn in TURNS:
         [e async for e in memory.write(turn)]
-    events = [e async for e in memory.end_session()]
+    called, *events = [e async for e in memory.end_session()]
+    assert isinstance(called, MemoryModelCall) and called.step == "reflect" and called.usage.prompt_tokens > 0
     assert isinstance(events[0], MemoryWriteUnreadable) and events[0].step == "reflect"
     reflected = [e for e in events if isinstance(e, MemoryReflected)]
     assert reflected and reflected[0].method == "rules" and reflected[0].trigger == "session_end"

@@ -6,7 +6,7 @@ import pytest
 
 from agents.events import event_from_json, event_to_json
 from agents.llm.scripted import ScriptedProvider
-from agents.memory.events import MemoryRead, MemoryWritten
+from agents.memory.events import MemoryModelCall, MemoryRead, MemoryWritten
 from agents.memory.store import MemoryStore
 from agents.spec import parse_team
 from agents.teams.run import TeamRun
@@ -148,3 +148,18 @@ async def test_an_agent_remembers_what_it_was_told_not_only_what_it_said():
     events = [e async for e in TeamRun(spec, providers).run_stream("Pass on the codes.")]
     added = [e.after for e in events if isinstance(e, MemoryWritten) and e.op == "ADD"]
     assert added == ["B: Zara's locker code is 4817."]
+
+
+async def test_memory_model_calls_count_in_the_token_budget_and_say_their_usage():
+    def budgeted(memory):
+        spec = team(memory).model_dump()
+        spec["termination"] = {"token_budget": 60}  # A's message alone costs about 17 tokens
+        return parse_team(spec)
+
+    plain, _ = await run(budgeted(None), "Share your notes.")
+    assert [e.agent for e in plain if e.type == "message_completed"][:2] == ["A", "B"]
+    remembered, _ = await run(budgeted({**MEMORY, "write_policy": "model"}), "Share your notes.")
+    calls = [e for e in remembered if isinstance(e, MemoryModelCall)]
+    assert calls and calls[0].step == "write" and calls[0].usage.prompt_tokens > 60
+    assert [e.agent for e in remembered if e.type == "message_completed"] == ["A"]  # the write spent the budget
+    assert next(e for e in remembered if e.type == "terminated").condition.startswith("token budget")

@@ -5,7 +5,7 @@ import pytest
 from agents.llm.base import ProviderError
 from agents.llm.scripted import ScriptedProvider
 from agents.memory.agent_memory import AgentMemory
-from agents.memory.events import MemoryWriteUnreadable, MemoryWritten
+from agents.memory.events import MemoryModelCall, MemoryWriteUnreadable, MemoryWritten
 from agents.memory.records import Memory, MemoryConfig
 from agents.memory.store import MemoryStore
 from agents.memory.write import WRITE_SYSTEM, parse_line, parse_operations, rule_operations
@@ -79,8 +79,9 @@ def store(tmp_path):
         yield opened
 
 
-async def collect(stream):
-    return [event async for event in stream]
+async def collect(stream, calls: bool = False):
+    """The stream's events; its model-call records only when ``calls``."""
+    return [event async for event in stream if calls or not isinstance(event, MemoryModelCall)]
 
 
 async def test_model_operations_become_write_events_with_diffs(store):
@@ -89,9 +90,11 @@ async def test_model_operations_become_write_events_with_diffs(store):
         ["UPDATE 1 6 | The user prefers detailed answers with sources.\nADD 8 | Check the arithmetic first."]
     )
     memory = AgentMemory(store, "A", MemoryConfig(enabled=True, reflect_every=0), provider=provider, session_id="s1")
-    events = await collect(
-        memory.write("The user now prefers detailed answers with sources. Check the arithmetic first.", "m7")
+    called, *events = await collect(
+        memory.write("The user now prefers detailed answers with sources. Check the arithmetic first.", "m7"), True
     )
+    assert isinstance(called, MemoryModelCall) and called.step == "write" and called.model == "scripted:scripted"
+    assert called.usage.prompt_tokens > 0 and called.usage.completion_tokens > 0
     assert [(e.op, e.method) for e in events] == [("UPDATE", "model"), ("ADD", "model")]
     update = events[0]
     assert update.before == old.text and update.after == "The user prefers detailed answers with sources."

@@ -177,6 +177,14 @@ CASES = [
         "Pro: memory unavailable (corrupt)",
         "not a database",
     ),
+    (
+        ev.MemoryModelCall(
+            agent="Pro", owner="Pro", step="write", model="local", usage=ev.Usage(prompt_tokens=90, completion_tokens=7)
+        ),
+        "memory_call",
+        "Pro memory write step asked local",
+        "",
+    ),
 ]
 # Events no reader sees one at a time: streamed text and the search tree (the planning panel draws those).
 CASES += TOOL_RENDER_CASES  # the tools' cards, one per tool event

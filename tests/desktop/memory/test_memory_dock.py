@@ -5,6 +5,7 @@ from agents.memory.events import MemoryRead, RetrievedMemory
 from agents.memory.records import Memory
 from agents.memory.store import MemoryStore
 from desktop.main_window import MainWindow
+from tests.desktop.memory.waiting import settle
 
 
 def test_the_dock_follows_a_run_and_jumps_to_the_source_message(qtbot, qloop, tmp_path, monkeypatch):
@@ -29,7 +30,8 @@ def test_the_dock_follows_a_run_and_jumps_to_the_source_message(qtbot, qloop, tm
         ]
     )
     panel = window.memory
-    assert panel.agent == "Alice" and panel.model.highlighted == {memory.id}
+    settle(qloop, panel)
+    assert panel.agent == "Alice" and panel.model.highlighted == {memory.id} and panel.model.rowCount() == 1
     assert window.conversation.show_message("m1") and not window.conversation.show_message("elsewhere")
     with qtbot.waitSignal(panel.jumpRequested):
         panel._jump(panel.model.index(0, 0))
@@ -52,3 +54,26 @@ def test_the_builder_gives_an_agent_memory_and_takes_it_away(qtbot):
     assert builder.team().agents[0].memory is None
     builder.document.undo_stack.undo()
     assert builder.team().agents[0].memory is not None  # every edit an undo step
+
+
+def test_renaming_an_agent_in_the_builder_keeps_its_memory_and_undo_puts_it_back(qtbot):
+    from desktop.builder.builder import TeamBuilder
+
+    builder = TeamBuilder(["local"])
+    qtbot.addWidget(builder)
+    builder.open_template("debate_with_judge")
+    first = builder.team().agents[0]
+    form = builder.agent_form
+    builder._select(first.name)
+    form.memory.fields["enabled"].setChecked(True)
+    form.name.setText("Renamed")
+    form.name.editingFinished.emit()
+    renamed = builder.team().agents[0]
+    assert renamed.name == "Renamed" and renamed.memory is not None and renamed.memory.key == first.name
+    assert form.memory.fields["key"].text() == first.name  # the form shows where the memory is kept
+    form.memory.fields["read_k"].setValue(2)  # a later edit keeps the key
+    assert builder.team().agents[0].memory.key == first.name and builder.team().agents[0].memory.read_k == 2
+    builder.document.undo_stack.undo()
+    builder.document.undo_stack.undo()
+    back = builder.team().agents[0]
+    assert back.name == first.name and back.memory is not None and back.memory.key is None
