@@ -118,16 +118,18 @@ class LlamaEngine:
                     return None
                 chunk = prompt[lo : lo + PREFILL_CHUNK]
                 self._decode([(seq, t, lo + i == len(prompt) - 1) for i, t in enumerate(chunk)])
-            logits.append(self.logits(-1))
+            logits.append(self.logits(-1).copy())  # the next prompt's prefill overwrites the buffer
         return chosen, logits
 
     def logits(self, index: int) -> Any:
-        """The logits of the index-th logit-bearing token of the last decode, as a torch tensor."""
+        """The logits of the index-th logit-bearing token of the last decode, as a float32 array.
+
+        A view of llama.cpp's own buffer, not a copy: valid until the next decode.
+        """
         import numpy as np
-        import torch
 
         pointer = self._lib.llama_get_logits_ith(self._ctx, index)
-        return torch.from_numpy(np.ctypeslib.as_array(pointer, shape=(self.n_vocab,)).copy())
+        return np.ctypeslib.as_array(pointer, shape=(self.n_vocab,))
 
     def step(self, rows: Sequence[tuple[_Sequence, int]]) -> None:
         """Append one token to each given sequence, all in one pass."""
@@ -147,7 +149,7 @@ class LlamaEngine:
         for lo in range(0, len(ids), PREFILL_CHUNK):
             chunk = list(ids[lo : lo + PREFILL_CHUNK])
             self._decode([(seq, t, True) for t in chunk])
-            rows += [self.logits(i).numpy() for i in range(len(chunk))]
+            rows += [self.logits(i).copy() for i in range(len(chunk))]
         self._evict_idle({id(s) for s in self._sequences if s is not seq})
         return np.stack(rows)
 

@@ -310,9 +310,9 @@ class _FakeEngine:
         return self._logits(self._live[index])
 
     def _logits(self, seq):
-        import torch
+        import numpy as np
 
-        logits = torch.zeros(1000)
+        logits = np.zeros(1000, dtype=np.float32)
         generated = len(self.rows[seq]) - self.prompt_len
         logits[self.eos if generated >= self.stop_after[seq] else 500 + generated] = 10.0
         return logits
