@@ -61,6 +61,8 @@ class LlamaEngine:
         self._model = llama_cpp.llama_model_load_from_file(str(gguf).encode(), model_params)
         if not self._model:
             raise RuntimeError(f"llama.cpp cannot load {gguf}")
+        # The provider's window: never past what the model was trained for.
+        context_tokens = min(context_tokens, llama_cpp.llama_model_n_ctx_train(self._model) or context_tokens)
         params = llama_cpp.llama_context_default_params()
         # One shared KV buffer: a debate's agents share most of their prompt, and a unified
         # cache sized for a few full contexts holds all of them.
