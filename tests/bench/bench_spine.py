@@ -1,4 +1,4 @@
-"""Spine benchmarks: model load, local vs llama.cpp tokens/s, prefix caching, fidelity, cancel.
+"""Spine benchmarks: model load to the first token, sampling cost, local vs llama.cpp tokens/s, prefix caching, fidelity, cancel.
 
 Run with `make bench` (or `python -m tests.bench spine`). Prints numbers and ratios measured
 in one run on this machine, the engines interleaved run by run (the machine may be shared, so
@@ -218,7 +218,41 @@ def main(skip_cold: bool = False) -> None:
     print(f"warm start (cached weights), median of {RUNS}: {warm:.1f} s (goal: under 5 s)")
     if not skip_cold:
         print(f"cold / warm: {cold / warm:.1f}x")
+    sampling_cost()
     asyncio.run(_generation())
+
+
+def sampling_cost(vocab: int = 262_144, draws: int = 30) -> None:
+    """Milliseconds per token to sample over Gemma 3's vocabulary: the numpy sampler the local
+    provider uses against the torch.multinomial it replaced (one row, temperature 0.8)."""
+    import numpy as np
+    import torch
+
+    from agents.llm.local_sampling import Sampler
+
+    logits = (np.random.default_rng(0).standard_normal(vocab) * 3).astype(np.float32)
+    logits[:40] += 12  # a peaked distribution, as a language model's is
+    sampler, generator = Sampler(0.8, 1.0, 1.0, seed=0), torch.Generator().manual_seed(0)
+
+    def torch_draw() -> int:
+        probs = torch.softmax(torch.from_numpy(logits.copy()) / 0.8, dim=-1)
+        return int(torch.multinomial(probs, 1, generator=generator).item())
+
+    def per_token_ms(draw) -> float:
+        started = time.perf_counter()
+        for _ in range(draws):
+            draw()
+        return (time.perf_counter() - started) / draws * 1000
+
+    print("== Spine: sampling one token over 262k logits (interleaved) ==")
+    numpy_ms, torch_ms = [], []
+    for _ in range(3):
+        numpy_ms.append(per_token_ms(lambda: sampler(logits, ())))
+        torch_ms.append(per_token_ms(torch_draw))
+    print(
+        f"numpy sampler {statistics.median(numpy_ms):.1f} ms, torch.multinomial {statistics.median(torch_ms):.1f} ms"
+        f" ({torch.get_num_threads()} torch threads)"
+    )
 
 
 async def _generation() -> None:
