@@ -1,8 +1,8 @@
 """Quality on the embedded base model: do the shipped templates produce turns a person can read?
 
 Run with `python -m tests.bench quality` (slow: 30 team runs on the embedded model;
-`QUALITY_TASKS=N` runs the first N tasks of each template, `QUALITY_TEMPLATES=round_robin,...`
-only those templates; each run prints its line as it ends). Measures, per turn, defined in
+`QUALITY_TASKS=N` runs the first N tasks of each template, `QUALITY_FIRST=K` skips the first K,
+`QUALITY_TEMPLATES=round_robin,...` only those templates; each run prints its line as it ends). Measures, per turn, defined in
 code below: the share of turns that echo an instruction or the task, that end with a readable
 answer, that repeat an earlier turn of the same run, and the share of judge verdicts read from
 the judge's text rather than the scoring fallback. Goals (issue 15): echo < 5%, readable >= 90%, repeats < 10%.
@@ -133,10 +133,10 @@ def instructions() -> list[str]:
     ]
 
 
-async def run_template(template: str, tasks: list[str], provider, tally: Tally) -> None:
+async def run_template(template: str, tasks: list[str], provider, tally: Tally, first: int = 0) -> None:
     spec = load_template(template.removesuffix(".json"))
     debaters = {a.name for a in spec.by_role("debater")}
-    for seed, task in enumerate(tasks):
+    for seed, task in enumerate(tasks[first:], start=first):  # the seed is the task's index
         started, before = time.perf_counter(), dataclasses.replace(tally, samples=[])
         earlier: list[str] = []
         providers = {a.name: provider for a in spec.agents}
@@ -159,6 +159,7 @@ async def run_template(template: str, tasks: list[str], provider, tally: Tally) 
 
 async def _quality() -> dict[str, Tally]:
     limit = int(os.environ.get("QUALITY_TASKS", "6"))
+    first = int(os.environ.get("QUALITY_FIRST", "0"))  # resume a set: skip the first tasks
     only = [t for t in os.environ.get("QUALITY_TEMPLATES", "").split(",") if t]
     provider = await open_provider("local", Settings(local=LocalSettings(device="auto", context_tokens=2048)))
     tallies = {}
@@ -166,7 +167,7 @@ async def _quality() -> dict[str, Tally]:
         if only and template.removesuffix(".json") not in only:
             continue
         tallies[template] = Tally()
-        await run_template(template, tasks[:limit], provider, tallies[template])
+        await run_template(template, tasks[:limit], provider, tallies[template], first)
     return tallies
 
 
