@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agents.llm.base import CancelToken, Steering
+from agents.llm.local_sampling import Sampler
 from agents.llm.local_steering import steering_rows
 
 PREFILL_CHUNK = 128  # prompt tokens per forward pass: bounds cancel latency and peak memory
@@ -51,38 +52,17 @@ class IncrementalDecoder:
         return ""
 
 
-def _eos_ids(model: Any, tokenizer: Any) -> set[int]:
+def eos_ids(model: Any, tokenizer: Any) -> set[int]:
     ids = {tokenizer.eos_token_id}
     configured = getattr(model.generation_config, "eos_token_id", None)
     ids.update(configured if isinstance(configured, (list, tuple)) else [configured])
+    # One id at a time, not ``in get_vocab()``: that builds a 262k-entry dict (0.2-0.6 s, holding
+    # the GIL) and it ran three times before every generation.
     for special in ("<end_of_turn>", "<|im_end|>", "<|eot_id|>"):
-        token_id = tokenizer.convert_tokens_to_ids(special) if special in tokenizer.get_vocab() else None
-        ids.add(token_id)
+        token_id = tokenizer.convert_tokens_to_ids(special)
+        if isinstance(token_id, int) and tokenizer.convert_ids_to_tokens(token_id) == special:  # not <unk>
+            ids.add(token_id)
     return {i for i in ids if isinstance(i, int)}
-
-
-def _penalise(logits: Any, previous: list[int], penalty: float) -> Any:
-    if penalty == 1.0 or not previous:
-        return logits
-    import torch
-
-    ids = torch.tensor(sorted(set(previous)))
-    chosen = logits[ids]
-    logits[ids] = torch.where(chosen > 0, chosen / penalty, chosen * penalty)
-    return logits
-
-
-def _sample(logits: Any, temperature: float, top_p: float, generator: Any) -> int:
-    import torch
-
-    if temperature <= 0.0:
-        return int(torch.argmax(logits).item())
-    probs = torch.softmax(logits.float() / temperature, dim=-1)
-    if top_p < 1.0:
-        sorted_probs, order = torch.sort(probs, descending=True)
-        keep = torch.cumsum(sorted_probs, dim=-1) - sorted_probs < top_p
-        probs = torch.zeros_like(probs).scatter(0, order[keep], sorted_probs[keep])
-    return int(torch.multinomial(probs, 1, generator=generator).item())
 
 
 @dataclass
@@ -93,7 +73,7 @@ class _Row:
     cancel: CancelToken
     emit: Callable[[Any], None]
     decoder: IncrementalDecoder
-    generator: Any
+    sampler: Sampler
     text: str = ""
     finished: str | None = None
 
@@ -115,7 +95,7 @@ def generate_batch(loaded: Any, jobs: Sequence[tuple[Any, Callable[[Any], None]]
     import torch
 
     model, tokenizer = loaded.model, loaded.tokenizer
-    eos = _eos_ids(model, tokenizer)
+    eos = eos_ids(model, tokenizer)
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     rows = [
         _Row(
@@ -123,7 +103,7 @@ def generate_batch(loaded: Any, jobs: Sequence[tuple[Any, Callable[[Any], None]]
             job.cancel,
             emit,
             IncrementalDecoder(tokenizer),
-            torch.Generator(device="cpu").manual_seed(job.spec.seed) if job.spec.seed is not None else None,
+            Sampler(job.spec.temperature, job.spec.top_p, job.spec.repetition_penalty, job.spec.seed),
         )
         for job, emit in jobs
     ]
@@ -177,8 +157,8 @@ def _decode(
         return
     hidden, past, mask = prefilled
     for step in range(max(r.spec.max_new_tokens for r in rows) + 1):
-        logits = head(hidden).to("cpu")
-        next_ids = [_advance(row, logits[i], step, eos, pad) for i, row in enumerate(rows)]
+        logits = head(hidden).to("cpu").float()
+        next_ids = [_advance(row, logits[i].numpy(), step, eos, pad) for i, row in enumerate(rows)]
         if all(row.finished for row in rows):
             break
         mask = torch.cat([mask, torch.ones((len(rows), 1), dtype=mask.dtype, device=mask.device)], dim=1)
@@ -216,9 +196,7 @@ def _advance(row: _Row, logits: Any, step: int, eos: set[int], pad: int) -> int:
     if row.finished:
         return pad
     spec = row.spec
-    token_id = _sample(
-        _penalise(logits, row.decoder.ids, spec.repetition_penalty), spec.temperature, spec.top_p, row.generator
-    )
+    token_id = row.sampler(logits, row.decoder.ids)
     if token_id in eos:
         row.finished = "stop"
         return pad

@@ -61,6 +61,8 @@ class LlamaEngine:
         self._model = llama_cpp.llama_model_load_from_file(str(gguf).encode(), model_params)
         if not self._model:
             raise RuntimeError(f"llama.cpp cannot load {gguf}")
+        # The provider's window: never past what the model was trained for.
+        context_tokens = min(context_tokens, llama_cpp.llama_model_n_ctx_train(self._model) or context_tokens)
         params = llama_cpp.llama_context_default_params()
         # One shared KV buffer: a debate's agents share most of their prompt, and a unified
         # cache sized for a few full contexts holds all of them.
@@ -118,16 +120,18 @@ class LlamaEngine:
                     return None
                 chunk = prompt[lo : lo + PREFILL_CHUNK]
                 self._decode([(seq, t, lo + i == len(prompt) - 1) for i, t in enumerate(chunk)])
-            logits.append(self.logits(-1))
+            logits.append(self.logits(-1).copy())  # the next prompt's prefill overwrites the buffer
         return chosen, logits
 
     def logits(self, index: int) -> Any:
-        """The logits of the index-th logit-bearing token of the last decode, as a torch tensor."""
+        """The logits of the index-th logit-bearing token of the last decode, as a float32 array.
+
+        A view of llama.cpp's own buffer, not a copy: valid until the next decode.
+        """
         import numpy as np
-        import torch
 
         pointer = self._lib.llama_get_logits_ith(self._ctx, index)
-        return torch.from_numpy(np.ctypeslib.as_array(pointer, shape=(self.n_vocab,)).copy())
+        return np.ctypeslib.as_array(pointer, shape=(self.n_vocab,))
 
     def step(self, rows: Sequence[tuple[_Sequence, int]]) -> None:
         """Append one token to each given sequence, all in one pass."""
@@ -147,7 +151,7 @@ class LlamaEngine:
         for lo in range(0, len(ids), PREFILL_CHUNK):
             chunk = list(ids[lo : lo + PREFILL_CHUNK])
             self._decode([(seq, t, True) for t in chunk])
-            rows += [self.logits(i).numpy() for i in range(len(chunk))]
+            rows += [self.logits(i).copy() for i in range(len(chunk))]
         self._evict_idle({id(s) for s in self._sequences if s is not seq})
         return np.stack(rows)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,8 +126,40 @@ def _load(ref: LocalRef, device: str, dtype: Any, context_tokens: int, emit: Emi
         gguf, sha256 = local_cache.embedded_gguf(emit) if ref.path is None else (folder, _hash(folder, label, emit))
         name = local_cache.EMBEDDED_NAME if ref.path is None else gguf.name
         folder = _checkpoint_for(gguf, sha256, label, emit)
+        if not gguf.exists() and ref.path is None:  # converted already, GGUF removed since
+            gguf, _ = local_cache.embedded_gguf(emit, need_file=True)
+    with ThreadPoolExecutor(2, thread_name_prefix="model-load") as pool:
+        # llama.cpp reads its GGUF without the GIL, beside the weights and the tokenizer.
+        engine = pool.submit(_engine_for, gguf, device, context_tokens, emit) if gguf is not None else None
+        model, tokenizer = _load_checkpoint(ref, gguf, folder, sha256, (device, dtype), label, emit, pool)
+        window = getattr(model.config.get_text_config(), "max_position_embeddings", None) or context_tokens
+        identity = ModelIdentity(
+            ref=label, name=name, backend="local", sha256=sha256, device=device, dtype=str(dtype).removeprefix("torch.")
+        )
+        context = min(context_tokens, window)
+        return LoadedModel(
+            model=model,
+            tokenizer=tokenizer,
+            identity=identity,
+            context_tokens=context,
+            engine=engine.result() if engine is not None else None,
+        )
+
+
+def _load_checkpoint(
+    ref: LocalRef,
+    gguf: Path | None,
+    folder: Path,
+    sha256: str | None,
+    placement: tuple[str, Any],
+    label: str,
+    emit: Emit,
+    pool: Executor,
+) -> tuple[Any, Any]:
+    """The transformers model and tokenizer; a GGUF's unreadable converted cache is rebuilt once."""
+    device, dtype = placement
     try:
-        model, tokenizer = _from_pretrained(folder, device, dtype, label, emit)
+        return _from_pretrained(folder, device, dtype, label, emit, pool)
     except Exception as exc:
         if sha256 is None:
             raise ProviderError("internal", f"cannot load the model in {folder}: {exc}") from exc
@@ -136,24 +169,15 @@ def _load(ref: LocalRef, device: str, dtype: Any, context_tokens: int, emit: Emi
             gguf, _ = local_cache.embedded_gguf(emit, need_file=True)
         assert gguf is not None  # a GGUF reference, or the embedded file just asked for
         folder = local_cache.convert_gguf(gguf, sha256, label, emit)
-        model, tokenizer = _from_pretrained(folder, device, dtype, label, emit)
-    window = getattr(model.config.get_text_config(), "max_position_embeddings", None) or context_tokens
-    identity = ModelIdentity(
-        ref=label, name=name, backend="local", sha256=sha256, device=device, dtype=str(dtype).removeprefix("torch.")
-    )
-    context = min(context_tokens, window)
-    engine = _engine_for(gguf, ref, device, context, emit) if gguf is not None else None
-    return LoadedModel(model=model, tokenizer=tokenizer, identity=identity, context_tokens=context, engine=engine)
+        return _from_pretrained(folder, device, dtype, label, emit, pool)
 
 
-def _engine_for(gguf: Path, ref: LocalRef, device: str, context: int, emit: Emit) -> Any:
+def _engine_for(gguf: Path, device: str, context: int, emit: Emit) -> Any:
     """llama.cpp for generating from a GGUF on the CPU (about 3x transformers' speed there)."""
     from agents.llm import local_llama
 
     if device != "cpu" or not local_llama.available():
         return None
-    if not gguf.exists() and ref.path is None:  # converted already, GGUF removed since
-        gguf, _ = local_cache.embedded_gguf(emit, need_file=True)
     try:
         return local_llama.open_engine(gguf, context)
     except RuntimeError as exc:
@@ -183,16 +207,20 @@ def _checkpoint_for(gguf: Path, sha256: str, label: str, emit: Emit) -> Path:
     return local_cache.convert_gguf(gguf, sha256, label, emit)
 
 
-def _from_pretrained(folder: Path, device: str, dtype: Any, label: str, emit: Emit) -> tuple[Any, Any]:
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+def _from_pretrained(folder: Path, device: str, dtype: Any, label: str, emit: Emit, pool: Executor) -> tuple[Any, Any]:
+    """The model and tokenizer, loaded side by side.
+
+    Parsing the tokenizer holds the GIL (1.6 s of CPU) while reading the weights mostly
+    releases it (1.7 s), so on two cores the two together take about as long as the longer.
+    """
+    from transformers import AutoModelForCausalLM
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # progress is reported as events, not terminal bars
-    emit(ModelLoadProgress(model=label, stage="loading tokenizer", fraction=0.96))
-    tokenizer = AutoTokenizer.from_pretrained(str(folder))
-    emit(ModelLoadProgress(model=label, stage="loading weights", fraction=0.98))
+    emit(ModelLoadProgress(model=label, stage="loading tokenizer and weights", fraction=0.96))
+    tokenizer = pool.submit(local_cache.load_tokenizer, folder)
     # Eager attention: the interpretability engine needs real attention weights, and at
     # these sizes on CPU it costs little against SDPA.
     model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=dtype, attn_implementation="eager")
     model.to(device).eval()  # type: ignore[arg-type]  # transformers' to() stub wants a model, takes a device
-    return model, tokenizer
+    return model, tokenizer.result()

@@ -1,24 +1,26 @@
 """Quality on the embedded base model: do the shipped templates produce turns a person can read?
 
-Run with `python -m tests.bench quality` (slow: 30 team runs on the embedded model; `QUALITY_TASKS=N`
-runs the first N tasks of each template). Measures, per turn, defined in code below: the share of
-turns that echo an instruction or the task, that end with a readable answer, that repeat an
-earlier turn of the same run, and the share of judge verdicts read from the judge's text rather
-than the scoring fallback. Goals (issue 15): echo < 5%, readable >= 90%, repeats < 10%.
+Run with `python -m tests.bench quality` (slow: 30 team runs on the embedded model;
+`QUALITY_TASKS=N` runs the first N tasks of each template, `QUALITY_FIRST=K` skips the first K,
+`QUALITY_TEMPLATES=round_robin,...` only those templates; each run prints its line as it ends). Measures, per turn, defined in
+code below: the share of turns that echo an instruction or the task, that end with a readable
+answer, that repeat an earlier turn of the same run, and the share of judge verdicts read from
+the judge's text rather than the scoring fallback. Goals (issue 15): echo < 5%, readable >= 90%, repeats < 10%.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import re
+import time
 from dataclasses import dataclass, field
-from importlib import resources
 
 from agents.events import MessageCompleted, VerdictReached
 from agents.llm.providers import open_provider
 from agents.settings import LocalSettings, Settings
-from agents.spec import parse_team
+from agents.spec import load_template
 from agents.teams import debate, verdict
 from agents.teams.run import TeamRun
 
@@ -98,6 +100,9 @@ def repeats(text: str, earlier: list[str]) -> bool:
     return bool(mine) and any(len(mine & set(_words(e))) >= 0.8 * len(mine | set(_words(e))) for e in earlier)
 
 
+COUNTS = ("turns", "echo", "readable", "repeat", "verdicts", "from_text")
+
+
 @dataclass
 class Tally:
     turns: int = 0
@@ -128,10 +133,11 @@ def instructions() -> list[str]:
     ]
 
 
-async def run_template(template: str, tasks: list[str], provider, tally: Tally) -> None:
-    spec = parse_team(resources.files("assets.teams").joinpath(template).read_text())
+async def run_template(template: str, tasks: list[str], provider, tally: Tally, first: int = 0) -> None:
+    spec = load_template(template.removesuffix(".json"))
     debaters = {a.name for a in spec.by_role("debater")}
-    for seed, task in enumerate(tasks):
+    for seed, task in enumerate(tasks[first:], start=first):  # the seed is the task's index
+        started, before = time.perf_counter(), dataclasses.replace(tally, samples=[])
         earlier: list[str] = []
         providers = {a.name: provider for a in spec.agents}
         async for event in TeamRun(spec, providers, seed=seed).run_stream(task):
@@ -147,15 +153,21 @@ async def run_template(template: str, tasks: list[str], provider, tally: Tally) 
             elif isinstance(event, VerdictReached):
                 tally.verdicts += 1
                 tally.from_text += event.method in ("json", "tolerant")
+        run = Tally(**{k: getattr(tally, k) - getattr(before, k) for k in COUNTS})
+        print(f"  {run.line(f'{template[:14]} #{seed}')}  ({time.perf_counter() - started:.0f} s)", flush=True)
 
 
 async def _quality() -> dict[str, Tally]:
     limit = int(os.environ.get("QUALITY_TASKS", "6"))
+    first = int(os.environ.get("QUALITY_FIRST", "0"))  # resume a set: skip the first tasks
+    only = [t for t in os.environ.get("QUALITY_TEMPLATES", "").split(",") if t]
     provider = await open_provider("local", Settings(local=LocalSettings(device="auto", context_tokens=2048)))
     tallies = {}
     for template, tasks in TASKS.items():
+        if only and template.removesuffix(".json") not in only:
+            continue
         tallies[template] = Tally()
-        await run_template(template, tasks[:limit], provider, tallies[template])
+        await run_template(template, tasks[:limit], provider, tallies[template], first)
     return tallies
 
 
@@ -167,6 +179,6 @@ def main(skip_cold: bool = False) -> None:
         print(tally.line(name.removesuffix(".json")))
         for sample in tally.samples[:2]:
             print(f"    {sample}")
-        for key in ("turns", "echo", "readable", "repeat", "verdicts", "from_text"):
+        for key in COUNTS:
             setattr(total, key, getattr(total, key) + getattr(tally, key))
     print(total.line("all"))

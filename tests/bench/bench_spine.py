@@ -1,4 +1,4 @@
-"""Spine benchmarks: model load, local vs llama.cpp tokens/s, prefix caching, fidelity, cancel.
+"""Spine benchmarks: model load to the first token, sampling cost, local vs llama.cpp tokens/s, prefix caching, fidelity, cancel.
 
 Run with `make bench` (or `python -m tests.bench spine`). Prints numbers and ratios measured
 in one run on this machine, the engines interleaved run by run (the machine may be shared, so
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import os
 import statistics
 import subprocess
@@ -32,24 +33,55 @@ FIDELITY_TEXT = (
     "learned to build larger hulls, and sails grew from single squares to complex rigs that could "
     "sail against the wind. Trade, exploration and war all depended on them."
 )
-LOAD_SNIPPET = (
-    "import asyncio, time; t=time.perf_counter();"
-    "from agents.llm.providers import open_provider;"
-    "asyncio.run(open_provider('local')); print(time.perf_counter()-t)"
-)
-RUNS = 3
+# Ready time in a fresh process: to a ready provider, then to its first token. A thread ticking
+# every 5 ms sees how long the GIL was held at a stretch (the Qt loop would stall as long);
+# "after imports" leaves out torch and transformers, which the window may import up front.
+READY_SNIPPET = """
+import asyncio, json, sys, threading, time
+started = time.perf_counter()
+ticks = [started]
+def tick():
+    while True:
+        time.sleep(0.005)
+        ticks.append(time.perf_counter())
+threading.Thread(target=tick, daemon=True).start()
+import torch, transformers, transformers.models.gemma3
+imported = time.perf_counter()
+from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams
+from agents.llm.providers import open_provider
+async def main():
+    provider = await open_provider("local")
+    ready = time.perf_counter()
+    request = CompletionRequest(messages=(ChatMessage(role="user", content="Hello"),),
+                                params=GenerationParams(max_tokens=1, temperature=0.0), speaker="Writer")
+    [e async for e in provider.stream(request)]
+    return ready, time.perf_counter()
+ready, first = asyncio.run(main())
+def gap(lo, hi):
+    inside = [t for t in ticks if lo <= t <= hi]
+    return max((b - a for a, b in zip(inside, inside[1:])), default=0.0) * 1000 - 5
+print(json.dumps({"imports": imported - started, "ready": ready - started, "first_token": first - started,
+                  "gil_ms_imports": gap(started, imported), "gil_ms_after_imports": gap(imported, first)}))
+"""
 
 
-def timed_load(cache_dir: str | None) -> float:
-    """Seconds from process start of the load (imports included) to a ready provider."""
+def timed_ready(cache_dir: str | None, pythonpath: str | None = None) -> dict[str, float]:
+    """Seconds from process start to a ready provider and to its first token, and GIL stalls."""
     env = dict(os.environ)
     if cache_dir:
         env["AGORA_LAB_CACHE_DIR"] = cache_dir
-    started = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", LOAD_SNIPPET], env=env, capture_output=True, text=True, check=True)
-    wall = time.perf_counter() - started
-    print(f"    (in-process load {float(out.stdout.strip().splitlines()[-1]):.1f} s, whole process {wall:.1f} s)")
-    return wall
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
+    out = subprocess.run([sys.executable, "-c", READY_SNIPPET], env=env, capture_output=True, text=True, check=True)
+    marks = json.loads(out.stdout.strip().splitlines()[-1])
+    print(
+        f"    imports {marks['imports']:.1f} s, ready {marks['ready']:.1f} s, first token {marks['first_token']:.1f} s;"
+        f" longest GIL hold {marks['gil_ms_imports']:.0f} ms in imports, {marks['gil_ms_after_imports']:.0f} ms after"
+    )
+    return marks
+
+
+RUNS = 3
 
 
 def request(max_tokens: int, seed: int = 0, context: str = "") -> CompletionRequest:
@@ -177,16 +209,50 @@ async def local_providers() -> dict[str, LocalProvider]:
 
 
 def main(skip_cold: bool = False) -> None:
-    print("== Spine: model load ==")
+    print("== Spine: model load (fresh process, to the first token) ==")
     if not skip_cold:
         with tempfile.TemporaryDirectory() as cold_cache:
-            cold = timed_load(cold_cache)
+            cold = timed_ready(cold_cache)["first_token"]
         print(f"cold start (assemble + convert + cache): {cold:.1f} s")
-    warm = timed_load(None)
-    print(f"warm start (cached weights):             {warm:.1f} s")
+    warm = statistics.median(timed_ready(None)["first_token"] for _ in range(RUNS))
+    print(f"warm start (cached weights), median of {RUNS}: {warm:.1f} s (goal: under 5 s)")
     if not skip_cold:
         print(f"cold / warm: {cold / warm:.1f}x")
+    sampling_cost()
     asyncio.run(_generation())
+
+
+def sampling_cost(vocab: int = 262_144, draws: int = 30) -> None:
+    """Milliseconds per token to sample over Gemma 3's vocabulary: the numpy sampler the local
+    provider uses against the torch.multinomial it replaced (one row, temperature 0.8)."""
+    import numpy as np
+    import torch
+
+    from agents.llm.local_sampling import Sampler
+
+    logits = (np.random.default_rng(0).standard_normal(vocab) * 3).astype(np.float32)
+    logits[:40] += 12  # a peaked distribution, as a language model's is
+    sampler, generator = Sampler(0.8, 1.0, 1.0, seed=0), torch.Generator().manual_seed(0)
+
+    def torch_draw() -> int:
+        probs = torch.softmax(torch.from_numpy(logits.copy()) / 0.8, dim=-1)
+        return int(torch.multinomial(probs, 1, generator=generator).item())
+
+    def per_token_ms(draw) -> float:
+        started = time.perf_counter()
+        for _ in range(draws):
+            draw()
+        return (time.perf_counter() - started) / draws * 1000
+
+    print("== Spine: sampling one token over 262k logits (interleaved) ==")
+    numpy_ms, torch_ms = [], []
+    for _ in range(3):
+        numpy_ms.append(per_token_ms(lambda: sampler(logits, ())))
+        torch_ms.append(per_token_ms(torch_draw))
+    print(
+        f"numpy sampler {statistics.median(numpy_ms):.1f} ms, torch.multinomial {statistics.median(torch_ms):.1f} ms"
+        f" ({torch.get_num_threads()} torch threads)"
+    )
 
 
 async def _generation() -> None:

@@ -310,9 +310,9 @@ class _FakeEngine:
         return self._logits(self._live[index])
 
     def _logits(self, seq):
-        import torch
+        import numpy as np
 
-        logits = torch.zeros(1000)
+        logits = np.zeros(1000, dtype=np.float32)
         generated = len(self.rows[seq]) - self.prompt_len
         logits[self.eos if generated >= self.stop_after[seq] else 500 + generated] = 10.0
         return logits
@@ -346,3 +346,87 @@ def test_common_prefix():
 
     assert common_prefix([1, 2, 3], [1, 2, 4, 5]) == 2
     assert common_prefix([], [1]) == 0 and common_prefix([1, 2], [1, 2]) == 2
+
+
+TOKENIZER_TEXTS = [
+    "Alice: I think the answer is forty-two.",
+    "  two  spaces\n\nand newlines\tand tabs",
+    "Ünïcödé ✓ 🤖 日本語 <eos> <pad> text",
+    "",
+]
+
+
+def _as_converted_cache(tiny_model_dir, folder):
+    """A copy of the tiny model laid out as our converted-model cache (a manifest beside it)."""
+    import json
+    import shutil
+
+    from agents.llm import local_cache
+
+    shutil.copytree(tiny_model_dir, folder)
+    files = {p.name: p.stat().st_size for p in folder.iterdir() if p.is_file()}
+    (folder / local_cache.MANIFEST).write_text(json.dumps({"format": local_cache.CACHE_FORMAT, "files": files}))
+    return folder
+
+
+def test_a_converted_caches_tokenizer_loads_directly_and_matches_transformers(tiny_model_dir, tmp_path):
+    from transformers import AutoTokenizer, TokenizersBackend
+
+    from agents.llm.local_cache import load_tokenizer
+
+    folder = _as_converted_cache(tiny_model_dir, tmp_path / "converted")
+    fast, reference = load_tokenizer(folder), AutoTokenizer.from_pretrained(str(folder))
+    assert type(fast) is TokenizersBackend  # built from tokenizer.json, not through from_pretrained
+    for text in TOKENIZER_TEXTS:
+        for special in (True, False):
+            assert (
+                fast(text, add_special_tokens=special)["input_ids"]
+                == reference(text, add_special_tokens=special)["input_ids"]
+            )
+        got = fast(text, return_offsets_mapping=True)["offset_mapping"]
+        assert got == reference(text, return_offsets_mapping=True)["offset_mapping"]
+        ids = reference(text)["input_ids"] + [reference.eos_token_id, reference.pad_token_id]
+        for skip in (True, False):
+            assert fast.decode(ids, skip_special_tokens=skip) == reference.decode(ids, skip_special_tokens=skip)
+    for name in ("eos_token_id", "bos_token_id", "pad_token_id", "unk_token_id", "all_special_ids", "padding_side"):
+        assert getattr(fast, name) == getattr(reference, name), name
+    assert fast.get_vocab() == reference.get_vocab()
+
+
+def test_other_folders_keep_transformers_loading(tiny_model_dir, tmp_path, monkeypatch):
+    import shutil
+
+    import transformers
+
+    from agents.llm.local_cache import load_tokenizer
+
+    through_transformers = []
+    original = transformers.AutoTokenizer.from_pretrained
+    monkeypatch.setattr(
+        transformers.AutoTokenizer,
+        "from_pretrained",
+        lambda path, *a, **k: through_transformers.append(path) or original(path, *a, **k),
+    )
+    converted = _as_converted_cache(tiny_model_dir, tmp_path / "converted")
+    legacy = _as_converted_cache(tiny_model_dir, tmp_path / "legacy")
+    (legacy / "special_tokens_map.json").write_text("{}")  # a file only from_pretrained reads
+    plain = shutil.copytree(tiny_model_dir, tmp_path / "plain")  # a Hugging Face folder, not our cache
+    for folder in (converted, legacy, plain):
+        load_tokenizer(folder)
+    assert through_transformers == [str(legacy), str(plain)]
+
+
+def test_end_of_turn_ids_are_looked_up_without_the_vocabulary(provider, monkeypatch):
+    import copy
+
+    from agents.llm.local_generate import eos_ids
+
+    loaded = provider.loaded
+    tokenizer = copy.deepcopy(loaded.tokenizer)  # the loaded model is shared by the other tests
+    monkeypatch.setattr(type(tokenizer), "get_vocab", lambda self: pytest.fail("get_vocab builds the whole vocabulary"))
+    assert eos_ids(loaded.model, tokenizer) == {tokenizer.eos_token_id}  # the tiny vocabulary has no <end_of_turn>
+    tokenizer.add_special_tokens({"additional_special_tokens": ["<end_of_turn>"]})
+    assert eos_ids(loaded.model, tokenizer) == {
+        tokenizer.eos_token_id,
+        tokenizer.convert_tokens_to_ids("<end_of_turn>"),
+    }
