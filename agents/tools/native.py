@@ -72,7 +72,7 @@ def assistant_message(calls: Sequence[ToolCall], content: str = "") -> dict[str,
     """The assistant turn that made ``calls``, as the follow-up request must repeat it."""
     return {
         "role": "assistant",
-        "content": content or None,
+        "content": content,  # a string even when empty: llama.cpp's server refuses null (HTTP 500)
         "tool_calls": [
             {
                 "id": c.call_id,
