@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
 import openai
@@ -26,13 +25,14 @@ from agents.llm.native_tools import REFUSAL_KINDS, ToolCallPiece, ToolChoice
 from agents.llm.openai_deadlines import Deadlines, Waiter
 from agents.llm.openai_errors import classify
 from agents.llm.openai_wire import (
-    ReplyPart,
+    ToolAsk,
     candidate_score,
     chat_dict,
     chunk_part,
     merged_finish,
+    part_items,
     reply_usage,
-    whole_part,
+    whole_items,
 )
 from agents.llm.prompt import (
     clean_text,
@@ -48,19 +48,6 @@ CHARS_PER_TOKEN = 4  # without the server's tokenizer, context fitting estimates
 MAX_SERVER_STOPS = 4  # OpenAI's API accepts at most four; the rest are enforced client-side
 BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 20.0
-
-
-@dataclass
-class ToolAsk:
-    """What one request sends beyond the chat: tools, the calls so far and their results; and
-    what the server did with it (whether it answered, whether anything came back)."""
-
-    tools: tuple[dict[str, Any], ...] = ()
-    extra: tuple[dict[str, Any], ...] = ()
-    tool_choice: ToolChoice = "auto"
-    streamed: bool = True
-    opened: bool = False
-    produced: bool = False
 
 
 class OpenAICompatProvider:
@@ -174,15 +161,10 @@ class OpenAICompatProvider:
             yield event
 
     def _unstreamed(self, ask: ToolAsk, error: ProviderError) -> bool:
-        """A streamed request with tools that the server accepted, then ended without a word:
-        some chat formats (llama.cpp's chatml-function-calling) cannot stream a call they chose.
-        Ask again without streaming, and keep doing so for this server."""
-        if not (ask.tools and ask.streamed and ask.opened and not ask.produced):
+        """Ask again without streaming (see ``ToolAsk.unstream``), and keep doing so for this server."""
+        if not ask.unstream(error.kind):
             return False
-        if error.kind not in ("disconnected", "unreachable", "server_error", "malformed_response"):
-            return False
-        ask.streamed = self._tools_streamed = False
-        ask.opened = False
+        self._tools_streamed = False
         return True
 
     def _unstreamed_notice(self, error: ProviderError) -> str:
@@ -204,7 +186,7 @@ class OpenAICompatProvider:
         response = await wait(self._open(request, messages, stops, ask))
         ask.opened = True
         if not ask.streamed:
-            for item in self._whole(response, out, ask):
+            for item in whole_items(response, out, ask):
                 yield item
             return
         finish: str | None = None
@@ -218,7 +200,7 @@ class OpenAICompatProvider:
                 if (usage := reply_usage(chunk)) is not None:
                     yield usage
                 part = chunk_part(chunk, self.endpoint.api)
-                for item in self._part_items(part, out, ask):
+                for item in part_items(part, out, ask):
                     yield item
                 if out.scanner.stopped:
                     yield "stop"
@@ -231,24 +213,6 @@ class OpenAICompatProvider:
             # the reply was cut off, not completed.
             raise ProviderError("disconnected", f"{self.endpoint.base_url} ended the stream before finishing the reply")
         yield finish
-
-    def _whole(self, reply: Any, out: MessageAssembler, ask: ToolAsk) -> list[Any]:
-        part = whole_part(reply)
-        usage = reply_usage(reply)
-        items: list[Any] = [] if usage is None else [usage]
-        items += self._part_items(part, out, ask)
-        return [*items, merged_finish(part.finish, None)]
-
-    def _part_items(self, part: ReplyPart, out: MessageAssembler, ask: ToolAsk) -> list[Any]:
-        items: list[Any] = []
-        if part.text:
-            ask.produced = True
-            if (event := out.delta(part.text)) is not None:
-                items.append(event)
-        if part.pieces:
-            ask.produced = True
-            items += part.pieces
-        return items
 
     async def _open(
         self, request: CompletionRequest, messages: Sequence[ChatMessage], stops: Sequence[str], ask: ToolAsk

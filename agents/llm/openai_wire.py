@@ -11,8 +11,33 @@ from typing import Any
 from agents.events import Usage
 from agents.llm.base import ChatMessage, ProviderError, ScoredCandidate
 from agents.llm.credentials import redact_text
-from agents.llm.native_tools import ToolCallPiece, pieces_from_delta, pieces_from_message
+from agents.llm.native_tools import ToolCallPiece, ToolChoice, pieces_from_delta, pieces_from_message
 from agents.llm.prompt import clean_text
+from agents.llm.streaming import MessageAssembler
+
+
+@dataclass
+class ToolAsk:
+    """What one request sends beyond the chat: tools, the calls so far and their results; and
+    what the server did with it (whether it answered, whether anything came back)."""
+
+    tools: tuple[dict[str, Any], ...] = ()
+    extra: tuple[dict[str, Any], ...] = ()
+    tool_choice: ToolChoice = "auto"
+    streamed: bool = True
+    opened: bool = False
+    produced: bool = False
+
+    def unstream(self, kind: str) -> bool:
+        """A streamed request with tools that the server accepted, then ended without a word:
+        some chat formats (llama.cpp's chatml-function-calling) cannot stream a call they chose.
+        True (and streaming off) when asking again without streaming is the way on."""
+        if not (self.tools and self.streamed and self.opened and not self.produced):
+            return False
+        if kind not in ("disconnected", "unreachable", "server_error", "malformed_response"):
+            return False
+        self.streamed = self.opened = False
+        return True
 
 
 @dataclass
@@ -63,6 +88,27 @@ def whole_part(reply: Any) -> ReplyPart:
         getattr(choices[0], "finish_reason", None) or "stop",
         pieces_from_message(getattr(message, "tool_calls", None)),
     )
+
+
+def part_items(part: ReplyPart, out: MessageAssembler, ask: ToolAsk) -> list[Any]:
+    """What a part adds to the message: a TokenDelta (if any text survives the stops) and the pieces."""
+    items: list[Any] = []
+    if part.text:
+        ask.produced = True
+        if (event := out.delta(part.text)) is not None:
+            items.append(event)
+    if part.pieces:
+        ask.produced = True
+        items += part.pieces
+    return items
+
+
+def whole_items(reply: Any, out: MessageAssembler, ask: ToolAsk) -> list[Any]:
+    """A whole reply as a stream's items: its Usage, its text and pieces, then the finish reason."""
+    part = whole_part(reply)
+    usage = reply_usage(reply)
+    items: list[Any] = [] if usage is None else [usage]
+    return [*items, *part_items(part, out, ask), merged_finish(part.finish, None)]
 
 
 def reply_usage(reply: Any) -> Usage | None:
