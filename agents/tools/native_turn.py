@@ -71,6 +71,8 @@ async def native_tool_turn(
             return
         if this.done is None or this.done.finish_reason != "stop":
             finish = this.done.finish_reason if this.done else "error"
+            for event in _cut_off(this, ctx):
+                yield event
             break
         reply.add_usage(this.done.usage)
         if not this.deltas:
@@ -145,6 +147,13 @@ def _taken(item: Any, reply: TurnReply, out: _Round) -> EventBase | None:
         out.done = item
         return None
     return item  # errors, notices, context trims belong to this message too
+
+
+def _cut_off(this: _Round, ctx: CallContext) -> list[EventBase]:
+    """Calls a reply was making when it ended otherwise than by finishing (max tokens, an error,
+    Stop): recorded as asked for, never run, so the transcript says what the model tried."""
+    why = "the reply ended before this call was complete; it was not run"
+    return [e for call in this.deltas.calls() for e in (ctx.requested(call), ctx.failed(call, "malformed_call", why))]
 
 
 async def _run_round(calls: list[ToolCall], ctx: CallContext, results: dict[str, str]) -> AsyncIterator[EventBase]:

@@ -146,3 +146,17 @@ async def test_calls_of_one_round_run_concurrently():
     provider = NativeFake(lambda extra: ["done"] if extra else [call(0, "a", "{}"), call(1, "b", "{}")])
     events = await asyncio.wait_for(run(provider, ctx=context(waiting_pair())), 30)
     assert events[-1].text == "done"
+
+
+async def test_a_call_cut_off_by_the_token_limit_is_recorded_not_run():
+    class CutOff(NativeFake):
+        async def stream_tools(self, request, tools, extra, cancel=None, tool_choice="auto"):
+            async for item in super().stream_tools(request, tools, extra, cancel, tool_choice):
+                yield (
+                    item.model_copy(update={"finish_reason": "length"}) if isinstance(item, MessageCompleted) else item
+                )
+
+    events = await run(CutOff(lambda extra: [call(0, "calculator", '{"expression": "1+')]))
+    failed = [e for e in events if isinstance(e, ToolCallFailed)]
+    assert [e.kind for e in failed] == ["malformed_call"] and "not run" in failed[0].message
+    assert not any(isinstance(e, ToolCallCompleted) for e in events) and events[-1].finish_reason == "length"
