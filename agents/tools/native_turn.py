@@ -78,15 +78,10 @@ async def native_tool_turn(
         if not this.deltas:
             break
         calls = this.deltas.calls()
-        room = max(0, max_calls - made)
-        if room:
-            async for event in _run_round(calls[:room], ctx, results):
-                yield event
-        made += min(room, len(calls))
-        for call in calls[room:]:
-            for event in ctx.over_limit(call, f"more than {max_calls} tool calls in one turn"):
-                yield event
-        if len(calls) > room:
+        async for event in _within_limit(calls, ctx, results, max_calls - made, max_calls):
+            yield event
+        made += len(calls)
+        if made > max_calls:
             break
         if cancel is not None and cancel.cancelled:
             finish = "cancelled"
@@ -156,12 +151,20 @@ def _cut_off(this: _Round, ctx: CallContext) -> list[EventBase]:
     return [e for call in this.deltas.calls() for e in (ctx.requested(call), ctx.failed(call, "malformed_call", why))]
 
 
-async def _run_round(calls: list[ToolCall], ctx: CallContext, results: dict[str, str]) -> AsyncIterator[EventBase]:
+async def _within_limit(
+    calls: list[ToolCall], ctx: CallContext, results: dict[str, str], left: int, limit: int
+) -> AsyncIterator[EventBase]:
+    """Run the calls that fit in what is left of the turn's limit (concurrently); the rest are
+    recorded as over it. Each outcome the model reads back lands in ``results``."""
     events: list[EventBase] = []
-    async for event in run_calls(calls, ctx):  # passed on at once: an approval request must be seen
-        events.append(event)
-        yield event
+    if left > 0:
+        async for event in run_calls(calls[:left], ctx):  # passed on at once: an approval request must be seen
+            events.append(event)
+            yield event
     results.update(outcomes(events))
+    for call in calls[max(0, left) :]:
+        for event in ctx.over_limit(call, f"more than {limit} tool calls in one turn"):
+            yield event
 
 
 def _follow_up(calls: list[ToolCall], content: str, results: dict[str, str]) -> list[dict[str, Any]]:
