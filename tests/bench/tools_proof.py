@@ -8,7 +8,7 @@ and the answer accuracy with and without the calculator:
   takes tools; its template drops ``tool`` results, see tests/integration/test_native_tools.py);
 - ``server-text``: the same server's completions endpoint, the text protocol.
 
-`python -m tests.bench.tools_proof [--n 30] [--targets embedded,server,server-text] [--json FILE]`
+`python -m tests.bench.tools_proof [--n 30] [--targets embedded,server,server-text] [--max-calls 3] [--json FILE]`
 Greedy decoding, question i has seed i; the questions come from ``--seed`` (default 11).
 """
 
@@ -39,7 +39,7 @@ SYSTEM = "You are Solver. You answer arithmetic questions with the exact number.
 PLAIN_EXAMPLES = "Examples:\nUser: What is 12+3*4-5?\n\nSolver: 19\n\nUser: What is 250-6*7+8?\n\nSolver: 216\n"
 INTEGER = re.compile(r"-?\d[\d,]*")
 MAX_TOKENS = 48  # per turn (--max-tokens)
-MAX_CALLS = 3  # per turn
+MAX_CALLS = 3  # per turn (--max-calls)
 TARGETS = ("embedded", "server", "server-text")
 
 
@@ -90,13 +90,16 @@ async def plain(provider: Provider, expression: str, seed: int, max_tokens: int)
     return next(e.text for e in events if isinstance(e, MessageCompleted))
 
 
-async def with_calculator(provider: Provider, expression: str, seed: int, max_tokens: int, native: bool) -> list:
+async def with_calculator(
+    provider: Provider, expression: str, seed: int, limits: tuple[int, int], native: bool
+) -> list:
+    max_tokens, max_calls = limits
     req = request(expression, True, seed, max_tokens)
     ctx = CallContext(ToolRegistry([calculator_tool()]), req.message_id, "Solver")
     if native:
         assert isinstance(provider, NativeToolsProvider)
-        return [e async for e in native_tool_turn(provider, req, ctx, MAX_CALLS)]
-    return [e async for e in text_tool_turn(provider.stream, req, ctx, MAX_CALLS)]
+        return [e async for e in native_tool_turn(provider, req, ctx, max_calls)]
+    return [e async for e in text_tool_turn(provider.stream, req, ctx, max_calls)]
 
 
 def outcome(expression: str, truth: int, plain_text: str, events: list[EventBase]) -> Outcome:
@@ -144,12 +147,12 @@ def summary(target: str, results: list[Outcome], seconds: float) -> dict:
     return row
 
 
-async def run_target(target: str, provider: Provider, items: list[tuple[str, int]], max_tokens: int) -> dict:
+async def run_target(target: str, provider: Provider, items: list[tuple[str, int]], limits: tuple[int, int]) -> dict:
     native = target == "server"
     results, started = [], time.perf_counter()
     for index, (expression, truth) in enumerate(items):
-        p = await plain(provider, expression, index, max_tokens)
-        events = await with_calculator(provider, expression, index, max_tokens, native)
+        p = await plain(provider, expression, index, limits[0])
+        events = await with_calculator(provider, expression, index, limits, native)
         results.append(outcome(expression, truth, p, events))
         shown = results[-1].text.strip().replace("\n", " ")[:110]
         print(
@@ -164,12 +167,13 @@ def server_provider(base_url: str, target: str) -> OpenAICompatProvider:
     return OpenAICompatProvider(parse_model_ref(ref))
 
 
-async def main_async(targets: list[str], n: int, seed: int, max_tokens: int) -> list[dict]:
+async def main_async(targets: list[str], n: int, seed: int, limits: tuple[int, int]) -> list[dict]:
+    """``limits``: max tokens and max tool calls per turn."""
     items, rows = questions(n, seed), []
     if "embedded" in targets:
         provider = await open_provider("local")
         try:
-            rows.append(await run_target("embedded", provider, items, max_tokens))
+            rows.append(await run_target("embedded", provider, items, limits))
         finally:
             await provider.aclose()
     served = [t for t in targets if t.startswith("server")]
@@ -183,7 +187,7 @@ async def main_async(targets: list[str], n: int, seed: int, max_tokens: int) -> 
             for target in served:
                 provider = server_provider(server.base_url, target)
                 try:
-                    rows.append(await run_target(target, provider, items, max_tokens))
+                    rows.append(await run_target(target, provider, items, limits))
                 finally:
                     await provider.aclose()
         finally:
@@ -197,12 +201,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--targets", default=",".join(TARGETS[:2]), help=f"comma-separated, of {', '.join(TARGETS)}")
     parser.add_argument("--max-tokens", type=int, default=MAX_TOKENS)
+    parser.add_argument("--max-calls", type=int, default=MAX_CALLS, help="tool calls per turn")
     parser.add_argument("--json", default=None, help="also write the rows and every outcome to this file")
     args = parser.parse_args()
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     if unknown := set(targets) - set(TARGETS):
         parser.error(f"unknown target(s) {sorted(unknown)}; known: {', '.join(TARGETS)}")
-    rows = asyncio.run(main_async(targets, args.n, args.seed, args.max_tokens))
+    rows = asyncio.run(main_async(targets, args.n, args.seed, (args.max_tokens, args.max_calls)))
     print(json.dumps([{k: v for k, v in row.items() if k != "outcomes"} for row in rows], indent=1))
     if args.json:
         with open(args.json, "w") as handle:
