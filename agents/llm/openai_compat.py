@@ -151,6 +151,7 @@ class OpenAICompatProvider:
                         break
                     continue
                 yield out.error(error)
+                finish = "error"
                 break
         if usage is None:
             prompt_chars = sum(len(m.content) for m in messages)

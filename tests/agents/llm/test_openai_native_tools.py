@@ -4,7 +4,7 @@ import pytest
 
 from agents.agent import Agent
 from agents.events import ErrorEvent, MessageCompleted, Notice, TokenDelta
-from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams
+from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams, ProviderError
 from agents.llm.native_tools import NativeToolsProvider, ToolCallPiece
 from agents.llm.openai_compat import OpenAICompatProvider
 from agents.llm.refs import parse_model_ref
@@ -50,6 +50,8 @@ def test_native_tools_setting_per_endpoint(server):
     assert not provider(server, "calls", api="completions").uses_native_tools()
     assert not provider(server, "calls", tools="off").uses_native_tools()
     assert provider(server, "calls", tools="on", api="completions").uses_native_tools()
+    with pytest.raises(ProviderError, match="native_tools"):
+        provider(server, "calls", tools="maybe")
 
 
 async def test_streamed_parallel_calls_become_one_message_with_results(server):
