@@ -155,8 +155,10 @@ async def run_target(target: str, provider: Provider, items: list[tuple[str, int
         events = await with_calculator(provider, expression, index, limits, native)
         results.append(outcome(expression, truth, p, events))
         shown = results[-1].text.strip().replace("\n", " ")[:110]
+        r = results[-1]
+        flags = f"call={r.called:d} parsed={r.parsed:d} tool_right={r.tool_right:d} right={r.answer_right:d}"
         print(
-            f"[{target} {index + 1}/{len(items)}] {expression} = {truth} | plain {p.strip()[:24]!r} | tools {shown!r}"
+            f"[{target} {index + 1}/{len(items)}] {expression} = {truth} | plain {p.strip()[:24]!r} | {flags} | {shown!r}"
         )
     return summary(target, results, time.perf_counter() - started) | {"outcomes": [asdict(r) for r in results]}
 
