@@ -43,6 +43,10 @@ class EndpointConfig(Record):
     total_timeout_s: float = Field(default=DEFAULT_TOTAL_S, gt=0)
     max_retries: int = Field(default=2, ge=0, le=10)
     context_tokens: int | None = Field(default=None, ge=64)
+    native_tools: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description="Send tools as native function calls: auto = on for chat endpoints until the server refuses them",
+    )
 
     @field_validator("base_url")
     @classmethod

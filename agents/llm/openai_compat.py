@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import re
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, cast
 
@@ -21,9 +20,20 @@ from agents.llm.base import (
     ScoredCandidate,
     unless_cancelled,
 )
-from agents.llm.credentials import api_key_for, redact_text
-from agents.llm.endpoints import EndpointConfig
+from agents.llm.credentials import api_key_for
+from agents.llm.native_tools import REFUSAL_KINDS, ToolCallPiece, ToolChoice
+from agents.llm.openai_deadlines import Deadlines, Waiter
 from agents.llm.openai_errors import classify
+from agents.llm.openai_wire import (
+    ToolAsk,
+    candidate_score,
+    chat_dict,
+    chunk_part,
+    merged_finish,
+    part_items,
+    reply_usage,
+    whole_items,
+)
 from agents.llm.prompt import (
     clean_text,
     fit_to_context,
@@ -55,8 +65,41 @@ class OpenAICompatProvider:
         self._client = openai.AsyncOpenAI(
             base_url=self.endpoint.base_url, api_key=api_key_for(ref), timeout=timeout, max_retries=0
         )
+        # What this server showed about native tool calls (see agents.llm.native_tools).
+        self._tools_refused = False
+        self._tools_streamed = True
 
     async def stream(self, request: CompletionRequest, cancel: CancelToken | None = None) -> AsyncIterator[Event]:
+        async for item in self._stream(request, cancel, ToolAsk()):
+            if not isinstance(item, ToolCallPiece):
+                yield item
+
+    def uses_native_tools(self) -> bool:
+        mode = self.endpoint.native_tools
+        if mode == "auto":
+            return self.endpoint.api == "chat" and not self._tools_refused
+        return mode == "on"
+
+    def tools_refused(self, kind: str) -> bool:
+        if self.endpoint.native_tools != "auto" or kind not in REFUSAL_KINDS:
+            return False
+        self._tools_refused = True
+        return True
+
+    def stream_tools(
+        self,
+        request: CompletionRequest,
+        tools: Sequence[dict[str, Any]],
+        extra: Sequence[dict[str, Any]],
+        cancel: CancelToken | None = None,
+        tool_choice: ToolChoice = "auto",
+    ) -> AsyncIterator[Event | ToolCallPiece]:
+        ask = ToolAsk(tuple(tools), tuple(extra), tool_choice, streamed=self._tools_streamed)
+        return self._stream(request, cancel, ask)
+
+    async def _stream(
+        self, request: CompletionRequest, cancel: CancelToken | None, ask: ToolAsk
+    ) -> AsyncIterator[Event | ToolCallPiece]:
         cancel = cancel or CancelToken()
         messages, trimmed = self._fit(request)
         base_model = self.endpoint.api == "completions"
@@ -67,13 +110,13 @@ class OpenAICompatProvider:
             yield trimmed
         usage: Usage | None = None
         finish: FinishReason = "error"
-        clock = Deadlines(self.endpoint, out)
-        for attempt in range(self.endpoint.max_retries + 1):
+        clock, attempt = Deadlines(self.endpoint, out), 0
+        while True:
             if cancel.cancelled:
                 finish = "cancelled"
                 break
             try:
-                async for item in self._attempt(request, messages, stops, out, _Waiter(cancel, clock)):
+                async for item in self._attempt(request, messages, stops, out, Waiter(cancel, clock), ask):
                     if isinstance(item, Usage):
                         usage = item
                     elif isinstance(item, str):
@@ -91,11 +134,15 @@ class OpenAICompatProvider:
                     model=self.endpoint.model,
                     streaming_started=bool(out.completion_tokens),
                 )
+                if self._unstreamed(ask, error):
+                    yield Notice(level="warning", text=self._unstreamed_notice(error))
+                    continue
                 if error.retryable and not out.completion_tokens and attempt < self.endpoint.max_retries:
-                    delay = self._backoff(attempt, error)
+                    attempt += 1
+                    delay = self._backoff(attempt - 1, error)
                     yield Notice(
                         level="warning",
-                        text=f"{out.redactor.text(error.message)}; retrying in {delay:.1f} s (attempt {attempt + 2}/{self.endpoint.max_retries + 1})",
+                        text=f"{out.redactor.text(error.message)}; retrying in {delay:.1f} s (attempt {attempt + 1}/{self.endpoint.max_retries + 1})",
                     )
                     try:
                         await unless_cancelled(asyncio.sleep(delay), cancel)
@@ -114,16 +161,35 @@ class OpenAICompatProvider:
         for event in out.completed(finish, usage):
             yield event
 
+    def _unstreamed(self, ask: ToolAsk, error: ProviderError) -> bool:
+        """Ask again without streaming (see ``ToolAsk.unstream``), and keep doing so for this server."""
+        if not ask.unstream(error.kind):
+            return False
+        self._tools_streamed = False
+        return True
+
+    def _unstreamed_notice(self, error: ProviderError) -> str:
+        return (
+            f"{self.endpoint.base_url} ended a streamed reply with tools before sending anything ({error.kind}); "
+            "asking again without streaming, for this and later tool turns (its chat format may not stream tool calls)"
+        )
+
     async def _attempt(
         self,
         request: CompletionRequest,
         messages: Sequence[ChatMessage],
         stops: Sequence[str],
         out: MessageAssembler,
-        wait: _Waiter,
+        wait: Waiter,
+        ask: ToolAsk,
     ) -> AsyncIterator[Any]:
-        """One HTTP request; yields TokenDelta events, then Usage and the finish reason."""
-        response = await wait(self._open(request, messages, stops))
+        """One HTTP request; yields TokenDelta events and call pieces, then Usage and the finish reason."""
+        response = await wait(self._open(request, messages, stops, ask))
+        ask.opened = True
+        if not ask.streamed:
+            for item in whole_items(response, out, ask):
+                yield item
+            return
         finish: str | None = None
         chunks = response.__aiter__()
         try:
@@ -132,19 +198,15 @@ class OpenAICompatProvider:
                     chunk = await wait(chunks.__anext__())
                 except StopAsyncIteration:
                     break
-                if getattr(chunk, "usage", None):
-                    yield Usage(
-                        prompt_tokens=chunk.usage.prompt_tokens or 0,
-                        completion_tokens=chunk.usage.completion_tokens or 0,
-                    )
-                text, reason = _chunk_text(chunk, self.endpoint.api)
-                event = out.delta(text) if text else None
-                if event is not None:
-                    yield event
+                if (usage := reply_usage(chunk)) is not None:
+                    yield usage
+                part = chunk_part(chunk, self.endpoint.api)
+                for item in part_items(part, out, ask):
+                    yield item
                 if out.scanner.stopped:
                     yield "stop"
                     return
-                finish = _finish(reason, finish)
+                finish = merged_finish(part.finish, finish)
         finally:
             await response.close()
         if finish is None:
@@ -153,16 +215,19 @@ class OpenAICompatProvider:
             raise ProviderError("disconnected", f"{self.endpoint.base_url} ended the stream before finishing the reply")
         yield finish
 
-    async def _open(self, request: CompletionRequest, messages: Sequence[ChatMessage], stops: Sequence[str]) -> Any:
+    async def _open(
+        self, request: CompletionRequest, messages: Sequence[ChatMessage], stops: Sequence[str], ask: ToolAsk
+    ) -> Any:
         params = request.params
         common: dict[str, Any] = dict(
             model=self.endpoint.model,
             max_tokens=params.max_tokens,
             temperature=params.temperature,
             top_p=params.top_p,
-            stream=True,
-            stream_options={"include_usage": True},
+            stream=ask.streamed,
         )
+        if ask.streamed:
+            common["stream_options"] = {"include_usage": True}
         if params.seed is not None:
             common["seed"] = params.seed
         if params.repetition_penalty > 1.0:
@@ -170,9 +235,14 @@ class OpenAICompatProvider:
         if stops:
             common["stop"] = list(stops[:MAX_SERVER_STOPS])
         if self.endpoint.api == "completions":
+            if ask.tools:
+                raise ProviderError("unsupported", "native tool calls need the chat API (api=chat), not completions")
             prompt = render_transcript(messages, request.speaker)
             return await self._client.completions.create(prompt=prompt, **common)
-        chat: list[Any] = [_chat_dict(m) for m in messages]  # the SDK's TypedDicts, built as plain dicts
+        chat: list[Any] = [chat_dict(m) for m in messages]  # the SDK's TypedDicts, built as plain dicts
+        if ask.tools:
+            chat += ask.extra
+            common.update(tools=list(ask.tools), tool_choice=ask.tool_choice)
         return await self._client.chat.completions.create(messages=chat, **common)
 
     def _fit(self, request: CompletionRequest) -> tuple[Sequence[ChatMessage], ContextTrimmed | None]:
@@ -217,7 +287,7 @@ class OpenAICompatProvider:
                     ),
                     self.endpoint.total_timeout_s,
                 )  # a body dribbled out forever never trips the read timeout
-                results.append(_candidate_score(reply, len(prompt), candidate))
+                results.append(candidate_score(reply, len(prompt), candidate))
             except ProviderError:
                 raise
             except TimeoutError:
@@ -234,111 +304,3 @@ class OpenAICompatProvider:
 
     async def aclose(self) -> None:
         await self._client.close()
-
-
-class Deadlines:
-    """The first-token and total deadlines of one request (both counted from its start).
-
-    ``timeout_s`` only bounds the silence between two reads, and SSE keep-alive comments
-    (``: ping``) reset it without ever carrying text; these two bound the request itself.
-    """
-
-    def __init__(self, endpoint: EndpointConfig, out: MessageAssembler):
-        self.endpoint, self._out = endpoint, out
-        start = asyncio.get_running_loop().time()
-        self.first_token_at = start + endpoint.first_token_timeout_s
-        self.total_at = start + endpoint.total_timeout_s
-
-    def nearest(self) -> float:
-        """When the next deadline passes (the first-token one stops counting once text came)."""
-        return self.total_at if self._out.completion_tokens else min(self.total_at, self.first_token_at)
-
-    def remaining(self) -> float:
-        """Seconds left before the nearest deadline; raise the timeout when none are."""
-        left = self.nearest() - asyncio.get_running_loop().time()
-        if left <= 0:
-            raise self.expired()
-        return left
-
-    def expired(self) -> ProviderError:
-        where = f"{self.endpoint.base_url} (model {self.endpoint.model!r})"
-        if self._out.completion_tokens or self.total_at <= self.first_token_at:
-            return ProviderError(
-                "timeout",
-                f"{where} did not finish the reply within the total deadline "
-                f"of {self.endpoint.total_timeout_s:g} s (total=, total_timeout_s)",
-            )
-        return ProviderError(
-            "timeout",
-            f"{where} sent no reply text within the first-token deadline of "
-            f"{self.endpoint.first_token_timeout_s:g} s (first_token=, first_token_timeout_s); "
-            "a server that only sends keep-alives never trips the read timeout",
-        )
-
-
-class _Waiter:
-    """Await one step of a request, giving up on Stop or when a deadline passes."""
-
-    def __init__(self, cancel: CancelToken, clock: Deadlines):
-        self.cancel, self.clock = cancel, clock
-
-    async def __call__(self, awaitable: Any) -> Any:
-        limit = self.clock.remaining()
-        try:
-            return await unless_cancelled(asyncio.wait_for(awaitable, limit), self.cancel)
-        except TimeoutError:
-            if asyncio.get_running_loop().time() < self.clock.nearest():
-                raise  # not ours (a socket's own timeout): classified as usual
-            raise self.clock.expired() from None
-
-
-def _chat_dict(message: ChatMessage) -> dict[str, str]:
-    """OpenAI allows only [A-Za-z0-9_-] in ``name``; the real name also leads the text."""
-    content = clean_text(message.content)
-    entry = {"role": message.role, "content": content}
-    if message.name:
-        entry["name"] = re.sub(r"[^A-Za-z0-9_-]", "_", message.name)[:64]
-        if message.role == "user":
-            entry["content"] = f"{message.name}: {content}"
-    return entry
-
-
-def _chunk_text(chunk: Any, api: str) -> tuple[str, str | None]:
-    """Text and finish reason of one streamed chunk; raise ProviderError on a malformed one."""
-    choices = getattr(chunk, "choices", None)
-    if choices is None:
-        raise ProviderError(
-            "malformed_response", "a streamed chunk had no 'choices'", detail=redact_text(repr(chunk), limit=300)
-        )
-    if not choices:
-        return "", None  # the usage-only chunk at the end
-    choice = choices[0]
-    text = (
-        getattr(choice, "text", None)
-        if api == "completions"
-        else getattr(getattr(choice, "delta", None), "content", None)
-    )
-    if text is not None and not isinstance(text, str):
-        raise ProviderError(
-            "malformed_response", "a streamed chunk's text was not a string", detail=redact_text(repr(chunk), limit=300)
-        )
-    return text or "", getattr(choice, "finish_reason", None)
-
-
-def _finish(reason: str | None, current: str | None) -> str | None:
-    if reason is None:
-        return current
-    return "length" if reason == "length" else "stop"
-
-
-def _candidate_score(reply: Any, prompt_chars: int, candidate: str) -> ScoredCandidate:
-    logprobs = reply.choices[0].logprobs
-    if logprobs is None or not logprobs.token_logprobs or logprobs.text_offset is None:
-        raise ProviderError("unsupported", "this server does not return prompt log-probabilities (echo + logprobs)")
-    total, count = 0.0, 0
-    end = prompt_chars + len(clean_text(candidate))
-    for offset, value in zip(logprobs.text_offset, logprobs.token_logprobs):
-        if prompt_chars <= offset < end and value is not None:
-            total += value
-            count += 1
-    return ScoredCandidate(text=candidate, logprob=total, n_tokens=count)

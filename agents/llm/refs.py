@@ -6,6 +6,7 @@
     openai-compatible:BASE_URL#MODEL          any OpenAI-compatible server (chat endpoint)
     openai-compatible:BASE_URL#MODEL?api=completions&ctx=2048&timeout=30&retries=2
     openai-compatible:BASE_URL#MODEL?first_token=120&total=600
+    openai-compatible:BASE_URL#MODEL?tools=off     tools through the text protocol, never native
     endpoint:NAME                             an endpoint saved in settings.json
 
 ``timeout`` is the longest silence between reads, ``first_token`` the longest wait for the
@@ -40,7 +41,7 @@ ACCEPTED_FORMS = (
     "local",
     "local:/path/to/hf-model-dir",
     "local:/path/to/model.gguf",
-    "openai-compatible:http://HOST:PORT/v1#MODEL[?api=chat|completions&ctx=N&timeout=S&first_token=S&total=S&retries=N&key_env=VAR]",
+    "openai-compatible:http://HOST:PORT/v1#MODEL[?api=chat|completions&ctx=N&timeout=S&first_token=S&total=S&retries=N&key_env=VAR&tools=auto|on|off]",
     "endpoint:NAME (an endpoint saved in settings.json)",
 )
 _OPENAI_PREFIXES = ("openai-compatible:", "oai:")
@@ -52,6 +53,7 @@ _OPTION_FIELDS = {
     "key_env": "api_key_env",
     "first_token": "first_token_timeout_s",
     "total": "total_timeout_s",
+    "tools": "native_tools",
 }
 SHOWN_CHARS = 120  # a reference echoed in an error is cut to this: team files can be hostile
 Endpoints = Mapping[str, EndpointConfig]

@@ -144,8 +144,8 @@ class RunContext:
         )
         provider = self.providers[agent.name]
         if agent.tools and self.tools is not None:
-            # One message with the tool calls run inside it (the text protocol), their events between.
-            turn = self.tools.turn(agent, request, lambda r: provider.stream(r, self.stop.token), self.stop.token)
+            # One message with the tool calls run inside it (native or text protocol), their events between.
+            turn = self.tools.turn(agent, request, provider, self.stop.token)
         else:
             turn = provider.stream(request, self.stop.token)
         async for event in turn:

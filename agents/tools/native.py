@@ -1,5 +1,5 @@
 """Native function calling for OpenAI-compatible servers, as a pure translation layer:
-tool records -> the ``tools`` request parameter, streamed ``tool_calls`` deltas -> calls,
+tool records -> the ``tools`` request parameter, the provider's call pieces -> calls,
 results -> the ``tool`` messages of the follow-up request. Several calls in one turn are kept
 apart by their ``index``, as the API streams them.
 """
@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from agents.llm.native_tools import ToolCallPiece
 from agents.tools.base import ToolSpec
 from agents.tools.calls import ToolCall, new_call
 
@@ -22,11 +23,6 @@ def openai_tools(specs: Iterable[ToolSpec]) -> list[dict[str, Any]]:
     ]
 
 
-def _get(obj: Any, key: str) -> Any:
-    """A field of a delta, whether the client gave a dict or a pydantic object."""
-    return obj.get(key) if isinstance(obj, dict) else getattr(obj, key, None)
-
-
 @dataclass
 class _Partial:
     call_id: str = ""
@@ -35,20 +31,19 @@ class _Partial:
 
 
 class ToolCallDeltas:
-    """Accumulates ``choices[0].delta.tool_calls`` pieces across a stream."""
+    """Accumulates the pieces of one reply's calls (``agents.llm.native_tools.ToolCallPiece``)."""
 
     def __init__(self) -> None:
         self._parts: dict[int, _Partial] = {}
 
-    def add(self, tool_calls: Sequence[Any] | None) -> None:
-        for piece in tool_calls or ():
-            index = _get(piece, "index") or 0
-            part = self._parts.setdefault(index, _Partial())
-            part.call_id = _get(piece, "id") or part.call_id
-            function = _get(piece, "function")
-            if function is not None:
-                part.name += _get(function, "name") or ""
-                part.arguments.append(_get(function, "arguments") or "")
+    def add(self, pieces: Iterable[ToolCallPiece]) -> None:
+        for piece in pieces:
+            part = self._parts.setdefault(piece.index, _Partial())
+            part.call_id = piece.call_id or part.call_id
+            # OpenAI sends the name once; llama.cpp repeats the whole name in every piece.
+            if piece.name and piece.name != part.name:
+                part.name += piece.name
+            part.arguments.append(piece.arguments)
 
     def __bool__(self) -> bool:
         return bool(self._parts)
@@ -73,20 +68,11 @@ def _to_call(call_id: str, name: str, arguments: str) -> ToolCall:
     return call.model_copy(update={"arguments": value})
 
 
-def calls_from_message(tool_calls: Sequence[Any] | None) -> list[ToolCall]:
-    """Calls from a non-streamed ``message.tool_calls``."""
-    deltas = ToolCallDeltas()
-    deltas.add(
-        [{"index": i, "id": _get(c, "id"), "function": _get(c, "function")} for i, c in enumerate(tool_calls or ())]
-    )
-    return deltas.calls()
-
-
 def assistant_message(calls: Sequence[ToolCall], content: str = "") -> dict[str, Any]:
     """The assistant turn that made ``calls``, as the follow-up request must repeat it."""
     return {
         "role": "assistant",
-        "content": content or None,
+        "content": content,  # a string even when empty: llama.cpp's server refuses null (HTTP 500)
         "tool_calls": [
             {
                 "id": c.call_id,

@@ -20,20 +20,30 @@ OPEN, CLOSE = "<tool>", "</tool>"
 OUTPUT = "<output>{text}</output>"
 _CALL = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*\((.*)\)\s*$", re.DOTALL)
 USAGE = 'write a call as <tool>name(arguments)</tool>, e.g. <tool>calculator("2+3")</tool>'
-# Worked examples teach a base model the format better than any instruction.
-EXAMPLES: dict[str, tuple[str, str, str, str]] = {
-    "calculator": ("What is 12*(3+4)?", 'calculator("12*(3+4)")', "84", "12*(3+4) is 84."),
+# Worked examples teach a base model the format better than any instruction. A small model
+# copies what it sees, so a tool has two examples whose numbers differ (from each other and from
+# any question), and the answer after the output states the result first.
+Example = tuple[str, str, str, str]  # question, call, output, answer
+EXAMPLES: dict[str, tuple[Example, ...]] = {
+    "calculator": (
+        ("What is 12*(3+4)?", 'calculator("12*(3+4)")', "84", "The answer is 84."),
+        ("What is 58+7*61-209*3?", 'calculator("58+7*61-209*3")', "-142", "The answer is -142."),
+    ),
     "python": (
-        "How many letters are in 'abracadabra'?",
-        "python(\"print(len('abracadabra'))\")",
-        "11",
-        "'abracadabra' has 11 letters.",
+        (
+            "How many letters are in 'abracadabra'?",
+            "python(\"print(len('abracadabra'))\")",
+            "11",
+            "'abracadabra' has 11 letters.",
+        ),
     ),
     "search_files": (
-        "What did my notes say about the budget?",
-        'search_files("budget")',
-        "[notes.md] The budget for May is 300 euros.",
-        "Your notes say the May budget is 300 euros.",
+        (
+            "What did my notes say about the budget?",
+            'search_files("budget")',
+            "[notes.md] The budget for May is 300 euros.",
+            "Your notes say the May budget is 300 euros.",
+        ),
     ),
 }
 
@@ -131,20 +141,25 @@ def _signature(spec: ToolSpec) -> str:
     return f"{spec.name}({', '.join(_positional_names(spec))})"
 
 
-def _example(spec: ToolSpec, speaker: str) -> str:
-    """A worked example in the transcript's own shape: after the output the speaker goes on,
+def _examples(spec: ToolSpec, speaker: str) -> list[str]:
+    """Worked examples in the transcript's own shape: after the output the speaker goes on,
     which is exactly how a continued turn is laid out for a base model."""
-    question, call, output, answer = (
-        spec.example
+    examples = (
+        ((spec.example,) if spec.example else None)
         or EXAMPLES.get(spec.name)
         or (
-            f"(a question that needs {spec.name})",
-            f"{spec.name}(...)",
-            "(the result)",
-            "(the answer, using the result)",
+            (
+                f"(a question that needs {spec.name})",
+                f"{spec.name}(...)",
+                "(the result)",
+                "(the answer, using the result)",
+            ),
         )
     )
-    return f"User: {question}\n\n{speaker}: {OPEN}{call}{CLOSE}\n{OUTPUT.format(text=output)}\n\n{speaker}: {answer}\n"
+    return [
+        f"User: {question}\n\n{speaker}: {OPEN}{call}{CLOSE}\n{OUTPUT.format(text=output)}\n\n{speaker}: {answer}\n"
+        for question, call, output, answer in examples
+    ]
 
 
 def tools_prompt(specs: Sequence[ToolSpec], max_calls: int, speaker: str = "Assistant") -> str:
@@ -155,7 +170,7 @@ def tools_prompt(specs: Sequence[ToolSpec], max_calls: int, speaker: str = "Assi
         "Tools:",
         *(f"- {_signature(s)}: {s.description}" for s in specs),
         "Examples:",
-        *(_example(s, speaker) for s in list(specs)[:3]),
+        *(example for s in list(specs)[:3] for example in _examples(s, speaker)),
     ]
     return "\n".join(lines)
 

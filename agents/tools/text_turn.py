@@ -8,13 +8,13 @@ text equals the final text), the tool events in between, and one MessageComplete
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Callable
 
-from agents.events import Event, EventBase, FinishReason, MessageCompleted, MessageStarted, TokenDelta, Usage
+from agents.events import Event, EventBase, FinishReason, MessageCompleted, MessageStarted, TokenDelta
 from agents.llm.base import ChatMessage, CompletionRequest
 from agents.tool_settings import DEFAULT_MAX_CALLS
 from agents.tools.calls import CallContext, new_call, outcomes, run_calls
+from agents.tools.reply import TurnReply
 from agents.tools.text_protocol import CLOSE, find_call, output_block, parse_call, tools_prompt
 
 StreamFn = Callable[[CompletionRequest], AsyncIterator[Event]]
@@ -45,44 +45,6 @@ def _continuation(base: CompletionRequest, text_so_far: str, tokens_used: int) -
     )
 
 
-class _Reply:
-    """The one message assembled across segments."""
-
-    def __init__(self, request: CompletionRequest):
-        self.message_id = request.message_id
-        self.text = ""
-        self.usage = Usage()
-        self.started = time.perf_counter()
-        self.first_token_s: float | None = None
-        self.agent, self.model = request.speaker, ""
-        self.last: MessageCompleted | None = None  # the latest segment's completion
-
-    def add_usage(self, usage: Usage) -> None:
-        self.usage = Usage(
-            prompt_tokens=self.usage.prompt_tokens + usage.prompt_tokens,
-            completion_tokens=self.usage.completion_tokens + usage.completion_tokens,
-            estimated=self.usage.estimated or usage.estimated,
-        )
-
-    def delta(self, text: str) -> TokenDelta:
-        self.text += text
-        if self.first_token_s is None:
-            self.first_token_s = time.perf_counter() - self.started
-        return TokenDelta(message_id=self.message_id, text=text)
-
-    def completed(self, finish: FinishReason) -> MessageCompleted:
-        return MessageCompleted(
-            message_id=self.message_id,
-            agent=self.agent,
-            model=self.model,
-            text=self.text,
-            finish_reason=finish,
-            usage=self.usage,
-            latency_s=time.perf_counter() - self.started,
-            first_token_s=self.first_token_s,
-        )
-
-
 async def text_tool_turn(
     stream: StreamFn, request: CompletionRequest, ctx: CallContext, max_calls: int = DEFAULT_MAX_CALLS
 ) -> AsyncIterator[EventBase]:
@@ -93,7 +55,7 @@ async def text_tool_turn(
     """
     ctx.message_id = request.message_id
     base = with_tools(request, ctx, max_calls)
-    reply, calls = _Reply(base), 0
+    reply, calls = TurnReply(base), 0
     segment: CompletionRequest | None = base
     finish: FinishReason = "stop"
     while segment is not None:
@@ -122,7 +84,7 @@ async def text_tool_turn(
     yield reply.completed(finish)
 
 
-async def _segment(stream: StreamFn, segment: CompletionRequest, reply: _Reply) -> AsyncIterator[EventBase]:
+async def _segment(stream: StreamFn, segment: CompletionRequest, reply: TurnReply) -> AsyncIterator[EventBase]:
     """One generation's events as part of the one message; its completion is kept in ``reply.last``."""
     reply.last = None
     async for event in stream(segment):
@@ -138,7 +100,7 @@ async def _segment(stream: StreamFn, segment: CompletionRequest, reply: _Reply) 
             yield event  # errors, notices, context trims belong to this message too
 
 
-async def _run_one(inside: str, ctx: CallContext, reply: _Reply) -> AsyncIterator[EventBase]:
+async def _run_one(inside: str, ctx: CallContext, reply: TurnReply) -> AsyncIterator[EventBase]:
     call = parse_call(inside, {s.name: s for s in ctx.registry.specs()})
     events: list[EventBase] = []
     async for event in run_calls([call], ctx):  # passed on at once: an approval request must be seen

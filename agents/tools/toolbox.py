@@ -3,7 +3,7 @@
 A Toolbox holds the shared registry (built-ins, ``ask_<member>``, the team library's authored
 tools, MCP servers' tools) and gives each agent the subset its team file names, plus its own
 ``make_tool``. ``turn`` is what a team's model turn calls: it selects the tools to offer (an
-event), then runs the text protocol around the provider's stream.
+event), then runs native function calls or the text protocol around the provider.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 from agents.agent import Agent
 from agents.events import EventBase
 from agents.llm.base import CancelToken, CompletionRequest, Provider
+from agents.llm.native_tools import NativeToolsProvider
 from agents.tool_settings import ToolSettings
 from agents.tools.ask import ask_tool, ask_tool_name
 from agents.tools.authored import ToolLibrary, authored_tool, library_path, unsaved_team_library
@@ -21,9 +22,10 @@ from agents.tools.builtins import MAKE_TOOL, builtin_tools
 from agents.tools.calls import Approver, CallContext
 from agents.tools.make_tool import make_tool
 from agents.tools.mcp_client import McpConnection, connect_servers
+from agents.tools.native_turn import native_tool_turn
 from agents.tools.registry import ToolRegistry
 from agents.tools.selection import select_tools
-from agents.tools.text_turn import StreamFn, text_tool_turn
+from agents.tools.text_turn import text_tool_turn
 
 
 class Toolbox:
@@ -86,9 +88,10 @@ class Toolbox:
         return agent_registry
 
     async def turn(
-        self, agent: Agent, request: CompletionRequest, stream: StreamFn, cancel: CancelToken | None = None
+        self, agent: Agent, request: CompletionRequest, provider: Provider, cancel: CancelToken | None = None
     ) -> AsyncIterator[EventBase]:
-        """One model turn with tools (the text protocol), its tool events linked to the message."""
+        """One model turn with tools, its tool events linked to the message: native calls when the
+        provider takes them (its endpoint's ``native_tools``), else the text protocol."""
         registry = self.for_agent(agent)
         query = " ".join(m.content for m in request.messages[-3:] if m.role != "system")
         offered, event = select_tools(
@@ -104,7 +107,16 @@ class Toolbox:
         for name in set(registry.names()) - {s.name for s in offered}:
             registry.remove(name)  # in place: a tool make_tool saves this turn joins this registry
         ctx = CallContext(registry, request.message_id, agent.name, "text", self.approver, cancel)
-        async for turn_event in text_tool_turn(stream, request, ctx, self.settings.max_calls_per_turn):
+        limit = self.settings.max_calls_per_turn
+
+        def text_turn() -> AsyncIterator[EventBase]:
+            return text_tool_turn(lambda r: provider.stream(r, cancel), request, ctx, limit)
+
+        if isinstance(provider, NativeToolsProvider) and provider.uses_native_tools():
+            turn = native_tool_turn(provider, request, ctx, limit, cancel, text_turn)
+        else:
+            turn = text_turn()
+        async for turn_event in turn:
             yield turn_event
 
     async def aclose(self) -> None:

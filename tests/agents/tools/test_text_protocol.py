@@ -38,6 +38,8 @@ def test_find_call_drops_an_invented_output():
 def test_prompt_has_a_worked_example():
     prompt = tools_prompt([SPEC], 3)
     assert '<tool>calculator("12*(3+4)")</tool>' in prompt and "<output>84</output>" in prompt and "At most 3" in prompt
+    # two examples whose numbers differ, each answer stating the result first (small models copy)
+    assert '<tool>calculator("58+7*61-209*3")</tool>' in prompt and "Assistant: The answer is -142." in prompt
 
 
 def request() -> CompletionRequest:

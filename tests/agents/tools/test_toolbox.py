@@ -29,7 +29,7 @@ def replies(*texts):
 
 
 async def run_turn(box, agent, provider, text="go"):
-    return [e async for e in box.turn(agent, request(text), provider.stream)]
+    return [e async for e in box.turn(agent, request(text), provider)]
 
 
 async def test_each_agent_gets_only_its_tools(tmp_path):
