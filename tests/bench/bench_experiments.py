@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from agents.experiments.config import ExperimentConfig, TaskSource
@@ -20,6 +22,7 @@ from agents.experiments.tasks import generate
 from agents.experiments.units import load_items, plan_units
 from agents.llm.base import Provider
 from agents.llm.scripted import ScriptedProvider
+from agents.session.store_file import DurableFile
 from agents.settings import Settings
 
 REPLY = "Let me compute it step by step. " * 4 + "Answer: 42"
@@ -51,26 +54,48 @@ async def _experiment_s(provider: Provider, config: ExperimentConfig, folder: Pa
 
 
 def harness_overhead(n: int = 300) -> None:
-    """Twice: in memory (tmpfs, where fsync is free: what the orchestration itself costs) and
-    on disk (what a user sees: a session and a results row made durable per item)."""
+    """In memory (tmpfs, where fsync is free: what the orchestration itself costs) and on disk
+    (what a user sees: a session and a results row made durable per item), the latter both
+    ways side by side: fsync awaited off the loop (the store) and blocking on it (as before)."""
     memory = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
     print(f"== Experiments: harness overhead per item ({n} items, instant provider) ==")
-    for where, base in (("tmpfs", memory), ("disk", None)):
-        if where == "tmpfs" and base is None:
-            continue
-        for method, concurrency in (("single", 1), ("single", 8), ("debate3x2", 8)):
-            config = ExperimentConfig(
-                tasks=TaskSource(n=n), methods=(method,), models=("scripted",), concurrency=concurrency
-            )
-            provider = ScriptedProvider(lambda request: REPLY)
-            with tempfile.TemporaryDirectory(dir=base) as folder:
-                total = asyncio.run(_experiment_s(provider, config, Path(folder) / "exp"))
-            calls = len(provider.requests)
-            raw = asyncio.run(_raw_calls_s(calls))
-            print(
-                f"{where:5s} {method:10s} concurrency {concurrency}: {total / n * 1000:6.2f} ms/item in all, provider alone "
-                f"{raw / n * 1000:5.2f} -> harness {(total - raw) / n * 1000:5.2f} ms/item ({calls / n:.0f} calls/item)"
-            )
+    for method, concurrency in (("single", 1), ("single", 8), ("debate3x2", 8)):
+        if memory is not None:
+            _overhead_line("tmpfs", memory, method, concurrency, n)
+        off = _overhead_line("disk", None, method, concurrency, n)
+        with _fsync_on_the_loop():
+            on = _overhead_line("disk, fsync on the loop", None, method, concurrency, n)
+        print(f"   -> fsync off the loop is {on / off:.2f}x the throughput of fsync on it")
+
+
+def _overhead_line(where: str, base: Path | None, method: str, concurrency: int, n: int) -> float:
+    """Print one measurement; return the whole time per item in seconds."""
+    config = ExperimentConfig(tasks=TaskSource(n=n), methods=(method,), models=("scripted",), concurrency=concurrency)
+    provider = ScriptedProvider(lambda request: REPLY)
+    with tempfile.TemporaryDirectory(dir=base) as folder:
+        total = asyncio.run(_experiment_s(provider, config, Path(folder) / "exp"))
+    calls = len(provider.requests)
+    raw = asyncio.run(_raw_calls_s(calls))
+    print(
+        f"{where:24s} {method:10s} concurrency {concurrency}: {total / n * 1000:6.2f} ms/item in all, provider "
+        f"alone {raw / n * 1000:5.2f} -> harness {(total - raw) / n * 1000:5.2f} ms/item ({calls / n:.0f} calls/item)"
+    )
+    return total / n
+
+
+@contextmanager
+def _fsync_on_the_loop() -> Iterator[None]:
+    """The store as it was: every durable write blocks the event loop on its fsync."""
+    original = DurableFile.synced
+
+    async def blocking(self: DurableFile) -> None:
+        self.sync()
+
+    DurableFile.synced = blocking  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        DurableFile.synced = original  # type: ignore[method-assign]
 
 
 async def _raw_calls_s(calls: int) -> float:
