@@ -14,10 +14,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from agents.events import MessageCompleted
 from agents.experiments.config import ExperimentConfig, TaskSource
 from agents.experiments.job import ItemJob, sample_requests
 from agents.experiments.methods import parse_method
 from agents.experiments.runner import ExperimentRun
+from agents.experiments.store import read_rows
 from agents.experiments.tasks import generate
 from agents.experiments.units import load_items, plan_units
 from agents.llm.base import Provider
@@ -28,29 +30,38 @@ from agents.settings import Settings
 REPLY = "Let me compute it step by step. " * 4 + "Answer: 42"
 
 
-async def _direct_s(provider: Provider, config: ExperimentConfig) -> float:
-    """The same requests the experiment sends, straight to the provider, ``concurrency`` at a time."""
+async def _direct(provider: Provider, config: ExperimentConfig) -> tuple[float, int]:
+    """The same requests the experiment sends, straight to the provider, ``concurrency`` at a
+    time: (seconds, completion tokens)."""
     items = load_items(config)
     units = plan_units(config, items, [parse_method(config.methods[0])])
-    requests = [r for unit in units for r in sample_requests(unit.job(config))]
-    queue = list(requests)
+    queue = [r for unit in units for r in sample_requests(unit.job(config))]
+    tokens = 0
 
     async def worker() -> None:
+        nonlocal tokens
         while queue:
-            async for _event in provider.stream(queue.pop()):
-                pass
+            async for event in provider.stream(queue.pop(0)):
+                if isinstance(event, MessageCompleted):
+                    tokens += event.usage.completion_tokens
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(config.concurrency)))
-    return time.perf_counter() - started
+    return time.perf_counter() - started, tokens
 
 
 async def _experiment_s(provider: Provider, config: ExperimentConfig, folder: Path) -> float:
+    return (await _experiment(provider, config, folder))[0]
+
+
+async def _experiment(provider: Provider, config: ExperimentConfig, folder: Path) -> tuple[float, int]:
+    """The whole experiment through the harness: (seconds, completion tokens of its rows)."""
     run = ExperimentRun(folder, config, Settings(), providers={config.models[0]: provider})
     started = time.perf_counter()
     async for _event in run.events():
         pass
-    return time.perf_counter() - started
+    elapsed = time.perf_counter() - started
+    return elapsed, sum(row.completion_tokens for row in read_rows(folder))
 
 
 def harness_overhead(n: int = 300) -> None:
@@ -109,36 +120,72 @@ async def _raw_calls_s(calls: int) -> float:
     return time.perf_counter() - started
 
 
-def server_throughput(n: int = 48) -> None:
+def server_throughput(n: int = 24, concurrencies: tuple[int, ...] = (1, 4, 8)) -> None:
+    """Side by side in one run against one server: at each concurrency, the n items' requests
+    sent directly and through the experiment, in the order direct, experiment, experiment,
+    direct, so a machine load that drifts during the run weighs on both alike."""
     from agents.llm.local_cache import embedded_gguf
-    from agents.llm.openai_compat import OpenAICompatProvider
-    from agents.llm.refs import OpenAIRef, parse_model_ref
     from tests.integration.conftest import LlamaServer
 
     print(f"== Experiments: items/s against llama.cpp ({n} arithmetic items, method single), harness vs direct ==")
-    server = LlamaServer(embedded_gguf(lambda e: None, need_file=True)[0], api_key=None)
+    server = LlamaServer(
+        embedded_gguf(lambda e: None, need_file=True)[0], api_key=None, logits_all=False, interrupt_requests=False
+    )
     try:
         ref = f"openai-compatible:{server.base_url}#gemma?api=completions&timeout=300"
-        for concurrency in (1, 4, 8):
+        for concurrency in concurrencies:
             config = ExperimentConfig(
                 tasks=TaskSource(n=n), methods=("single",), models=(ref,), concurrency=concurrency
             )
-            parsed = parse_model_ref(ref)
-            assert isinstance(parsed, OpenAIRef)
-            provider = OpenAICompatProvider(parsed)
-            asyncio.run(_direct_s(provider, config.model_copy(update={"tasks": TaskSource(n=4)})))  # warm-up
-            direct = asyncio.run(_direct_s(provider, config))
-            with tempfile.TemporaryDirectory() as folder:
-                harness = asyncio.run(_experiment_s(provider, config, Path(folder) / "exp"))
-            asyncio.run(provider.aclose())
+            direct, harness = asyncio.run(_side_by_side(ref, config))
             print(
-                f"concurrency {concurrency}: direct {n / direct:5.2f} items/s, experiment {n / harness:5.2f} items/s, "
-                f"ratio {direct / harness:.2f}"
+                f"concurrency {concurrency}: direct {2 * n / direct[0]:5.2f} items/s ({direct[1]} tokens), "
+                f"experiment {2 * n / harness[0]:5.2f} items/s ({harness[1]} tokens), "
+                f"ratio {direct[0] / harness[0]:.2f} (goal >= 0.9)"
             )
     finally:
         server.stop()
 
 
+async def _side_by_side(ref: str, config: ExperimentConfig) -> tuple[tuple[float, int], tuple[float, int]]:
+    """(seconds, tokens) of two direct and two experiment passes; one loop, one client."""
+    from agents.llm.openai_compat import OpenAICompatProvider
+    from agents.llm.refs import OpenAIRef, parse_model_ref
+
+    parsed = parse_model_ref(ref)
+    assert isinstance(parsed, OpenAIRef)
+    provider = OpenAICompatProvider(parsed)
+    passes: dict[str, list[tuple[float, int]]] = {"direct": [], "experiment": []}
+    try:
+        await _direct(provider, config.model_copy(update={"tasks": TaskSource(n=2)}))  # warm-up
+        for kind in ("direct", "experiment", "experiment", "direct"):
+            with tempfile.TemporaryDirectory() as folder:
+                if kind == "direct":
+                    passes[kind].append(await _direct(provider, config))
+                else:
+                    passes[kind].append(await _experiment(provider, config, Path(folder) / "exp"))
+    finally:
+        await provider.aclose()
+    direct, harness = passes["direct"], passes["experiment"]
+    return (sum(s for s, _ in direct), sum(t for _, t in direct)), (
+        sum(s for s, _ in harness),
+        sum(t for _, t in harness),
+    )
+
+
 def main(skip_cold: bool = False) -> None:
     harness_overhead()
     server_throughput()
+
+
+if __name__ == "__main__":  # one part, another size: python -m tests.bench.bench_experiments server --n 48
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.bench_experiments")
+    parser.add_argument("part", choices=("overhead", "server"))
+    parser.add_argument("--n", type=int, default=None, help="items per pass")
+    args = parser.parse_args()
+    if args.part == "overhead":
+        harness_overhead(args.n or 300)
+    else:
+        server_throughput(args.n or 24)

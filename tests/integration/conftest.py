@@ -57,8 +57,17 @@ def free_port() -> int:
 class LlamaServer:
     """`python -m llama_cpp.server` on 127.0.0.1 with the embedded GGUF."""
 
-    def __init__(self, gguf: Path, api_key: str | None = SERVER_KEY, n_ctx: int = 2048, logits_all: bool = True):
-        """``logits_all`` (needed for scoring with echo) slows prefill: benchmarks turn it off."""
+    def __init__(
+        self,
+        gguf: Path,
+        api_key: str | None = SERVER_KEY,
+        n_ctx: int = 2048,
+        logits_all: bool = True,
+        interrupt_requests: bool = True,
+    ):
+        """``logits_all`` (needed for scoring with echo) slows prefill: benchmarks turn it off.
+        ``interrupt_requests`` (the server's default) ends a streaming reply early whenever
+        another request waits: concurrent benchmarks turn it off so every reply is whole."""
         self.port = free_port()
         self.api_key = api_key
         args = [
@@ -80,6 +89,8 @@ class LlamaServer:
             args += ["--logits_all", "true"]
         if api_key:
             args += ["--api_key", api_key]
+        if not interrupt_requests:
+            args += ["--interrupt_requests", "false"]
         self.log = Path(os.environ.get("TMPDIR", "/tmp")) / f"llama-server-{self.port}.log"
         self.process = subprocess.Popen(args, stdout=self.log.open("w"), stderr=subprocess.STDOUT)
         self._wait_ready()
