@@ -64,11 +64,13 @@ class LlamaServer:
         n_ctx: int = 2048,
         logits_all: bool = True,
         interrupt_requests: bool = True,
+        port: int | None = None,
     ):
         """``logits_all`` (needed for scoring with echo) slows prefill: benchmarks turn it off.
         ``interrupt_requests`` (the server's default) ends a streaming reply early whenever
-        another request waits: concurrent benchmarks turn it off so every reply is whole."""
-        self.port = free_port()
+        another request waits: concurrent benchmarks turn it off so every reply is whole.
+        A fixed ``port`` keeps a model reference stable across runs (a resumable proof)."""
+        self.port = port or free_port()
         self.api_key = api_key
         args = [
             sys.executable,
