@@ -197,8 +197,9 @@ if __name__ == "__main__":  # one part, another size: python -m tests.bench.benc
     parser = argparse.ArgumentParser(prog="python -m tests.bench.bench_experiments")
     parser.add_argument("part", choices=("overhead", "server"))
     parser.add_argument("--n", type=int, default=None, help="items per pass")
+    parser.add_argument("--concurrency", default="1,4,8", help="server: comma-separated concurrencies")
     args = parser.parse_args()
     if args.part == "overhead":
         harness_overhead(args.n or 300)
     else:
-        server_throughput(args.n or 24)
+        server_throughput(args.n or 24, tuple(int(c) for c in args.concurrency.split(",")))
