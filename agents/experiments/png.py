@@ -90,8 +90,10 @@ class Canvas:
         self.width, self.height = width, height
 
     def rect(self, x0: float, y0: float, x1: float, y1: float, colour: Sequence[int]) -> None:
-        a, b = sorted((round(x0), round(x1)))
-        c, d = sorted((round(y0), round(y1)))
+        # Snap the corner and keep the size: rounding both ends (half to even) made the dots
+        # of a glyph, and two-pixel lines, one, two or three pixels wide by their position.
+        a, c = math.floor(min(x0, x1) + 0.5), math.floor(min(y0, y1) + 0.5)
+        b, d = a + round(abs(x1 - x0)), c + round(abs(y1 - y0))
         self.pixels[max(0, c) : min(self.height, d + 1), max(0, a) : min(self.width, b + 1)] = colour
 
     def line(self, x0: float, y0: float, x1: float, y1: float, colour: Sequence[int], width: int = 1) -> None:
@@ -185,7 +187,10 @@ def bar_chart(
             for v in (low, high):
                 plot.canvas.line(mid - 6, plot.y(v), mid + 6, plot.y(v), INK, 2)
         plot.canvas.text((x0 + x1) / 2, plot.bottom + 10, label[:14], anchor="centre")
-        plot.canvas.text((x0 + x1) / 2, plot.y(value) - 18, fmt.format(value), anchor="centre")
+        if intervals is None:
+            plot.canvas.text((x0 + x1) / 2, plot.y(value) - 18, fmt.format(value), anchor="centre")
+        else:  # beside the whisker, which would cross it
+            plot.canvas.text((x0 + x1) / 2 + 10, plot.y(value) - 18, fmt.format(value))
     plot.canvas.save(path)
 
 

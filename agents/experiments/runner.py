@@ -12,6 +12,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from agents.events import ErrorEvent, EventBase, Finished, MessageCompleted, TokenDelta
@@ -78,6 +79,7 @@ class ExperimentRun:
                 parse_model_ref(ref, self.settings.endpoints)  # raises ProviderError: a typo fails before any work
         lock = DirectoryLock(self.directory)
         lock.acquire()  # raises ExperimentLocked
+        table: ResultsTable | None = None
         try:
             self._claim_directory()
             table = ResultsTable(self.directory)
@@ -113,6 +115,8 @@ class ExperimentRun:
         finally:
             self.stop()
             await self.shared.aclose()
+            if table is not None:
+                table.close()
             lock.release()
 
     def _claim_directory(self) -> None:
@@ -167,7 +171,9 @@ class ExperimentRun:
                     await out.put(self._started(unit))
                     row = await self._guarded(unit, out)
                     if row is not None:
-                        await out.put(row)
+                        # Committed here, not by the consumer: rows of items finishing
+                        # together then share one fsync, and the consumer never waits on disk.
+                        await out.put(_Committed(row, await table.commit(row)))
             finally:
                 await out.put(finished)
 
@@ -183,11 +189,11 @@ class ExperimentRun:
                 elif isinstance(item, UnitStarted):
                     progress.running += 1
                     yield item
-                elif isinstance(item, ResultRow):
+                elif isinstance(item, _Committed):
                     progress.running -= 1
-                    if table.append(item):
-                        progress.add(item)
-                        yield UnitFinished(row=item, progress=progress.event())
+                    if item.new:
+                        progress.add(item.row)
+                        yield UnitFinished(row=item.row, progress=progress.event())
                 elif isinstance(item, MessageCompleted):
                     progress.spend(item)
                     yield progress.event()
@@ -250,7 +256,7 @@ class ExperimentRun:
                 if writer is None and pipeline.run_id:
                     writer = SessionWriter(pipeline.run_id, path)
                 if writer is not None:
-                    writer.write(event)
+                    await writer.record(event)
                 if isinstance(event, TokenDelta):
                     continue
                 events.append(event)
@@ -260,5 +266,13 @@ class ExperimentRun:
             events += [ErrorEvent(kind=exc.kind, message=exc.message), Finished(reason="error")]
         finally:
             if writer is not None:
-                writer.close()
+                await writer.aclose()
         return events
+
+
+@dataclass(frozen=True)
+class _Committed:
+    """A result row on disk; ``new`` is False when its key was already there (not counted)."""
+
+    row: ResultRow
+    new: bool

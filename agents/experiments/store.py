@@ -1,7 +1,7 @@
 """The experiment directory: a lock, the results table, and where each item's session goes.
 
-``results.jsonl`` gets one line per finished item, flushed and fsync'ed before the item counts
-as done, so ``kill -9`` loses at most the items in flight; a torn last line is cut off when the
+``results.jsonl`` gets one line per finished item, flushed and fsync'ed (off the loop, shared
+by the items finishing together) before the item counts as done, so ``kill -9`` loses at most the items in flight; a torn last line is cut off when the
 directory is opened again, and a key already present is never appended twice.
 """
 
@@ -16,6 +16,7 @@ from typing import TextIO
 from pydantic import ValidationError
 
 from agents.experiments.records import ResultRow
+from agents.session.store_file import DurableFile
 
 RESULTS_FILE = "results.jsonl"
 LOCK_FILE = ".lock"
@@ -92,17 +93,38 @@ class ResultsTable:
         self.path = directory / RESULTS_FILE
         _cut_torn_line(self.path)
         self.rows: dict[str, ResultRow] = {row.key: row for row in read_rows(directory)}
+        self._file: DurableFile | None = None
 
     def append(self, row: ResultRow) -> bool:
-        """Write a finished item; False (and nothing written) when its key is already done."""
+        """Write a finished item, on disk when this returns; False (and nothing written) when
+        its key is already done."""
+        if not self._put(row):
+            return False
+        assert self._file is not None
+        self._file.sync()
+        return True
+
+    async def commit(self, row: ResultRow) -> bool:
+        """``append`` for a coroutine: the fsync runs off the loop, one shared by every row
+        committed meanwhile, so items finishing together wait for the disk once."""
+        if not self._put(row):
+            return False
+        assert self._file is not None
+        await self._file.synced()
+        return True
+
+    def _put(self, row: ResultRow) -> bool:
         if row.key in self.rows:
             return False
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(row.model_dump_json() + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        if self._file is None:
+            self._file = DurableFile(self.path)
+        self._file.append(row.model_dump_json())
         self.rows[row.key] = row
         return True
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
 
 
 def _cut_torn_line(path: Path) -> None:

@@ -3,9 +3,11 @@
 Every event is appended as it happens, except token deltas, which are coalesced into larger
 deltas (a message's text is also in its MessageCompleted). Keys are redacted across those
 records as one stream per message, so a key split between two deltas cannot be rebuilt by
-joining them (agents.llm.streaming.SecretRedactor). The file is flushed at every
-event that matters and fsync'ed at every completed message, verdict, error and the end, so
-killing the process loses at most the message being typed.
+joining them (agents.llm.streaming.SecretRedactor). Every record reaches the OS as it is
+written, so killing the process loses at most the message being typed, and the file is
+fsync'ed at every completed message, tool result, memory write, verdict, error and the end.
+``recorded`` passes such an event on only once it is on disk, but waits for that fsync off the
+event loop (agents.session.store_file), so concurrent runs never queue behind the disk.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from agents.llm.credentials import KEYS_IN_USE
 from agents.llm.streaming import SecretRedactor
 from agents.paths import data_dir
 from agents.session.redact import redact_secrets, secret_values
+from agents.session.store_file import DurableFile
 from agents.tools.events import OUTCOME_EVENTS, ToolAuthored
 
 # A tool result is durable too: replay shows it and must never have to run the tool again.
@@ -69,7 +72,7 @@ class SessionWriter:
         self.session_id = session_id
         self.path = path or session_path(session_id)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = self.path.open("a", encoding="utf-8")
+        self._file = DurableFile(self.path)
         self._pending: dict[str, list[TokenDelta]] = {}
         self._redactors: dict[str, SecretRedactor] = {}
         self._secrets = secret_values()
@@ -79,15 +82,25 @@ class SessionWriter:
         self.lock.write_text(str(os.getpid()))
 
     def write(self, event: EventBase) -> None:
+        """Append ``event``; a durable one is on disk when this returns (blocking on the fsync)."""
+        if self._put(event):
+            self._file.sync()
+
+    async def record(self, event: EventBase) -> None:
+        """``write`` for a coroutine: the same guarantee, with the fsync awaited off the loop."""
+        if self._put(event):
+            await self._file.synced()
+
+    def _put(self, event: EventBase) -> bool:
+        """Hand ``event`` to the OS; True when it must also reach the disk before it is reported."""
         if isinstance(event, TokenDelta):
             self._coalesce(event)
-            return
+            return False
         if isinstance(event, MessageCompleted):
             self._pending.pop(event.message_id, None)  # its text supersedes the deltas
             self._redactors.pop(event.message_id, None)
         self._append(event)
-        if isinstance(event, DURABLE):
-            os.fsync(self._file.fileno())
+        return isinstance(event, DURABLE)
 
     def _coalesce(self, delta: TokenDelta) -> None:
         pending = self._pending.setdefault(delta.message_id, [])
@@ -108,18 +121,25 @@ class SessionWriter:
         return self._secrets
 
     def _append(self, event: EventBase) -> None:
-        self._file.write(redact_secrets(event_to_json(event), self._current_secrets()) + "\n")
-        self._file.flush()
+        self._file.append(redact_secrets(event_to_json(event), self._current_secrets()))
 
     def close(self) -> None:
+        self._flush_deltas()
+        self._file.close()
+        self.lock.unlink(missing_ok=True)
+
+    async def aclose(self) -> None:
+        """``close`` for a coroutine: the last fsync is awaited off the loop."""
+        self._flush_deltas()
+        try:
+            await self._file.aclose()
+        finally:
+            self.lock.unlink(missing_ok=True)
+
+    def _flush_deltas(self) -> None:
         for message_id in list(self._pending) + [m for m in self._redactors if m not in self._pending]:
             self._append_deltas(message_id, self._pending.pop(message_id, []), last=True)
         self._redactors.clear()
-        if not self._file.closed:
-            self._file.flush()
-            os.fsync(self._file.fileno())
-            self._file.close()
-        self.lock.unlink(missing_ok=True)
 
 
 def _merge(deltas: list[TokenDelta]) -> TokenDelta:
@@ -133,10 +153,10 @@ async def recorded(stream: AsyncIterator[Event], writer: SessionWriter) -> Async
     """Pass a run's events through, appending each to the session log first."""
     try:
         async for event in stream:
-            writer.write(event)
+            await writer.record(event)
             yield event
     finally:
-        writer.close()
+        await writer.aclose()
 
 
 def write_events(path: Path, events: Iterable[EventBase]) -> None:

@@ -64,10 +64,15 @@ class LlamaServer:
         n_ctx: int = 2048,
         logits_all: bool = True,
         chat_format: str | None = None,
+        interrupt_requests: bool = True,
+        port: int | None = None,
     ):
         """``logits_all`` (needed for scoring with echo) slows prefill: benchmarks turn it off.
-        ``chat_format`` replaces the GGUF's own template (``chatml-function-calling`` takes tools)."""
-        self.port = free_port()
+        ``chat_format`` replaces the GGUF's own template (``chatml-function-calling`` takes tools).
+        ``interrupt_requests`` (the server's default) ends a streaming reply early whenever
+        another request waits: concurrent benchmarks turn it off so every reply is whole.
+        A fixed ``port`` keeps a model reference stable across runs (a resumable proof)."""
+        self.port = port or free_port()
         self.api_key = api_key
         args = [
             sys.executable,
@@ -90,6 +95,8 @@ class LlamaServer:
             args += ["--api_key", api_key]
         if chat_format:
             args += ["--chat_format", chat_format]
+        if not interrupt_requests:
+            args += ["--interrupt_requests", "false"]
         self.log = Path(os.environ.get("TMPDIR", "/tmp")) / f"llama-server-{self.port}.log"
         self.process = subprocess.Popen(args, stdout=self.log.open("w"), stderr=subprocess.STDOUT)
         self._wait_ready()

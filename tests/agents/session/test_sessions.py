@@ -89,8 +89,8 @@ def test_a_log_without_an_end_reopens_as_interrupted(data_dir):
     writer = SessionWriter("killed1")
     writer.write(RunStarted(run_id="killed1", team=DEBATE.model_dump(mode="json"), task="t", app_version="x"))
     writer.write(MessageCompleted(message_id="m1", agent="Pro", model="m", text="kept", finish_reason="stop"))
-    writer._file.write('{"type": "message_completed", "message_id": "m2", "ag')  # torn write at the kill
-    writer._file.flush()
+    with writer.path.open("a", encoding="utf-8") as torn:  # torn write at the kill
+        torn.write('{"type": "message_completed", "message_id": "m2", "ag')
     writer.lock.write_text("999999999")  # a pid that is not running
     log = read_session("killed1")
     assert log.status == "interrupted" and [m.text for m in log.messages] == ["kept"] and log.skipped_lines == 1
