@@ -24,8 +24,10 @@ def test_a_dragged_debate_runs_on_a_local_model_and_exports(qtbot, qloop, tiny_m
     win = real_window(qtbot, f"local:{tiny_model_dir}")
     win.builder.new_team()
     build_debate(win, qtbot)
+    # Greedy: a sampled run of the random tiny model could draw <eos> first now and then and
+    # leave a message with no token ids; greedy decoding makes the run the same every time.
     for name in ("Debater", "Debater 2", "Judge"):
-        win.builder.document.apply("tokens", win.builder.draft.with_agent_changed(name, max_tokens=8))
+        win.builder.document.apply("tokens", win.builder.draft.with_agent_changed(name, max_tokens=8, temperature=0.0))
     win.run_bar.task_edit.setText("Is tea better than coffee?")
     win.runs.start_run()
     run_until_finished(qloop, win, timeout=120)
