@@ -13,7 +13,6 @@ import time
 
 from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams
 from agents.llm.scripted import ScriptedProvider
-from agents.spec import parse_team
 from agents.teams.run import TeamRun
 from agents.tools.base import Tool, ToolSpec
 from agents.tools.calls import CallContext, new_call, run_calls
@@ -21,6 +20,7 @@ from agents.tools.registry import ToolRegistry
 from agents.tools.sandbox import isolation_label, run_python
 from agents.tools.text_turn import text_tool_turn
 from agents.tools.toolbox import Toolbox
+from tests.helpers.teams import simultaneous_round
 
 SCHEMA = {"type": "object", "properties": {"x": {"type": "integer"}}, "required": ["x"]}
 
@@ -95,20 +95,7 @@ async def _round_s(agents: int) -> float:
         return "slept"
 
     toolbox = Toolbox(ToolRegistry([Tool(ToolSpec(name="slow", description="takes one second"), slow, time_limit_s=5)]))
-    spec = parse_team(
-        {
-            "name": "bench",
-            "agents": [{"name": f"D{i}", "role": "debater"} for i in range(agents)],
-            "protocol": {
-                "kind": "debate",
-                "turn_order": "simultaneous",
-                "aggregate": "majority_vote",
-                "max_rounds": 1,
-                "stop_on_consensus": False,
-            },
-        }
-    )
-    spec = spec.model_copy(update={"agents": tuple(a.model_copy(update={"tools": ("slow",)}) for a in spec.agents)})
+    spec = simultaneous_round(agents, "slow", name="bench")
 
     def reply(request: CompletionRequest) -> str:
         return "D0 is right." if request.messages[-1].role == "assistant" else "<tool>slow()</tool>"

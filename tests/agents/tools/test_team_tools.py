@@ -18,6 +18,7 @@ from agents.tools.events import ToolCallCompleted, ToolsOffered
 from agents.tools.mcp_client import McpServerConfig
 from agents.tools.registry import ToolRegistry
 from agents.tools.toolbox import Toolbox
+from tests.helpers.teams import simultaneous_round
 
 TEAM = {
     "name": "Calc team",
@@ -75,20 +76,7 @@ async def test_three_agents_call_a_slow_tool_in_one_simultaneous_round():
         return "done"
 
     toolbox = Toolbox(ToolRegistry([Tool(ToolSpec(name="slow", description="takes a while"), slow, time_limit_s=60)]))
-    spec = parse_team(
-        {
-            "name": "Debate",
-            "agents": [{"name": f"D{i}", "role": "debater"} for i in range(3)],
-            "protocol": {
-                "kind": "debate",
-                "turn_order": "simultaneous",
-                "aggregate": "majority_vote",
-                "max_rounds": 1,
-                "stop_on_consensus": False,
-            },
-        }
-    )
-    spec = spec.model_copy(update={"agents": tuple(a.model_copy(update={"tools": ("slow",)}) for a in spec.agents)})
+    spec = simultaneous_round(3, "slow")
     providers = {
         f"D{i}": ScriptedProvider(
             lambda r: "D0 wins" if r.messages[-1].role == "assistant" else "<tool>slow()</tool>", name=f"D{i}"
