@@ -105,6 +105,7 @@ def _add_sae(sae: argparse.ArgumentParser) -> None:
         parser.add_argument(
             "--corpus",
             type=Path,
+            metavar="PATH",
             default=None,
             help="a .txt/.md file or a folder of them, read as UTF-8 (default: the shipped corpus)",
         )
