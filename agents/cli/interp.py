@@ -11,6 +11,7 @@ import dataclasses
 import json
 import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -88,7 +89,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _add_sae(sae: argparse.ArgumentParser) -> None:
     actions = sae.add_subparsers(dest="action", required=True)
-    train = _common(actions.add_parser("train", help="train a small JumpReLU SAE on the shipped corpus"))
+    train = _common(
+        actions.add_parser("train", help="train a small JumpReLU SAE on a corpus (default: the shipped one)")
+    )
     train.add_argument("--layer", type=int, required=True)
     train.add_argument("--features", type=int, default=2048)
     train.add_argument("--steps", type=int, default=600)
@@ -98,6 +101,14 @@ def _add_sae(sae: argparse.ArgumentParser) -> None:
     feats.add_argument("text")
     report = _common(actions.add_parser("report", help="top corpus contexts and promoted tokens of some features"))
     report.add_argument("--feature", type=int, nargs="+", default=None, help="default: the most frequent five")
+    for parser in (train, report):
+        parser.add_argument(
+            "--corpus",
+            type=Path,
+            metavar="PATH",
+            default=None,
+            help="a .txt/.md file or a folder of them, read as UTF-8 (default: the shipped corpus)",
+        )
     for parser in (feats, report):
         parser.add_argument("--sae", required=True, help="params.npz or params.safetensors")
         parser.add_argument("--layer", type=int, default=None, help="the layer it reads (default: the file's own)")
@@ -128,9 +139,14 @@ async def load_model(ref: str | None) -> Any:
 
 async def command_interp(args: argparse.Namespace) -> int:
     from agents.cli import interp_run
+    from agents.interp.sae_train import corpus_texts
 
+    # Read before the model loads: a wrong corpus path fails at once, not after a minute.
+    corpus = corpus_texts(args.corpus) if getattr(args, "corpus", None) is not None else None
     loaded = await load_model(args.model)
     out = Printer(args.json)
+    if args.interp_method == "sae":
+        return await interp_run.run_sae(loaded, args, out, corpus)
     runner = getattr(interp_run, f"run_{args.interp_method}")
     return await runner(loaded, args, out)
 

@@ -125,7 +125,8 @@ async def run_attribute(loaded: Any, args: argparse.Namespace, out: Any) -> int:
     return out.code
 
 
-async def run_sae(loaded: Any, args: argparse.Namespace, out: Any) -> int:
+async def run_sae(loaded: Any, args: argparse.Namespace, out: Any, corpus: list[str] | None = None) -> int:
+    """Train, apply or report an SAE; ``corpus`` is the texts of --corpus (None: the shipped corpus)."""
     from agents.interp.sae import feature_report_stream, features_stream, load_sae
     from agents.interp.sae_train import SaeTrainSettings, corpus_rows, corpus_texts, train_stream
 
@@ -133,13 +134,15 @@ async def run_sae(loaded: Any, args: argparse.Namespace, out: Any) -> int:
         settings = SaeTrainSettings(
             layer=args.layer, n_features=args.features, steps=args.steps, sparsity=args.sparsity
         )
-        await out.stream(train_stream(loaded, settings, args.out))
+        await out.stream(train_stream(loaded, settings, args.out, texts=corpus))
         return out.code
     sae = load_sae(args.sae, args.layer)
     if args.action == "features":
         await out.stream(features_stream(loaded, sae, text_ids(loaded, args.text), args.top))
         return out.code
-    rows = corpus_rows(loaded, corpus_texts())
+    rows = corpus_rows(loaded, corpus_texts() if corpus is None else corpus)
+    if not rows:
+        raise ValueError(f"the corpus {args.corpus} has no tokens to report on")
     features = args.feature or await _frequent_features(loaded, sae, rows[:8], out)
     await out.stream(feature_report_stream(loaded, sae, rows, features, args.top))
     return out.code

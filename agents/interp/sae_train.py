@@ -1,4 +1,4 @@
-"""Training a small JumpReLU SAE offline, on one layer's residuals over a shipped corpus.
+"""Training a small JumpReLU SAE offline, on one layer's residuals over the shipped corpus (or a user's).
 
 Following Rajamanoharan et al. (2024): loss = ||x - x_hat||^2 + lambda * L0, where the
 step function's and the JumpReLU's gradients with respect to each threshold come from a
@@ -45,8 +45,14 @@ class SaeTrainSettings:
     seed: int = 0
 
 
-def corpus_texts() -> list[str]:
-    """The shipped corpus files, then every shipped contrast prompt (varied short texts)."""
+CORPUS_SUFFIXES = (".txt", ".md")
+
+
+def corpus_texts(path: Path | str | None = None) -> list[str]:
+    """The corpus at ``path`` (see read_corpus); by default the shipped corpus files, then
+    every shipped contrast prompt (varied short texts)."""
+    if path is not None:
+        return read_corpus(Path(path))
     folder = resources.files("assets") / "corpus"
     texts = [
         p.read_text(encoding="utf-8") for p in sorted(folder.iterdir(), key=lambda p: p.name) if p.name.endswith(".txt")
@@ -55,6 +61,34 @@ def corpus_texts() -> list[str]:
         contrast = load_contrast(name)
         texts += list(contrast.positive + contrast.negative)
     return texts
+
+
+def read_corpus(path: Path) -> list[str]:
+    """A user's corpus: one .txt/.md file, or every such file under a folder (sorted, so a run
+    is reproducible), read as UTF-8. ValueError naming the path when there is nothing to read."""
+    if not path.exists():
+        raise ValueError(f"no corpus at {path}")
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in CORPUS_SUFFIXES)
+        if not files:
+            raise ValueError(f"corpus folder {path} has no {' or '.join(CORPUS_SUFFIXES)} files")
+    elif path.suffix.lower() not in CORPUS_SUFFIXES:
+        raise ValueError(f"corpus {path} is not a {' or '.join(CORPUS_SUFFIXES)} file (nor a folder of them)")
+    else:
+        files = [path]
+    texts = [_read_text(file) for file in files]
+    if not any(text.strip() for text in texts):
+        raise ValueError(f"corpus {path} has no text in it")
+    return [text for text in texts if text.strip()]
+
+
+def _read_text(file: Path) -> str:
+    try:
+        return file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"corpus file {file} is not UTF-8 text (byte {exc.start}: {exc.reason})") from exc
+    except OSError as exc:
+        raise ValueError(f"corpus file {file} cannot be read: {exc.strerror or exc}") from exc
 
 
 def corpus_rows(loaded: Any, texts: Sequence[str], chunk_tokens: int = 128) -> list[list[int]]:

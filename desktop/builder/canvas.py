@@ -10,28 +10,63 @@ from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsLineItem, QGraphicsPathItem, QGraphicsScene, QGraphicsView
 
+from agents.agent import Agent, SteeringSpec
 from agents.spec import Link
 from agents.team_draft import TeamDraft
 from desktop.builder.palette import ROLE_MIME, role_colour
 from desktop.zoom import STEP, ZoomableView, fit_scale
 
 NODE_W, NODE_H, PORT_R = 150.0, 58.0, 7.0
+MARK_H = 18.0  # a steered card is this much taller: its steering line sits below the role line
+BADGE_W = 46.0  # the "steered" badge beside the name
+MARK_COLOUR = "#8250df"  # steering's colour, distinct from every role colour
 MIN_FIT = 0.8  # below this a node's 8-point role line is no longer readable: scroll instead
 
 
-class AgentNode(QGraphicsItem):
-    """One agent: a card with its name, role and model, and a port to drag links from."""
+def steering_detail(spec: SteeringSpec) -> str:
+    """What a steered card's band says: the vector (a file by its name), layer and strength."""
+    vector = spec.vector.replace("\\", "/").rsplit("/", 1)[-1]
+    layer = "auto" if spec.layer is None else f"L{spec.layer}"
+    return f"{vector} @{layer} ×{spec.strength:g}"
 
-    def __init__(self, canvas: TeamCanvas, name: str, role: str, model: str):
+
+def steering_mark(spec: SteeringSpec | None) -> str:
+    """A card's steering mark in words, e.g. "steered: sentiment @L6 ×-3.5" ("" for an unsteered agent)."""
+    return "" if spec is None else f"steered: {steering_detail(spec)}"
+
+
+class AgentNode(QGraphicsItem):
+    """One agent: a card with its name, role, model and steering mark, and a port to drag links from."""
+
+    def __init__(self, canvas: TeamCanvas, agent: Agent):
         super().__init__()
-        self.canvas, self.name, self.role, self.model = canvas, name, role, model
+        self.canvas, self.name = canvas, agent.name
+        self.role, self.model, self.steering = agent.role, agent.model, agent.steering
         flags = QGraphicsItem.GraphicsItemFlag
         self.setFlags(flags.ItemIsMovable | flags.ItemIsSelectable | flags.ItemSendsGeometryChanges)
         self.setCursor(Qt.CursorShape.OpenHandCursor)
-        self.setToolTip(f"{name} ({role}) — drag the dot on the right to another agent to link them")
+        self.show_agent(agent)
+
+    def show_agent(self, agent: Agent) -> None:
+        """Take the agent's role, model and steering; a steered card grows by its steering line."""
+        if (agent.steering is None) != (self.steering is None):
+            self.prepareGeometryChange()  # the card's height changes with it
+        self.role, self.model, self.steering = agent.role, agent.model, agent.steering
+        tip = f"{self.name} ({self.role}) — drag the dot on the right to another agent to link them"
+        if agent.steering is not None:
+            tip += f"\nSteered: {agent.steering.label}"
+        self.setToolTip(tip)
+        self.update()
+
+    @property
+    def mark(self) -> str:
+        return steering_mark(self.steering)
+
+    def height(self) -> float:
+        return NODE_H if self.steering is None else NODE_H + MARK_H
 
     def boundingRect(self) -> QRectF:
-        return QRectF(-2, -2, NODE_W + PORT_R + 4, NODE_H + 4)
+        return QRectF(-2, -2, NODE_W + PORT_R + 4, self.height() + 4)
 
     def port_centre(self) -> QPointF:
         return QPointF(NODE_W, NODE_H / 2)
@@ -46,17 +81,39 @@ class AgentNode(QGraphicsItem):
             QPen(QColor("#1f6feb") if self.isSelected() else colour.darker(140), 3 if self.isSelected() else 1.5)
         )
         painter.setBrush(QBrush(colour.lighter(175)))
-        painter.drawRoundedRect(QRectF(0, 0, NODE_W, NODE_H), 10, 10)
+        painter.drawRoundedRect(QRectF(0, 0, NODE_W, self.height()), 10, 10)
         painter.setPen(QColor("#1b1b1b"))
         bold = QFont(painter.font())
         bold.setBold(True)
         painter.setFont(bold)
-        painter.drawText(QRectF(10, 6, NODE_W - 20, 22), Qt.AlignmentFlag.AlignLeft, self.name)
+        name_w = NODE_W - 20 - (0 if self.steering is None else BADGE_W + 4)
+        name = painter.fontMetrics().elidedText(self.name, Qt.TextElideMode.ElideRight, int(name_w))
+        painter.drawText(QRectF(10, 6, name_w, 22), Qt.AlignmentFlag.AlignLeft, name)
         painter.setFont(QFont(painter.font().family(), 8))
         painter.drawText(QRectF(10, 30, NODE_W - 20, 20), Qt.AlignmentFlag.AlignLeft, f"{self.role} · {self.model}")
+        if self.steering is not None:
+            self._paint_mark(painter, self.steering)
         painter.setPen(QPen(colour.darker(160), 1.5))
         painter.setBrush(QBrush(colour))
         painter.drawEllipse(self.port_centre(), PORT_R, PORT_R)
+
+    def _paint_mark(self, painter: QPainter, spec: SteeringSpec) -> None:
+        """A violet "steered" badge by the name and a band with the vector, layer and strength:
+        the whole mark does not fit one line of a card this narrow, and the details must not be cut."""
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QBrush(QColor(MARK_COLOUR)))
+        badge = QRectF(NODE_W - 10 - BADGE_W, 7, BADGE_W, 15)
+        band = QRectF(6, NODE_H - 8, NODE_W - 12, MARK_H + 2)
+        painter.drawRoundedRect(badge, 7, 7)
+        painter.drawRoundedRect(band, 5, 5)
+        painter.setPen(QColor("white"))
+        centred = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignHCenter
+        painter.setFont(QFont(painter.font().family(), 7))
+        painter.drawText(badge, centred, "steered")
+        painter.setFont(QFont(painter.font().family(), 8))
+        detail = steering_detail(spec)
+        text = painter.fontMetrics().elidedText(detail, Qt.TextElideMode.ElideMiddle, int(band.width() - 10))
+        painter.drawText(band.adjusted(5, 0, -5, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
 
     def itemChange(self, change, value):
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
@@ -138,12 +195,11 @@ class TeamCanvas(ZoomableView):
         for agent in draft.agents:
             node = self.nodes.get(agent.name)
             if node is None:
-                node = self.nodes[agent.name] = AgentNode(self, agent.name, agent.role, agent.model)
+                node = self.nodes[agent.name] = AgentNode(self, agent)
                 self.scene().addItem(node)
-            node.role, node.model = agent.role, agent.model
+            node.show_agent(agent)
             node.setPos(QPointF(*draft.position(agent.name)))
             node.setSelected(agent.name in selected)
-            node.update()
         for arrow in self.arrows:
             self.scene().removeItem(arrow)
         self.arrows = [LinkArrow(link) for link in draft.links]

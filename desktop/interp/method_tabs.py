@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -172,7 +173,8 @@ class AttributionTab(MethodTab):
 
 
 class SaeTab(MethodTab):
-    """Load an SAE (or train one on the shipped corpus); top features per token; a feature's report."""
+    """Load an SAE (or train one on a corpus, by default the shipped one); top features per token;
+    a feature's report over the same corpus."""
 
     title = "sae"
 
@@ -184,8 +186,16 @@ class SaeTab(MethodTab):
         self.action.setAccessibleName("SAE action")
         self.action.addItems(["features per token", "feature report", "train on the corpus"])
         self.feature = _spin(0, 1 << 20, 0)
+        self.corpus = _text("empty: the shipped corpus")
+        self.corpus.setToolTip("A .txt/.md file or a folder of them (UTF-8) to train on and report over")
+        self.corpus.setAccessibleName("SAE corpus")
         self.add_fields(
-            ("", self.path), ("", self.text), ("Layer", self.layer), ("", self.action), ("Feature", self.feature)
+            ("", self.path),
+            ("", self.text),
+            ("Layer", self.layer),
+            ("", self.action),
+            ("Feature", self.feature),
+            ("Corpus", self.corpus),
         )
 
     def make(self) -> Make:
@@ -199,12 +209,15 @@ class SaeTab(MethodTab):
             self.action.currentText(),
             self.feature.value(),
         )
+        corpus = self.corpus.text().strip() or None
         if not path:
             raise ValueError("give the SAE file's path (where to save it, when training)")
 
         async def stream(loaded: Any, cancel: CancelToken) -> AsyncIterator[Any]:
+            texts = None if corpus is None else await asyncio.to_thread(corpus_texts, corpus)  # a folder may be big
             if action == "train on the corpus":
-                async for record in train_stream(loaded, SaeTrainSettings(layer=layer), path, cancel=cancel):
+                settings = SaeTrainSettings(layer=layer)
+                async for record in train_stream(loaded, settings, path, texts=texts, cancel=cancel):
                     yield record
                 return
             sae = load_sae(path, layer)
@@ -213,7 +226,8 @@ class SaeTab(MethodTab):
                 self.labels = inp.labels
                 stream = features_stream(loaded, sae, inp.token_ids, 5, cancel)
             else:
-                stream = feature_report_stream(loaded, sae, corpus_rows(loaded, corpus_texts()), [feature], 8, cancel)
+                rows = corpus_rows(loaded, corpus_texts() if texts is None else texts)
+                stream = feature_report_stream(loaded, sae, rows, [feature], 8, cancel)
             async for record in stream:
                 yield record
 

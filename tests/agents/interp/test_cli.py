@@ -95,6 +95,49 @@ def test_sae_train_features_and_report(on_tiny, capsys, tmp_path):
     assert code == 0 and [line["feature"] for line in lines if line["type"] == "FeatureReport"] == [1, 2]
 
 
+def test_sae_train_and_report_read_a_corpus_of_your_own(on_tiny, capsys, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    texts = {"a.txt": "zebra quartz zebra quartz " * 12, "b.md": "# Notes\nviolet umbra violet umbra " * 10}
+    for name, text in texts.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    path = tmp_path / "own.npz"
+    code, lines = run_json(
+        capsys, "sae", "train", "--layer", "0", "--features", "16", "--steps", "10", "--out", str(path),
+        "--corpus", str(corpus),
+    )  # fmt: skip
+    assert code == 0 and path.exists()
+    own = next(line for line in lines if line["type"] == "SaeSaved")["n_tokens"]
+    code, lines = run_json(
+        capsys, "sae", "train", "--layer", "0", "--features", "16", "--steps", "10", "--out", str(tmp_path / "s.npz")
+    )
+    shipped = next(line for line in lines if line["type"] == "SaeSaved")["n_tokens"]
+    assert 0 < own < shipped  # two short files, not the shipped corpus
+    code, lines = run_json(capsys, "sae", "report", "--sae", str(path), "--feature", "1", "--corpus", str(corpus))
+    contexts = [text for line in lines if line["type"] == "FeatureReport" for text, _ in line["top_contexts"]]
+    assert code == 0 and contexts
+    plain = [c.removeprefix("<bos>").replace("[", "").replace("]", "") for c in contexts]  # e.g. '<bos>ze[br]a'
+    assert all(any(c in text for text in texts.values()) for c in plain), plain
+
+
+@pytest.mark.parametrize("kind", ["missing", "empty folder", "not utf-8"])
+def test_a_bad_corpus_exits_two_naming_the_path_before_the_model_loads(monkeypatch, capsys, tmp_path, kind):
+    from tests.agents.interp.test_corpus import bad_corpus
+
+    loads = []
+
+    async def load(ref):
+        loads.append(ref)
+
+    monkeypatch.setattr(cli_interp, "load_model", load)
+    path = bad_corpus(tmp_path, kind)
+    for argv in (["train", "--layer", "0", "--out", str(tmp_path / "x.npz")], ["report", "--sae", "x.npz"]):
+        assert main(["interp", "sae", *argv, "--corpus", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and str(path) in err and "Traceback" not in err
+    assert loads == [] and not (tmp_path / "x.npz").exists()
+
+
 def test_method_errors_exit_one_with_the_message(on_tiny, capsys):
     code, lines = run_json(capsys, "patch", TEXT, "--layer", "9")
     assert code == 1 and "layer 9 is out of range" in lines[-1]["message"]

@@ -175,16 +175,21 @@ def test_attribution_tab_rolls_up_the_inspected_message_by_speaker(panel, qloop,
     assert {row[0] for row in table(tab)} == {"Alice", "Bob"}
 
 
-def test_sae_tab_shows_features_per_token(panel, qloop, tmp_path):
+def tiny_sae(folder):
+    """A random 16-feature SAE of the tiny model's layer 0, saved under ``folder``."""
     rng = np.random.default_rng(0)
-    path = JumpReluSae(
+    return JumpReluSae(
         rng.normal(size=(32, 16)).astype(np.float32),
         np.zeros(16, np.float32),
         rng.normal(size=(16, 32)).astype(np.float32),
         np.zeros(32, np.float32),
         np.zeros(16, np.float32),
         layer=0,
-    ).save(tmp_path / "sae.npz")
+    ).save(folder / "sae.npz")
+
+
+def test_sae_tab_shows_features_per_token(panel, qloop, tmp_path):
+    path = tiny_sae(tmp_path)
     tab = panel.methods["sae"]
     tab.path.setText(str(path))
     tab.text.setText(TEXT)
@@ -194,6 +199,24 @@ def test_sae_tab_shows_features_per_token(panel, qloop, tmp_path):
     tab.path.clear()
     tab.run()
     assert "give the SAE file" in tab.status.text()
+
+
+def test_sae_tab_reports_a_feature_over_a_corpus_of_your_own(panel, qloop, tmp_path):
+    path = tiny_sae(tmp_path)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "own.txt").write_text("zebra quartz zebra quartz " * 8, encoding="utf-8")
+    tab = panel.methods["sae"]
+    tab.path.setText(str(path))
+    tab.layer.setValue(0)
+    tab.action.setCurrentText("feature report")
+    tab.corpus.setText(str(corpus))
+    run(qloop, tab)
+    contexts = [row[0].removeprefix("<bos>").replace("[", "").replace("]", "") for row in table(tab)]
+    assert contexts and all(c in "zebra quartz " * 8 for c in contexts), contexts
+    tab.corpus.setText(str(tmp_path / "nowhere"))
+    run(qloop, tab)
+    assert tab.status.text() == f"Cannot run: no corpus at {tmp_path / 'nowhere'}"
 
 
 def test_an_empty_form_without_an_inspected_message_is_refused(panel, qloop):
