@@ -28,9 +28,11 @@ MAKE_TOOL_SCHEMA = {
     "additionalProperties": False,
 }
 # A worked example for the text protocol: (question, call, output, answer). A base model copies
-# the shape of what it has seen, so this is the whole recipe in one call.
+# the shape of what it has seen, so this is the whole recipe in one call. The request gives an
+# example value, as a user would, and the test asserts exactly that: a 270M base model copies the
+# numbers it was given into its assert, where asked to invent them it wrote `f(1, 2) == 3`.
 EXAMPLE = (
-    "Make a tool that adds three numbers.",
+    "Make a tool that adds three numbers, for example add3(1, 2, 3) is 6.",
     'make_tool("""def add3(a: int, b: int, c: int) -> int:\n'
     '    "Add three integers."\n'
     '    return a + b + c""", "assert add3(1, 2, 3) == 6")',

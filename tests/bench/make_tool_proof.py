@@ -19,19 +19,21 @@ import tempfile
 import time
 from pathlib import Path
 
-from agents.events import MessageCompleted
+from agents.events import MessageCompleted, RunStarted
 from agents.session.pipeline import RunPipeline, TeamJob
 from agents.settings import LocalSettings, Settings
 from agents.spec import load_team
+from agents.tools.authored import ToolLibrary, library_path
 from agents.tools.events import ToolAuthored, ToolCallCompleted, ToolCallFailed
 
-# (task, the arguments a later session asks the saved tool to be called with)
+# (task as a user would ask it, with one worked example; the arguments a later session asks the
+# saved tool to be called with, other than the example's; the output that call must print)
 TASKS = [
-    ("Make a tool that multiplies two numbers.", "(6, 7)"),
-    ("Make a tool that returns the square of a number.", "(9)"),
-    ("Make a tool that reverses a text.", "('stressed')"),
-    ("Make a tool that subtracts two numbers.", "(50, 8)"),
-    ("Make a tool that counts the words in a text.", "('one two three')"),
+    ("Make a tool that multiplies two numbers, for example multiply(6, 7) is 42.", "(8, 9)", "72"),
+    ("Make a tool that returns the square of a number, for example square(9) is 81.", "(12)", "144"),
+    ("Make a tool that reverses a text, for example reverse('abc') is 'cba'.", "('stressed')", "desserts"),
+    ("Make a tool that subtracts two numbers, for example subtract(50, 8) is 42.", "(30, 12)", "18"),
+    ("Make a tool that counts the words in a text, for example count_words('one two') is 2.", "('a b c')", "3"),
 ]
 
 
@@ -53,8 +55,12 @@ def reply_text(events: list) -> str:
     return " | ".join(e.text for e in events if isinstance(e, MessageCompleted))
 
 
+def run_id(events: list) -> str | None:
+    return next((e.run_id for e in events if isinstance(e, RunStarted)), None)
+
+
 async def one_try(index: int, folder: Path, settings: Settings, args: argparse.Namespace) -> dict:
-    task, call_args = TASKS[index % len(TASKS)]
+    task, call_args, expected = TASKS[index % len(TASKS)]
     path = folder / f"try{index}" / "team.json"
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps(team(f"maker{index}", ["make_tool"], args.model, args.temperature, args.max_tokens)))
@@ -62,17 +68,21 @@ async def one_try(index: int, folder: Path, settings: Settings, args: argparse.N
     authored = [e for e in events if isinstance(e, ToolAuthored)]
     saved = next((e for e in authored if e.ok), None)
     outcome = {"try": index, "task": task, "attempts": len(authored), "saved": saved.name if saved else None}
-    outcome["first session"] = reply_text(events)[:600]
+    outcome |= {"first session id": run_id(events), "first session": reply_text(events)[:600]}
     outcome["problems"] = [e.message[:200] for e in authored if not e.ok]
     if saved is None:
         return outcome
+    entry = ToolLibrary(library_path(path)).latest()[saved.name]
+    outcome |= {"saved source": entry.source, "saved test": entry.test}
     # A NEW session of the same team: the tool comes from the library beside the team file.
     path.write_text(json.dumps(team(f"maker{index}", [saved.name], args.model, args.temperature, args.max_tokens)))
     later = await session(path, f"What is {saved.name}{call_args}?", settings, seed=1000 + index)
     done = [e for e in later if isinstance(e, ToolCallCompleted) and e.tool == saved.name]
     failed = [e for e in later if isinstance(e, ToolCallFailed) and e.tool == saved.name]
-    outcome |= {"later call ok": bool(done), "later output": done[0].output if done else None}
-    outcome |= {"later failures": [e.message[:200] for e in failed], "later session": reply_text(later)[:400]}
+    output = done[0].output if done else None
+    outcome |= {"later call ok": bool(done), "later output": output, "later output right": output == expected}
+    outcome |= {"later failures": [e.message[:200] for e in failed], "later session id": run_id(later)}
+    outcome["later session"] = reply_text(later)[:400]
     return outcome
 
 
@@ -89,10 +99,12 @@ async def main(args: argparse.Namespace) -> None:
     readable = sum(1 for o in outcomes if o["attempts"])
     saved = sum(1 for o in outcomes if o["saved"])
     used = sum(1 for o in outcomes if o.get("later call ok"))
+    right = sum(1 for o in outcomes if o.get("later output right"))
     print(
         f"model {args.model}, temperature {args.temperature}: {readable}/{args.n} tries wrote a make_tool call "
         f"the lab could read; {saved}/{args.n} saved a tool whose test passed; {used}/{saved} later sessions "
-        f"called it successfully; {time.perf_counter() - started:.0f} s; sessions in {folder}"
+        f"called it successfully, {right}/{saved} with the right output; {time.perf_counter() - started:.0f} s; "
+        f"sessions in {folder}"
     )
 
 
