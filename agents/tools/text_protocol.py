@@ -167,7 +167,7 @@ def _examples(spec: ToolSpec, speaker: str) -> list[str]:
     """Worked examples in the transcript's own shape: after the output the speaker goes on,
     which is exactly how a continued turn is laid out for a base model."""
     examples = (
-        ((spec.example,) if spec.example else None)
+        spec.examples
         or EXAMPLES.get(spec.name)
         or (
             (
