@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 
 from pydantic import ValidationError
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -32,6 +33,12 @@ from agents.settings import LocalSettings, Settings, save_settings
 from desktop.tool_settings_form import ToolSettingsGroup
 
 NEW_ENDPOINT = "New endpoint…"
+# The endpoint's native_tools choices, each with the one line its tooltip shows.
+NATIVE_TOOLS = {
+    "auto": "auto: native calls on chat endpoints, text calls once the server refuses them",
+    "on": "on: always native function calls; a server that refuses them is an error",
+    "off": "off: never native; the model writes <tool>name(args)</tool> in text",
+}
 
 
 class SettingsDialog(QDialog):
@@ -80,6 +87,7 @@ class SettingsDialog(QDialog):
         self.name, self.base_url, self.model, self.key_env = QLineEdit(), QLineEdit(), QLineEdit(), QLineEdit()
         self.api = QComboBox()
         self.api.addItems(["chat", "completions"])
+        self.native_tools = native_tools_combo()
         self.key = QLineEdit()
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
         self.key.setPlaceholderText("stored in the OS keyring, never in a file")
@@ -93,6 +101,7 @@ class SettingsDialog(QDialog):
             ("Base URL", self.base_url),
             ("Model", self.model),
             ("API", self.api),
+            ("Native tool calls", self.native_tools),
             ("Key variable", self.key_env),
             ("API key", self.key),
         ):
@@ -116,6 +125,7 @@ class SettingsDialog(QDialog):
         self.base_url.setText(endpoint.base_url if endpoint else "http://127.0.0.1:8080/v1")
         self.model.setText(endpoint.model if endpoint else "")
         self.api.setCurrentText(endpoint.api if endpoint else "chat")
+        self.native_tools.setCurrentText(endpoint.native_tools if endpoint else "auto")
         self.key_env.setText((endpoint.api_key_env or "") if endpoint else "")
         self.key.clear()
         self.remove_button.setEnabled(endpoint is not None)
@@ -128,17 +138,21 @@ class SettingsDialog(QDialog):
             self._fill_chooser()
 
     def endpoint(self) -> EndpointConfig | None:
+        """The endpoint as edited; fields the dialog does not show (timeouts, retries, context)
+        keep the chosen endpoint's values."""
         if not self.name.text().strip():
             return None
-        # model_validate: the combo's text is checked against the Literal by pydantic, not assumed
+        shown = self.endpoints.get(self.chooser.currentText())
+        kept = shown.model_dump() if shown else {}
+        # model_validate: the combos' text is checked against the Literals by pydantic, not assumed
         return EndpointConfig.model_validate(
-            {
+            kept
+            | {
                 "base_url": self.base_url.text().strip(),
                 "model": self.model.text().strip(),
                 "api": self.api.currentText(),
+                "native_tools": self.native_tools.currentText(),
                 "api_key_env": self.key_env.text().strip() or None,
-                "timeout_s": 15,
-                "max_retries": 0,
             }
         )
 
@@ -153,6 +167,7 @@ class SettingsDialog(QDialog):
             self.feedback.setText("✗ give the endpoint a name first")
             return False
         self.feedback.setText("testing…")
+        endpoint = endpoint.model_copy(update={"timeout_s": 15, "max_retries": 0})  # a quick answer, not a long wait
         provider = OpenAICompatProvider(OpenAIRef(name=self.name.text().strip(), endpoint=endpoint, saved=True))
         request = CompletionRequest(
             messages=(ChatMessage(role="user", content="Say hello."),), params=GenerationParams(max_tokens=4)
@@ -210,3 +225,14 @@ class SettingsDialog(QDialog):
             self.tools.result.setText("⚠ settings saved; " + "; ".join(notes))
             return
         self.accept()
+
+
+def native_tools_combo() -> QComboBox:
+    """auto / on / off; each item's tooltip, and the combo's for the current one, say what it does."""
+    combo = QComboBox()
+    for choice, line in NATIVE_TOOLS.items():
+        combo.addItem(choice)
+        combo.setItemData(combo.count() - 1, line, Qt.ItemDataRole.ToolTipRole)
+    combo.currentTextChanged.connect(lambda choice: combo.setToolTip(NATIVE_TOOLS.get(choice, "")))
+    combo.setToolTip(NATIVE_TOOLS["auto"])
+    return combo

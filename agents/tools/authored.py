@@ -175,7 +175,7 @@ def authored_tool(entry: AuthoredTool, limits: SandboxLimits | None = None) -> T
         description=entry.description,
         parameters=entry.parameters,
         origin="authored",
-        example=example_from_test(entry.name, entry.test),
+        examples=tuple(e for e in (example_from_test(entry.name, entry.test),) if e is not None),
     )
     return Tool(spec, run, time_limit_s=limits.wall_s + 5)
 

@@ -50,9 +50,9 @@ class ToolSpec(Record):
     parameters: dict[str, Any] = EMPTY_SCHEMA
     origin: Origin = "builtin"
     policy: ToolPolicy = "run"  # the default; a team or settings may override it per tool
-    # A worked example for the text protocol's prompt (question, call, output, answer), for tools
+    # Worked examples for the text protocol's prompt (question, call, output, answer), for tools
     # that bring their own: make_tool, and an agent-written tool (taken from its test).
-    example: tuple[str, str, str, str] | None = None
+    examples: tuple[tuple[str, str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -27,21 +27,29 @@ MAKE_TOOL_SCHEMA = {
     "required": ["source", "test"],
     "additionalProperties": False,
 }
-# A worked example for the text protocol: (question, call, output, answer). A base model copies
-# the shape of what it has seen, so this is the whole recipe in one call.
+# Worked examples for the text protocol: (question, call, output, answer). A base model copies
+# the shape of what it has seen, so each is the whole recipe in one call, and two that differ (a
+# number tool, a text tool) teach the shape rather than one example's types. Each request gives an
+# example value, as a user would, and the test asserts exactly that: a 270M base model copies the
+# values it was given into its assert, where asked to invent them it wrote `f(1, 2) == 3`.
 EXAMPLE = (
-    "Make a tool that adds three numbers.",
+    "Make a tool that adds three numbers, for example add3(1, 2, 3) is 6.",
     'make_tool("""def add3(a: int, b: int, c: int) -> int:\n'
     '    "Add three integers."\n'
     '    return a + b + c""", "assert add3(1, 2, 3) == 6")',
     "saved add3 (version 1); you can call it now",
     "I made the tool add3.",
 )
-# The description carries a second, different example: with two, a base model copies the shape
-# (a triple-quoted def, a docstring line, an assert) rather than one example's numbers.
+TEXT_EXAMPLE = (
+    "Make a tool that upper-cases a text, for example shout('hi') is 'HI'.",
+    'make_tool("""def shout(text: str) -> str:\n'
+    '    "Upper-case a text."\n'
+    '    return text.upper()""", "assert shout(\'hi\') == \'HI\'")',
+    "saved shout (version 1); you can call it now",
+    "I made the tool shout.",
+)
 DESCRIPTION = (
-    "Write a new tool from one Python function with a docstring and a test with asserts, like "
-    'make_tool("""def double(x: int) -> int:\n    "Double a number."\n    return 2 * x""", "assert double(4) == 8"). '
+    "Write a new tool from one Python function with a docstring and a test with asserts. "
     "The lab runs the test in a sandbox and saves the tool if it passes; then you can call it."
 )
 _JSON_TYPES = {
@@ -156,6 +164,6 @@ def make_tool(
         description=DESCRIPTION,
         parameters=MAKE_TOOL_SCHEMA,
         origin="builtin",
-        example=EXAMPLE,
+        examples=(EXAMPLE, TEXT_EXAMPLE),
     )
     return Tool(spec, ToolMaker(library, registry, author, session, limits), time_limit_s=limits.wall_s + 10)

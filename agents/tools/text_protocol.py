@@ -19,6 +19,9 @@ from agents.tools.calls import ToolCall, new_call
 OPEN, CLOSE = "<tool>", "</tool>"
 OUTPUT = "<output>{text}</output>"
 _CALL = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*\((.*)\)\s*$", re.DOTALL)
+# What may follow a complete call inside the tags and be dropped: prose or a tag (a model that
+# goes on "…). The lab runs the test." or invents "</output>"), never more code such as "+ 3".
+_PROSE_AFTER = re.compile(r"[.,;:!?]*\s*(?:[A-Za-z<]|$)")
 USAGE = 'write a call as <tool>name(arguments)</tool>, e.g. <tool>calculator("2+3")</tool>'
 # Worked examples teach a base model the format better than any instruction. A small model
 # copies what it sees, so a tool has two examples whose numbers differ (from each other and from
@@ -66,9 +69,10 @@ def parse_call(inside: str, specs: dict[str, ToolSpec]) -> ToolCall:
     """A call from the text between the tags; a call that cannot be read has ``problem`` set."""
     raw = f"{OPEN}{inside}{CLOSE}"
     match = _CALL.match(inside)
-    if match is None:
+    read = complete_call(inside) or ((match.group(1), match.group(2).strip()) if match else None)
+    if read is None:
         return new_call("?", raw=raw, problem=f"could not read the call {inside.strip()[:80]!r}; {USAGE}")
-    name, args_text = match.group(1), match.group(2).strip()
+    name, args_text = read
     spec = specs.get(name)
     if spec is None:  # reported as an unknown tool, with the list of known ones
         return new_call(name, raw=raw)
@@ -77,6 +81,24 @@ def parse_call(inside: str, specs: dict[str, ToolSpec]) -> ToolCall:
     except ValueError as exc:
         return new_call(name, raw=raw, problem=f"could not read the arguments of {name}: {exc}; {USAGE}")
     return new_call(name, arguments, raw=raw)
+
+
+def complete_call(inside: str) -> tuple[str, str] | None:
+    """(name, arguments' text) of the first complete Python call ``name(...)`` at the start of
+    ``inside``, when only prose or a tag follows it; else None (the caller then reads the whole
+    text, which keeps bare arguments such as ``search_files(budget notes)``)."""
+    match = re.match(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(", inside)
+    if match is None:
+        return None
+    for end in (i + 1 for i, char in enumerate(inside) if char == ")" and i >= match.end() - 1):
+        try:
+            node = ast.parse(inside[:end].strip(), mode="eval").body
+        except SyntaxError:
+            continue
+        if isinstance(node, ast.Call) and _PROSE_AFTER.match(inside[end:]):
+            return match.group(1), inside[match.end() : end - 1].strip()
+        return None  # a complete expression followed by more code: not ours to guess
+    return None
 
 
 def _positional_names(spec: ToolSpec | None) -> list[str]:
@@ -145,7 +167,7 @@ def _examples(spec: ToolSpec, speaker: str) -> list[str]:
     """Worked examples in the transcript's own shape: after the output the speaker goes on,
     which is exactly how a continued turn is laid out for a base model."""
     examples = (
-        ((spec.example,) if spec.example else None)
+        spec.examples
         or EXAMPLES.get(spec.name)
         or (
             (

@@ -65,3 +65,27 @@ def test_endpoints_are_listed_edited_and_removed(qtbot, tmp_path, monkeypatch):
     saved = load_settings()
     assert set(saved.endpoints) == {"alpha"} and saved.endpoints["alpha"].model == "alpha-2"
     assert forgotten == ["beta"]
+
+
+def test_native_tools_is_edited_saved_and_loaded_back(qtbot, tmp_path, monkeypatch):
+    from agents.llm.refs import EndpointConfig
+    from agents.settings import save_settings
+
+    monkeypatch.setenv("AGORA_LAB_CONFIG_DIR", str(tmp_path / "config"))
+    kept = EndpointConfig(base_url="http://127.0.0.1:1/v1", model="m", timeout_s=240, context_tokens=4096)
+    save_settings(Settings(endpoints={"lab": kept}))
+    dialog = SettingsDialog(load_settings())
+    qtbot.addWidget(dialog)
+    assert dialog.native_tools.currentText() == "auto"
+    assert [dialog.native_tools.itemText(i) for i in range(dialog.native_tools.count())] == ["auto", "on", "off"]
+    dialog.native_tools.setCurrentText("off")
+    assert "text" in dialog.native_tools.toolTip()  # the tooltip follows the choice
+    dialog.save()
+    saved = load_settings().endpoints["lab"]
+    # the fields the dialog does not show keep their values
+    assert saved.native_tools == "off" and saved.timeout_s == 240 and saved.context_tokens == 4096
+    again = SettingsDialog(load_settings())
+    qtbot.addWidget(again)
+    assert again.native_tools.currentText() == "off"
+    again.chooser.setCurrentText("New endpoint…")
+    assert again.native_tools.currentText() == "auto"

@@ -4,7 +4,7 @@ lab takes the name, the description and the arguments' schema from the function 
 from agents.tools.authored import ToolLibrary, library_path
 from agents.tools.base import invoke
 from agents.tools.builtins import builtin_registry
-from agents.tools.make_tool import EXAMPLE, complete_proposal, make_tool, signature_schema
+from agents.tools.make_tool import EXAMPLE, TEXT_EXAMPLE, complete_proposal, make_tool, signature_schema
 from agents.tools.sandbox import SandboxLimits
 from agents.tools.text_protocol import find_call, parse_call, tools_prompt
 
@@ -33,11 +33,20 @@ async def test_the_worked_example_parses_saves_and_runs(tmp_path):
     assert (await invoke(registry.get("add3"), {"a": 2, "b": 3, "c": 4})).output == "9"
 
 
+async def test_the_text_example_saves_and_runs_too(tmp_path):
+    library, registry, tool = maker(tmp_path)
+    call = parse_call(TEXT_EXAMPLE[1], {"make_tool": tool.spec})
+    assert (await invoke(tool, call.arguments)).output == TEXT_EXAMPLE[2]
+    assert library.latest()["shout"].parameters["properties"] == {"text": {"type": "string"}}
+    assert (await invoke(registry.get("shout"), {"text": "ab"})).output == "AB"
+
+
 def test_the_system_prompt_teaches_make_tool_with_the_example(tmp_path):
     _, _, tool = maker(tmp_path)
     prompt = tools_prompt([tool.spec], max_calls=4, speaker="Smith")
     assert "- make_tool(source, test): " in prompt
-    assert f"Smith: <tool>{EXAMPLE[1]}</tool>\n<output>{EXAMPLE[2]}</output>" in prompt
+    for example in (EXAMPLE, TEXT_EXAMPLE):  # each request gives the value its test asserts
+        assert f"User: {example[0]}\n\nSmith: <tool>{example[1]}</tool>\n<output>{example[2]}</output>" in prompt
     before, inside = find_call(f"Sure. <tool>{EXAMPLE[1]}</tool>")
     assert before == "Sure. " and inside == EXAMPLE[1]
 

@@ -3,14 +3,17 @@ import asyncio
 from agents.events import MessageCompleted, MessageStarted, TokenDelta
 from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams
 from agents.llm.scripted import ScriptedProvider
+from agents.tools.base import ToolSpec
 from agents.tools.calculator import SPEC, calculator_tool
 from agents.tools.calls import CallContext
 from agents.tools.events import ToolCallCompleted, ToolCallFailed, ToolCallRequested
+from agents.tools.make_tool import MAKE_TOOL_SCHEMA
 from agents.tools.registry import ToolRegistry
 from agents.tools.text_protocol import find_call, parse_call, tools_prompt
 from agents.tools.text_turn import text_tool_turn
 
 SPECS = {"calculator": SPEC}
+MAKE_TOOL_SPEC = ToolSpec(name="make_tool", description="Write a tool.", parameters=MAKE_TOOL_SCHEMA)
 
 
 def test_parse_forms():
@@ -28,6 +31,21 @@ def test_malformed_calls_have_a_problem():
     for inside in ("calculator(", "just words", "calculator({not json)"):
         assert parse_call(inside, SPECS).problem is not None, inside
     assert parse_call("abacus(1)", SPECS).problem is None  # unknown tools are reported when run
+
+
+def test_a_complete_call_followed_by_prose_is_read():
+    # the embedded model's own text: a correct call, then it goes on talking inside the tags
+    inside = (
+        'make_tool("""def multiply(a: int, b: int) -> int:\n    "Multiply two integers."\n    return a * b""", '
+        '"assert multiply(6, 7) == 42"). The lab runs the test in sandbox and saves it.</output>.'
+    )
+    call = parse_call(inside, {"make_tool": MAKE_TOOL_SPEC})
+    assert call.problem is None and call.arguments["test"] == "assert multiply(6, 7) == 42"
+    assert call.arguments["source"].endswith("return a * b") and call.raw == f"<tool>{inside}</tool>"
+    assert parse_call("calculator(2+3).\n<output>5", SPECS).arguments == {"expression": "2+3"}
+    # more code after the call is not guessed at: the whole text is read as before, and fails
+    assert "could not read the call" in parse_call("calculator(2) + 3", SPECS).problem
+    assert parse_call('make_tool("f", "g")) + 1', {"make_tool": MAKE_TOOL_SPEC}).problem is not None
 
 
 def test_find_call_drops_an_invented_output():
