@@ -2,7 +2,7 @@
 
 Session 1 runs the real pipeline (recording, the sandbox, the team's library beside its file):
 Smith's turn is a scripted agent turn that writes the function, since the embedded 270M base
-model rarely writes a passing one (tests/bench/make_tool_proof.py measures how rarely); the
+model writes a passing one only for some tasks (tests/bench/make_tool_proof.py measures it); the
 Reviewer is the embedded model. Session 2 is a fresh pipeline on the team file re-read from
 disk: the saved tool is a known tool there, and the embedded model itself calls it.
 """
