@@ -21,7 +21,8 @@ from agents.events import MessageCompleted, VerdictReached
 from agents.llm.providers import open_provider
 from agents.settings import LocalSettings, Settings
 from agents.spec import load_template
-from agents.teams import debate, verdict
+from agents.teams import collaboration
+from agents.teams.examples import example_lines
 from agents.teams.run import TeamRun
 
 # Six short tasks per template, of the kind a 270M base model can answer.
@@ -87,11 +88,25 @@ def echoes(text: str, task: str, instructions: list[str]) -> bool:
     return bool(PLACEHOLDER.search(text))
 
 
+ANSWER = re.compile(r"answer\s*(?:is|:|=)\s*\w", re.IGNORECASE)
+BARE_ANSWER = re.compile(r"^\s*(?:-?\d+(?:[.,]\d+)?|yes|no)\s*[.!]?\s*$", re.IGNORECASE)
+VERDICT = re.compile(r"\b(?:winner|decision)\s*:\s*\w", re.IGNORECASE)
+
+
 def readable(text: str, needs_answer: bool) -> bool:
-    """Three or more words, no placeholder; a debater's turn also states an answer."""
-    if len(_words(text)) < 3 or PLACEHOLDER.search(text):
+    """No placeholder, and: a debater's turn states an answer ("Answer: 42", or the whole turn
+    is a bare number, yes or no); any other turn has three or more words or states a verdict
+    ("Winner: Negative" is a readable turn).
+
+    A short answer is readable: the debate templates ask for a number or a yes/no, and "42" to
+    "What is 6 x 7?" is one a person reads off (the vote reads it too). An earlier version wanted
+    three words and an "Answer:" label, so "Answer: 42" and "42" both counted as unreadable.
+    """
+    if PLACEHOLDER.search(text):
         return False
-    return bool(re.search(r"answer\s*(?:is|:|=)\s*\w", text, re.IGNORECASE)) if needs_answer else True
+    if needs_answer:
+        return bool(ANSWER.search(text) or BARE_ANSWER.match(text))
+    return len(_words(text)) >= 3 or bool(VERDICT.search(text))
 
 
 def repeats(text: str, earlier: list[str]) -> bool:
@@ -124,13 +139,13 @@ class Tally:
         )
 
 
-def instructions() -> list[str]:
-    names = "Affirmative, Negative"
-    return [
-        debate.ROUND_INSTRUCTION.format(round=1, name="Affirmative"),
-        verdict.JUDGE_INSTRUCTION.format(round=1, names=names),
-        verdict.FINAL_INSTRUCTION.format(names=names),
-    ]
+def instructions(spec, task: str) -> list[str]:
+    """Every text a turn could copy instead of answering: the moderator's lines, and each turn
+    of the worked example shown before the task (a copied example turn is an echo too)."""
+    names = [a.name for a in spec.agents]
+    lines = [collaboration.LAST_CALL]
+    lines += [collaboration.WHOLE_TASK.format(manager=m, worker=w) for m in names for w in names]
+    return lines + [text for _, text in example_lines(spec, task)]
 
 
 async def run_template(template: str, tasks: list[str], provider, tally: Tally, first: int = 0) -> None:
@@ -144,7 +159,7 @@ async def run_template(template: str, tasks: list[str], provider, tally: Tally, 
             if isinstance(event, MessageCompleted) and event.finish_reason != "error":
                 text = event.text.strip()
                 tally.turns += 1
-                tally.echo += echoes(text, task, instructions())
+                tally.echo += echoes(text, task, instructions(spec, task))
                 tally.readable += readable(text, event.agent in debaters)
                 tally.repeat += repeats(text, earlier)
                 earlier.append(text)

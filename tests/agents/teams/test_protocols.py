@@ -188,7 +188,10 @@ async def test_manager_delegates_named_subtasks_and_declares_done():
     assert delegated == [("W1", "count the apples"), ("W2", "count the pears")]
     assert speakers(events) == ["Boss", "W1", "W2", "Boss"]
     assert events[-1].final_answer == "5 apples and 3 pears"
-    assert "Sub-task from Boss: count the apples" in providers["W1"].requests[0].messages[-1].content
+    # A worker reads its sub-task in the manager's own turn, the last thing before it speaks
+    # (no moderator line a base model could copy).
+    last = providers["W1"].requests[0].messages[-1]
+    assert (last.name, last.content) == ("Boss", "DELEGATE W1: count the apples\nDELEGATE W2: count the pears")
 
 
 async def test_termination_conditions_compose_with_or_and_and():

@@ -1,0 +1,188 @@
+"""Worked examples: a finished mini-transcript on another task, shown before the real one.
+
+A small base model continues the text it is given; told *how* to answer ("end with a line
+'Answer: <your answer>'") it copies the instruction, shown a finished transcript in the very
+shape its own will take, it writes the next turn of that shape. So each protocol gets an
+example built from the team's own names, laid out as the transcript prompt is ("Name: text"
+turns, "User:" for the task, one paragraph each), on a task unlike the real one.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from agents.spec import TeamSpec
+
+Line = tuple[str, str]  # (speaker label, text)
+
+USER = "User"  # the label a transcript prompt gives the task (agents.llm.prompt.USER_LABEL)
+HEADER = "An example with another task:"
+YES_NO = re.compile(
+    r"^\s*(?:question\s*:\s*)?(?:is|are|am|was|were|do|does|did|can|could|will|would|should|has|have)\b", re.I
+)
+NUMBER = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class DebateExample:
+    """Two rounds on one question, and the judge's verdict: ``winner`` (a debater index) and why."""
+
+    question: str
+    first: tuple[str, ...]
+    second: tuple[str, ...]
+    winner: int
+    reason: str
+
+
+# Both sides keep their answer and give a new reason in round two. Yes/no questions have one
+# example won by each side, picked by the task, so the judge's example does not always favour one.
+YES_NO_DEBATES = (
+    DebateExample(
+        "Question: Is a tomato a fruit?",
+        (
+            "A tomato grows from a flower and holds seeds, so it is a fruit.\nAnswer: yes",
+            "People cook tomatoes in salads and sauces, like vegetables.\nAnswer: no",
+        ),
+        (
+            "Cooking does not change what a plant part is. The seeds make it a fruit.\nAnswer: yes",
+            "In the kitchen a tomato counts as a vegetable, whatever its seeds.\nAnswer: no",
+        ),
+        0,
+        "A part of a plant that holds seeds is a fruit, whatever the kitchen calls it",
+    ),
+    DebateExample(
+        "Question: Is a whale a fish?",
+        (
+            "A whale lives in the sea and swims like a fish.\nAnswer: yes",
+            "A whale breathes air and feeds its young with milk, so it is a mammal.\nAnswer: no",
+        ),
+        (
+            "It has fins and a tail, the shape of a fish.\nAnswer: yes",
+            "Fish breathe water through gills, and a whale has none.\nAnswer: no",
+        ),
+        1,
+        "A whale breathes air and has no gills, so it is not a fish",
+    ),
+)
+NUMBER_DEBATE = DebateExample(
+    "What is 8 + 5?",
+    ("8 plus 5 is 13.\nAnswer: 13", "8 + 5 = 12.\nAnswer: 12", "Counting on 5 from 8 gives 13.\nAnswer: 13"),
+    (
+        "8 + 2 = 10 and 3 more is 13.\nAnswer: 13",
+        "I made a mistake: 8 + 5 = 13.\nAnswer: 13",
+        "9, 10, 11, 12, 13.\nAnswer: 13",
+    ),
+    0,
+    "Counting on from 8 gives 13",
+)
+WORD_DEBATE = DebateExample(
+    "What colour is snow?",
+    ("Fresh snow reflects all light, so it looks white.\nAnswer: white", "Snow in shadow looks blue.\nAnswer: blue"),
+    ("Blue shadows do not change the snow itself.\nAnswer: white", "In daylight it is white, I agree.\nAnswer: white"),
+    0,
+    "Snow reflects all light, so it is white",
+)
+# The label on a line of its own, as the debaters' "Answer:": the line a base model completes.
+JUDGE_DECIDES = "{reason}.\nWinner: {name}"
+
+TEAM_TASK = "Why do leaves fall in autumn? Answer in one sentence."
+TEAM_LINES = [
+    "In autumn the days get short and cold, and trees stop sending water to their leaves.",
+    "Leaves fall in autumn because trees stop feeding them when the days turn short and cold.",
+    "Trees stop feeding their leaves when autumn days turn short and cold, so the leaves fall.",
+]
+PLAN_TASK = "Plan how to post a letter, in at most three steps."
+PLAN_LINES = [
+    "1. Write the address on the envelope.\n2. Put a stamp on it.\n3. Drop it in a post box.",
+    "Step 1 forgets to put the letter into the envelope first.",
+    "1. Put the letter in the envelope and seal it.\n2. Write the address and add a stamp.\n3. Drop it in a post box.",
+    "Every step is clear and in order.",
+]
+MANAGER_TASK = "List three things to take on a picnic."
+
+
+def example_lines(spec: TeamSpec, task: str) -> list[Line]:
+    """The example transcript for this team and task as (speaker, text) turns; [] when none fits."""
+    kind = spec.protocol.kind
+    if kind == "debate":
+        return _debate(spec, task)
+    if kind == "manager_workers":
+        return _manager(spec)
+    if kind == "round_robin":
+        return _team(spec)
+    return []
+
+
+def render_example(lines: Sequence[Line]) -> str:
+    """The example as the transcript prompt lays turns out ("" for no example)."""
+    if not lines:
+        return ""
+    return "\n\n".join([HEADER, *(f"{speaker}: {text}" for speaker, text in lines)])
+
+
+def example_task(lines: Sequence[Line]) -> str:
+    return next((text for speaker, text in lines if speaker == USER), "")
+
+
+def _debate(spec: TeamSpec, task: str) -> list[Line]:
+    """Debaters without a judge show two rounds (the one who was wrong corrects it); with a
+    judge, one round and its verdict: a judge shown waiting a round went on waiting, copying
+    its own "continue" until the rounds ran out."""
+    debaters = [a.name for a in spec.by_role("debater")]
+    if not debaters:
+        return []
+    example = _debate_example(task)
+    judges = spec.by_role("judge") if getattr(spec.protocol, "aggregate", "") == "judge" else []
+    lines: list[Line] = [(USER, example.question)]
+    lines += [(name, example.first[i % len(example.first)]) for i, name in enumerate(debaters)]
+    if judges:
+        winner = debaters[example.winner % len(debaters)]
+        return [*lines, (judges[0].name, JUDGE_DECIDES.format(name=winner, reason=example.reason))]
+    return lines + [(name, example.second[i % len(example.second)]) for i, name in enumerate(debaters)]
+
+
+def _debate_example(task: str) -> DebateExample:
+    """An example whose answer has the form the task's answer will have: yes/no, a number, a word."""
+    if YES_NO.search(task):
+        return YES_NO_DEBATES[zlib.crc32(task.encode()) % len(YES_NO_DEBATES)]
+    return NUMBER_DEBATE if NUMBER.search(task) else WORD_DEBATE
+
+
+def _manager(spec: TeamSpec) -> list[Line]:
+    managers, workers = spec.by_role("manager"), [a.name for a in spec.by_role("worker")]
+    if not managers or not workers:
+        return []
+    first, second = workers[0], workers[1 % len(workers)]
+    boss = managers[0].name
+    return [
+        (USER, MANAGER_TASK),
+        (boss, f"DELEGATE {first}: name two foods for a picnic.\nDELEGATE {second}: name one thing to sit on."),
+        (first, "Sandwiches and apples."),
+        (second, "A blanket."),
+        (boss, "DONE Sandwiches, apples and a blanket."),
+    ]
+
+
+def _team(spec: TeamSpec) -> list[Line]:
+    """Each member once, in order; the last one ends with the team's stop word, if it has one."""
+    names = [a.name for a in spec.agents if a.role != "human"]
+    if not names:
+        return []
+    roles = {a.role for a in spec.agents}
+    planning = bool(roles & {"planner", "critic"})
+    task, texts = (PLAN_TASK, PLAN_LINES) if planning else (TEAM_TASK, TEAM_LINES)
+    speakers = names * 2 if planning and len(names) == 2 else names
+    last = len(speakers) - 1
+    # Planning shows each step in order; a team, its first member's facts, the middle ones' draft, the last one's answer.
+    picks = [
+        min(i, len(texts) - 1) if planning else 0 if i == 0 < last else 2 if i == last else 1 for i in range(last + 1)
+    ]
+    lines = [(USER, task)] + [(name, texts[pick]) for name, pick in zip(speakers, picks, strict=True)]
+    stop_word = spec.termination.text_mention
+    if stop_word:
+        speaker, text = lines[-1]
+        lines[-1] = (speaker, f"{text} {stop_word}")
+    return lines
