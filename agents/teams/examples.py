@@ -28,13 +28,12 @@ NUMBER = re.compile(r"\d")
 
 @dataclass(frozen=True)
 class DebateExample:
-    """Two rounds on one question, and the judge's verdict: ``winner`` (a debater index) and why."""
+    """Two rounds on one question; ``winner`` is the index of the debater who is right."""
 
     question: str
     first: tuple[str, ...]
     second: tuple[str, ...]
     winner: int
-    reason: str
 
 
 # Both sides keep their answer and give a new reason in round two. Yes/no questions have one
@@ -51,7 +50,6 @@ YES_NO_DEBATES = (
             "In the kitchen a tomato counts as a vegetable, whatever its seeds.\nAnswer: no",
         ),
         0,
-        "A part of a plant that holds seeds is a fruit, whatever the kitchen calls it",
     ),
     DebateExample(
         "Question: Is a whale a fish?",
@@ -64,42 +62,61 @@ YES_NO_DEBATES = (
             "Fish breathe water through gills, and a whale has none.\nAnswer: no",
         ),
         1,
-        "A whale breathes air and has no gills, so it is not a fish",
     ),
 )
-NUMBER_DEBATE = DebateExample(
-    "What is 8 + 5?",
-    ("8 plus 5 is 13.\nAnswer: 13", "8 + 5 = 12.\nAnswer: 12", "Counting on 5 from 8 gives 13.\nAnswer: 13"),
-    (
-        "8 + 2 = 10 and 3 more is 13.\nAnswer: 13",
-        "I made a mistake: 8 + 5 = 13.\nAnswer: 13",
-        "9, 10, 11, 12, 13.\nAnswer: 13",
-    ),
-    0,
-    "Counting on from 8 gives 13",
-)
+
+
+def _sum_example(a: int, op: str, b: int, result: int, slip: int, check: str) -> DebateExample:
+    """An arithmetic debate: one debater slips in round one and corrects it in round two."""
+    return DebateExample(
+        f"What is {a} {op} {b}?",
+        (
+            f"{a} {op} {b} = {result}.\nAnswer: {result}",
+            f"{a} {op} {b} = {slip}.\nAnswer: {slip}",
+            f"{check}\nAnswer: {result}",
+        ),
+        (
+            f"I checked it again: {a} {op} {b} = {result}.\nAnswer: {result}",
+            f"I made a mistake: {a} {op} {b} = {result}, not {slip}.\nAnswer: {result}",
+            f"{slip} was a slip; {a} {op} {b} is {result}.\nAnswer: {result}",
+        ),
+        0,
+    )
+
+
+# The task's own operation: shown "8 + 5" before "6 x 7", the model wrote "6 + 7".
+NUMBER_DEBATES = {
+    "+": _sum_example(8, "+", 5, 13, 12, "Counting on 5 from 8 gives 13."),
+    "-": _sum_example(15, "-", 6, 9, 8, "Counting back 6 from 15 gives 9."),
+    "x": _sum_example(4, "x", 3, 12, 7, "Three fours are 4 + 4 + 4 = 12."),
+    "/": _sum_example(20, "/", 5, 4, 5, "5 x 4 = 20, so 20 / 5 is 4."),
+}
+OPERATION = re.compile(r"\d\s*([-+x*/×÷])\s*\d")
 WORD_DEBATE = DebateExample(
     "What colour is snow?",
     ("Fresh snow reflects all light, so it looks white.\nAnswer: white", "Snow in shadow looks blue.\nAnswer: blue"),
     ("Blue shadows do not change the snow itself.\nAnswer: white", "In daylight it is white, I agree.\nAnswer: white"),
     0,
-    "Snow reflects all light, so it is white",
 )
-# The label on a line of its own, as the debaters' "Answer:": the line a base model completes.
-JUDGE_DECIDES = "{reason}.\nWinner: {name}"
+# The judge quotes the reason it found right, then the label on a line of its own (as the
+# debaters' "Answer:"): a judge shown its own reason in the example copied that reason
+# ("A whale breathes air…") into every verdict; shown a quote, it quotes the real debate.
+JUDGE_DECIDES = "{name} is right: {quote}\nWinner: {name}"
 
 TEAM_TASK = "Why do leaves fall in autumn? Answer in one sentence."
+# Each member adds something of its own (facts, a draft, a shorter final answer): shown three
+# near-copies of one sentence, a small model repeats the turn before it.
 TEAM_LINES = [
-    "In autumn the days get short and cold, and trees stop sending water to their leaves.",
-    "Leaves fall in autumn because trees stop feeding them when the days turn short and cold.",
-    "Trees stop feeding their leaves when autumn days turn short and cold, so the leaves fall.",
+    "Trees stop sending water to their leaves when the days get short and cold.",
+    "Leaves fall in autumn because the trees stop feeding them once the days turn cold.",
+    "Cold, short days make trees stop feeding their leaves, so the leaves fall.",
 ]
 PLAN_TASK = "Plan how to post a letter, in at most three steps."
+# The critic approves a sound plan at once: shown a critic that objected before approving, the
+# model objected every time in the same words and the planner re-sent its plan unchanged.
 PLAN_LINES = [
-    "1. Write the address on the envelope.\n2. Put a stamp on it.\n3. Drop it in a post box.",
-    "Step 1 forgets to put the letter into the envelope first.",
     "1. Put the letter in the envelope and seal it.\n2. Write the address and add a stamp.\n3. Drop it in a post box.",
-    "Every step is clear and in order.",
+    "Each step is clear, and they come in the right order.",
 ]
 MANAGER_TASK = "List three things to take on a picnic."
 
@@ -139,8 +156,9 @@ def _debate(spec: TeamSpec, task: str) -> list[Line]:
     lines: list[Line] = [(USER, example.question)]
     lines += [(name, example.first[i % len(example.first)]) for i, name in enumerate(debaters)]
     if judges:
-        winner = debaters[example.winner % len(debaters)]
-        return [*lines, (judges[0].name, JUDGE_DECIDES.format(name=winner, reason=example.reason))]
+        place = example.winner % len(debaters)
+        quote = example.first[place % len(example.first)].split("\n")[0]
+        return [*lines, (judges[0].name, JUDGE_DECIDES.format(name=debaters[place], quote=quote))]
     return lines + [(name, example.second[i % len(example.second)]) for i, name in enumerate(debaters)]
 
 
@@ -148,7 +166,11 @@ def _debate_example(task: str) -> DebateExample:
     """An example whose answer has the form the task's answer will have: yes/no, a number, a word."""
     if YES_NO.search(task):
         return YES_NO_DEBATES[zlib.crc32(task.encode()) % len(YES_NO_DEBATES)]
-    return NUMBER_DEBATE if NUMBER.search(task) else WORD_DEBATE
+    operation = OPERATION.search(task)
+    if operation is not None:
+        sign = {"*": "x", "×": "x", "÷": "/"}.get(operation.group(1), operation.group(1))
+        return NUMBER_DEBATES[sign]
+    return NUMBER_DEBATES["+"] if NUMBER.search(task) else WORD_DEBATE
 
 
 def _manager(spec: TeamSpec) -> list[Line]:
@@ -174,7 +196,7 @@ def _team(spec: TeamSpec) -> list[Line]:
     roles = {a.role for a in spec.agents}
     planning = bool(roles & {"planner", "critic"})
     task, texts = (PLAN_TASK, PLAN_LINES) if planning else (TEAM_TASK, TEAM_LINES)
-    speakers = names * 2 if planning and len(names) == 2 else names
+    speakers = names
     last = len(speakers) - 1
     # Planning shows each step in order; a team, its first member's facts, the middle ones' draft, the last one's answer.
     picks = [
