@@ -9,7 +9,7 @@ from agents.agent import Agent
 from agents.events import Event, RoundStarted, Terminated, VerdictReached, VoteTallied
 from agents.spec import DebateProtocol
 from agents.teams.context import RunContext
-from agents.teams.verdict import Verdict, extract_answer, parse_verdict, scored_verdict
+from agents.teams.verdict import Verdict, extract_answer, parse_verdict, scored_verdict, winner_by_answer
 
 # No moderator line before a debater's or the judge's turn: a small base model copied them
 # ("Round 3. Affirmative, your turn." came back as its turn, so did "The debate is over.").
@@ -77,7 +77,7 @@ async def _judge(
     async for event in ctx.speak(judge):
         yield event
     text = ctx.transcript[-1].text if ctx.transcript and ctx.transcript[-1].agent == judge.name else ""
-    verdict = parse_verdict(text, names)
+    verdict = parse_verdict(text, names) or winner_by_answer(text, _latest_answers(ctx, debaters))
     if verdict is None:
         messages = ctx.messages_for(judge, ctx.transcript, None)
         verdict = await scored_verdict(ctx.providers[judge.name], messages, judge.name, names, allow_continue=not final)

@@ -36,30 +36,31 @@ class DebateExample:
     winner: int
 
 
-# Both sides keep their answer and give a new reason in round two. Yes/no questions have one
+# Each turn opens with its side (a Negative shown a reason alone copied the Affirmative's
+# sentence); both sides keep their answer and give a new reason in round two. Yes/no questions have one
 # example won by each side, picked by the task, so the judge's example does not always favour one.
 YES_NO_DEBATES = (
     DebateExample(
         "Question: Is a tomato a fruit?",
         (
-            "A tomato grows from a flower and holds seeds, so it is a fruit.\nAnswer: yes",
-            "People cook tomatoes in salads and sauces, like vegetables.\nAnswer: no",
+            "Yes: a tomato grows from a flower and holds seeds, so it is a fruit.\nAnswer: yes",
+            "No: people cook tomatoes in salads and sauces, like vegetables.\nAnswer: no",
         ),
         (
-            "Cooking does not change what a plant part is. The seeds make it a fruit.\nAnswer: yes",
-            "In the kitchen a tomato counts as a vegetable, whatever its seeds.\nAnswer: no",
+            "Yes: cooking does not change what a plant part is. The seeds make it a fruit.\nAnswer: yes",
+            "No: in the kitchen a tomato counts as a vegetable, whatever its seeds.\nAnswer: no",
         ),
         0,
     ),
     DebateExample(
         "Question: Is a whale a fish?",
         (
-            "A whale lives in the sea and swims like a fish.\nAnswer: yes",
-            "A whale breathes air and feeds its young with milk, so it is a mammal.\nAnswer: no",
+            "Yes: a whale lives in the sea and swims like a fish.\nAnswer: yes",
+            "No: a whale breathes air and feeds its young with milk, so it is a mammal.\nAnswer: no",
         ),
         (
-            "It has fins and a tail, the shape of a fish.\nAnswer: yes",
-            "Fish breathe water through gills, and a whale has none.\nAnswer: no",
+            "Yes: it has fins and a tail, the shape of a fish.\nAnswer: yes",
+            "No: fish breathe water through gills, and a whale has none.\nAnswer: no",
         ),
         1,
     ),
@@ -101,7 +102,7 @@ WORD_DEBATE = DebateExample(
 # The judge quotes the reason it found right, then the label on a line of its own (as the
 # debaters' "Answer:"): a judge shown its own reason in the example copied that reason
 # ("A whale breathes air…") into every verdict; shown a quote, it quotes the real debate.
-JUDGE_DECIDES = "{name} is right: {quote}\nWinner: {name}"
+JUDGE_DECIDES = "{name} is right. {quote}\nWinner: {name}"
 
 TEAM_TASK = "Why do leaves fall in autumn? Answer in one sentence."
 # Each member adds something of its own (facts, a draft, a shorter final answer): shown three

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -86,6 +86,19 @@ def _from_text(text: str, names: Sequence[str]) -> Verdict | None:
     if winner or re.search(r"\bdecision\W{0,5}decided\b", lowered):
         return Verdict("decided", winner, None, text.strip()[:300], confidence, "tolerant")
     return None
+
+
+def winner_by_answer(text: str, answers: Mapping[str, str]) -> Verdict | None:
+    """A "Winner:" line naming an answer rather than a debater ("Winner: no"): the one debater
+    who gave that answer wins; when every debater gave it, that answer is decided with no
+    winner. None when the line names an answer only some (or none) of several gave."""
+    match = re.search(r"winner\s*(?:is|:|=)\s*(.+)", text, re.IGNORECASE)
+    said = extract_answer(f"Answer: {match.group(1)}") if match else ""
+    gave = [name for name, answer in answers.items() if said and answer == said]
+    if not gave or 1 < len(gave) < len(answers):
+        return None
+    winner = gave[0] if len(gave) == 1 else None
+    return Verdict("decided", winner, said, text.strip()[:300], None, "tolerant")
 
 
 async def scored_verdict(

@@ -2,7 +2,8 @@
 
 Run with `python -m tests.bench quality` (slow: 30 team runs on the embedded model;
 `QUALITY_TASKS=N` runs the first N tasks of each template, `QUALITY_FIRST=K` skips the first K,
-`QUALITY_TEMPLATES=round_robin,...` only those templates; each run prints its line as it ends). Measures, per turn, defined in
+`QUALITY_TEMPLATES=round_robin,...` only those templates; each run prints its line as it ends;
+`QUALITY_LOG=FILE` appends every turn and its marks as JSON lines). Measures, per turn, defined in
 code below: the share of turns that echo an instruction or the task, that end with a readable
 answer, that repeat an earlier turn of the same run, and the share of judge verdicts read from
 the judge's text rather than the scoring fallback. Goals (issue 15): echo < 5%, readable >= 90%, repeats < 10%.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import os
 import re
 import time
@@ -148,6 +150,14 @@ def instructions(spec, task: str) -> list[str]:
     return lines + [text for _, text in example_lines(spec, task)]
 
 
+def _log_turn(record: dict) -> None:
+    """Every measured turn with its marks, one JSON line each, when QUALITY_LOG names a file."""
+    path = os.environ.get("QUALITY_LOG")
+    if path:
+        with open(path, "a", encoding="utf-8") as log:
+            log.write(json.dumps(record) + "\n")
+
+
 async def run_template(template: str, tasks: list[str], provider, tally: Tally, first: int = 0) -> None:
     spec = load_template(template.removesuffix(".json"))
     debaters = {a.name for a in spec.by_role("debater")}
@@ -158,11 +168,16 @@ async def run_template(template: str, tasks: list[str], provider, tally: Tally, 
         async for event in TeamRun(spec, providers, seed=seed).run_stream(task):
             if isinstance(event, MessageCompleted) and event.finish_reason != "error":
                 text = event.text.strip()
+                marks = {
+                    "echo": echoes(text, task, instructions(spec, task)),
+                    "readable": readable(text, event.agent in debaters),
+                    "repeat": repeats(text, earlier),
+                }
                 tally.turns += 1
-                tally.echo += echoes(text, task, instructions(spec, task))
-                tally.readable += readable(text, event.agent in debaters)
-                tally.repeat += repeats(text, earlier)
+                tally.echo, tally.readable = tally.echo + marks["echo"], tally.readable + marks["readable"]
+                tally.repeat += marks["repeat"]
                 earlier.append(text)
+                _log_turn({"template": template, "seed": seed, "agent": event.agent, "text": text, **marks})
                 if len(tally.samples) < 4:
                     tally.samples.append(f"{event.agent}: {' '.join(text.split())[:100]}")
             elif isinstance(event, VerdictReached):

@@ -344,3 +344,28 @@ def test_transcript_labels_cannot_be_agent_names():
     for name in ("User", "moderator"):
         with pytest.raises(ValidationError, match="reserved"):
             Agent(name=name)
+
+
+async def test_a_winner_named_by_answer_is_the_debater_who_gave_it():
+    spec = team("debate", DEBATERS + JUDGE, max_rounds=2, stop_on_consensus=False)
+    providers = by_agent(
+        {
+            "Pro": ["Tea soothes.\nAnswer: yes"],
+            "Con": ["Coffee wakes.\nAnswer: no"],
+            "Judge": ["Tea is fine.\nWinner: No"],
+        }
+    )
+    events = await run(spec, providers)
+    verdict = next(e for e in events if isinstance(e, VerdictReached))
+    assert (verdict.decision, verdict.winner, verdict.answer, verdict.method) == ("decided", "Con", "no", "tolerant")
+    assert events[-1].final_answer == "no"
+
+
+def test_a_winner_answer_given_by_some_or_no_debaters_is_not_read():
+    from agents.teams.verdict import winner_by_answer
+
+    assert winner_by_answer("Winner: yes", {"Pro": "yes", "Con": "yes", "Cy": "no"}) is None
+    agreed = winner_by_answer("Winner: Yes.", {"Pro": "yes", "Con": "yes"})  # all gave it: decided, nobody won
+    assert agreed is not None and (agreed.decision, agreed.winner, agreed.answer) == ("decided", None, "yes")
+    assert winner_by_answer("Winner: maybe", {"Pro": "yes", "Con": "no"}) is None
+    assert winner_by_answer("no winner line", {"Pro": "yes", "Con": "no"}) is None
