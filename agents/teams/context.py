@@ -91,9 +91,10 @@ class RunContext:
         may see, then any instruction."""
         others = ", ".join(a.name for a in self.spec.agents if a.name != agent.name)
         system = f"You are {agent.name} ({agent.role}) in a team with {others}. {agent.persona}".strip()
+        # One system message, the example after the persona: a transcript or a chat template
+        # joins system messages with a blank line anyway, and the inspector sees one system span.
+        system = "\n\n".join(part for part in (system, self.example) if part)
         messages = [ChatMessage(role="system", content=system)]
-        if self.example:
-            messages.append(ChatMessage(role="system", content=self.example))
         if memories:
             messages.append(ChatMessage(role="system", content=memories))
         messages.append(ChatMessage(role="user", content=self.task))
