@@ -114,7 +114,9 @@ async def scored_verdict(
         scored = await provider.score(prompt, options, speaker=judge)
     except ProviderError:
         return None
-    best = max(range(len(options)), key=lambda i: scored[i].logprob)
+    # Per token: summed, the one-token " continue" beat every longer "decided: NAME wins" merely
+    # for its length, so an unreadable judge always sent the debate another round.
+    best = max(range(len(options)), key=lambda i: scored[i].logprob / max(1, scored[i].n_tokens))
     if best < offset:
         return Verdict("continue", None, None, "chosen by scoring the allowed decisions", None, "scored")
     return Verdict("decided", names[best - offset], None, "chosen by scoring the allowed decisions", None, "scored")

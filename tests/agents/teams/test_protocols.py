@@ -369,3 +369,15 @@ def test_a_winner_answer_given_by_some_or_no_debaters_is_not_read():
     assert agreed is not None and (agreed.decision, agreed.winner, agreed.answer) == ("decided", None, "yes")
     assert winner_by_answer("Winner: maybe", {"Pro": "yes", "Con": "no"}) is None
     assert winner_by_answer("no winner line", {"Pro": "yes", "Con": "no"}) is None
+
+
+async def test_the_scored_verdict_compares_options_per_token_not_by_length():
+    from agents.llm.base import ChatMessage
+    from agents.teams.verdict import scored_verdict
+
+    # " continue" is one word at -2; " decided: Pro wins" three at -1 each: summed, continue would win.
+    judge = ScriptedProvider(
+        [], scorer=lambda option: -2.0 if "continue" in option else -3.0 if "Pro" in option else -30.0
+    )
+    verdict = await scored_verdict(judge, (ChatMessage(role="user", content="t"),), "Judge", ["Pro", "Con"])
+    assert verdict is not None and (verdict.decision, verdict.winner, verdict.method) == ("decided", "Pro", "scored")
