@@ -175,6 +175,8 @@ def _debate_example(task: str) -> DebateExample:
 
 
 def _manager(spec: TeamSpec) -> list[Line]:
+    """Two short tasks, each delegated before it is done: shown one, the manager mostly wrote
+    DONE at once (the last manager line it had seen)."""
     managers, workers = spec.by_role("manager"), [a.name for a in spec.by_role("worker")]
     if not managers or not workers:
         return []
@@ -183,9 +185,14 @@ def _manager(spec: TeamSpec) -> list[Line]:
     return [
         (USER, MANAGER_TASK),
         (boss, f"DELEGATE {first}: name two foods for a picnic.\nDELEGATE {second}: name one thing to sit on."),
-        (first, "Sandwiches and apples."),
-        (second, "A blanket."),
+        (first, "Sandwiches and apples, both easy to carry."),
+        (second, "A blanket to sit on."),
         (boss, "DONE Sandwiches, apples and a blanket."),
+        (USER, "List two things to wear in the rain."),
+        (boss, f"DELEGATE {second}: name one thing for your head.\nDELEGATE {first}: name one thing for your feet."),
+        (second, "A coat with a hood."),
+        (first, "Rubber boots for the puddles."),
+        (boss, "DONE A coat with a hood and rubber boots."),
     ]
 
 
