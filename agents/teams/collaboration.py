@@ -34,7 +34,9 @@ async def run_round_robin(ctx: RunContext) -> AsyncIterator[Event]:
             async for event in ctx.speak(agent):
                 yield event
             if ctx.check_termination():
-                return
+                break
+        if ctx.fired:  # a stop word or a limit: the turn that ended the run is still the answer
+            break
     ctx.final_answer = ctx.transcript[-1].text if ctx.transcript else None
 
 

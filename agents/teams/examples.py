@@ -214,5 +214,7 @@ def _team(spec: TeamSpec) -> list[Line]:
     stop_word = spec.termination.text_mention
     if stop_word:
         speaker, text = lines[-1]
-        lines[-1] = (speaker, f"{text} {stop_word}")
+        # A critic's verdict on a line of its own, as "Answer:" and "Winner:" (inline, the critic
+        # rarely approved); a team member's inline (on its own line the first speaker wrote it).
+        lines[-1] = (speaker, f"{text}\n{stop_word}" if planning else f"{text} {stop_word}")
     return lines

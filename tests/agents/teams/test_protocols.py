@@ -381,3 +381,17 @@ async def test_the_scored_verdict_compares_options_per_token_not_by_length():
     )
     verdict = await scored_verdict(judge, (ChatMessage(role="user", content="t"),), "Judge", ["Pro", "Con"])
     assert verdict is not None and (verdict.decision, verdict.winner, verdict.method) == ("decided", "Pro", "scored")
+
+
+async def test_a_round_robin_ended_by_its_stop_word_keeps_that_turn_as_the_answer():
+    spec = parse_team(
+        {
+            "name": "t",
+            "agents": [{"name": "A"}, {"name": "B"}],
+            "protocol": {"kind": "round_robin", "max_rounds": 3},
+            "termination": {"text_mention": "APPROVED"},
+        }
+    )
+    events = await run(spec, by_agent({"A": ["plan", "plan 2"], "B": ["fix step 1", "good\nAPPROVED"]}))
+    assert speakers(events) == ["A", "B", "A", "B"]
+    assert events[-1].final_answer == "good\nAPPROVED"
