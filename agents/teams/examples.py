@@ -14,11 +14,12 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from agents.llm.prompt import USER_LABEL
 from agents.spec import TeamSpec
 
 Line = tuple[str, str]  # (speaker label, text)
 
-USER = "User"  # the label a transcript prompt gives the task (agents.llm.prompt.USER_LABEL)
+USER = USER_LABEL  # the label a transcript prompt gives the task
 HEADER = "An example with another task:"
 YES_NO = re.compile(
     r"^\s*(?:question\s*:\s*)?(?:is|are|am|was|were|do|does|did|can|could|will|would|should|has|have)\b", re.I
@@ -146,7 +147,7 @@ def example_task(lines: Sequence[Line]) -> str:
 
 
 def _debate(spec: TeamSpec, task: str) -> list[Line]:
-    """Debaters without a judge show two rounds (the one who was wrong corrects it); with a
+    """Debaters without a judge show two rounds (in arithmetic, the one who slipped corrects it); with a
     judge, one round and its verdict: a judge shown waiting a round went on waiting, copying
     its own "continue" until the rounds ran out."""
     debaters = [a.name for a in spec.by_role("debater")]
