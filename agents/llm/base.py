@@ -25,6 +25,9 @@ class GenerationParams(Record):
     top_p: float = Field(default=1.0, gt=0.0, le=1.0)
     seed: int | None = None
     stop: tuple[str, ...] = ()
+    # Stops only for a transcript prompt (a base model continuing "Name: text" turns), which
+    # otherwise writes on into turns nobody took; a chat model ends its own turn.
+    transcript_stop: tuple[str, ...] = ()
     # Penalise tokens already in the reply (CTRL-style; 1.0 = off). Small local models
     # loop without it; remote servers get it as a frequency penalty.
     repetition_penalty: float = Field(default=1.0, ge=1.0, le=2.0)

@@ -73,7 +73,7 @@ class LocalProvider:
         cancel = cancel.child() if cancel is not None else CancelToken()
         params = request.params
         stops = tuple(params.stop) + (
-            () if self.has_chat_template else speaker_stops(request.messages, request.speaker)
+            () if self.has_chat_template else speaker_stops(request.messages, request.speaker) + params.transcript_stop
         )
         out = MessageAssembler(request, self.identity.ref, stops)
         yield out.started()

@@ -103,7 +103,9 @@ class OpenAICompatProvider:
         cancel = cancel or CancelToken()
         messages, trimmed = self._fit(request)
         base_model = self.endpoint.api == "completions"
-        stops = tuple(request.params.stop) + (speaker_stops(messages, request.speaker) if base_model else ())
+        stops = tuple(request.params.stop) + (
+            speaker_stops(messages, request.speaker) + request.params.transcript_stop if base_model else ()
+        )
         out = MessageAssembler(request, self.identity.ref, stops)
         yield out.started()
         if trimmed is not None:

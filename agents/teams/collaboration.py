@@ -15,10 +15,12 @@ SELECTOR_PROMPT = (
     "Team members and roles: {roster}.\nPick who should speak next to move the task forward. "
     "Reply with one name from: {names}."
 )
-MANAGER_INSTRUCTION = (
-    "Manager: delegate the next sub-task with one line 'DELEGATE <worker>: <sub-task>' "
-    "(workers: {workers}), or, when the work is complete, write 'DONE' followed by the final answer."
-)
+# The manager is shown the DELEGATE / DONE lines in the worked example (agents.teams.examples)
+# rather than told them: a base model copied "'DELEGATE <worker>: <sub-task>'" as its turn.
+# Workers read their line in the manager's turn; only when it delegated nothing usable is a
+# worker handed the whole task, and the manager's last call says why it must finish.
+WHOLE_TASK = "{manager} named no worker, so {worker} does the whole task."
+LAST_CALL = "No sub-tasks are left."
 DELEGATE_LINE = re.compile(r"DELEGATE\s+([^:\n]+?)\s*:\s*(.+)", re.IGNORECASE)
 DONE_LINE = re.compile(r"^\s*DONE\b[:.!]?", re.MULTILINE)  # "DONE" opening a line, not "ABANDONED"
 
@@ -32,7 +34,9 @@ async def run_round_robin(ctx: RunContext) -> AsyncIterator[Event]:
             async for event in ctx.speak(agent):
                 yield event
             if ctx.check_termination():
-                return
+                break
+        if ctx.fired:  # a stop word or a limit: the turn that ended the run is still the answer
+            break
     ctx.final_answer = ctx.transcript[-1].text if ctx.transcript else None
 
 
@@ -100,13 +104,12 @@ async def run_manager_workers(ctx: RunContext) -> AsyncIterator[Event]:
     protocol: ManagerWorkersProtocol = ctx.spec.protocol  # type: ignore[assignment]
     manager = ctx.spec.by_role("manager")[0]
     workers = ctx.spec.by_role("worker")
-    instruction = MANAGER_INSTRUCTION.format(workers=", ".join(w.name for w in workers))
     delegations, cycle = 0, 0
     while delegations < protocol.max_delegations:
         cycle += 1
         ctx.round = cycle
         yield RoundStarted(round=cycle)
-        async for event in ctx.speak(manager, instruction):
+        async for event in ctx.speak(manager):
             yield event
         plan = ctx.transcript[-1].text
         if DONE_LINE.search(plan):
@@ -114,21 +117,22 @@ async def run_manager_workers(ctx: RunContext) -> AsyncIterator[Event]:
             return
         if ctx.check_termination():
             return
-        assignments = _parse_delegations(plan, workers)
+        assignments: list[tuple[Agent, str | None]] = list(_parse_delegations(plan, workers))
         if not assignments:
             worker = workers[(cycle - 1) % len(workers)]
             yield Notice(
                 level="warning", text=f"{manager.name} delegated nothing usable; {worker.name} takes the whole task"
             )
-            assignments = [(worker, ctx.task)]
+            assignments = [(worker, None)]
         for worker, subtask in assignments[: protocol.max_delegations - delegations]:
             delegations += 1
-            yield Delegated(manager=manager.name, worker=worker.name, subtask=subtask)
-            async for event in ctx.speak(worker, f"Sub-task from {manager.name}: {subtask}"):
+            yield Delegated(manager=manager.name, worker=worker.name, subtask=subtask or ctx.task)
+            told = None if subtask else WHOLE_TASK.format(manager=manager.name, worker=worker.name)
+            async for event in ctx.speak(worker, told):
                 yield event
             if ctx.check_termination():
                 return
-    async for event in ctx.speak(manager, "All delegations are used. Write 'DONE' and the final answer."):
+    async for event in ctx.speak(manager, LAST_CALL):
         yield event
     ctx.final_answer = _after_done(ctx.transcript[-1].text)
 

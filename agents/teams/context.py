@@ -15,6 +15,7 @@ from agents.memory.records import clip_text
 from agents.memory.team import TeamMemory
 from agents.spec import TeamSpec
 from agents.streams import merge_streams
+from agents.teams.examples import example_lines, render_example
 from agents.teams.human import HumanInput, ask_human
 from agents.teams.planner import planner_turn, planning_problem
 from agents.termination import Condition, ExternalStop, RunState
@@ -22,6 +23,8 @@ from agents.tools.toolbox import Toolbox
 
 MODERATOR = "Moderator"
 REPETITION_PENALTY = 1.2  # small models otherwise repeat one line until max tokens
+# A turn is one paragraph: a base model's next paragraph is a turn nobody took ("Debater: …").
+PARAGRAPH_STOP = ("\n\n",)
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ class RunContext:
         self.fired: str | None = None
         self.final_answer: str | None = None
         self.memory = memory
+        # The worked example every prompt of this run shows before the real task ("" if none fits).
+        self.example = render_example(example_lines(spec, task))
 
     def agent(self, name: str) -> Agent:
         # A bare next() would raise StopIteration, which a coroutine turns into an opaque
@@ -82,9 +87,13 @@ class RunContext:
     def messages_for(
         self, agent: Agent, turns: Sequence[Turn], instruction: str | None, memories: str = ""
     ) -> tuple[ChatMessage, ...]:
-        """The agent's view: persona, what it recalls, the task, the turns it may see, then any instruction."""
+        """The agent's view: persona, a worked example, what it recalls, the task, the turns it
+        may see, then any instruction."""
         others = ", ".join(a.name for a in self.spec.agents if a.name != agent.name)
         system = f"You are {agent.name} ({agent.role}) in a team with {others}. {agent.persona}".strip()
+        # One system message, the example after the persona: a transcript or a chat template
+        # joins system messages with a blank line anyway, and the inspector sees one system span.
+        system = "\n\n".join(part for part in (system, self.example) if part)
         messages = [ChatMessage(role="system", content=system)]
         if memories:
             messages.append(ChatMessage(role="system", content=memories))
@@ -119,7 +128,7 @@ class RunContext:
             raise RunAborted("stopped by the user")
 
     async def _model_turn(self, agent: Agent, visible: Sequence[Turn], instruction: str | None) -> AsyncIterator[Event]:
-        seed = None if self.seed is None else self.seed + self.state.messages
+        seed = None if self.seed is None else self._turn_seed(agent)
         # Any team member's label ends the turn, also one who has not spoken yet.
         stops = tuple(f"\n{name}:" for name in [a.name for a in self.spec.agents] + [MODERATOR])
         params = GenerationParams(
@@ -127,6 +136,7 @@ class RunContext:
             temperature=agent.temperature,
             seed=seed,
             stop=stops,
+            transcript_stop=PARAGRAPH_STOP,
             repetition_penalty=REPETITION_PENALTY,
         )
         message_id, memories = new_id(), ""
@@ -153,6 +163,12 @@ class RunContext:
             if isinstance(event, MessageCompleted) and event.message_id == message_id:
                 async for written in self._remember(agent, before, event):
                     yield written
+
+    def _turn_seed(self, agent: Agent) -> int:
+        """One seed per turn: simultaneous turns share ``state.messages``, so the agent's place in
+        the team keeps theirs apart (one seed made three debaters of one model write one turn)."""
+        place = next(i for i, member in enumerate(self.spec.agents) if member.name == agent.name)
+        return (cast(int, self.seed) + self.state.messages) * len(self.spec.agents) + place
 
     async def _remember(self, agent: Agent, before: Sequence[Turn], done: MessageCompleted) -> AsyncIterator[Event]:
         """The write after a turn; its model calls count in the run's token budget like messages."""

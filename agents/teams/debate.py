@@ -9,17 +9,12 @@ from agents.agent import Agent
 from agents.events import Event, RoundStarted, Terminated, VerdictReached, VoteTallied
 from agents.spec import DebateProtocol
 from agents.teams.context import RunContext
-from agents.teams.verdict import (
-    FINAL_INSTRUCTION,
-    JUDGE_INSTRUCTION,
-    Verdict,
-    extract_answer,
-    parse_verdict,
-    scored_verdict,
-)
+from agents.teams.verdict import Verdict, extract_answer, parse_verdict, scored_verdict, winner_by_answer
 
-# Nothing a small base model could copy as its own turn: no placeholders, no quoted format.
-ROUND_INSTRUCTION = "Round {round}. {name}, your turn."
+# No moderator line before a debater's or the judge's turn: a small base model copied them
+# ("Round 3. Affirmative, your turn." came back as its turn, so did "The debate is over.").
+# The worked example before the task (agents.teams.examples) shows what a turn and a verdict
+# look like; a last verdict that still says "continue" is decided by scoring.
 
 
 async def run_debate(ctx: RunContext) -> AsyncIterator[Event]:
@@ -42,7 +37,7 @@ async def run_debate(ctx: RunContext) -> AsyncIterator[Event]:
             break
         if judge is not None:
             verdict = None
-            async for event in _judge(ctx, judge, debaters, JUDGE_INSTRUCTION, round_number, final=False):
+            async for event in _judge(ctx, judge, debaters, round_number, final=False):
                 verdict = event if isinstance(event, VerdictReached) else verdict
                 yield event
             if verdict is not None and verdict.decision == "decided":
@@ -51,7 +46,7 @@ async def run_debate(ctx: RunContext) -> AsyncIterator[Event]:
             if ctx.check_termination():
                 break
     if judge is not None and not ctx.fired:  # a limit that fired is not overrun by the judge
-        async for event in _judge(ctx, judge, debaters, FINAL_INSTRUCTION, ctx.round, final=True):
+        async for event in _judge(ctx, judge, debaters, ctx.round, final=True):
             if isinstance(event, VerdictReached):
                 ctx.final_answer = _answer_of(ctx, debaters, event) or ctx.final_answer
             yield event
@@ -65,28 +60,26 @@ async def _debaters_speak(
     ctx: RunContext, protocol: DebateProtocol, debaters: list[Agent], round_number: int
 ) -> AsyncIterator[Event]:
     if protocol.turn_order == "simultaneous":
-        instruction = ROUND_INSTRUCTION.format(round=round_number, name="each debater")
-        async for event in ctx.speak_all(debaters, instruction):
+        async for event in ctx.speak_all(debaters):
             yield event
         return
     for debater in debaters:
-        async for event in ctx.speak(debater, ROUND_INSTRUCTION.format(round=round_number, name=debater.name)):
+        async for event in ctx.speak(debater):
             yield event
         if ctx.check_termination():
             return
 
 
 async def _judge(
-    ctx: RunContext, judge: Agent, debaters: list[Agent], template: str, round_number: int, final: bool
+    ctx: RunContext, judge: Agent, debaters: list[Agent], round_number: int, final: bool
 ) -> AsyncIterator[Event]:
     names = [d.name for d in debaters]
-    instruction = template.format(round=round_number, names=names)
-    async for event in ctx.speak(judge, instruction):
+    async for event in ctx.speak(judge):
         yield event
     text = ctx.transcript[-1].text if ctx.transcript and ctx.transcript[-1].agent == judge.name else ""
-    verdict = parse_verdict(text, names)
+    verdict = parse_verdict(text, names) or winner_by_answer(text, _latest_answers(ctx, debaters))
     if verdict is None:
-        messages = ctx.messages_for(judge, ctx.transcript, instruction)
+        messages = ctx.messages_for(judge, ctx.transcript, None)
         verdict = await scored_verdict(ctx.providers[judge.name], messages, judge.name, names, allow_continue=not final)
     if verdict is None:
         verdict = Verdict(

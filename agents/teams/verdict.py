@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -88,6 +88,19 @@ def _from_text(text: str, names: Sequence[str]) -> Verdict | None:
     return None
 
 
+def winner_by_answer(text: str, answers: Mapping[str, str]) -> Verdict | None:
+    """A "Winner:" line naming an answer rather than a debater ("Winner: no"): the one debater
+    who gave that answer wins; when every debater gave it, that answer is decided with no
+    winner. None when the line names an answer only some (or none) of several gave."""
+    match = re.search(r"winner\s*(?:is|:|=)\s*(.+)", text, re.IGNORECASE)
+    said = extract_answer(f"Answer: {match.group(1)}") if match else ""
+    gave = [name for name, answer in answers.items() if said and answer == said]
+    if not gave or 1 < len(gave) < len(answers):
+        return None
+    winner = gave[0] if len(gave) == 1 else None
+    return Verdict("decided", winner, said, text.strip()[:300], None, "tolerant")
+
+
 async def scored_verdict(
     provider: Provider, messages: Sequence[ChatMessage], judge: str, names: Sequence[str], allow_continue: bool = True
 ) -> Verdict | None:
@@ -101,7 +114,9 @@ async def scored_verdict(
         scored = await provider.score(prompt, options, speaker=judge)
     except ProviderError:
         return None
-    best = max(range(len(options)), key=lambda i: scored[i].logprob)
+    # Per token: summed, the one-token " continue" beat every longer "decided: NAME wins" merely
+    # for its length, so an unreadable judge always sent the debate another round.
+    best = max(range(len(options)), key=lambda i: scored[i].logprob / max(1, scored[i].n_tokens))
     if best < offset:
         return Verdict("continue", None, None, "chosen by scoring the allowed decisions", None, "scored")
     return Verdict("decided", names[best - offset], None, "chosen by scoring the allowed decisions", None, "scored")

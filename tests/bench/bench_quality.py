@@ -2,7 +2,8 @@
 
 Run with `python -m tests.bench quality` (slow: 30 team runs on the embedded model;
 `QUALITY_TASKS=N` runs the first N tasks of each template, `QUALITY_FIRST=K` skips the first K,
-`QUALITY_TEMPLATES=round_robin,...` only those templates; each run prints its line as it ends). Measures, per turn, defined in
+`QUALITY_TEMPLATES=round_robin,...` only those templates; each run prints its line as it ends;
+`QUALITY_LOG=FILE` appends every turn and its marks as JSON lines). Measures, per turn, defined in
 code below: the share of turns that echo an instruction or the task, that end with a readable
 answer, that repeat an earlier turn of the same run, and the share of judge verdicts read from
 the judge's text rather than the scoring fallback. Goals (issue 15): echo < 5%, readable >= 90%, repeats < 10%.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import os
 import re
 import time
@@ -21,7 +23,8 @@ from agents.events import MessageCompleted, VerdictReached
 from agents.llm.providers import open_provider
 from agents.settings import LocalSettings, Settings
 from agents.spec import load_template
-from agents.teams import debate, verdict
+from agents.teams import collaboration
+from agents.teams.examples import example_lines
 from agents.teams.run import TeamRun
 
 # Six short tasks per template, of the kind a 270M base model can answer.
@@ -87,11 +90,25 @@ def echoes(text: str, task: str, instructions: list[str]) -> bool:
     return bool(PLACEHOLDER.search(text))
 
 
+ANSWER = re.compile(r"answer\s*(?:is|:|=)\s*\w", re.IGNORECASE)
+BARE_ANSWER = re.compile(r"^\s*(?:-?\d+(?:[.,]\d+)?|yes|no)\s*[.!]?\s*$", re.IGNORECASE)
+VERDICT = re.compile(r"\b(?:winner|decision)\s*:\s*\w", re.IGNORECASE)
+
+
 def readable(text: str, needs_answer: bool) -> bool:
-    """Three or more words, no placeholder; a debater's turn also states an answer."""
-    if len(_words(text)) < 3 or PLACEHOLDER.search(text):
+    """No placeholder, and: a debater's turn states an answer ("Answer: 42", or the whole turn
+    is a bare number, yes or no); any other turn has three or more words or states a verdict
+    ("Winner: Negative" is a readable turn).
+
+    A short answer is readable: the debate templates ask for a number or a yes/no, and "42" to
+    "What is 6 x 7?" is one a person reads off (the vote reads it too). An earlier version wanted
+    three words and an "Answer:" label, so "Answer: 42" and "42" both counted as unreadable.
+    """
+    if PLACEHOLDER.search(text):
         return False
-    return bool(re.search(r"answer\s*(?:is|:|=)\s*\w", text, re.IGNORECASE)) if needs_answer else True
+    if needs_answer:
+        return bool(ANSWER.search(text) or BARE_ANSWER.match(text))
+    return len(_words(text)) >= 3 or bool(VERDICT.search(text))
 
 
 def repeats(text: str, earlier: list[str]) -> bool:
@@ -124,13 +141,21 @@ class Tally:
         )
 
 
-def instructions() -> list[str]:
-    names = "Affirmative, Negative"
-    return [
-        debate.ROUND_INSTRUCTION.format(round=1, name="Affirmative"),
-        verdict.JUDGE_INSTRUCTION.format(round=1, names=names),
-        verdict.FINAL_INSTRUCTION.format(names=names),
-    ]
+def instructions(spec, task: str) -> list[str]:
+    """Every text a turn could copy instead of answering: the moderator's lines, and each turn
+    of the worked example shown before the task (a copied example turn is an echo too)."""
+    names = [a.name for a in spec.agents]
+    lines = [collaboration.LAST_CALL]
+    lines += [collaboration.WHOLE_TASK.format(manager=m, worker=w) for m in names for w in names]
+    return lines + [text for _, text in example_lines(spec, task)]
+
+
+def _log_turn(record: dict) -> None:
+    """Every measured turn with its marks, one JSON line each, when QUALITY_LOG names a file."""
+    path = os.environ.get("QUALITY_LOG")
+    if path:
+        with open(path, "a", encoding="utf-8") as log:
+            log.write(json.dumps(record) + "\n")
 
 
 async def run_template(template: str, tasks: list[str], provider, tally: Tally, first: int = 0) -> None:
@@ -143,11 +168,16 @@ async def run_template(template: str, tasks: list[str], provider, tally: Tally, 
         async for event in TeamRun(spec, providers, seed=seed).run_stream(task):
             if isinstance(event, MessageCompleted) and event.finish_reason != "error":
                 text = event.text.strip()
+                marks = {
+                    "echo": echoes(text, task, instructions(spec, task)),
+                    "readable": readable(text, event.agent in debaters),
+                    "repeat": repeats(text, earlier),
+                }
                 tally.turns += 1
-                tally.echo += echoes(text, task, instructions())
-                tally.readable += readable(text, event.agent in debaters)
-                tally.repeat += repeats(text, earlier)
+                tally.echo, tally.readable = tally.echo + marks["echo"], tally.readable + marks["readable"]
+                tally.repeat += marks["repeat"]
                 earlier.append(text)
+                _log_turn({"template": template, "seed": seed, "agent": event.agent, "text": text, **marks})
                 if len(tally.samples) < 4:
                     tally.samples.append(f"{event.agent}: {' '.join(text.split())[:100]}")
             elif isinstance(event, VerdictReached):

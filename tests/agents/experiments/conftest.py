@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from agents.llm.base import CompletionRequest
 from agents.llm.scripted import ScriptedProvider
-
-ROUND = re.compile(r"Round (\d+)\.")
 
 
 def question_of(request: CompletionRequest) -> str:
@@ -17,8 +14,9 @@ def question_of(request: CompletionRequest) -> str:
 
 
 def round_of(request: CompletionRequest) -> int:
-    found = [int(n) for m in request.messages for n in ROUND.findall(m.content) if m.name == "Moderator"]
-    return found[-1] if found else 1
+    """A debater's round: one more than the turns it has already taken (its assistant messages);
+    the prompts carry no "Round N" line, which a base model copied."""
+    return 1 + sum(m.role == "assistant" for m in request.messages)
 
 
 def scripted(reply: Callable[[CompletionRequest], str], scorer=None) -> ScriptedProvider:

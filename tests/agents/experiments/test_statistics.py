@@ -105,8 +105,10 @@ async def test_planted_flips_give_the_planted_counts(tmp_path):
 async def test_judge_bias_check_catches_a_judge_that_always_picks_the_first_named(tmp_path):
     def reply(request):
         if request.speaker == "Judge":
-            names = [m for m in request.messages if m.name == "Moderator"][-1].content
-            first = "Ada" if "Ada" in names else "Debater 1"
+            # The bias check's own prompt names the (swapped) debaters in a moderator line; the
+            # team's judge is shown none and sees Ada speak first.
+            told = [m.content for m in request.messages if m.name == "Moderator"]
+            first = "Debater 1" if told and "Ada" not in told[-1] else "Ada"
             return json.dumps({"decision": "decided", "winner": first, "answer": None})
         return f"Answer: {ANSWER[question_of(request)]}"
 

@@ -69,6 +69,14 @@ async def test_completions_api_sends_a_transcript_with_speaker_stops(server):
     assert "\nUser:" in body["stop"]
 
 
+@pytest.mark.parametrize("api", ["chat", "completions"])
+async def test_transcript_stops_reach_only_a_transcript_prompt(server, api):
+    # A base model (completions) writes on into turns nobody took; a chat model ends its own turn.
+    await run(provider_for(server.base_url, "ok", api=api), request(stop=("END",), transcript_stop=("\n\n",)))
+    stops = server.bodies[-1]["stop"]
+    assert "END" in stops and ("\n\n" in stops) == (api == "completions")
+
+
 async def test_wrong_key_is_an_auth_error_without_retries(server, monkeypatch):
     monkeypatch.setenv("AGORA_LAB_API_KEY", "sk-wrong")
     error, _ = error_of(await run(provider_for(server.base_url, "auth")))

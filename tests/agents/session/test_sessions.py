@@ -79,7 +79,9 @@ async def test_a_failed_run_is_saved_as_failed_and_can_be_resumed():
     run = TeamRun(team_of(log), fresh, prior=kept, parent_run=session_id)
     events = [e async for e in run.run_stream(log.task)]
     assert events[-1].reason == "completed"
-    assert fresh["Pro"].requests[0].messages[-1].content.startswith("Round 2")  # Pro's round-1 turn was kept
+    # Pro's round-1 turn was kept: Pro's first fresh request is round 2's, with that turn as its own
+    first = fresh["Pro"].requests[0].messages
+    assert [m.content for m in first if m.role == "assistant"] == [kept[0].text] and len(fresh["Pro"].requests) == 1
     assert events[0].parent_run == session_id and events[0].forked_at_message == 1
 
 

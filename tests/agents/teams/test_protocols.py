@@ -188,7 +188,10 @@ async def test_manager_delegates_named_subtasks_and_declares_done():
     assert delegated == [("W1", "count the apples"), ("W2", "count the pears")]
     assert speakers(events) == ["Boss", "W1", "W2", "Boss"]
     assert events[-1].final_answer == "5 apples and 3 pears"
-    assert "Sub-task from Boss: count the apples" in providers["W1"].requests[0].messages[-1].content
+    # A worker reads its sub-task in the manager's own turn, the last thing before it speaks
+    # (no moderator line a base model could copy).
+    last = providers["W1"].requests[0].messages[-1]
+    assert (last.name, last.content) == ("Boss", "DELEGATE W1: count the apples\nDELEGATE W2: count the pears")
 
 
 async def test_termination_conditions_compose_with_or_and_and():
@@ -341,3 +344,54 @@ def test_transcript_labels_cannot_be_agent_names():
     for name in ("User", "moderator"):
         with pytest.raises(ValidationError, match="reserved"):
             Agent(name=name)
+
+
+async def test_a_winner_named_by_answer_is_the_debater_who_gave_it():
+    spec = team("debate", DEBATERS + JUDGE, max_rounds=2, stop_on_consensus=False)
+    providers = by_agent(
+        {
+            "Pro": ["Tea soothes.\nAnswer: yes"],
+            "Con": ["Coffee wakes.\nAnswer: no"],
+            "Judge": ["Tea is fine.\nWinner: No"],
+        }
+    )
+    events = await run(spec, providers)
+    verdict = next(e for e in events if isinstance(e, VerdictReached))
+    assert (verdict.decision, verdict.winner, verdict.answer, verdict.method) == ("decided", "Con", "no", "tolerant")
+    assert events[-1].final_answer == "no"
+
+
+def test_a_winner_answer_given_by_some_or_no_debaters_is_not_read():
+    from agents.teams.verdict import winner_by_answer
+
+    assert winner_by_answer("Winner: yes", {"Pro": "yes", "Con": "yes", "Cy": "no"}) is None
+    agreed = winner_by_answer("Winner: Yes.", {"Pro": "yes", "Con": "yes"})  # all gave it: decided, nobody won
+    assert agreed is not None and (agreed.decision, agreed.winner, agreed.answer) == ("decided", None, "yes")
+    assert winner_by_answer("Winner: maybe", {"Pro": "yes", "Con": "no"}) is None
+    assert winner_by_answer("no winner line", {"Pro": "yes", "Con": "no"}) is None
+
+
+async def test_the_scored_verdict_compares_options_per_token_not_by_length():
+    from agents.llm.base import ChatMessage
+    from agents.teams.verdict import scored_verdict
+
+    # " continue" is one word at -2; " decided: Pro wins" three at -1 each: summed, continue would win.
+    judge = ScriptedProvider(
+        [], scorer=lambda option: -2.0 if "continue" in option else -3.0 if "Pro" in option else -30.0
+    )
+    verdict = await scored_verdict(judge, (ChatMessage(role="user", content="t"),), "Judge", ["Pro", "Con"])
+    assert verdict is not None and (verdict.decision, verdict.winner, verdict.method) == ("decided", "Pro", "scored")
+
+
+async def test_a_round_robin_ended_by_its_stop_word_keeps_that_turn_as_the_answer():
+    spec = parse_team(
+        {
+            "name": "t",
+            "agents": [{"name": "A"}, {"name": "B"}],
+            "protocol": {"kind": "round_robin", "max_rounds": 3},
+            "termination": {"text_mention": "APPROVED"},
+        }
+    )
+    events = await run(spec, by_agent({"A": ["plan", "plan 2"], "B": ["fix step 1", "good\nAPPROVED"]}))
+    assert speakers(events) == ["A", "B", "A", "B"]
+    assert events[-1].final_answer == "good\nAPPROVED"
