@@ -85,8 +85,19 @@ def test_exports_png_and_csv(panel, tmp_path):
     assert len(attention_csv) == 1 + panel.result.n_tokens
 
 
-def test_right_click_inspects_a_generated_message_with_its_exact_ids(qtbot, qloop, tiny_model_dir):
-    window = MainWindow(settings=Settings(local=LocalSettings(device="cpu", context_tokens=512)))
+@pytest.fixture(scope="module")
+def roomy_tiny_model_dir(tmp_path_factory):
+    """The tiny model with room for the debate's prompt: its persona, worked example, task and
+    the first turn do not fit 512 tokens of its byte-sized vocabulary, and a trimmed prompt
+    would hold no earlier message to find."""
+    from tests.helpers.tiny_model import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("roomy-tiny-model"), max_positions=2048)
+
+
+def test_right_click_inspects_a_generated_message_with_its_exact_ids(qtbot, qloop, roomy_tiny_model_dir):
+    tiny_model_dir = roomy_tiny_model_dir
+    window = MainWindow(settings=Settings(local=LocalSettings(device="cpu", context_tokens=2048)))
     qtbot.addWidget(window)
     window.builder.open_template("debate_with_judge")
     window.run_bar.model_box.setEditText(f"local:{tiny_model_dir}")
