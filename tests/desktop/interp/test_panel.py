@@ -96,11 +96,10 @@ def roomy_tiny_model_dir(tmp_path_factory):
 
 
 def test_right_click_inspects_a_generated_message_with_its_exact_ids(qtbot, qloop, roomy_tiny_model_dir):
-    tiny_model_dir = roomy_tiny_model_dir
     window = MainWindow(settings=Settings(local=LocalSettings(device="cpu", context_tokens=2048)))
     qtbot.addWidget(window)
     window.builder.open_template("debate_with_judge")
-    window.run_bar.model_box.setEditText(f"local:{tiny_model_dir}")
+    window.run_bar.model_box.setEditText(f"local:{roomy_tiny_model_dir}")
     window.runs.start_run()
 
     async def until(condition, timeout=60):
