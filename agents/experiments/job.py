@@ -31,10 +31,10 @@ from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams, Pr
 from agents.settings import Settings
 from agents.spec import TeamSpec
 from agents.streams import merge_streams
-from agents.teams.context import REPETITION_PENALTY
+from agents.teams.context import REPETITION_PENALTY, RunContext, Turn
+from agents.teams.debate import judge_turn
 from agents.teams.run import TeamRun
-from agents.teams.verdict import FINAL_INSTRUCTION, parse_verdict, scored_verdict
-from agents.termination import ExternalStop
+from agents.termination import ExternalStop, Never
 
 SOLVER = "Solver"
 
@@ -190,42 +190,40 @@ async def _rejudge(
     turns: list[tuple[int, MessageCompleted]],
     check: JudgeCheck,
 ) -> AsyncIterator[Event]:
+    """The debate's own judge step (same prompt, worked example, reading and fallback) over a
+    copy of the team whose debaters are renamed "Debater 1..n" in reversed order."""
     order = list(reversed(debaters))
     alias = {name: f"Debater {i + 1}" for i, name in enumerate(order)}
     hidden = re.compile(r"\b(" + "|".join(map(re.escape, debaters)) + r")\b")
-    persona = spec.by_role("judge")[0]
-    messages = [
-        ChatMessage(role="system", content=f"You are the judge of a debate. {persona.persona}"),
-        ChatMessage(role="user", content=task),
-    ]
-    for _, turn in sorted(turns, key=lambda t: (t[0], order.index(t[1].agent))):
+    aliased = _aliased_team(spec, alias, order)
+    referee = aliased.by_role("judge")[0]
+    ctx = RunContext(aliased, {referee.name: judge}, task, Never(), ExternalStop())
+    for round_number, turn in sorted(turns, key=lambda t: (t[0], order.index(t[1].agent))):
         text = hidden.sub(lambda m: alias[m.group(1)], turn.text)
-        messages.append(ChatMessage(role="user", content=text, name=alias[turn.agent]))
-    names = [alias[n] for n in order]
+        ctx.transcript.append(Turn(alias[turn.agent], text, turn.message_id, round_number))
     last_round = max((r for r, _ in turns), default=1)
-    messages.append(
-        ChatMessage(role="user", content=FINAL_INSTRUCTION.format(round=last_round, names=names), name="Moderator")
-    )
-    request = CompletionRequest(
-        messages=tuple(messages),
-        speaker="Judge",
-        params=GenerationParams(
-            max_tokens=persona.max_tokens,
-            temperature=persona.temperature,
-            stop=tuple(f"\n{n}:" for n in names + ["Moderator"]),
-            repetition_penalty=REPETITION_PENALTY,
-        ),
-    )
-    text = ""
-    async for event in judge.stream(request):
-        text = event.text if isinstance(event, MessageCompleted) else text
-        yield event
-    verdict = parse_verdict(text, names) or await scored_verdict(
-        judge, tuple(messages), "Judge", names, allow_continue=False
-    )
+    verdict: VerdictReached | None = None
+    async for event in judge_turn(ctx, referee, aliased.by_role("debater"), last_round, final=True):
+        if isinstance(event, VerdictReached):
+            verdict = event  # the item's verdict stays the first one; this one is only compared
+        else:
+            yield event
     real = {v: k for k, v in alias.items()}
     check.swapped = real.get(verdict.winner) if verdict is not None and verdict.winner else None
     agree = "agrees" if check.swapped == check.original else "disagrees"
     yield Notice(
         text=f"judge-bias check: first verdict {check.original}, swapped verdict {check.swapped or 'none'} ({agree})"
     )
+
+
+def _aliased_team(spec: TeamSpec, alias: dict[str, str], order: list[str]) -> TeamSpec:
+    """The team with its debaters renamed and listed in ``order``; every other agent kept."""
+    renamed = {a.name: a.model_copy(update={"name": alias[a.name]}) for a in spec.agents if a.name in alias}
+    others = [a for a in spec.agents if a.name not in alias]
+    links = tuple(
+        link.model_copy(
+            update={"source": alias.get(link.source, link.source), "target": alias.get(link.target, link.target)}
+        )
+        for link in spec.links
+    )
+    return spec.model_copy(update={"agents": tuple([renamed[n] for n in order] + others), "links": links})

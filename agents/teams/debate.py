@@ -37,7 +37,7 @@ async def run_debate(ctx: RunContext) -> AsyncIterator[Event]:
             break
         if judge is not None:
             verdict = None
-            async for event in _judge(ctx, judge, debaters, round_number, final=False):
+            async for event in judge_turn(ctx, judge, debaters, round_number, final=False):
                 verdict = event if isinstance(event, VerdictReached) else verdict
                 yield event
             if verdict is not None and verdict.decision == "decided":
@@ -46,7 +46,7 @@ async def run_debate(ctx: RunContext) -> AsyncIterator[Event]:
             if ctx.check_termination():
                 break
     if judge is not None and not ctx.fired:  # a limit that fired is not overrun by the judge
-        async for event in _judge(ctx, judge, debaters, ctx.round, final=True):
+        async for event in judge_turn(ctx, judge, debaters, ctx.round, final=True):
             if isinstance(event, VerdictReached):
                 ctx.final_answer = _answer_of(ctx, debaters, event) or ctx.final_answer
             yield event
@@ -70,9 +70,11 @@ async def _debaters_speak(
             return
 
 
-async def _judge(
+async def judge_turn(
     ctx: RunContext, judge: Agent, debaters: list[Agent], round_number: int, final: bool
 ) -> AsyncIterator[Event]:
+    """The judge speaks on ``ctx.transcript``; its verdict is read from the text, else from the
+    debaters' answers it names, else scored; one VerdictReached ends the stream."""
     names = [d.name for d in debaters]
     async for event in ctx.speak(judge):
         yield event

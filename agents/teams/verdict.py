@@ -13,11 +13,6 @@ from agents.llm.base import ChatMessage, Provider, ProviderError
 
 # Plain "Winner: NAME" / "Decision: continue" lines (read by _from_text) rather than JSON: a small
 # base model can write a line, rarely a JSON object; bigger models write either.
-JUDGE_INSTRUCTION = (
-    "Round {round} is over. Judge, write 'Winner:' and the name of the debater who is right ({names}), "
-    "or 'Decision: continue' if it is not settled yet."
-)
-FINAL_INSTRUCTION = "The debate is over. Judge, write 'Winner:' and the name of the debater who is right ({names})."
 
 
 @dataclass(frozen=True)

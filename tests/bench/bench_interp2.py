@@ -180,7 +180,7 @@ if __name__ == "__main__":
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m tests.bench.bench_interp2")
-    parser.add_argument("only", nargs="?", choices=["occlusion", "steering"], help="only that measure")
+    parser.add_argument("only", nargs="?", choices=["occlusion", "steering", "sae"], help="only that measure")
     parser.add_argument("--tokens", type=int, default=256)
     parser.add_argument("--sample", type=int, help="plain passes timed per occlusion batch (default: all)")
     parser.add_argument("--rows", type=int, help="occluded copies per pass at most (default: attribution.MAX_ROWS)")
@@ -194,5 +194,7 @@ if __name__ == "__main__":
         occlusion_ratio(_load(), args.tokens, args.sample, args.rows)
     elif args.only == "steering":
         steering_overhead(_load())
+    elif args.only == "sae":
+        sae_encoding(_load())
     else:
         main()

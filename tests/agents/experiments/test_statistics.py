@@ -103,18 +103,27 @@ async def test_planted_flips_give_the_planted_counts(tmp_path):
 
 
 async def test_judge_bias_check_catches_a_judge_that_always_picks_the_first_named(tmp_path):
+    judged = []
+
     def reply(request):
         if request.speaker == "Judge":
-            # The bias check's own prompt names the (swapped) debaters in a moderator line; the
-            # team's judge is shown none and sees Ada speak first.
-            told = [m.content for m in request.messages if m.name == "Moderator"]
-            first = "Debater 1" if told and "Ada" not in told[-1] else "Ada"
+            judged.append(request)
+            # Whoever spoke first wins: Ada in the debate; in the bias check, whose order is
+            # reversed and names hidden, "Debater 1", who is Blaise.
+            first = next(m.name for m in request.messages if m.name not in (None, "Judge"))
             return json.dumps({"decision": "decided", "winner": first, "answer": None})
         return f"Answer: {ANSWER[question_of(request)]}"
 
     rows = await _run(tmp_path, ("judge2x1",), reply)
     assert judge_agreement(rows, "judge2x1", "local") == (0, N)  # swapped: "Debater 1" is Blaise
     assert all(r.correct for r in rows)
+    # The re-judge is the team's own judge prompt with the names hidden everywhere, the worked
+    # example included.
+    rejudged = [r for r in judged if any(m.name == "Debater 1" for m in r.messages)]
+    assert len(rejudged) == N and len(judged) == 2 * N
+    seen = " ".join(f"{m.name} {m.content}" for m in rejudged[0].messages)
+    assert "Ada" not in seen and "Blaise" not in seen
+    assert "Debater 2:" in rejudged[0].messages[0].content  # the example speaks with the aliases
 
 
 async def test_judge_reading_the_arguments_agrees_with_itself(tmp_path):
