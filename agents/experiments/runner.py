@@ -32,7 +32,7 @@ from agents.experiments.records import (
 from agents.experiments.scoring import score_item
 from agents.experiments.stats import matched_samples
 from agents.experiments.store import DirectoryLock, ResultsTable, session_file
-from agents.experiments.units import Unit, load_items, plan_units
+from agents.experiments.units import Unit, load_items, plan_units, planned_total
 from agents.llm.base import Provider, ProviderError
 from agents.llm.refs import parse_model_ref
 from agents.session.pipeline import ProviderSource, RunPipeline
@@ -85,7 +85,7 @@ class ExperimentRun:
             table = ResultsTable(self.directory)
             first = plan_units(self.config, items, [m for m in methods if not m.match])
             matched = [m for m in methods if m.match]
-            total = len(first) + len(plan_units(self.config, items, matched))
+            total = planned_total(self.config, items)
             progress = self._progress = ProgressMeter(total, [r for r in table.rows.values()])
             yield ExperimentStarted(
                 directory=str(self.directory),

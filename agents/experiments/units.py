@@ -9,7 +9,7 @@ from pathlib import Path
 from agents.experiments.byo import load_jsonl
 from agents.experiments.config import ExperimentConfig
 from agents.experiments.job import ItemJob
-from agents.experiments.methods import Method
+from agents.experiments.methods import Method, parse_methods
 from agents.experiments.store import unit_key
 from agents.experiments.tasks import TASK_SETS, TaskItem, example_for, generate
 
@@ -73,3 +73,9 @@ def plan_units(config: ExperimentConfig, items: Sequence[TaskItem], methods: Seq
                 models = [(MIXED, tuple(config.models))] if method.mixes_models else [(m, (m,)) for m in config.models]
                 units += [Unit(item, method, model, refs, seed) for model, refs in models]
     return units
+
+
+def planned_total(config: ExperimentConfig, items: Sequence[TaskItem] | None = None) -> int:
+    """How many runs the whole experiment holds (every item x method x model x seed)."""
+    chosen = load_items(config) if items is None else items
+    return len(plan_units(config, chosen, parse_methods(config.methods)))

@@ -28,6 +28,7 @@ def _plot(title: str, ylabel: str, horizontal: bool = False) -> pg.PlotWidget:
         # A fixed width: pyqtgraph sizes an axis to its labels only after a first paint, and a
         # label that does not fit that paint is dropped (a grab shows one paint).
         plot.getAxis("left").setWidth(LABEL_WIDTH)
+        plot.getAxis("bottom").enableAutoSIPrefix(False)  # "tokens (x0.001)" reads as nonsense
     plot.setMenuEnabled(False)
     plot.setMouseEnabled(x=False, y=False)
     plot.showGrid(y=True, alpha=0.25)
@@ -42,6 +43,7 @@ class ExperimentCharts(QWidget):
         self.rounds = _plot("Majority accuracy against debate round", "accuracy")
         self.flips = _plot("Answer flips per round", "agents")
         self.cost = _plot("Tokens per correct answer", "tokens", horizontal=True)
+        self.cost.getAxis("left").setWidth(LABEL_WIDTH + 60)  # room for "(none right)"
         layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for index, plot in enumerate((self.accuracy, self.rounds, self.flips, self.cost)):
@@ -61,8 +63,11 @@ class ExperimentCharts(QWidget):
             pen = pg.mkPen("#222", width=2)
             self.accuracy.addItem(pg.ErrorBarItem(x=accuracy, y=y, left=low, right=high, beam=0.25, pen=pen))
         self.accuracy.setXRange(0, 1.0, padding=0.02)
+        # No right answer: tokens per correct answer is undefined, said in the label, no bar.
         cost = np.array([s.tokens_per_correct or 0.0 for s in summaries], dtype=float)
-        self._bars(self.cost, y, cost, self.labels)
+        cost_labels = [label if s.correct else f"{label} (none right)" for label, s in zip(self.labels, summaries)]
+        self._bars(self.cost, y, cost, cost_labels)
+        self.cost.setXRange(0, float(cost.max(initial=0.0)) * 1.05 or 1.0, padding=0.02)
         teams = [s for s in summaries if parse_method(s.method).has_rounds]
         self._rounds(rows, teams)
         self._flips(rows, teams)

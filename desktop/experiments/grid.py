@@ -51,7 +51,8 @@ class ResultsGrid(QTableWidget):
         if column not in self._columns:
             self._columns[column] = self.columnCount()
             self.insertColumn(self.columnCount())
-            self.setHorizontalHeaderItem(self._columns[column], QTableWidgetItem(column))
+            # Method over model: one line of both does not fit a cell's width.
+            self.setHorizontalHeaderItem(self._columns[column], QTableWidgetItem(column.replace(" · ", "\n")))
         return self._rows[item_id], self._columns[column]
 
     def mark_running(self, started: UnitStarted) -> None:

@@ -29,6 +29,7 @@ from agents.experiments.records import (
 from agents.experiments.report import write_report
 from agents.experiments.runner import ExperimentRun
 from agents.experiments.store import read_rows
+from agents.experiments.units import planned_total
 from agents.session.library import read_session
 from agents.session.pipeline import ProviderSource
 from agents.settings import Settings, load_settings
@@ -188,9 +189,14 @@ class ExperimentsPanel(QWidget):
         self.controls.show_config(config, directory)
         self.grid.show_directory(directory)
         self.show_rows(read_rows(directory))
-        self.progress.setRange(0, max(1, len(self.rows)))
+        try:
+            total = planned_total(config)
+        except (ExperimentConfigError, OSError, ValueError, KeyError):  # its task file moved: count what is there
+            total = len(self.rows)
+        self.progress.setRange(0, max(1, total))
         self.progress.setValue(len(self.rows))
-        self._note(f"{len(self.rows)} results in {directory}")
+        left = "" if len(self.rows) >= total else f"; Run continues the other {total - len(self.rows)}"
+        self._note(f"{len(self.rows)} of {total} results in {directory}{left}")
 
     def _choose_and_open(self) -> None:
         from PySide6.QtWidgets import QFileDialog

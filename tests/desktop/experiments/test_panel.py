@@ -4,6 +4,7 @@ opens an item's session, resumes, and reports a bad form without running anythin
 import pytest
 
 from agents.experiments.config import ExperimentConfig, TaskSource
+from agents.experiments.stats import summarise
 from agents.experiments.store import read_rows
 from agents.experiments.tasks import generate
 from agents.llm.scripted import ScriptedProvider
@@ -89,6 +90,23 @@ def test_running_a_half_done_directory_resumes_and_shows_what_was_done(qloop, pa
     run(qloop, panel, tmp_path / "exp", half)
     assert len(panel.rows) == 8 and len(read_rows(tmp_path / "exp")) == 8
     assert panel.progress.value() == 8
+
+
+def test_opening_a_half_done_directory_counts_against_the_whole_experiment(qloop, panel, tmp_path):
+    run(qloop, panel, tmp_path / "exp")
+    results = tmp_path / "exp" / "results.jsonl"
+    rows = read_rows(tmp_path / "exp")
+    kept = [r for r in rows if r.method == "single" and not r.correct][:3]
+    kept += [r for r in rows if r.method == "debate3x2" and r.correct][:2]
+    lines = [line for line in results.read_text().splitlines(keepends=True) if any(r.key in line for r in kept)]
+    results.write_text("".join(lines))  # as if killed after these 5
+    panel.open_directory(tmp_path / "exp")
+    assert (panel.progress.value(), panel.progress.maximum()) == (5, 16)
+    assert "5 of 16 results" in panel.status.text() and "the other 11" in panel.status.text()
+    # single has no right answer: its tokens-per-correct bar is labelled so, not drawn as 0 tokens.
+    labels = [label for _, label in panel.charts.cost.getAxis("left")._tickLevels[0]]
+    assert [label.endswith("(none right)") for label in labels] == [s.correct == 0 for s in summarise(panel.rows)]
+    assert "single (none right)" in labels
 
 
 def test_an_unknown_model_is_shown_as_a_problem(qloop, panel, tmp_path):
