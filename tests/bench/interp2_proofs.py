@@ -75,6 +75,7 @@ def steering(
                 "accuracy": float(found.accuracy[row]),
                 "modes": table,
                 "examples": examples,
+                "generations": [{"mode": g.mode, "prompt": g.prompt, "text": g.text} for g in gens],
                 "elapsed_s": time.perf_counter() - started,  # since the set's directions began
             }
             out.append(
