@@ -100,7 +100,13 @@ def _add_sae(sae: argparse.ArgumentParser) -> None:
     feats = _common(actions.add_parser("features", help="top SAE features per token of a text"))
     feats.add_argument("text")
     report = _common(actions.add_parser("report", help="top corpus contexts and promoted tokens of some features"))
-    report.add_argument("--feature", type=int, nargs="+", default=None, help="default: the most frequent five")
+    report.add_argument(
+        "--feature",
+        type=int,
+        nargs="+",
+        default=None,
+        help="default: five selective ones (firing on 0.5-20%% of corpus tokens, strongest first)",
+    )
     for parser in (train, report):
         parser.add_argument(
             "--corpus",

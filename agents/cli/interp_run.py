@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from agents.interp.findings import DirectionsReady, SteeredGeneration, TokenFeatures
+from agents.interp.findings import DirectionsReady, SteeredGeneration
 from agents.interp.jobs import first
 from agents.interp.readout import encode_text
 from agents.interp.records import InspectInput
@@ -143,19 +142,5 @@ async def run_sae(loaded: Any, args: argparse.Namespace, out: Any, corpus: list[
     rows = corpus_rows(loaded, corpus_texts() if corpus is None else corpus)
     if not rows:
         raise ValueError(f"the corpus {args.corpus} has no tokens to report on")
-    features = args.feature or await _frequent_features(loaded, sae, rows[:8], out)
-    await out.stream(feature_report_stream(loaded, sae, rows, features, args.top))
+    await out.stream(feature_report_stream(loaded, sae, rows, args.feature, args.top))  # None: selective ones
     return out.code
-
-
-async def _frequent_features(loaded: Any, sae: Any, rows: list[list[int]], out: Any) -> list[int]:
-    """The five features most often strongest on a token of the first corpus chunks."""
-    from agents.interp.jobs import collect
-    from agents.interp.sae import features_stream
-
-    counts: Counter[int] = Counter()
-    for row in rows:
-        found = first(await collect(features_stream(loaded, sae, row, 1)), TokenFeatures)
-        if found is not None:
-            counts.update(int(i) for i in found.feature_ids[:, 0] if i >= 0)
-    return [i for i, _ in counts.most_common(5)] or [0]

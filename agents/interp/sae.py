@@ -222,27 +222,56 @@ def context_text(loaded: Any, ids: Sequence[int], position: int, width: int = 6)
     return "".join(pieces).replace("␣", " ")
 
 
+SELECTIVE_BAND = (0.005, 0.2)  # the share of tokens a feature worth reading fires on
+
+
+def selective_features(acts: Any, n: int = 5, band: tuple[float, float] = SELECTIVE_BAND) -> list[int]:
+    """The ``n`` features of (tokens, features) activations worth reading first.
+
+    Those that fire on a share of tokens inside ``band`` come first, strongest mean activation
+    when on first: the densest features fire on nearly every token and act like biases, the
+    rarest on a token or two. Only when too few fall inside the band do the rare ones, then the
+    dense ones, fill the list; a feature that never fires is never chosen.
+    """
+    import torch
+
+    with torch.inference_mode():
+        on = acts > 0
+        count = on.sum(0)
+        share = (count.float() / max(1, acts.shape[0])).cpu().numpy()
+        strength = (acts.sum(0) / count.clamp(min=1)).float().cpu().numpy()
+    low, high = band
+    tier = np.where((share >= low) & (share <= high), 0, np.where(share < low, 1, 2))
+    order = np.lexsort((-strength, tier))  # tier first, then the strongest
+    return [int(i) for i in order if share[i] > 0][:n]
+
+
 def report_features(
     loaded: Any,
     sae: JumpReluSae,
     corpus: Sequence[list[int]],
-    features: Sequence[int],
+    features: Sequence[int] | None,
     k: int,
     cancel: CancelToken,
     emit: Callable,
+    n_selective: int = 5,
 ) -> None:
     import torch
 
     layer = sae_layer(sae)
     sae.fits(loaded.model, layer)
-    bad = [f for f in features if not 0 <= f < sae.n_features]
+    bad = [f for f in features or () if not 0 <= f < sae.n_features]
     if bad:
         raise ValueError(f"feature {bad[0]} is out of range: the SAE has features 0..{sae.n_features - 1}")
     x, where = residuals(loaded, corpus, layer, cancel)
     weights = sae.torch(x.device)
     with torch.inference_mode():
-        acts = encode(weights, x)[:, list(features)]
-    for column, feature in enumerate(features):
+        every = encode(weights, x)
+        chosen = list(features) if features is not None else selective_features(every, n_selective)
+        if not chosen:
+            raise ValueError(f"no feature of this SAE fires on the corpus ({x.shape[0]} tokens at layer {layer})")
+        acts = every[:, chosen]
+    for column, feature in enumerate(chosen):
         check_cancel(cancel)
         col = acts[:, column]
         top = col.topk(min(k, col.shape[0]))
@@ -263,19 +292,25 @@ def feature_report_stream(
     loaded: Any,
     sae: JumpReluSae,
     corpus: Sequence[list[int]],
-    features: Sequence[int],
+    features: Sequence[int] | None = None,
     k: int = 5,
     cancel: CancelToken | None = None,
     cache: ResultCache | None = CACHE,
+    n_selective: int = 5,
 ) -> AsyncIterator[Any]:
-    """One FeatureReport per feature: top contexts in ``corpus``, promoted tokens, frequency."""
-    key = (digest(sae.W_enc, sae.threshold), sae.layer, tuple(map(tuple, corpus)), tuple(features), k)
+    """One FeatureReport per feature: top contexts in ``corpus``, promoted tokens, frequency.
+
+    ``features`` None: the ``n_selective`` features ``selective_features`` picks on this corpus.
+    """
+    chosen = None if features is None else tuple(features)
+    key = (digest(sae.W_enc, sae.threshold), sae.layer, tuple(map(tuple, corpus)), chosen, k, n_selective)
+    settings = {"layer": sae.layer, "features": list(chosen) if chosen is not None else f"{n_selective} selective"}
     return method_stream(
         loaded,
         "sae feature report",
-        {"layer": sae.layer, "features": list(features)},
+        settings,
         key,
-        lambda emit, c: report_features(loaded, sae, corpus, features, k, c, emit),
+        lambda emit, c: report_features(loaded, sae, corpus, chosen, k, c, emit, n_selective),
         cancel,
         cache,
     )

@@ -15,6 +15,13 @@ from typing import Any
 from agents.events import Event
 from agents.llm.base import CancelToken, ChatMessage, CompletionRequest, ScoredCandidate, Steering
 
+# llama.cpp has no residual stream to hook, so a batch with a steered row decodes in torch
+# (``local_generate.generate_batch``); measured by tests/bench/bench_interp2.py steering.
+ENGINE_NOTE = (
+    "Slower: steered turns run in torch, not the fast llama.cpp engine "
+    "(about 2.4× per token on a CPU; turns batched with them too)."
+)
+
 
 def residual_module(model: Any, layer: int) -> Any:
     """Block ``layer``'s module (its output is the residual after it); -1 is the embeddings."""

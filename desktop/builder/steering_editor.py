@@ -8,6 +8,7 @@ the agent form commits the change, one undo step like every other property edit.
 Steering needs a local model (the vector is added to its residual stream while it
 generates). For any other model the editor says so and turning steering on is refused;
 the draft refuses the reverse (a steered agent moved to a remote model) with its own message.
+While steering is on, a hint says what it costs: steered turns leave llama.cpp for torch.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 from agents.agent import Agent, SteeringSpec
 from agents.interp.contrasts import shipped_names
 from agents.interp.steering import vector_source_problem
+from agents.llm.local_steering import ENGINE_NOTE
 from agents.spec import is_local_ref
 
 AUTO_LAYER = -2  # the spin box's minimum: no layer in the file, the set's steering layer
@@ -84,6 +86,10 @@ class SteeringEditor(QWidget):
         self.strength.setToolTip("Times the direction is added; negative steers the other way")
         self.note = QLabel()
         self.note.setWordWrap(True)
+        self.speed = QLabel(ENGINE_NOTE)  # shown while steering is on: the cost of a steered turn
+        self.speed.setWordWrap(True)
+        self.speed.setStyleSheet(OK_STYLE)
+        self.speed.setAccessibleName("Steering speed hint")
         self._lay_out()
         self.on.toggled.connect(self._toggled)
         line = self.vector.lineEdit()
@@ -106,6 +112,7 @@ class SteeringEditor(QWidget):
         form.addRow("Layer", self.layer)
         form.addRow("Strength", self.strength)
         form.addRow(self.note)
+        form.addRow(self.speed)
 
     # --- showing ----------------------------------------------------------------------
     def show_agent(self, agent: Agent | None) -> None:
@@ -127,6 +134,7 @@ class SteeringEditor(QWidget):
         on = self.on.isChecked()
         for widget in (self.vector, self.browse, self.strength):
             widget.setEnabled(on)
+        self.speed.setVisible(on)
         self.layer.setEnabled(on and not self.vector.currentText().strip().endswith(".npz"))  # a file has its own
 
     def _summary(self, spec: SteeringSpec | None) -> str:

@@ -185,7 +185,13 @@ class SaeTab(MethodTab):
         self.action = QComboBox()
         self.action.setAccessibleName("SAE action")
         self.action.addItems(["features per token", "feature report", "train on the corpus"])
-        self.feature = _spin(0, 1 << 20, 0)
+        self.feature = _spin(-1, 1 << 20, -1)
+        self.feature.setSpecialValueText("5 selective")  # -1: the report picks them (selective_features)
+        self.feature.setAccessibleName("SAE feature")
+        self.feature.setToolTip(
+            "The feature to report on; the lowest value lets the report pick five selective ones "
+            "(firing on 0.5-20% of corpus tokens, strongest first: dense ones act like biases)"
+        )
         self.corpus = _text("empty: the shipped corpus")
         self.corpus.setToolTip("A .txt/.md file or a folder of them (UTF-8) to train on and report over")
         self.corpus.setAccessibleName("SAE corpus")
@@ -227,7 +233,8 @@ class SaeTab(MethodTab):
                 stream = features_stream(loaded, sae, inp.token_ids, 5, cancel)
             else:
                 rows = corpus_rows(loaded, corpus_texts() if texts is None else texts)
-                stream = feature_report_stream(loaded, sae, rows, [feature], 8, cancel)
+                chosen = None if feature < 0 else [feature]
+                stream = feature_report_stream(loaded, sae, rows, chosen, 8, cancel)
             async for record in stream:
                 yield record
 
@@ -245,9 +252,14 @@ class SaeTab(MethodTab):
                 for p, (ids, acts) in enumerate(zip(record.feature_ids, record.activations))
             ]
             self.set_table(["position", "token", "top features"], rows)
-        elif isinstance(record, f.FeatureReport):
-            rows = [(text, v) for text, v in record.top_contexts]
-            self.set_table([f"feature {record.feature}: top contexts", "activation"], rows, colour=1)
+        elif isinstance(record, f.FeatureReport):  # a report may hold several features: one table
+            rows = [
+                (f"#{r.feature} ({r.frequency:.1%} of tokens)", text, v)
+                for r in self.records
+                if isinstance(r, f.FeatureReport)
+                for text, v in r.top_contexts
+            ]
+            self.set_table(["feature", "top context", "activation"], rows, colour=2)
         elif isinstance(record, f.SaeTrainingProgress):
             self.progress.setValue(int(100 * record.step / max(1, record.steps)))
 

@@ -1,9 +1,11 @@
 """The issue's proofs on the embedded Gemma 3 270M, written as Markdown (and JSON) to a folder.
 
-`python -m tests.bench.interp2_proofs OUT [--steer all|NAME,...] [--probes] [--sae LAYER] [--attribute SESSION]`
+`python -m tests.bench.interp2_proofs OUT [--steer all|NAME,...] [--strength 1,2,3] [--layer 6,12] [--probes]
+[--sae LAYER] [--attribute SESSION]`
 
 - steering: per shipped contrast, the best layer by separation and the mean scores of
-  unsteered, steered (+/-) and prompted (+/-) generations over 20 neutral prompts;
+  unsteered, steered (+/-) at each strength (a sweep) and prompted (+/-) generations over 20
+  neutral prompts, with one example text each;
 - SAE: one trained offline on the shipped corpus: minutes, held-out FVU and L0, and the top
   contexts of five features;
 - attribution: a stored debate's last judge message, by speaker (occlusion and gradient).
@@ -16,6 +18,7 @@ import argparse
 import asyncio
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from agents.interp.contrasts import load_contrast, shipped_names
@@ -28,7 +31,7 @@ from agents.interp.findings import (
     SteeredGeneration,
 )
 from agents.interp.jobs import collect, first, raise_on_error
-from agents.interp.steer_generate import SteerSettings, steer_stream, summarise
+from agents.interp.steer_generate import MODES, SIGNS, SteerSettings, steer_stream, summarise
 from agents.interp.steering import SteeringVector, directions_stream
 
 
@@ -36,43 +39,62 @@ def run(stream):
     return raise_on_error(asyncio.run(collect(stream)))
 
 
-def steering(loaded, names: list[str], n_prompts: int, strength: float, out: list[str], data: dict) -> None:
+def steering(
+    loaded, names: list[str], n_prompts: int, strengths: list[float], layers: list[int], out: list[str], data: dict
+) -> None:
+    """Per set and layer (default: its steering layer), the unsteered and prompted modes once and
+    the steered ones at every strength, each with the first prompt's text as an example."""
     for name in names:
         contrast = load_contrast(name)
         started = time.perf_counter()
         found = first(run(directions_stream(loaded, contrast)), DirectionsReady)
-        best, layer = found.best_layer(), found.steering_layer()
-        row = found.row(layer)
-        vector = SteeringVector.from_directions(found, layer)
-        prompts = list(contrast.eval_prompts[:n_prompts])
-        gens = [
-            g
-            for g in run(steer_stream(loaded, vector, prompts, contrast, SteerSettings(strength=strength)))
-            if isinstance(g, SteeredGeneration)
-        ]
-        table = summarise(gens)
+        best = found.best_layer()
         data[name] = {
             "best_separating_layer": best,
-            "steering_layer": layer,
-            "separation": float(found.separation[row]),
-            "accuracy": float(found.accuracy[row]),
+            "steering_layer": found.steering_layer(),
             "per_layer_d": found.separation.round(2).tolist(),
-            "modes": table,
-            "seconds": time.perf_counter() - started,
+            "layers": {},
         }
-        out.append(
-            f"\n### {contrast.title or name}: best separating layer {best}, steered at layer {layer} (d = {found.separation[row]:.2f}, "
-            f"held-out accuracy {found.accuracy[row]:.0%}), strength {strength}, {len(prompts)} prompts\n"
-        )
-        out.append("| mode | projection - midpoint | marker log-odds | surprisal (nats/token) |\n|---|---|---|---|")
-        for mode, r in table.items():
-            out.append(f"| {mode} | {r['projection']:+.1f} | {r['marker_logodds']:+.2f} | {r['surprisal']:.2f} |")
+        for layer in layers or [found.steering_layer()]:
+            row = found.row(layer)
+            vector = SteeringVector.from_directions(found, layer)
+            prompts = list(contrast.eval_prompts[:n_prompts])
+            gens: list[SteeredGeneration] = []
+            for k, strength in enumerate(strengths):
+                modes = MODES if k == 0 else tuple(m for m in MODES if SIGNS[m])  # the baselines once
+                settings = SteerSettings(strength=strength, modes=modes)
+                gens += [
+                    replace(g, mode=f"{g.mode} x{abs(g.strength):g}") if g.layer is not None else g
+                    for g in run(steer_stream(loaded, vector, prompts, contrast, settings))
+                    if isinstance(g, SteeredGeneration)
+                ]
+            table = summarise(gens)
+            examples = {g.mode: g.text for g in gens if g.prompt_index == 0}
+            data[name]["layers"][layer] = {
+                "separation": float(found.separation[row]),
+                "accuracy": float(found.accuracy[row]),
+                "modes": table,
+                "examples": examples,
+                "generations": [{"mode": g.mode, "prompt": g.prompt, "text": g.text} for g in gens],
+                "elapsed_s": time.perf_counter() - started,  # since the set's directions began
+            }
+            out.append(
+                f"\n### {contrast.title or name}: best separating layer {best}, steered at layer {layer} "
+                f"(d = {found.separation[row]:.2f}, held-out accuracy {found.accuracy[row]:.0%}), {len(prompts)} prompts\n"
+            )
+            out.append(f"example prompt: {prompts[0]!r}\n")
+            out.append(
+                "| mode | projection - midpoint | marker log-odds | surprisal (nats/token) | example |\n|---|---|---|---|---|"
+            )
+            for mode, r in table.items():
+                text = examples.get(mode, "").replace("\n", "⏎").replace("|", "\\|")[:90]
+                out.append(
+                    f"| {mode} | {r['projection']:+.1f} | {r['marker_logodds']:+.2f} | {r['surprisal']:.2f} | `{text}` |"
+                )
+            print("\n".join(out[-(len(table) + 4) :]), flush=True)
         out.append(
             "\nper-layer d: " + ", ".join(f"{int(lay)}: {d:.1f}" for lay, d in zip(found.layers, found.separation))
         )
-        for g in gens[: len(table) * 2]:
-            out.append(f"- `{g.mode}` {g.prompt!r} → {g.text!r}")
-        print("\n".join(out[-(len(table) * 2 + 6) :]), flush=True)
 
 
 def probes(loaded, names: list[str], out: list[str], data: dict) -> None:
@@ -106,8 +128,7 @@ def sae(
     minutes = (time.perf_counter() - started) / 60
     trained = load_sae(path)
     rows = corpus_rows(loaded, corpus_texts())
-    chosen = selective_features(loaded, trained, rows)
-    reports = [r for r in run(feature_report_stream(loaded, trained, rows, chosen, 5)) if isinstance(r, FeatureReport)]
+    reports = [r for r in run(feature_report_stream(loaded, trained, rows, None, 5)) if isinstance(r, FeatureReport)]
     data["sae"] = {
         "layer": layer,
         "minutes": minutes,
@@ -125,24 +146,6 @@ def sae(
         out.append(f"- feature {r.feature} (fires on {r.frequency:.1%}) promotes {[t for t, _ in r.promoted]}")
         out.extend(f"  - {v:.1f}: `{text}`" for text, v in r.top_contexts)
     print("\n".join(out[-30:]), flush=True)
-
-
-def selective_features(loaded, sae, rows, n: int = 5) -> list[int]:
-    """Features that fire on 0.5-20% of corpus tokens, strongest mean activation when on
-    (the densest features are biases, the rarest fire once): the ones worth reading."""
-    import torch
-
-    from agents.interp.sae import encode, residuals
-    from agents.llm.base import CancelToken
-
-    x, _ = residuals(loaded, rows, sae.layer, CancelToken())
-    with torch.inference_mode():
-        acts = encode(sae.torch(x.device), x)
-        on = (acts > 0).float()
-        frequency, strength = on.mean(0), acts.sum(0) / on.sum(0).clamp(min=1)
-    ok = (frequency >= 0.005) & (frequency <= 0.2)
-    order = torch.argsort(torch.where(ok, strength, torch.zeros_like(strength)), descending=True)
-    return [int(i) for i in order[:n] if ok[i]]
 
 
 def attribution(loaded, session: str, out: list[str], data: dict) -> None:
@@ -164,12 +167,19 @@ def attribution(loaded, session: str, out: list[str], data: dict) -> None:
     print("\n".join(out[-3:]), flush=True)
 
 
+def numbers(kind):
+    return lambda text: [kind(v) for v in text.split(",") if v.strip()]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.bench.interp2_proofs")
     parser.add_argument("out", type=Path)
     parser.add_argument("--steer", default="all")
     parser.add_argument("--prompts", type=int, default=20)
-    parser.add_argument("--strength", type=float, default=4.0)
+    parser.add_argument("--strength", type=numbers(float), default=[4.0], help="one or a sweep, e.g. 1,2,3")
+    parser.add_argument(
+        "--layer", type=numbers(int), default=[], help="steer at these layers (default: each set's own)"
+    )
     parser.add_argument("--sae", type=int, default=None, help="train an SAE at this layer")
     parser.add_argument("--sae-steps", type=int, default=600)
     parser.add_argument("--sae-features", type=int, default=2048)
@@ -193,7 +203,7 @@ def main() -> None:
         if args.probes:
             probes(loaded, names, out, data)
         if names and args.prompts:
-            steering(loaded, names, args.prompts, args.strength, out, data)
+            steering(loaded, names, args.prompts, args.strength, args.layer, out, data)
         if args.sae is not None:
             sae(loaded, args.sae, args.out, out, data, args.sae_steps, args.sae_features, args.sae_sparsity)
         if args.attribute:

@@ -95,6 +95,28 @@ def test_sae_train_features_and_report(on_tiny, capsys, tmp_path):
     assert code == 0 and [line["feature"] for line in lines if line["type"] == "FeatureReport"] == [1, 2]
 
 
+def test_sae_report_defaults_to_selective_features_not_the_dense_ones(on_tiny, capsys, tmp_path):
+    import torch
+
+    from agents.interp.sae import encode, load_sae, residuals, selective_features
+    from agents.interp.sae_train import corpus_rows, corpus_texts
+    from agents.llm.base import CancelToken
+
+    path = tmp_path / "sae.npz"
+    run_json(capsys, "sae", "train", "--layer", "0", "--features", "32", "--steps", "20", "--out", str(path))
+    code, lines = run_json(capsys, "sae", "report", "--sae", str(path))
+    reports = [line for line in lines if line["type"] == "FeatureReport"]
+    sae = load_sae(path)
+    x, _ = residuals(on_tiny, corpus_rows(on_tiny, corpus_texts()), 0, CancelToken())
+    with torch.inference_mode():
+        acts = encode(sae.torch(x.device), x)
+    share = (acts > 0).float().mean(0)
+    assert code == 0 and [r["feature"] for r in reports] == selective_features(acts)
+    assert [r["frequency"] for r in reports] == pytest.approx([float(share[r["feature"]]) for r in reports])
+    in_band = int(((share >= 0.005) & (share <= 0.2)).sum())
+    assert all(0.005 <= r["frequency"] <= 0.2 for r in reports[: min(5, in_band)])
+
+
 def test_sae_train_and_report_read_a_corpus_of_your_own(on_tiny, capsys, tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()

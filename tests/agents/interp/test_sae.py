@@ -1,6 +1,8 @@
 """SAEs on the tiny model: encoding against numpy, file formats, shape errors that name both
 shapes, training that beats the mean and reloads, and a cancel that writes nothing."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -15,7 +17,7 @@ from agents.interp.findings import (
 )
 from agents.interp.jobs import collect, first
 from agents.interp.readout import encode_text
-from agents.interp.sae import JumpReluSae, feature_report_stream, features_stream, load_sae
+from agents.interp.sae import JumpReluSae, feature_report_stream, features_stream, load_sae, selective_features
 from agents.interp.sae_train import SaeTrainSettings, corpus_rows, corpus_texts, train_stream
 from tests.helpers.cancel_after import CancelAfter
 
@@ -121,6 +123,43 @@ async def test_training_beats_the_mean_reloads_and_reports_features(tiny, tmp_pa
     assert [r.feature for r in reports] == [top, 0]
     assert reports[0].top_contexts and "[" in reports[0].top_contexts[0][0] and reports[0].frequency > 0
     assert len(reports[0].promoted) == 5
+
+
+def hand_made_activations(tokens=1000):
+    """Six features over ``tokens`` tokens, each with a known share and mean activation when on."""
+    acts = np.zeros((tokens, 6), np.float32)
+    acts[:, 0] = 9.0  # dense: on every token, like a bias
+    acts[:100:10, 1] = [1.0, 5.0] * 5  # 1%, mean 3 (max 5)
+    acts[:20, 2] = 1.0  # 2%, mean 1
+    # feature 3 never fires
+    acts[500, 4] = 20.0  # one token (0.1%): rare
+    acts[200:250, 5] = 4.0  # 5%, mean 4 (max 4)
+    return torch.from_numpy(acts)
+
+
+def test_selective_features_rank_the_band_by_mean_activation_then_rare_then_dense():
+    acts = hand_made_activations()
+    # in the band (0.5-20%) by mean when on, not max: 5 (4), 1 (3), 2 (1); then the rare 4, then the dense 0
+    assert selective_features(acts, n=3) == [5, 1, 2]
+    assert selective_features(acts, n=6) == [5, 1, 2, 4, 0]  # 3 never fires, so it is never chosen
+    assert selective_features(acts, n=2, band=(0.0005, 1.0)) == [4, 0]  # a wider band admits rare and dense
+    assert selective_features(torch.zeros(10, 4)) == []
+
+
+async def test_a_report_without_features_picks_the_selective_ones_over_the_corpus(tiny):
+    sae = random_sae(layer=1)
+    rows = corpus_rows(tiny, corpus_texts()[:2])
+    x = np.concatenate([block_output(tiny.model, 1, row)[1:] for row in rows])  # by hand, row by row
+    pre = x @ sae.W_enc + sae.b_enc
+    want = selective_features(torch.from_numpy(pre * (pre > sae.threshold)), n=4)
+    records = await collect(feature_report_stream(tiny, sae, rows, None, k=3, cache=None, n_selective=4))
+    reports = [r for r in records if isinstance(r, FeatureReport)]
+    assert len(want) == 4 and [r.feature for r in reports] == want, records[-1]
+    share = (pre > sae.threshold).mean(0)
+    assert [r.frequency for r in reports] == pytest.approx([float(share[i]) for i in want], abs=1e-6)
+    silent = dataclasses.replace(sae, threshold=np.full(48, 1e9, np.float32))
+    records = await collect(feature_report_stream(tiny, silent, rows, None, cache=None))
+    assert isinstance(records[-1], MethodError) and "no feature of this SAE fires" in records[-1].message
 
 
 async def test_cancel_mid_training_writes_nothing(tiny, tmp_path):

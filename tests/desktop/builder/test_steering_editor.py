@@ -35,8 +35,10 @@ def select(builder, index=0):
 def test_steering_is_picked_written_to_the_team_file_and_undone(builder, tmp_path):
     editor, name = select(builder)
     assert not editor.on.isChecked() and not editor.vector.isEnabled()
+    assert not editor.speed.isVisibleTo(editor)  # the speed hint only while steering is on
     editor.on.setChecked(True)
     assert builder.draft.agent(name).steering == SteeringSpec(vector=editor.vector.currentText())
+    assert editor.speed.isVisibleTo(editor) and "torch, not the fast llama.cpp engine" in editor.speed.text()
     editor.vector.setCurrentText("sentiment")
     editor.vector.lineEdit().editingFinished.emit()
     editor.layer.setValue(6)
@@ -55,6 +57,7 @@ def test_steering_is_picked_written_to_the_team_file_and_undone(builder, tmp_pat
     stack.undo()  # the vector
     stack.undo()  # turning it on
     assert builder.draft.agent(name).steering is None and not editor.on.isChecked()
+    assert not editor.speed.isVisibleTo(editor)
     stack.redo()
     assert builder.draft.agent(name).steering is not None and editor.on.isChecked()
 
@@ -135,6 +138,7 @@ def test_screenshot_of_the_steering_editor(builder, qtbot):
         image.save(os.path.join(folder, "h14_steering_editor.png"))
         editor.grab().save(os.path.join(folder, "h14_steering_editor_close.png"))
     assert editor.note.text().startswith("Steered: agreement +6")
+    assert editor.speed.visibleRegion().boundingRect().height() > 0  # the hint is on screen, not clipped away
     assert Qt.CheckState(editor.on.checkState()) == Qt.CheckState.Checked
     editor, _ = select(builder, 0)  # the refusal, as a user sees it
     builder.agent_form.model.setCurrentText("openai:gpt-4o-mini")

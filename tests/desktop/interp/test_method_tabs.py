@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from agents.interp.findings import AttributionReady, PatchscopeResult, SteeredGeneration, TokenFeatures
+from agents.interp.findings import (
+    AttributionReady,
+    FeatureReport,
+    PatchscopeResult,
+    SteeredGeneration,
+    TokenFeatures,
+)
 from agents.interp.records import InspectInput, TokenSpan
 from agents.interp.sae import JumpReluSae
 from agents.settings import Settings
@@ -211,12 +217,33 @@ def test_sae_tab_reports_a_feature_over_a_corpus_of_your_own(panel, qloop, tmp_p
     tab.layer.setValue(0)
     tab.action.setCurrentText("feature report")
     tab.corpus.setText(str(corpus))
+    tab.feature.setValue(3)
     run(qloop, tab)
-    contexts = [row[0].removeprefix("<bos>").replace("[", "").replace("]", "") for row in table(tab)]
+    assert {row[0].split()[0] for row in table(tab)} == {"#3"}
+    contexts = [row[1].removeprefix("<bos>").replace("[", "").replace("]", "") for row in table(tab)]
     assert contexts and all(c in "zebra quartz " * 8 for c in contexts), contexts
     tab.corpus.setText(str(tmp_path / "nowhere"))
     run(qloop, tab)
     assert tab.status.text() == f"Cannot run: no corpus at {tmp_path / 'nowhere'}"
+
+
+def test_the_sae_tab_reports_the_selective_features_by_default(panel, qloop, tiny, tmp_path):
+    from agents.interp.jobs import collect
+    from agents.interp.sae import feature_report_stream, load_sae
+    from agents.interp.sae_train import corpus_rows, corpus_texts
+
+    path = tiny_sae(tmp_path)
+    tab = panel.methods["sae"]
+    tab.path.setText(str(path))
+    tab.layer.setValue(0)
+    tab.action.setCurrentText("feature report")
+    assert tab.feature.value() == -1 and tab.feature.text() == "5 selective"
+    run(qloop, tab)
+    shown = [r.feature for r in tab.records if isinstance(r, FeatureReport)]
+    rows = corpus_rows(tiny, corpus_texts())
+    want = qloop.run_until_complete(collect(feature_report_stream(tiny, load_sae(path), rows, None, cache=None)))
+    assert shown == [r.feature for r in want if isinstance(r, FeatureReport)] and len(shown) == 5
+    assert {row[0].split()[0] for row in table(tab)} == {f"#{i}" for i in shown}  # one table, all five
 
 
 def test_an_empty_form_without_an_inspected_message_is_refused(panel, qloop):
