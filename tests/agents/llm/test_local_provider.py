@@ -271,7 +271,8 @@ async def test_recent_prompts_are_the_loaded_models_and_bounded(provider):
     assert len(recent) == 3 and recent.get("m0") is None and recent.get("m4") == ("t4", (4,))
 
 
-def test_a_cache_without_its_tokenizer_is_incomplete(tmp_path, monkeypatch):
+def _fake_cache(tmp_path, monkeypatch):
+    """A converted cache of placeholder files whose weights' header is readable."""
     import json
 
     from agents.llm import local_cache
@@ -279,12 +280,33 @@ def test_a_cache_without_its_tokenizer_is_incomplete(tmp_path, monkeypatch):
     monkeypatch.setattr(local_cache, "cache_dir", lambda: tmp_path)
     folder = local_cache.converted_dir("abc")
     folder.mkdir(parents=True)
-    files = {}
-    for name in ("config.json", "model.safetensors", "tokenizer.json"):
-        (folder / name).write_text(name)
-        files[name] = len(name)
+    header = b'{"__metadata__": {}}'
+    contents = {"config.json": b"{}", "model.safetensors": len(header).to_bytes(8, "little") + header}
+    contents["tokenizer.json"] = b"{}"
+    for name, data in contents.items():
+        (folder / name).write_bytes(data)
+    files = {name: len(data) for name, data in contents.items()}
     manifest = {"format": local_cache.CACHE_FORMAT, "files": files}
     (folder / local_cache.MANIFEST).write_text(json.dumps(manifest))
+    return folder, files, manifest
+
+
+def test_a_cache_with_an_unreadable_weights_header_is_not_used(tmp_path, monkeypatch):
+    from agents.llm import local_cache
+
+    folder, _, _ = _fake_cache(tmp_path, monkeypatch)
+    assert local_cache.cached_checkpoint("abc") == folder
+    with (folder / "model.safetensors").open("r+b") as handle:
+        handle.write(b"\xff" * 8)  # same size, a header length no file has
+    assert local_cache.cached_checkpoint("abc") is None
+
+
+def test_a_cache_without_its_tokenizer_is_incomplete(tmp_path, monkeypatch):
+    import json
+
+    from agents.llm import local_cache
+
+    folder, files, manifest = _fake_cache(tmp_path, monkeypatch)
     assert local_cache.cached_checkpoint("abc") == folder
     del files["tokenizer.json"]  # what the conversion wrote before: save_pretrained had cleared it
     (folder / local_cache.MANIFEST).write_text(json.dumps(manifest))
