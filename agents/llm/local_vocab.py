@@ -1,8 +1,9 @@
 """A GGUF's tokenizer read by llama.cpp, with the part of the Hugging Face tokenizer API we use.
 
 Building the transformers tokenizer of Gemma 3 from its 33 MB tokenizer.json takes seconds
-(1.6 s of CPU; 3.4 s of wall time measured on this 2-core machine at a load of 2), and it
-was on the way to a ready model. llama.cpp has already read the same vocabulary from the
+(1.6 s of CPU, 3.4 s of wall time on this 2-core machine), on the way to a ready model; and
+while its ``Tokenizer.from_file`` ran beside the weights' load, a watchdog thread found the
+GIL held for seconds at a stretch. llama.cpp has already read the same vocabulary from the
 GGUF (the converted tokenizer.json was made from it), and its calls run in C without the
 GIL. Ids, pieces,
 decoded text and offsets are the transformers tokenizer's, checked token for token on the
