@@ -11,7 +11,18 @@ from PySide6.QtWidgets import QApplication
 from desktop.main_window import MainWindow
 
 
+def configure_domain() -> None:
+    """What the window asks of the domain beyond the defaults: once a local model's weights
+    load, the logit lens is compiled on their loading thread, so that the first inspection
+    neither waits for it nor freezes the window while torch.compile runs."""
+    from agents.interp.lens import warm_up
+    from agents.llm.local_weights import warm_up_with_weights
+
+    warm_up_with_weights(warm_up)
+
+
 def main(argv: list[str] | None = None) -> int:
+    configure_domain()
     app = QApplication.instance() or QApplication(sys.argv if argv is None else ["agora-lab", *argv])
     app.setApplicationName("Agora Lab")
     app.setOrganizationName("Agora Lab")

@@ -164,6 +164,24 @@ SEGMENT = 64
 _COMPILED: dict[str, Any] = {}
 
 
+def warm_up(model: Any, top_k: int = 10) -> None:
+    """Compile the reduction for this model's shapes now (a lens over one position of zeros).
+
+    Compiling takes seconds and its first run is what the first inspection would otherwise
+    wait for; the window has it done on the model's loading thread, beside generation.
+    """
+    import torch
+    import torch._dynamo
+
+    d = model.get_output_embeddings().weight.shape[1]
+    rows = model.config.get_text_config().num_hidden_layers + 1
+    hidden = tuple(torch.zeros(1, 1, d, dtype=model.dtype, device=model.device) for _ in range(rows))
+    # Dynamo collects garbage after each compilation even with the collector paused, and with
+    # it paused that pass walks everything the compilation made: 150 ms with the GIL held.
+    with torch._dynamo.config.patch(run_gc_after_compile=False):
+        LensReducer(model, hidden, [0], top_k).chunk(0, 1)
+
+
 def block_reducer() -> Any:
     """``reduce_block`` fused into one loop by torch.compile where that works, else eager.
 

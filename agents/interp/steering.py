@@ -184,6 +184,7 @@ async def steered_provider(provider: Any, spec: Any, cancel: CancelToken | None 
     loaded = getattr(provider, "loaded", None)
     if loaded is None:
         raise ProviderError("invalid_reference", f"steering needs a local model; {provider.identity.ref} is not one")
+    await loaded.wait_model()  # the vector is checked against it here, on the loop
     vector = await resolve_vector(loaded, spec.vector, spec.layer, cancel)
     delta = tuple(float(v) for v in vector.vector * spec.strength)
     label = f"{Path(spec.vector).name} {spec.strength:+g} at layer {vector.layer}"  # a file by its name

@@ -80,9 +80,38 @@ def _complete_files(folder: Path) -> dict[str, int] | None:
 
 
 def cached_checkpoint(sha256: str) -> Path | None:
-    """The converted directory if its manifest says every file is complete, else None."""
-    files = _complete_files(converted_dir(sha256))
-    return converted_dir(sha256) if files is not None and TOKENIZER_FILE in files else None
+    """The converted directory if its manifest says every file is complete and the weights'
+    headers are readable, else None."""
+    folder = converted_dir(sha256)
+    files = _complete_files(folder)
+    if files is None or TOKENIZER_FILE not in files or not _headers_readable(folder, files):
+        return None
+    return folder
+
+
+SAFETENSORS_HEADER_MAX = 100 << 20
+
+
+def _headers_readable(folder: Path, files: dict[str, int]) -> bool:
+    """Each safetensors file starts with a readable header (milliseconds to check).
+
+    The weights load behind a ready model now, so damage found only there would come after
+    a run had started; a damaged header is found here, before, and the cache rebuilt.
+    """
+    for name in files:
+        if not name.endswith(".safetensors"):
+            continue
+        try:
+            with (folder / name).open("rb") as handle:
+                size = int.from_bytes(handle.read(8), "little")
+                if not 0 < size <= SAFETENSORS_HEADER_MAX:
+                    return False
+                header = json.loads(handle.read(size))
+        except (OSError, ValueError):
+            return False
+        if not isinstance(header, dict):
+            return False
+    return True
 
 
 def lacks_tokenizer(sha256: str) -> bool:

@@ -52,10 +52,19 @@ class IncrementalDecoder:
         return ""
 
 
-def eos_ids(model: Any, tokenizer: Any) -> set[int]:
+def eos_ids(loaded: Any) -> set[int]:
+    """The ids that end a generation: the tokenizer's and the generation config's end of
+    sequence, and an end-of-turn token where the vocabulary has one.
+
+    Behind a llama.cpp engine (a GGUF) the vocabulary is asked alone: its end of sequence is
+    the one transformers' generation config was converted from, and waiting for the
+    transformers model here would hold the first generation until it has loaded.
+    """
+    tokenizer = loaded.tokenizer
     ids = {tokenizer.eos_token_id}
-    configured = getattr(model.generation_config, "eos_token_id", None)
-    ids.update(configured if isinstance(configured, (list, tuple)) else [configured])
+    if loaded.engine is None:
+        configured = getattr(loaded.model.generation_config, "eos_token_id", None)
+        ids.update(configured if isinstance(configured, (list, tuple)) else [configured])
     # One id at a time, not ``in get_vocab()``: that builds a 262k-entry dict (0.2-0.6 s, holding
     # the GIL) and it ran three times before every generation.
     for special in ("<end_of_turn>", "<|im_end|>", "<|eot_id|>"):
@@ -92,10 +101,8 @@ def generate_batch(loaded: Any, jobs: Sequence[tuple[Any, Callable[[Any], None]]
     Each job has ``spec`` and ``cancel``; each row emits (token_id, text_delta) on its own
     channel. Returns each row's finish reason. A batch of one is plain generation.
     """
-    import torch
-
-    model, tokenizer = loaded.model, loaded.tokenizer
-    eos = eos_ids(model, tokenizer)
+    tokenizer = loaded.tokenizer
+    eos = eos_ids(loaded)
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     rows = [
         _Row(
@@ -113,7 +120,10 @@ def generate_batch(loaded: Any, jobs: Sequence[tuple[Any, Callable[[Any], None]]
         # llama.cpp has no residual stream to hook: a batch with a steered row runs in torch.
         if loaded.engine is not None and not any(steering) and not in_torch:
             _decode_with_engine(loaded.engine, rows, all_cancelled, eos, pad)
-        else:
+        else:  # torch is imported only here: llama.cpp generates while it still loads
+            import torch
+
+            model = loaded.model
             with torch.inference_mode(), abort_between_layers(model, all_cancelled), steering_rows(model, steering):
                 _decode(model, rows, decode_head(loaded), all_cancelled, eos, pad)
     except Aborted:

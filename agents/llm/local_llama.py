@@ -24,6 +24,7 @@ SEQUENCES = 8  # as many as the worker batches at once
 
 
 def available() -> bool:
+    """Whether llama-cpp-python is installed (importing it, and so loading its library)."""
     try:
         import llama_cpp  # noqa: F401
     except ImportError:
@@ -181,6 +182,24 @@ class LlamaEngine:
             self._lib.llama_memory_seq_rm(self._memory, seq.seq_id, -1, -1)
         return bool(idle)
 
+    def tokenizer(self) -> Any:
+        """The GGUF's vocabulary as a tokenizer (local_vocab), or None where the GGUF has a chat
+        template (rendering it is left to transformers' tokenizer)."""
+        from agents.llm.local_vocab import GGUFTokenizer
+
+        if self._lib.llama_model_chat_template(self._model, None):
+            return None
+        unk = self.metadata("tokenizer.ggml.unknown_token_id")
+        return GGUFTokenizer(self._lib, self._lib.llama_model_get_vocab(self._model), int(unk) if unk else None)
+
+    def metadata(self, key: str) -> str | None:
+        """One value of the GGUF's metadata, as text."""
+        import ctypes
+
+        buffer = ctypes.create_string_buffer(256)
+        n = self._lib.llama_model_meta_val_str(self._model, key.encode(), buffer, len(buffer))
+        return buffer.value.decode() if n >= 0 else None
+
     def close(self) -> None:
         if self._ctx:
             self._lib.llama_batch_free(self._batch)
@@ -193,11 +212,16 @@ def open_engine(gguf: Path, context_tokens: int) -> LlamaEngine | None:
     """An engine for this GGUF, or None where llama-cpp-python is not installed."""
     if not available():
         return None
-    import torch
-
     # One token's pass is a few hundred tiny operations, each ending at a barrier of all
     # threads: on two busy cores, two decode threads were 4x slower than one (8.6-9.7 vs
     # 1.8-2.3 tok/s, measured side by side). llama.cpp's own server also decodes on half
     # the cores; prompts (large matrix products) use them all.
-    cores = max(1, torch.get_num_threads())
-    return LlamaEngine(gguf, context_tokens, threads=max(1, cores // 2), batch_threads=cores)
+    return LlamaEngine(gguf, context_tokens, threads=max(1, cores() // 2), batch_threads=cores())
+
+
+def cores() -> int:
+    """The cores this process may run on (not torch's count: torch may still be importing)."""
+    import os
+
+    affinity = getattr(os, "sched_getaffinity", None)
+    return max(1, len(affinity(0)) if affinity is not None else os.cpu_count() or 1)

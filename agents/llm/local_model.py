@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from agents.events import ModelLoadProgress, Notice
-from agents.llm import local_cache
-from agents.llm.base import ModelIdentity, ProviderError
+from agents.llm import local_cache, local_weights
+from agents.llm.base import ModelIdentity
 from agents.llm.local_batch import BatchingExecutor
 from agents.llm.refs import LocalRef
 
@@ -49,12 +50,19 @@ class RecentPrompts:
 
 @dataclass
 class LoadedModel:
-    """A model and tokenizer in memory, with the one worker thread that may run them."""
+    """A model and tokenizer in memory, with the one worker thread that may run them.
 
-    model: Any
+    Behind a llama.cpp engine the provider is ready as soon as the engine is: it generates
+    and tokenizes without transformers, whose float32 copy (scoring, interpretability) keeps
+    loading on a thread of its own. ``model`` waits for it; on the event loop, await
+    ``wait_model()`` instead.
+    """
+
     tokenizer: Any
     identity: ModelIdentity
     context_tokens: int
+    # The transformers model: resolved at once, or while a ready engine already generates.
+    model_future: Future = field(default_factory=Future)
     # The one thread that runs this model; it batches concurrent generations.
     executor: BatchingExecutor = field(default_factory=BatchingExecutor)
     # Prompts of this model's recent messages, for inspection in their exact context.
@@ -65,9 +73,29 @@ class LoadedModel:
     # llama.cpp generating from the GGUF itself (local_llama), or None: transformers generates.
     engine: Any = None
 
+    @classmethod
+    def of(cls, model: Any, tokenizer: Any, identity: ModelIdentity, context_tokens: int, **more: Any) -> LoadedModel:
+        """A model whose transformers part is in memory already."""
+        return cls(tokenizer, identity, context_tokens, model_future=resolved(model), **more)
+
+    @property
+    def model(self) -> Any:
+        """The transformers model, waiting while it loads; a failed load is a ProviderError."""
+        return self.model_future.result()
+
+    async def wait_model(self) -> Any:
+        """``model`` without blocking the event loop."""
+        return await asyncio.wrap_future(self.model_future)
+
     @property
     def device(self) -> str:
         return str(self.identity.device)
+
+
+def resolved(value: Any) -> Future:
+    future: Future = Future()
+    future.set_result(value)
+    return future
 
 
 _LOADED: dict[tuple, LoadedModel] = {}
@@ -75,39 +103,67 @@ _LOAD_LOCK = threading.Lock()
 
 
 def choose_device(preference: str) -> str:
-    import torch
+    if preference in ("auto", "cuda") and _cuda_possible():
+        import torch
 
-    if preference in ("auto", "cuda") and torch.cuda.is_available():
-        return "cuda"
+        if torch.cuda.is_available():
+            return "cuda"
     return "cpu"
 
 
-def choose_dtype(device: str, preference: str) -> Any:
-    """Fastest dtype that keeps output sane.
+def _cuda_possible() -> bool:
+    """False where CUDA cannot be there, found without importing torch (seconds here)."""
+    import importlib.metadata
+    import sys
+
+    if "torch" in sys.modules:
+        return True
+    try:
+        if "+cpu" in importlib.metadata.version("torch"):
+            return False
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return not (sys.platform.startswith("linux") and not any(Path(p).exists() for p in ("/dev/nvidiactl", "/dev/kfd")))
+
+
+def choose_dtype(device: str, preference: str) -> str:
+    """Fastest dtype that keeps output sane, by torch's name for it.
 
     CPU: float32 (bf16 matmuls are emulated and slower on CPUs without AMX/AVX512-BF16).
     CUDA: bfloat16 where supported; never float16 by default (Gemma's activations overflow it).
     """
-    import torch
-
     if preference != "auto":
-        return getattr(torch, preference)
-    if device == "cuda" and torch.cuda.is_bf16_supported():
-        return torch.bfloat16
-    return torch.float32
+        return preference
+    if device == "cuda":
+        import torch
+
+        if torch.cuda.is_bf16_supported():
+            return "bfloat16"
+    return "float32"
 
 
-def load_local_model(ref: LocalRef, device_pref: str, dtype_pref: str, context_tokens: int, emit: Emit) -> LoadedModel:
-    """Blocking: load (converting and caching first if needed). Run it on a worker thread."""
+def load_local_model(
+    ref: LocalRef, device_pref: str, dtype_pref: str, context_tokens: int, emit: Emit, wait_for_model: bool = True
+) -> LoadedModel:
+    """Blocking: load (converting and caching first if needed). Run it on a worker thread.
+
+    ``wait_for_model=False``: return once the model can generate, which behind a llama.cpp
+    engine is before transformers has loaded (``LoadedModel.model`` then waits).
+    """
     device = choose_device(device_pref)
     if device_pref == "cuda" and device != "cuda":
         emit(Notice(level="warning", text="CUDA was requested but is not available; using the CPU"))
     dtype = choose_dtype(device, dtype_pref)
-    key = (ref.path, device, str(dtype), context_tokens)
+    key = (ref.path, device, dtype, context_tokens)
     with _LOAD_LOCK:
-        if key not in _LOADED:
+        failed = key in _LOADED and _LOADED[key].model_future.done() and _LOADED[key].model_future.exception()
+        if key not in _LOADED or failed:
             _LOADED[key] = _load(ref, device, dtype, context_tokens, emit)
         loaded = _LOADED[key]
+    if wait_for_model and not loaded.model_future.done():
+        emit(ModelLoadProgress(model=loaded.identity.ref, stage="loading weights", fraction=0.96))
+    if wait_for_model:
+        loaded.model_future.result()  # raises the load's ProviderError
     identity = loaded.identity
     engine = ", llama.cpp generation" if loaded.engine is not None else ""
     emit(
@@ -118,7 +174,7 @@ def load_local_model(ref: LocalRef, device_pref: str, dtype_pref: str, context_t
     return loaded
 
 
-def _load(ref: LocalRef, device: str, dtype: Any, context_tokens: int, emit: Emit) -> LoadedModel:
+def _load(ref: LocalRef, device: str, dtype: str, context_tokens: int, emit: Emit) -> LoadedModel:
     label = "local" if ref.path is None else f"local:{ref.path}"
     sha256, name, folder = None, Path(ref.path or "").name, Path(ref.path or "")
     gguf: Path | None = None
@@ -128,55 +184,29 @@ def _load(ref: LocalRef, device: str, dtype: Any, context_tokens: int, emit: Emi
         folder = _checkpoint_for(gguf, sha256, label, emit)
         if not gguf.exists() and ref.path is None:  # converted already, GGUF removed since
             gguf, _ = local_cache.embedded_gguf(emit, need_file=True)
-    with ThreadPoolExecutor(2, thread_name_prefix="model-load") as pool:
-        # llama.cpp reads its GGUF without the GIL, beside the weights and the tokenizer.
-        engine = pool.submit(_engine_for, gguf, device, context_tokens, emit) if gguf is not None else None
-        model, tokenizer = _load_checkpoint(ref, gguf, folder, sha256, (device, dtype), label, emit, pool)
-        window = getattr(model.config.get_text_config(), "max_position_embeddings", None) or context_tokens
-        identity = ModelIdentity(
-            ref=label, name=name, backend="local", sha256=sha256, device=device, dtype=str(dtype).removeprefix("torch.")
-        )
-        context = min(context_tokens, window)
-        return LoadedModel(
-            model=model,
-            tokenizer=tokenizer,
-            identity=identity,
-            context_tokens=context,
-            engine=engine.result() if engine is not None else None,
-        )
+    emit(ModelLoadProgress(model=label, stage="loading", fraction=0.96))
+    source = local_weights.Checkpoint(ref, gguf, folder, sha256, label)
+    with local_weights.collector_paused():
+        engine = _engine_for(gguf, context_tokens, emit) if gguf is not None and device == "cpu" else None
+    # Only now, not beside llama.cpp's load: the dynamic linker takes one library at a time,
+    # and a library loaded with the GIL held (ggml's backends, an import) waits for libtorch.
+    model = local_weights.in_background(lambda: local_weights.load_weights(source, device, dtype, emit))
+    tokenizer = engine.tokenizer() if engine is not None else None
+    if engine is not None and tokenizer is not None:
+        window = engine.context_tokens
+    else:  # transformers tokenizes (no GGUF, or a chat template): ready once all is loaded
+        tokenizer = local_weights.hf_tokenizer(source, model)
+        window = getattr(model.result().config.get_text_config(), "max_position_embeddings", None)
+    identity = ModelIdentity(ref=label, name=name, backend="local", sha256=sha256, device=device, dtype=dtype)
+    context = min(context_tokens, window or context_tokens)
+    return LoadedModel(tokenizer, identity, context, model_future=model, engine=engine)
 
 
-def _load_checkpoint(
-    ref: LocalRef,
-    gguf: Path | None,
-    folder: Path,
-    sha256: str | None,
-    placement: tuple[str, Any],
-    label: str,
-    emit: Emit,
-    pool: Executor,
-) -> tuple[Any, Any]:
-    """The transformers model and tokenizer; a GGUF's unreadable converted cache is rebuilt once."""
-    device, dtype = placement
-    try:
-        return _from_pretrained(folder, device, dtype, label, emit, pool)
-    except Exception as exc:
-        if sha256 is None:
-            raise ProviderError("internal", f"cannot load the model in {folder}: {exc}") from exc
-        emit(Notice(level="warning", text=f"the converted-model cache was unreadable ({exc}); rebuilding it"))
-        local_cache.discard_checkpoint(sha256)
-        if ref.path is None:
-            gguf, _ = local_cache.embedded_gguf(emit, need_file=True)
-        assert gguf is not None  # a GGUF reference, or the embedded file just asked for
-        folder = local_cache.convert_gguf(gguf, sha256, label, emit)
-        return _from_pretrained(folder, device, dtype, label, emit, pool)
-
-
-def _engine_for(gguf: Path, device: str, context: int, emit: Emit) -> Any:
+def _engine_for(gguf: Path, context: int, emit: Emit) -> Any:
     """llama.cpp for generating from a GGUF on the CPU (about 3x transformers' speed there)."""
     from agents.llm import local_llama
 
-    if device != "cpu" or not local_llama.available():
+    if not local_llama.available():
         return None
     try:
         return local_llama.open_engine(gguf, context)
@@ -205,22 +235,3 @@ def _checkpoint_for(gguf: Path, sha256: str, label: str, emit: Emit) -> Path:
         gguf, _ = local_cache.embedded_gguf(emit, need_file=True)
     emit(Notice(text=f"first start: converting {gguf.name} once (about two minutes), then cached"))
     return local_cache.convert_gguf(gguf, sha256, label, emit)
-
-
-def _from_pretrained(folder: Path, device: str, dtype: Any, label: str, emit: Emit, pool: Executor) -> tuple[Any, Any]:
-    """The model and tokenizer, loaded side by side.
-
-    Parsing the tokenizer holds the GIL (1.6 s of CPU) while reading the weights mostly
-    releases it (1.7 s), so on two cores the two together take about as long as the longer.
-    """
-    from transformers import AutoModelForCausalLM
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()  # progress is reported as events, not terminal bars
-    emit(ModelLoadProgress(model=label, stage="loading tokenizer and weights", fraction=0.96))
-    tokenizer = pool.submit(local_cache.load_tokenizer, folder)
-    # Eager attention: the interpretability engine needs real attention weights, and at
-    # these sizes on CPU it costs little against SDPA.
-    model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=dtype, attn_implementation="eager")
-    model.to(device).eval()  # type: ignore[arg-type]  # transformers' to() stub wants a model, takes a device
-    return model, tokenizer.result()

@@ -13,7 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+# numpy loads numpy.random lazily: at the first draw its C extensions would be loaded while
+# libtorch may be loading beside generation, waiting for the dynamic linker with the GIL held
+# (a 250-450 ms stall of the window, measured).
 import numpy as np
+import numpy.random
 
 BLOCK = 1024  # the draw sums weights per block, then searches one block: no 262k-long running sum
 # Nucleus sampling sorts only the most probable tokens when they already hold top_p of the

@@ -36,21 +36,24 @@ class ProviderLoader:
     async def _load_local(self, ref: LocalRef) -> AsyncIterator[Event]:
         from agents.llm.local import LocalProvider
 
-        job = local_model_job(ref, self.settings)
+        # Ready to generate: behind llama.cpp that is before transformers' copy has loaded.
+        job = local_model_job(ref, self.settings, wait_for_model=False)
         async for event in job:
             yield event
         assert job.result is not None  # the job raised if the model did not load
         self.provider = LocalProvider(job.result)
 
 
-def local_model_job(ref: LocalRef, settings: Settings) -> ThreadJob:
+def local_model_job(ref: LocalRef, settings: Settings, wait_for_model: bool = True) -> ThreadJob:
     """Load a local model (converting and caching it first if needed) on a worker thread,
     with the settings' device, dtype and context; ``async for`` its progress events, then
-    ``job.result`` is the LoadedModel."""
+    ``job.result`` is the LoadedModel (see load_local_model for ``wait_for_model``)."""
     from agents.llm.local_model import load_local_model
 
     local = settings.local
-    return ThreadJob(lambda emit: load_local_model(ref, local.device, local.dtype, local.context_tokens, emit))
+    return ThreadJob(
+        lambda emit: load_local_model(ref, local.device, local.dtype, local.context_tokens, emit, wait_for_model)
+    )
 
 
 async def open_provider(

@@ -1,4 +1,5 @@
-"""Desktop benchmarks: event-loop stalls under streaming load; launch to a usable window.
+"""Desktop benchmarks: event-loop stalls under streaming load and while the embedded model loads;
+launch to a usable window.
 
 Run with `python -m tests.bench desktop` (offscreen Qt; no display needed).
 
@@ -223,10 +224,19 @@ def launch_time(runs: int = 3) -> None:
         )
 
 
+def model_load(runs: int = 3) -> None:
+    """The embedded model loading in the window under the StallMeter, and the first inspection,
+    against AGORA_BENCH_BEFORE's tree where it is set (tests/bench/ready_proof.py)."""
+    from tests.bench import ready_proof
+
+    ready_proof.main(runs)
+
+
 def main(skip_cold: bool = False) -> None:
     responsiveness()
     stop_latency()
     launch_time()
+    model_load()
 
 
 if __name__ == "__main__":

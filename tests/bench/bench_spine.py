@@ -22,6 +22,7 @@ from agents.llm.base import CancelToken, ChatMessage, CompletionRequest, Generat
 from agents.llm.local import LocalProvider
 from agents.llm.providers import open_provider
 from agents.settings import LocalSettings, Settings
+from tests.bench.ready_proof import READY
 
 PROMPT = "Write a long, detailed essay about the history of sailing ships."
 # About 300 tokens, so that prefill is measured on more than a handful of tokens.
@@ -33,50 +34,21 @@ FIDELITY_TEXT = (
     "learned to build larger hulls, and sails grew from single squares to complex rigs that could "
     "sail against the wind. Trade, exploration and war all depended on them."
 )
-# Ready time in a fresh process: to a ready provider, then to its first token. A thread ticking
-# every 5 ms sees how long the GIL was held at a stretch (the Qt loop would stall as long);
-# "after imports" leaves out torch and transformers, which the window may import up front.
-READY_SNIPPET = """
-import asyncio, json, sys, threading, time
-started = time.perf_counter()
-ticks = [started]
-def tick():
-    while True:
-        time.sleep(0.005)
-        ticks.append(time.perf_counter())
-threading.Thread(target=tick, daemon=True).start()
-import torch, transformers, transformers.models.gemma3
-imported = time.perf_counter()
-from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams
-from agents.llm.providers import open_provider
-async def main():
-    provider = await open_provider("local")
-    ready = time.perf_counter()
-    request = CompletionRequest(messages=(ChatMessage(role="user", content="Hello"),),
-                                params=GenerationParams(max_tokens=1, temperature=0.0), speaker="Writer")
-    [e async for e in provider.stream(request)]
-    return ready, time.perf_counter()
-ready, first = asyncio.run(main())
-def gap(lo, hi):
-    inside = [t for t in ticks if lo <= t <= hi]
-    return max((b - a for a, b in zip(inside, inside[1:])), default=0.0) * 1000 - 5
-print(json.dumps({"imports": imported - started, "ready": ready - started, "first_token": first - started,
-                  "gil_ms_imports": gap(started, imported), "gil_ms_after_imports": gap(imported, first)}))
-"""
 
 
 def timed_ready(cache_dir: str | None, pythonpath: str | None = None) -> dict[str, float]:
-    """Seconds from process start to a ready provider and to its first token, and GIL stalls."""
+    """Seconds from process start to a ready provider, its first token and its transformers copy
+    loaded, and the longest GIL holds (tests/bench/ready_proof.py)."""
     env = dict(os.environ)
     if cache_dir:
         env["AGORA_LAB_CACHE_DIR"] = cache_dir
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
-    out = subprocess.run([sys.executable, "-c", READY_SNIPPET], env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", READY], env=env, capture_output=True, text=True, check=True)
     marks = json.loads(out.stdout.strip().splitlines()[-1])
     print(
-        f"    imports {marks['imports']:.1f} s, ready {marks['ready']:.1f} s, first token {marks['first_token']:.1f} s;"
-        f" longest GIL hold {marks['gil_ms_imports']:.0f} ms in imports, {marks['gil_ms_after_imports']:.0f} ms after"
+        f"    ready {marks['ready']:.1f} s, first token {marks['first_token']:.1f} s, weights in {marks['weights']:.1f} s;"
+        f" longest GIL hold {marks['gil_ms_to_ready']:.0f} ms to ready, {marks['gil_ms_after_ready']:.0f} ms after"
     )
     return marks
 

@@ -38,6 +38,4 @@ def load_plain(folder: Path, softcap: float | None = None):
     identity = ModelIdentity(
         ref=f"local:{folder}#cap{softcap}", name="tiny", backend="local", device="cpu", dtype="float32"
     )
-    return LoadedModel(
-        model=model, tokenizer=AutoTokenizer.from_pretrained(str(folder)), identity=identity, context_tokens=512
-    )
+    return LoadedModel.of(model, AutoTokenizer.from_pretrained(str(folder)), identity, context_tokens=512)

@@ -186,3 +186,20 @@ def test_a_compiler_that_fails_on_first_use_falls_back_to_eager(monkeypatch):
     for a, b in zip(got, want):
         assert torch.equal(a, b)
     assert reduce.working is lens.reduce_block
+
+
+async def test_a_warm_up_compiles_everything_the_first_inspection_runs(loaded, monkeypatch):
+    import torch._dynamo
+    from torch._dynamo.utils import counters
+
+    from agents.interp import lens
+
+    monkeypatch.setattr(lens, "_COMPILED", {})
+    monkeypatch.delenv("AGORA_LAB_INTERP_COMPILE", raising=False)
+    torch._dynamo.reset()
+    lens.warm_up(loaded.model)
+    compiled = counters["stats"]["unique_graphs"]
+    assert compiled > 0
+    events = await collect(loaded, make_input(loaded))
+    assert isinstance(events[-1], InspectFinished)
+    assert counters["stats"]["unique_graphs"] == compiled  # nothing left to compile

@@ -1,6 +1,7 @@
 """The local provider on a tiny random model built in the test (same code path as Gemma)."""
 
 import asyncio
+import dataclasses
 import threading
 
 import pytest
@@ -10,6 +11,7 @@ from agents.llm.base import CancelToken, ChatMessage, CompletionRequest, Generat
 from agents.llm.local import LocalProvider
 from agents.llm.providers import ProviderLoader
 from agents.settings import LocalSettings, Settings
+from tests.helpers.fake_engine import FakeEngine
 
 
 @pytest.fixture
@@ -269,7 +271,8 @@ async def test_recent_prompts_are_the_loaded_models_and_bounded(provider):
     assert len(recent) == 3 and recent.get("m0") is None and recent.get("m4") == ("t4", (4,))
 
 
-def test_a_cache_without_its_tokenizer_is_incomplete(tmp_path, monkeypatch):
+def _fake_cache(tmp_path, monkeypatch):
+    """A converted cache of placeholder files whose weights' header is readable."""
     import json
 
     from agents.llm import local_cache
@@ -277,12 +280,33 @@ def test_a_cache_without_its_tokenizer_is_incomplete(tmp_path, monkeypatch):
     monkeypatch.setattr(local_cache, "cache_dir", lambda: tmp_path)
     folder = local_cache.converted_dir("abc")
     folder.mkdir(parents=True)
-    files = {}
-    for name in ("config.json", "model.safetensors", "tokenizer.json"):
-        (folder / name).write_text(name)
-        files[name] = len(name)
+    header = b'{"__metadata__": {}}'
+    contents = {"config.json": b"{}", "model.safetensors": len(header).to_bytes(8, "little") + header}
+    contents["tokenizer.json"] = b"{}"
+    for name, data in contents.items():
+        (folder / name).write_bytes(data)
+    files = {name: len(data) for name, data in contents.items()}
     manifest = {"format": local_cache.CACHE_FORMAT, "files": files}
     (folder / local_cache.MANIFEST).write_text(json.dumps(manifest))
+    return folder, files, manifest
+
+
+def test_a_cache_with_an_unreadable_weights_header_is_not_used(tmp_path, monkeypatch):
+    from agents.llm import local_cache
+
+    folder, _, _ = _fake_cache(tmp_path, monkeypatch)
+    assert local_cache.cached_checkpoint("abc") == folder
+    with (folder / "model.safetensors").open("r+b") as handle:
+        handle.write(b"\xff" * 8)  # same size, a header length no file has
+    assert local_cache.cached_checkpoint("abc") is None
+
+
+def test_a_cache_without_its_tokenizer_is_incomplete(tmp_path, monkeypatch):
+    import json
+
+    from agents.llm import local_cache
+
+    folder, files, manifest = _fake_cache(tmp_path, monkeypatch)
     assert local_cache.cached_checkpoint("abc") == folder
     del files["tokenizer.json"]  # what the conversion wrote before: save_pretrained had cleared it
     (folder / local_cache.MANIFEST).write_text(json.dumps(manifest))
@@ -290,41 +314,11 @@ def test_a_cache_without_its_tokenizer_is_incomplete(tmp_path, monkeypatch):
     assert local_cache.lacks_tokenizer("abc")  # only the tokenizer is added, not a new conversion
 
 
-class _FakeEngine:
-    """The LlamaEngine interface: each row's next token is its last one + 1 (or EOS after 3)."""
-
-    def __init__(self, eos: int, stop_after: dict[int, int]):
-        self.eos, self.stop_after, self.steps = eos, stop_after, []
-
-    def start(self, prompts, cancelled):
-        self.rows = [list(p) for p in prompts]
-        return list(range(len(prompts))), [self._logits(i) for i in range(len(prompts))]
-
-    def step(self, rows):
-        self.steps.append([seq for seq, _ in rows])
-        for seq, token in rows:
-            self.rows[seq].append(token)
-        self._live = [seq for seq, _ in rows]
-
-    def logits(self, index):
-        return self._logits(self._live[index])
-
-    def _logits(self, seq):
-        import numpy as np
-
-        logits = np.zeros(1000, dtype=np.float32)
-        generated = len(self.rows[seq]) - self.prompt_len
-        logits[self.eos if generated >= self.stop_after[seq] else 500 + generated] = 10.0
-        return logits
-
-
 async def test_an_engine_generates_rows_that_leave_the_batch_when_done(provider):
-    import dataclasses
-
     from agents.llm.local_generate import GenerationSpec, generate_batch
 
     eos = provider.loaded.tokenizer.eos_token_id
-    engine = _FakeEngine(eos, {0: 2, 1: 5})
+    engine = FakeEngine(eos, {0: 2, 1: 5})
     engine.prompt_len = 3
     loaded = dataclasses.replace(provider.loaded, engine=engine)
     emitted = {0: [], 1: []}
@@ -424,9 +418,10 @@ def test_end_of_turn_ids_are_looked_up_without_the_vocabulary(provider, monkeypa
     loaded = provider.loaded
     tokenizer = copy.deepcopy(loaded.tokenizer)  # the loaded model is shared by the other tests
     monkeypatch.setattr(type(tokenizer), "get_vocab", lambda self: pytest.fail("get_vocab builds the whole vocabulary"))
-    assert eos_ids(loaded.model, tokenizer) == {tokenizer.eos_token_id}  # the tiny vocabulary has no <end_of_turn>
+    loaded = dataclasses.replace(loaded, tokenizer=tokenizer)
+    assert eos_ids(loaded) == {tokenizer.eos_token_id}  # the tiny vocabulary has no <end_of_turn>
     tokenizer.add_special_tokens({"additional_special_tokens": ["<end_of_turn>"]})
-    assert eos_ids(loaded.model, tokenizer) == {
+    assert eos_ids(loaded) == {
         tokenizer.eos_token_id,
         tokenizer.convert_tokens_to_ids("<end_of_turn>"),
     }
