@@ -8,7 +8,7 @@ positions every layer's normed residual is stacked into one matrix, which is mul
 the unembedding one vocabulary block at a time, and each block is reduced at once, while it
 is still in the CPU cache, to running statistics (online softmax): top-k, log-sum-exp,
 E[logit], E_p[final logit], the target's rank. On the CPU that reduction is one C loop
-(lens_kernel: one read of each row, about 8% on top of the products); where it cannot be
+(lens_kernel: one read of each row, a few percent on top of the products); where it cannot be
 built, and on a GPU, torch reduces each block (compiled where that works, else eager).
 """
 

