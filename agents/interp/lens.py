@@ -7,8 +7,9 @@ which is (layers + 1) x positions x vocabulary logits: 1.3 G floats for Gemma 3 
 positions every layer's normed residual is stacked into one matrix, which is multiplied by
 the unembedding one vocabulary block at a time, and each block is reduced at once, while it
 is still in the CPU cache, to running statistics (online softmax): top-k, log-sum-exp,
-E[logit], E_p[final logit], the target's rank. A block is ~6 MB, so the reductions cost a
-few percent on top of the matrix products instead of a second trip through memory.
+E[logit], E_p[final logit], the target's rank. On the CPU that reduction is one C loop
+(lens_kernel: one read of each row, a few percent on top of the products); where it cannot be
+built, and on a GPU, torch reduces each block (compiled where that works, else eager).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from agents.interp import lens_kernel
 from agents.interp.records import AttentionReady
 from agents.llm.base import CancelToken
 from agents.llm.local_generate import Aborted, abort_between_layers, softcap
@@ -25,6 +27,9 @@ from agents.llm.local_generate import Aborted, abort_between_layers, softcap
 POSITIONS_PER_CHUNK = 16
 THUMBNAIL = 64  # pixels a side of each head's overview
 VOCAB_BLOCK = 4096
+# The C loop's blocks: 1.2 MB of logits for 16 positions stay in a core's L2 cache between
+# the product that writes them and the loop that reads them (a third cheaper than 4096 here).
+NATIVE_VOCAB_BLOCK = 1024
 
 
 def forward(model: Any, token_ids: list[int], cancel: CancelToken) -> Any:
@@ -101,23 +106,53 @@ class LensReducer:
         with torch.inference_mode():
             x = self.stacked(start, end)
             target_logit = self._target_logits(x, start, end)
-            # Every chunk has the same shape (the last one padded with zero rows), so the
-            # compiled reduction is built once per model.
-            pad = (POSITIONS_PER_CHUNK - (end - start)) * self.rows
-            if pad:
-                x = torch.cat([x, x.new_zeros(pad, x.shape[1])])
-                target_logit = torch.cat([target_logit, target_logit.new_zeros(pad, 1)])
-            stats = _OnlineStats(POSITIONS_PER_CHUNK, self.rows, self.top_k, target_logit)
-            vocab, reduce = self.weight.shape[0], block_reducer()
-            for lo in range(0, vocab, VOCAB_BLOCK):
-                hi = min(vocab, lo + VOCAB_BLOCK)
-                bias = None if self.bias is None else self.bias[lo:hi]
-                stats.add(reduce(x, self.weight[lo:hi], bias, self.cap, stats.threshold, self.rows, self.top_k), lo)
+            native = lens_kernel.load() if x.device.type == "cpu" else None
+            if native is not None:
+                stats = _OnlineStats(end - start, self.rows, self.top_k, target_logit, centred=True)
+                self._reduce_natively(native, x, stats)
+            else:
+                stats = self._reduce_with_torch(x, target_logit, end - start)
             result = {name: np.ascontiguousarray(a[:, : end - start]) for name, a in stats.finish().items()}
         if end == self.n:  # the last position has no next token
             result["target_prob"][:, -1] = np.nan
             result["target_rank"][:, -1] = -1
         return result
+
+    def _reduce_natively(self, native: Any, x: Any, stats: _OnlineStats) -> None:
+        """Each block's product into one reused buffer, folded into ``stats`` by the C loop."""
+        import torch
+
+        vocab, fold = self.weight.shape[0], lens_kernel.Folder(native, stats, self.rows, torch.get_num_threads())
+        buffer = x.new_empty((x.shape[0], min(vocab, NATIVE_VOCAB_BLOCK)), dtype=torch.float32)
+        for lo in range(0, vocab, NATIVE_VOCAB_BLOCK):
+            hi = min(vocab, lo + NATIVE_VOCAB_BLOCK)
+            z = buffer if hi - lo == buffer.shape[1] else buffer.new_empty((x.shape[0], hi - lo))
+            if x.dtype == torch.float32:
+                torch.matmul(x, self.weight[lo:hi].T, out=z)
+            else:  # a bfloat16 model on the CPU: the statistics are still taken in float32
+                z.copy_(x @ self.weight[lo:hi].T)
+            if self.bias is not None:
+                z += self.bias[lo:hi]
+            if self.cap:  # as local_generate.softcap, in place
+                z.div_(self.cap).tanh_().mul_(self.cap)
+            fold(z, lo)
+
+    def _reduce_with_torch(self, x: Any, target_logit: Any, positions: int) -> _OnlineStats:
+        import torch
+
+        # Every chunk has the same shape (the last one padded with zero rows), so the
+        # compiled reduction is built once per model.
+        pad = (POSITIONS_PER_CHUNK - positions) * self.rows
+        if pad:
+            x = torch.cat([x, x.new_zeros(pad, x.shape[1])])
+            target_logit = torch.cat([target_logit, target_logit.new_zeros(pad, 1)])
+        stats = _OnlineStats(POSITIONS_PER_CHUNK, self.rows, self.top_k, target_logit)
+        vocab, reduce = self.weight.shape[0], block_reducer()
+        for lo in range(0, vocab, VOCAB_BLOCK):
+            hi = min(vocab, lo + VOCAB_BLOCK)
+            bias = None if self.bias is None else self.bias[lo:hi]
+            stats.add(reduce(x, self.weight[lo:hi], bias, self.cap, stats.threshold, self.rows, self.top_k), lo)
+        return stats
 
     def _target_logits(self, x: Any, start: int, end: int) -> Any:
         w = self.weight[self.targets[start:end]].repeat_interleave(self.rows, dim=0)
@@ -155,7 +190,7 @@ def reduce_block(x: Any, weight: Any, bias: Any, cap: float | None, threshold: A
     above = (z > threshold).sum(-1)
     top_seg = seg_max.topk(min(top_k, seg_max.shape[1]), dim=1).indices
     picked = segments.gather(1, top_seg[:, :, None].expand(-1, -1, segment)).reshape(rows, -1)
-    values, where = picked.topk(top_k, dim=1)
+    values, where = picked.topk(min(top_k, picked.shape[1]), dim=1)  # a last block narrower than k
     ids = (top_seg[:, :, None] * segment + torch.arange(segment, device=z.device)).reshape(rows, -1).gather(1, where)
     return block_max[:, 0], e.sum(-1), (e * z).sum(-1), e_final, above, values, ids
 
@@ -225,7 +260,7 @@ class _EagerFallback:
 class _OnlineStats:
     """Running softmax statistics over vocabulary blocks, one row per (position, layer)."""
 
-    def __init__(self, positions: int, layers: int, top_k: int, target_logit: Any):
+    def __init__(self, positions: int, layers: int, top_k: int, target_logit: Any, centred: bool = False):
         import torch
 
         n_rows, device = positions * layers, target_logit.device
@@ -233,14 +268,17 @@ class _OnlineStats:
         self.top_k = top_k
         self.max = torch.full((n_rows,), -torch.inf, device=device)
         self.sum = torch.zeros(n_rows, device=device)
+        self.centred = centred  # e_z is sum exp(z - max) * (z - max), as lens_kernel keeps it
         self.e_z = torch.zeros(n_rows, device=device)  # sum exp(z - max) * z
         self.e_final = torch.zeros(n_rows, device=device)  # sum exp(z - max) * z_final
         self.rank = torch.zeros(n_rows, dtype=torch.int64, device=device)
         self.target = target_logit  # (n_rows, 1)
         # The target's own logit, recomputed by another kernel, must not count as "higher".
         self.threshold = target_logit + 1e-5 * target_logit.abs().clamp(min=1.0)
-        self.top_values: list[Any] = []
+        self.top_values: list[Any] = []  # per block, from torch's reduction
         self.top_ids: list[Any] = []
+        self.top_value = torch.full((n_rows, top_k), -torch.inf, device=device)  # kept sorted by lens_kernel
+        self.top_id = torch.zeros((n_rows, top_k), dtype=torch.int64, device=device)
 
     def add(self, block: tuple, offset: int) -> None:
         import torch
@@ -260,12 +298,17 @@ class _OnlineStats:
         import torch
 
         positions, layers = self.shape
-        lse = self.max + torch.log(self.sum)
-        mean_z = self.e_z / self.sum
+        log_sum = torch.log(self.sum)
+        lse = self.max + log_sum
+        # E[z] - lse; lens_kernel keeps e_z about the maximum, so no float32 cancellation near
+        # large logits (layer 0's reach 700 on Gemma 3).
+        below = self.e_z / self.sum - (log_sum if self.centred else lse)
         lse_final = lse.view(positions, layers)[:, -1:].expand(positions, layers).reshape(-1)
-        kl = (mean_z - lse) - (self.e_final / self.sum - lse_final)
-        values, order = torch.cat(self.top_values, 1).topk(self.top_k, dim=1)
-        ids = torch.cat(self.top_ids, 1).gather(1, order)
+        kl = below - (self.e_final / self.sum - lse_final)
+        values, ids = self.top_value, self.top_id
+        if self.top_values:
+            values, order = torch.cat(self.top_values, 1).topk(self.top_k, dim=1)
+            ids = torch.cat(self.top_ids, 1).gather(1, order)
 
         def out(t: Any, dtype: Any = np.float32) -> np.ndarray:
             t = t.reshape(positions, layers, *t.shape[1:]).transpose(0, 1)
@@ -276,6 +319,6 @@ class _OnlineStats:
             "top_probs": out(torch.exp(values - lse[:, None])),
             "target_prob": out(torch.exp(self.target[:, 0] - lse)),
             "target_rank": out(self.rank, np.int32),
-            "entropy": out(lse - mean_z),
+            "entropy": out(-below),
             "kl_to_final": out(kl.clamp(min=0.0)),
         }

@@ -1,23 +1,29 @@
 """Interpretability engine against its physical limit, on the embedded Gemma 3 270M.
 
 The limit is what no logit lens can avoid: the plain forward pass plus the raw
-unembedding matrix products for every layer and position (timed alone, the faster of two
-shapes: one product per layer over all positions, and the engine's own blocks). The engine
-computes all attention and the full lens (top-10, target probability and rank, entropy, KL)
-for the same input in the same run. Peak extra memory is the process's resident high-water
-mark (VmHWM, reset through /proc/self/clear_refs) above its resident size before the run:
-it counts numpy and torch CPU allocations alike, which tracemalloc would not.
+unembedding matrix products for every layer and position (timed alone, the fastest of three
+shapes: one product per layer over all positions, and the blocks of each reduction). The
+engine computes all attention and the full lens (top-10, target probability and rank,
+entropy, KL) for the same input in the same run, with each of its two block reductions
+(the C loop, and torch's that it replaced), limit and engines interleaved. Peak extra
+memory is the process's resident high-water mark (VmHWM, reset through
+/proc/self/clear_refs) above its resident size before the run: it counts numpy and torch
+CPU allocations alike, which tracemalloc would not. Torch's thread count is printed: on a
+shared two-core machine, set it (torch.set_num_threads) before comparing runs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
+import os
 import time
 from pathlib import Path
+from unittest import mock
 
 from agents.interp.engine import InspectCache, inspect_stream
-from agents.interp.lens import POSITIONS_PER_CHUNK, VOCAB_BLOCK
+from agents.interp.lens import NATIVE_VOCAB_BLOCK, POSITIONS_PER_CHUNK, VOCAB_BLOCK
 from agents.interp.records import AttentionReady, InspectFinished, InspectInput, LensChunkReady
 from agents.llm.local_model import load_local_model
 from agents.llm.refs import LocalRef
@@ -65,13 +71,15 @@ def limit_parts(loaded, inp: InspectInput) -> dict:
         for h in hidden:
             h[0] @ weight.T
 
-    def blocked() -> None:
+    def blocked(width: int) -> None:
         for start in range(0, ids.shape[1], POSITIONS_PER_CHUNK):
             x = torch.stack([h[0, start : start + POSITIONS_PER_CHUNK] for h in hidden], 1).reshape(-1, weight.shape[1])
-            for lo in range(0, weight.shape[0], VOCAB_BLOCK):
-                x @ weight[lo : lo + VOCAB_BLOCK].T
+            for lo in range(0, weight.shape[0], width):
+                x @ weight[lo : lo + width].T
 
-    parts = {"forward": plain, "unembed per layer": per_layer, "unembed blocked": blocked}
+    parts = {"forward": plain, "unembed per layer": per_layer}
+    for width in sorted({VOCAB_BLOCK, NATIVE_VOCAB_BLOCK}):  # the blocks of both reductions
+        parts[f"unembed blocked {width}"] = functools.partial(blocked, width)
     return {name: torch.inference_mode()(fn) for name, fn in parts.items()}
 
 
@@ -136,32 +144,50 @@ async def engine_run(loaded, inp: InspectInput) -> dict[str, float]:
     return marks
 
 
+# The engine's two block reductions: the C loop (agents/interp/lens_kernel.py) and, for
+# comparison in the same run, torch's (compiled where that works), which it replaced.
+REDUCTIONS = {"engine": "1", "engine, torch reduction": "0"}
+
+
+def _native(flag: str):
+    return mock.patch.dict(os.environ, {"AGORA_LAB_INTERP_NATIVE": flag})
+
+
 def measure(loaded, n_tokens: int, repeats: int = 2) -> None:
-    """Limit and engine alternate ``repeats`` times; each keeps its best run."""
+    """Limit and both engines alternate ``repeats`` times; each keeps its best run."""
     inp = input_of(loaded, n_tokens)
-    print(f"{n_tokens} tokens on {loaded.identity.device} ({loaded.identity.dtype}), {_threads()} torch threads:")
-    warm = asyncio.run(engine_run(loaded, input_of(loaded, 32)))  # warm-up: compilation, first allocations
-    again = asyncio.run(engine_run(loaded, input_of(loaded, 32)))
     print(
-        f"  first inspection in this process (32 tokens, torch.compile included): {warm['total']:.2f} s; "
-        f"the same again: {again['total']:.2f} s"
+        f"{n_tokens} tokens on {loaded.identity.device} ({loaded.identity.dtype}), {_threads()} torch threads, "
+        f"load average {_load()}:"
     )
+    for name, flag in REDUCTIONS.items():
+        with _native(flag):  # warm-up: compilation, first allocations
+            warm = asyncio.run(engine_run(loaded, input_of(loaded, 32)))
+            again = asyncio.run(engine_run(loaded, input_of(loaded, 32)))
+        print(
+            f"  {name}: first inspection in this process (32 tokens, compilation included): {warm['total']:.2f} s; "
+            f"the same again: {again['total']:.2f} s"
+        )
     parts, best, marks = limit_parts(loaded, inp), {}, None
     for _ in range(repeats):
         for name, fn in parts.items():
             best[name] = _best(best.get(name), _timed(fn))
-        run = asyncio.run(engine_run(loaded, inp))
-        best["engine"] = _best(best.get("engine"), (run["total"], run["cpu"]))
-        marks = run if marks is None or run["total"] < marks["total"] else marks
+        for name, flag in REDUCTIONS.items():
+            with _native(flag):
+                run = asyncio.run(engine_run(loaded, inp))
+            best[name] = _best(best.get(name), (run["total"], run["cpu"]))
+            if name == "engine":
+                marks = run if marks is None or run["total"] < marks["total"] else marks
     best["naive"] = _timed(lambda: naive_lens(loaded, inp))
     for i, kind in enumerate(("wall", "CPU")):
-        unembed = min(best["unembed per layer"][i], best["unembed blocked"][i])
+        unembed = min(seconds[i] for name, seconds in best.items() if name.startswith("unembed"))
         limit = best["forward"][i] + unembed
+        engines = "; ".join(f"{name} {best[name][i]:.2f} s -> ratio {best[name][i] / limit:.3f}" for name in REDUCTIONS)
         print(
             f"  {kind}: limit = forward {best['forward'][i]:.2f} s + unembedding {unembed:.2f} s = {limit:.2f} s; "
-            f"engine {best['engine'][i]:.2f} s -> ratio {best['engine'][i] / limit:.3f} (goal <= 1.10); "
-            f"naive lens {best['naive'][i]:.2f} s -> {best['naive'][i] / limit:.3f}"
+            f"{engines} (goal <= 1.10); naive lens {best['naive'][i]:.2f} s -> {best['naive'][i] / limit:.3f}"
         )
+    print(f"  load average after: {_load()}")
     print(
         f"  first attention layer {marks.get('first_attention', float('nan')):.2f} s, "
         f"first lens columns {marks.get('first_lens', float('nan')):.2f} s (of {marks['total']:.2f} s)"
@@ -173,6 +199,10 @@ def measure(loaded, n_tokens: int, repeats: int = 2) -> None:
 
 def _best(old, new):
     return new if old is None else (min(old[0], new[0]), min(old[1], new[1]))
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def _threads() -> int:

@@ -64,7 +64,24 @@ def reference_lens(loaded, ids):
         return torch.log_softmax(logits.double(), -1), torch.log_softmax(out.logits[0].double(), -1)
 
 
-async def test_lens_matches_reference_and_model_logits(loaded):
+@pytest.mark.parametrize(
+    "reduction, vocab_block",
+    [("native", 4096), ("native", 64), ("torch", 4096), ("torch", 64)],
+    ids=["C-one-block", "C-blocks", "torch-one-block", "torch-blocks"],
+)
+async def test_lens_matches_reference_and_model_logits(loaded, monkeypatch, reduction, vocab_block):
+    """Both block reductions (the C loop, and torch's where no compiler builds it), over one
+    block and over several (the last one partial), against the straightforward lens."""
+    from agents.interp import lens, lens_kernel
+
+    monkeypatch.setenv("AGORA_LAB_INTERP_NATIVE", "1" if reduction == "native" else "0")
+    if reduction == "native" and lens_kernel.load() is None:
+        pytest.skip("no C compiler here")
+    monkeypatch.setattr(lens, "VOCAB_BLOCK", vocab_block)
+    vocab = loaded.model.config.vocab_size
+    assert vocab_block > vocab or vocab % vocab_block  # one block, or several with the last one partial
+    if vocab_block < vocab:  # eager: torch.compile would build two more shapes for the same math
+        monkeypatch.setenv("AGORA_LAB_INTERP_COMPILE", "0")
     inp = make_input(loaded)
     assert len(inp.token_ids) > POSITIONS_PER_CHUNK  # several chunks, the last one padded
     res = result_of(await collect(loaded, inp))
