@@ -200,10 +200,10 @@ _COMPILED: dict[str, Any] = {}
 
 
 def warm_up(model: Any, top_k: int = 10) -> None:
-    """Compile the reduction for this model's shapes now (a lens over one position of zeros).
-
-    Compiling takes seconds and its first run is what the first inspection would otherwise
-    wait for; the window has it done on the model's loading thread, beside generation.
+    """Prepare the reduction for this model's shapes now (a lens over one position of zeros):
+    on the CPU the C loop is built or loaded from its cache (lens_kernel), elsewhere the torch
+    reduction is compiled. Either is what the first inspection would otherwise wait for; the
+    window has it done on the model's loading thread, beside generation.
     """
     import torch
     import torch._dynamo
