@@ -8,9 +8,11 @@ this rule looks at runs instead, as no-repeat-n-gram blocking and DRY do: the to
 extend a copied run past ``longest`` tokens is never drawn.
 
 A run never spans a *breaker* (a token whose text holds a newline, a colon, a quote or an
-asterisk, DRY's defaults, or a digit), and a breaker is never blocked. So a label and its value
-("Answer: 42", "Winner: Negative"), a quoted tool argument, the lines of a list and every number
-start afresh each time, and only prose copied word for word is cut. Digits break runs because a
+asterisk, DRY's defaults; a digit; or a character of code or markup: _ < > ( ) [ ] { } =), and a
+breaker is never blocked. So a label and its value ("Answer: 42", "Winner: Negative"), a tool
+call (in ``<tool>search_files("budget")</tool>`` Gemma's every other token is a breaker),
+the lines of a list and every number start afresh each time, and only prose copied word for word
+is cut. Digits break runs because a
 restated sum is an exact answer: Gemma spells "17 + 25 = 42" in eleven tokens, and blocking the
 ninth would make it "= 43". The generation loop (local_generate) feeds one
 guard per row on both engines, llama.cpp and transformers.
@@ -21,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-BREAKER_CHARS = frozenset('\n:"*0123456789')
+BREAKER_CHARS = frozenset("\n:\"'*0123456789_<>()[]{}=")
 
 
 class RepeatGuard:

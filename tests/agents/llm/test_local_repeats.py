@@ -151,3 +151,27 @@ async def test_the_llama_engine_path_blocks_the_same_tokens(provider):
     job = type("Job", (), {"spec": spec, "cancel": CancelToken()})()
     assert generate_batch(loaded, [(job, emitted.append)]) == ["length"]
     assert [t for t, _ in emitted] == [a, b, c, a, b, alt, a, b, last]
+
+
+class _PieceTokenizer:
+    """decode() for a hand-made vocabulary: a token id is its index in ``pieces``."""
+
+    def __init__(self, pieces: list[str]):
+        self.pieces = pieces
+
+    def decode(self, ids: list[int]) -> str:
+        return "".join(self.pieces[i] for i in ids)
+
+
+def test_a_tool_call_made_again_is_never_blocked():
+    """Gemma's pieces of a text-protocol call: between breakers there are never two tokens in a row."""
+    pieces = ["<", "tool", ">", "read", "_", "text", "file", '("', "notes", '")', "</", " and", " then"]
+    call = [0, 1, 2, 3, 4, 5, 4, 6, 7, 8, 9, 10, 1, 2]  # <tool>read_text_file("notes")</tool>
+    breakers = BreakerTable(_PieceTokenizer(pieces))
+    guard = RepeatGuard(1, [call], breakers)
+    reply = [11]  # " and", then the same call again, token by token
+    for token in call:
+        assert token not in guard.banned(reply)
+        reply.append(token)
+    # the rule is on: " and then and" would copy " and then", a run of two
+    assert RepeatGuard(1, [call], breakers).banned([11, 12, 11]) == {12}
