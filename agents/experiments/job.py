@@ -31,7 +31,7 @@ from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams, Pr
 from agents.settings import Settings
 from agents.spec import TeamSpec
 from agents.streams import merge_streams
-from agents.teams.context import REPETITION_PENALTY
+from agents.teams.context import REPEAT_RUN, REPETITION_PENALTY
 from agents.teams.run import TeamRun
 from agents.teams.verdict import FINAL_INSTRUCTION, parse_verdict, scored_verdict
 from agents.termination import ExternalStop
@@ -144,6 +144,7 @@ def sample_requests(job: ItemJob) -> list[CompletionRequest]:
                 seed=job.seed + i,
                 stop=("\nQuestion:",),
                 repetition_penalty=REPETITION_PENALTY,  # as the teams sample: methods differ only in method
+                repeat_run=REPEAT_RUN,
             ),
         )
         for i in range(samples)
@@ -214,6 +215,7 @@ async def _rejudge(
             temperature=persona.temperature,
             stop=tuple(f"\n{n}:" for n in names + ["Moderator"]),
             repetition_penalty=REPETITION_PENALTY,
+            repeat_run=REPEAT_RUN,
         ),
     )
     text = ""
