@@ -31,7 +31,7 @@ from agents.llm.base import ChatMessage, CompletionRequest, GenerationParams, Pr
 from agents.settings import Settings
 from agents.spec import TeamSpec
 from agents.streams import merge_streams
-from agents.teams.context import REPETITION_PENALTY, RunContext, Turn
+from agents.teams.context import REPEAT_RUN, REPETITION_PENALTY, RunContext, Turn
 from agents.teams.debate import judge_turn
 from agents.teams.run import TeamRun
 from agents.termination import ExternalStop, Never
@@ -144,6 +144,7 @@ def sample_requests(job: ItemJob) -> list[CompletionRequest]:
                 seed=job.seed + i,
                 stop=("\nQuestion:",),
                 repetition_penalty=REPETITION_PENALTY,  # as the teams sample: methods differ only in method
+                repeat_run=REPEAT_RUN,
             ),
         )
         for i in range(samples)

@@ -31,6 +31,10 @@ class GenerationParams(Record):
     # Penalise tokens already in the reply (CTRL-style; 1.0 = off). Small local models
     # loop without it; remote servers get it as a frequency penalty.
     repetition_penalty: float = Field(default=1.0, ge=1.0, le=2.0)
+    # The longest run of tokens a reply may copy from an earlier turn (the speaker's own or a named
+    # speaker's) or from itself: 0 = off; local models only, see agents.llm.local_repeats. A newline,
+    # colon, quote, asterisk, digit or code character ends a run: labels, numbers and tool calls repeat freely.
+    repeat_run: int = Field(default=0, ge=0, le=1024)
 
 
 class Steering(Record):

@@ -65,6 +65,16 @@ class LocalProvider:
         # Chat templates already spell out BOS; transcripts need the tokenizer to add it.
         return self._tokenizer(text, add_special_tokens=not self.has_chat_template)["input_ids"]
 
+    def turn_ids(self, messages: Sequence[ChatMessage]) -> tuple[tuple[int, ...], ...]:
+        """The turns a reply may not copy at length (GenerationParams.repeat_run) as token ids: the
+        speaker's own messages and every named speaker's, not the system text (the worked example)
+        nor an unnamed task. Each is tokenised as the transcript has it, after "Name: "."""
+        return tuple(
+            tuple(self._tokenizer(" " + clean_text(m.content).strip(), add_special_tokens=False)["input_ids"])
+            for m in messages
+            if m.role != "system" and (m.role == "assistant" or m.name) and m.content.strip()
+        )
+
     def count_tokens(self, messages: Sequence[ChatMessage], speaker: str = "Assistant") -> int:
         return len(self.encode(self.render(messages, speaker)))
 
@@ -103,6 +113,8 @@ class LocalProvider:
                 stops,
                 params.repetition_penalty,
                 request.steering,
+                params.repeat_run,
+                self.turn_ids(fitted.messages) if params.repeat_run else (),
             )
             job = ThreadJob(GenerationJob(self.loaded, spec, cancel), self.loaded.executor)
             async for token_id, text in job:

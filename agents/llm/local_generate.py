@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agents.llm.base import CancelToken, Steering
+from agents.llm.local_repeats import BreakerTable, RepeatGuard
 from agents.llm.local_sampling import Sampler
 from agents.llm.local_steering import steering_rows
 
@@ -24,6 +25,8 @@ class GenerationSpec:
     stops: tuple[str, ...]
     repetition_penalty: float = 1.0
     steering: Steering | None = None  # a vector added while this row generates
+    repeat_run: int = 0  # see GenerationParams.repeat_run
+    history: tuple[tuple[int, ...], ...] = ()  # the earlier turns a reply may not copy, as token ids
 
 
 class IncrementalDecoder:
@@ -105,13 +108,7 @@ def generate_batch(loaded: Any, jobs: Sequence[tuple[Any, Callable[[Any], None]]
     eos = eos_ids(loaded)
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     rows = [
-        _Row(
-            job.spec,
-            job.cancel,
-            emit,
-            IncrementalDecoder(tokenizer),
-            Sampler(job.spec.temperature, job.spec.top_p, job.spec.repetition_penalty, job.spec.seed),
-        )
+        _Row(job.spec, job.cancel, emit, IncrementalDecoder(tokenizer), sampler_for(loaded, job.spec))
         for job, emit in jobs
     ]
     all_cancelled = lambda: all(r.cancel.cancelled for r in rows)  # noqa: E731
@@ -129,6 +126,16 @@ def generate_batch(loaded: Any, jobs: Sequence[tuple[Any, Callable[[Any], None]]
     except Aborted:
         pass
     return [row.finished or ("cancelled" if row.cancel.cancelled else "length") for row in rows]
+
+
+def sampler_for(loaded: Any, spec: GenerationSpec) -> Sampler:
+    """The row's sampling rule; with ``repeat_run``, a guard against copying long runs of earlier turns."""
+    guard = None
+    if spec.repeat_run > 0:
+        if loaded.breakers is None:
+            loaded.breakers = BreakerTable(loaded.tokenizer)
+        guard = RepeatGuard(spec.repeat_run, spec.history, loaded.breakers)
+    return Sampler(spec.temperature, spec.top_p, spec.repetition_penalty, spec.seed, guard)
 
 
 class Aborted(Exception):

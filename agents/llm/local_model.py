@@ -72,6 +72,8 @@ class LoadedModel:
     head_bf16: Any = None
     # llama.cpp generating from the GGUF itself (local_llama), or None: transformers generates.
     engine: Any = None
+    # Which token ids end a copied run (local_repeats.BreakerTable), filled in as ids are met.
+    breakers: Any = None
 
     @classmethod
     def of(cls, model: Any, tokenizer: Any, identity: ModelIdentity, context_tokens: int, **more: Any) -> LoadedModel:

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import numpy.random
 
+from agents.llm.local_repeats import RepeatGuard
+
 BLOCK = 1024  # the draw sums weights per block, then searches one block: no 262k-long running sum
 # Nucleus sampling sorts only the most probable tokens when they already hold top_p of the
 # mass (a full argsort of 262k floats costs ~20 ms; a partition ~3 ms).
@@ -26,17 +28,32 @@ NUCLEUS_CANDIDATES = 1024
 
 
 class Sampler:
-    """One row's sampling rule and random state: greedy at temperature 0, else seeded draws."""
+    """One row's sampling rule and random state: greedy at temperature 0, else seeded draws.
 
-    def __init__(self, temperature: float, top_p: float, repetition_penalty: float, seed: int | None):
+    ``guard`` (local_repeats) names tokens that may not come next: they are never drawn.
+    """
+
+    def __init__(
+        self,
+        temperature: float,
+        top_p: float,
+        repetition_penalty: float,
+        seed: int | None,
+        guard: RepeatGuard | None = None,
+    ):
         self.temperature, self.top_p, self.penalty = temperature, top_p, repetition_penalty
         self._rng = np.random.default_rng(seed)
+        self.guard = guard
 
     def __call__(self, logits: Any, previous: Sequence[int]) -> int:
         """The next token id for ``logits`` (a float array of the vocabulary; never modified)."""
         scores = np.asarray(logits, dtype=np.float32)
         if self.penalty != 1.0 and previous:
             scores = penalise(scores, previous, self.penalty)
+        banned = self.guard.banned(previous) if self.guard is not None else set()
+        if banned:
+            scores = scores.copy()  # the caller's logits (llama.cpp's own buffer) stay as they were
+            scores[np.fromiter(banned, dtype=np.int64)] = -np.inf
         if self.temperature <= 0.0:
             return int(np.argmax(scores))
         weights = scores - scores.max()  # a new array: the caller's logits stay as they were

@@ -22,7 +22,15 @@ from agents.termination import Condition, ExternalStop, RunState
 from agents.tools.toolbox import Toolbox
 
 MODERATOR = "Moderator"
-REPETITION_PENALTY = 1.2  # small models otherwise repeat one line until max tokens
+# A reply copies no run of more than four tokens from an earlier turn or from itself (a small
+# model otherwise writes the turn before it again, or one line until max tokens; see
+# agents.llm.local_repeats). Measured in the quality bench: with six, the Editor still wrote the
+# Researcher's sentence with one word swapped ("Cats purr to attract the mouse / rabbit / dog
+# that purr."); four left 8% of turns repeating an earlier one (six: 14%; no rule: 29%). The
+# token penalty it replaces (1.2) pushed an answer away from the digits its own sum had used:
+# "12 / 4 = 3. Answer: 5", "5 x 5 = 25. Answer: 18".
+REPEAT_RUN = 4
+REPETITION_PENALTY = 1.0
 # A turn is one paragraph: a base model's next paragraph is a turn nobody took ("Debater: …").
 PARAGRAPH_STOP = ("\n\n",)
 
@@ -138,6 +146,7 @@ class RunContext:
             stop=stops,
             transcript_stop=PARAGRAPH_STOP,
             repetition_penalty=REPETITION_PENALTY,
+            repeat_run=REPEAT_RUN,
         )
         message_id, memories = new_id(), ""
         before = list(visible)  # the transcript grows by this very turn while the stream is consumed

@@ -113,13 +113,30 @@ TEAM_LINES = [
     "Leaves fall in autumn because the trees stop feeding them once the days turn cold.",
     "Cold, short days make trees stop feeding their leaves, so the leaves fall.",
 ]
-PLAN_TASK = "Plan how to post a letter, in at most three steps."
-# The critic approves a sound plan at once: shown a critic that objected before approving, the
-# model objected every time in the same words and the planner re-sent its plan unchanged.
-PLAN_LINES = [
-    "1. Put the letter in the envelope and seal it.\n2. Write the address and add a stamp.\n3. Drop it in a post box.",
-    "Each step is clear, and they come in the right order.",
-]
+# Two plans on two tasks, each approved at once: shown a critic that objected before approving,
+# the model objected every time in the same words and the planner re-sent its plan unchanged.
+# The approval quotes the plan's weakest step: shown a remark that fits any plan ("Each step is
+# clear, and they come in the right order."), the critic wrote that remark word for word under
+# every plan. Shown one plan (a letter, three steps), the planner wrote it again for "make toast,
+# in at most three steps"; a second task with four steps shows that a plan follows its task.
+PLAN_EXAMPLES = (
+    (
+        "Plan how to post a letter, in at most three steps.",
+        (
+            "1. Put the letter in the envelope and seal it.\n2. Write the address and add a stamp.\n"
+            "3. Drop it in a post box.",
+            'The weakest step is 2, "Write the address and add a stamp", and it is clear enough.',
+        ),
+    ),
+    (
+        "Plan how to feed a cat, in at most four steps.",
+        (
+            "1. Wash the food bowl.\n2. Open a tin of cat food.\n3. Spoon half of the tin into the bowl.\n"
+            "4. Put the bowl down and call the cat.",
+            'The weakest step is 3, "Spoon half of the tin into the bowl", and it is clear enough.',
+        ),
+    ),
+)
 MANAGER_TASK = "List three things to take on a picnic."
 
 
@@ -198,20 +215,22 @@ def _manager(spec: TeamSpec) -> list[Line]:
 
 
 def _team(spec: TeamSpec) -> list[Line]:
-    """Each member once, in order; the last one ends with the team's stop word, if it has one."""
+    """Each member once, in order, on each example task; the last one ends with the team's stop word, if it has one."""
     names = [a.name for a in spec.agents if a.role != "human"]
     if not names:
         return []
-    roles = {a.role for a in spec.agents}
-    planning = bool(roles & {"planner", "critic"})
-    task, texts = (PLAN_TASK, PLAN_LINES) if planning else (TEAM_TASK, TEAM_LINES)
-    speakers = names
-    last = len(speakers) - 1
+    planning = bool({a.role for a in spec.agents} & {"planner", "critic"})
+    examples = PLAN_EXAMPLES if planning else ((TEAM_TASK, tuple(TEAM_LINES)),)
+    return [line for task, texts in examples for line in _team_round(spec, names, task, texts, planning)]
+
+
+def _team_round(spec: TeamSpec, names: list[str], task: str, texts: Sequence[str], planning: bool) -> list[Line]:
+    last = len(names) - 1
     # Planning shows each step in order; a team, its first member's facts, the middle ones' draft, the last one's answer.
     picks = [
         min(i, len(texts) - 1) if planning else 0 if i == 0 < last else 2 if i == last else 1 for i in range(last + 1)
     ]
-    lines = [(USER, task)] + [(name, texts[pick]) for name, pick in zip(speakers, picks, strict=True)]
+    lines = [(USER, task)] + [(name, texts[pick]) for name, pick in zip(names, picks, strict=True)]
     stop_word = spec.termination.text_mention
     if stop_word:
         speaker, text = lines[-1]

@@ -73,7 +73,7 @@ def _from_text(text: str, names: Sequence[str]) -> Verdict | None:
         for n in names
         if re.search(rf"\b{re.escape(n)}\b\s+(?:wins|won|is the winner|argued better)", text, re.IGNORECASE)
     ]
-    winner = winner or (wins[0] if len(wins) == 1 else None)
+    winner = winner or (wins[0] if len(wins) == 1 else None) or _right_or_wrong(text, names)
     confidence_match = re.search(r"confidence\D{0,5}([01](?:\.\d+)?)", lowered)
     confidence = _confidence(confidence_match.group(1)) if confidence_match else None
     if re.search(r"\bdecision\W{0,5}continue\b|\bcontinue the debate\b", lowered):
@@ -81,6 +81,18 @@ def _from_text(text: str, names: Sequence[str]) -> Verdict | None:
     if winner or re.search(r"\bdecision\W{0,5}decided\b", lowered):
         return Verdict("decided", winner, None, text.strip()[:300], confidence, "tolerant")
     return None
+
+
+def _right_or_wrong(text: str, names: Sequence[str]) -> str | None:
+    """The debater a judge's "NAME is right." names, or with two debaters the one it did not call
+    wrong ("Affirmative is wrong." decides for Negative): the example verdict opens "NAME is right.",
+    and the small model often writes that sentence, or its opposite, without the "Winner:" line."""
+    said = {
+        verdict: {n for n in names if re.search(rf"\b{re.escape(n)}\s+is\s+{verdict}\b", text, re.IGNORECASE)}
+        for verdict in ("right", "wrong")
+    }
+    right = said["right"] or ({n for n in names if n not in said["wrong"]} if len(names) == 2 else set())
+    return next(iter(right)) if len(right) == 1 and not right & said["wrong"] else None
 
 
 def winner_by_answer(text: str, answers: Mapping[str, str]) -> Verdict | None:

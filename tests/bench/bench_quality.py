@@ -5,7 +5,8 @@ Run with `python -m tests.bench quality` (slow: 30 team runs on the embedded mod
 `QUALITY_TEMPLATES=round_robin,...` only those templates; each run prints its line as it ends;
 `QUALITY_LOG=FILE` appends every turn and its marks as JSON lines). Measures, per turn, defined in
 code below: the share of turns that echo an instruction or the task, that end with a readable
-answer, that repeat an earlier turn of the same run, and the share of judge verdicts read from
+answer, that repeat an earlier turn of the same run (and, beside it, an earlier turn the speaker
+could see: one that had ended before its own began), and the share of judge verdicts read from
 the judge's text rather than the scoring fallback. Goals (issue 15): echo < 5%, readable >= 90%, repeats < 10%.
 """
 
@@ -19,7 +20,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from agents.events import MessageCompleted, VerdictReached
+from agents.events import MessageCompleted, MessageStarted, VerdictReached
 from agents.llm.providers import open_provider
 from agents.settings import LocalSettings, Settings
 from agents.spec import load_template
@@ -117,7 +118,7 @@ def repeats(text: str, earlier: list[str]) -> bool:
     return bool(mine) and any(len(mine & set(_words(e))) >= 0.8 * len(mine | set(_words(e))) for e in earlier)
 
 
-COUNTS = ("turns", "echo", "readable", "repeat", "verdicts", "from_text")
+COUNTS = ("turns", "echo", "readable", "repeat", "repeat_seen", "verdicts", "from_text")
 
 
 @dataclass
@@ -126,6 +127,7 @@ class Tally:
     echo: int = 0
     readable: int = 0
     repeat: int = 0
+    repeat_seen: int = 0
     verdicts: int = 0
     from_text: int = 0
     samples: list[str] = field(default_factory=list)
@@ -137,7 +139,7 @@ class Tally:
         )
         return (
             f"{name:24s} turns {self.turns:3d}  echo {self.echo / t:5.0%}  readable {self.readable / t:5.0%}"
-            f"  repeats {self.repeat / t:5.0%}{verdicts}"
+            f"  repeats {self.repeat / t:5.0%} (of a turn seen {self.repeat_seen / t:4.0%}){verdicts}"
         )
 
 
@@ -164,18 +166,25 @@ async def run_template(template: str, tasks: list[str], provider, tally: Tally, 
     for seed, task in enumerate(tasks[first:], start=first):  # the seed is the task's index
         started, before = time.perf_counter(), dataclasses.replace(tally, samples=[])
         earlier: list[str] = []
+        seen: dict[str, int] = {}  # message id -> how many earlier turns had ended when it started
         providers = {a.name: provider for a in spec.agents}
         async for event in TeamRun(spec, providers, seed=seed).run_stream(task):
-            if isinstance(event, MessageCompleted) and event.finish_reason != "error":
+            if isinstance(event, MessageStarted):
+                seen[event.message_id] = len(earlier)
+            elif isinstance(event, MessageCompleted) and event.finish_reason != "error":
                 text = event.text.strip()
                 marks = {
                     "echo": echoes(text, task, instructions(spec, task)),
                     "readable": readable(text, event.agent in debaters),
                     "repeat": repeats(text, earlier),
+                    # Simultaneous turns never see each other: three debaters who each wrote
+                    # "5 x 5 = 25. Answer: 25" count as repeats above, not here.
+                    "repeat_seen": repeats(text, earlier[: seen.get(event.message_id, len(earlier))]),
                 }
                 tally.turns += 1
                 tally.echo, tally.readable = tally.echo + marks["echo"], tally.readable + marks["readable"]
                 tally.repeat += marks["repeat"]
+                tally.repeat_seen += marks["repeat_seen"]
                 earlier.append(text)
                 _log_turn({"template": template, "seed": seed, "agent": event.agent, "text": text, **marks})
                 if len(tally.samples) < 4:

@@ -6,22 +6,9 @@ import threading
 
 import pytest
 
-from agents.events import ContextTrimmed, ErrorEvent, MessageCompleted, MessageStarted, ModelLoadProgress, TokenDelta
+from agents.events import ContextTrimmed, ErrorEvent, MessageCompleted, MessageStarted, TokenDelta
 from agents.llm.base import CancelToken, ChatMessage, CompletionRequest, GenerationParams
-from agents.llm.local import LocalProvider
-from agents.llm.providers import ProviderLoader
-from agents.settings import LocalSettings, Settings
 from tests.helpers.fake_engine import FakeEngine
-
-
-@pytest.fixture
-async def provider(tiny_model_dir):
-    settings = Settings(local=LocalSettings(device="cpu", context_tokens=256))
-    loader = ProviderLoader(f"local:{tiny_model_dir}", settings)
-    events = [e async for e in loader.events()]
-    assert isinstance(events[-1], ModelLoadProgress) and events[-1].stage == "ready"
-    assert isinstance(loader.provider, LocalProvider)
-    return loader.provider
 
 
 def request(text="Hello there", **params):

@@ -127,3 +127,19 @@ async def test_a_worker_is_told_only_when_the_manager_named_nobody():
     told = providers["Analyst"].requests[0].messages[-1]
     assert (told.name, told.content) == (MODERATOR, WHOLE_TASK.format(manager="Manager", worker="Analyst"))
     assert all(m.name != MODERATOR for m in providers["Manager"].requests[0].messages)
+
+
+def test_the_critic_s_example_approvals_quote_the_plan_above_them_and_the_plans_follow_their_tasks():
+    """A remark that fits any plan was copied under every plan; a quote of the real plan's step is not a remark to copy."""
+    spec = load_template("planner_critic")
+    lines = example_lines(spec, spec.sample_task)
+    tasks = [text for speaker, text in lines if speaker == USER]
+    plans = [text for speaker, text in lines if speaker == "Planner"]
+    approvals = [text for speaker, text in lines if speaker == "Critic"]
+    assert len(tasks) == len(plans) == len(approvals) == 2
+    for task, plan, approval in zip(tasks, plans, approvals, strict=True):
+        steps = {line.split(". ", 1)[1].rstrip(".") for line in plan.splitlines()}
+        quoted = approval.split('"')[1]
+        assert quoted in steps and approval.endswith("\nAPPROVED")
+        assert f"at most {['three', 'four'][len(steps) - 3]} steps" in task
+    assert approvals[0].split('"')[1] != approvals[1].split('"')[1]

@@ -336,6 +336,19 @@ def test_verdict_names_match_exactly_before_by_prefix():
     assert parse_verdict('{"decision": "decided", "winner": "Bob."}', ["Bob", "Bobby"]).winner == "Bob"
 
 
+def test_a_judge_who_calls_one_debater_right_or_the_other_wrong_has_decided():
+    """The example verdict opens "NAME is right."; the small model often stops there, or writes the opposite."""
+    from agents.teams.verdict import parse_verdict
+
+    two, three = ["Affirmative", "Negative"], ["Ann", "Bob", "Cy"]
+    assert parse_verdict("Negative is right. No: fish have gills", two).winner == "Negative"
+    assert parse_verdict("Negative is wrong. No: 9 is odd", two).winner == "Affirmative"
+    assert parse_verdict("Bob is right.", three).winner == "Bob"
+    assert parse_verdict("Bob is wrong.", three) is None  # Ann or Cy: not read from the text
+    assert parse_verdict("Affirmative is right. Negative is right.", two) is None
+    assert parse_verdict("Affirmative is wrong. Negative is wrong.", two) is None
+
+
 def test_transcript_labels_cannot_be_agent_names():
     from pydantic import ValidationError
 
