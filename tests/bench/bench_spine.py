@@ -118,7 +118,7 @@ async def cancel_latency_ms(provider, trials: int = 5) -> list[float]:
                 if count == 5:
                     asked = time.perf_counter()
                     cancel.cancel()
-            if isinstance(event, MessageCompleted):
+            if isinstance(event, MessageCompleted) and asked:  # a reply over before its 5th token times nothing
                 latencies.append((time.perf_counter() - asked) * 1000)
     return latencies
 
@@ -258,7 +258,13 @@ async def _generation() -> None:
         print(f"KL mean {mean_kl:.4f} nats, max {max_kl:.4f}")
     print("== Spine: cancel latency (local, cancel after 5 tokens) ==")
     latencies = await cancel_latency_ms(next(iter(engines.values())))
-    print(f"cancel -> message closed: median {statistics.median(latencies):.1f} ms, max {max(latencies):.1f} ms")
+    if latencies:
+        print(
+            f"cancel -> message closed: median {statistics.median(latencies):.1f} ms, max {max(latencies):.1f} ms "
+            f"({len(latencies)} of 5 replies reached their 5th token)"
+        )
+    else:
+        print("cancel -> message closed: no reply reached its 5th token")
 
 
 def _fair_server_class():
