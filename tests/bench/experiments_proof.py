@@ -10,7 +10,7 @@ method on the same items. N = 8 matched debate3x2 on a 2-item pilot on the serve
 per item / 98 per chain-of-thought sample; 7 on the embedded model): the report's tokens per
 item show how close the match is.
 
-`python -m tests.bench.experiments_proof --out DIR [--n 50] [--only server,embedded] [--sc 8]`
+`python -m tests.bench.experiments_proof --out DIR [--n 50] [--only server,embedded] [--sc 8] [--methods M,...]`
 """
 
 from __future__ import annotations
@@ -46,13 +46,15 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts of {PARTS}")
     parser.add_argument("--sc", type=int, default=8, help="self-consistency samples (matched to debate3x2)")
     parser.add_argument("--port", type=int, default=18913, help="the server's port: the same one to resume")
+    parser.add_argument("--methods", help="comma-separated methods instead of the Du et al. set (and judge3x2)")
     args = parser.parse_args()
     parts = [p for p in args.only.split(",") if p]
     unknown = set(parts) - set(PARTS)
     if unknown:
         parser.error(f"unknown parts {sorted(unknown)}")
     took: dict[str, float] = {}
-    du = DU.format(samples=args.sc)
+    du = args.methods or DU.format(samples=args.sc)
+    judged = "" if args.methods else ",judge3x2"
     if "server" in parts:
         # The server decodes one request at a time; without this flag it would cut a streaming
         # reply short whenever another request waits, and concurrent items would fail.
@@ -63,7 +65,7 @@ def main() -> None:
         # deadline (120 s) would fail a self-consistency item whose 8 samples wait in line.
         ref = f"openai-compatible:{server.base_url}#gemma?api=completions&timeout=600&first_token=1800&total=3600"
         try:
-            took["server"] = _experiment(args.out / "server", ref, f"{du},judge3x2", args.n, CONCURRENCY)
+            took["server"] = _experiment(args.out / "server", ref, f"{du}{judged}", args.n, CONCURRENCY)
         finally:
             server.stop()
     if "embedded" in parts:
