@@ -23,7 +23,7 @@ from pathlib import Path
 from unittest import mock
 
 from agents.interp.engine import InspectCache, inspect_stream
-from agents.interp.lens import NATIVE_VOCAB_BLOCK, POSITIONS_PER_CHUNK, VOCAB_BLOCK
+from agents.interp.lens import POSITIONS_PER_CHUNK, VOCAB_BLOCK, native_block
 from agents.interp.records import AttentionReady, InspectFinished, InspectInput, LensChunkReady
 from agents.llm.local_model import load_local_model
 from agents.llm.refs import LocalRef
@@ -78,7 +78,10 @@ def limit_parts(loaded, inp: InspectInput) -> dict:
                 x @ weight[lo : lo + width].T
 
     parts = {"forward": plain, "unembed per layer": per_layer}
-    for width in sorted({VOCAB_BLOCK, NATIVE_VOCAB_BLOCK}):  # the blocks of both reductions
+    rows = POSITIONS_PER_CHUNK * len(hidden)
+    for width in sorted(
+        {VOCAB_BLOCK, native_block(rows), 1024}
+    ):  # the blocks of both reductions, and the C loop's before
         parts[f"unembed blocked {width}"] = functools.partial(blocked, width)
     return {name: torch.inference_mode()(fn) for name, fn in parts.items()}
 

@@ -1,6 +1,9 @@
 """The lens's C reduction against a straight float64 torch computation over the whole row,
 on blocks built to reach its every branch; and the fallback to torch where it cannot build."""
 
+import platform
+import shutil
+
 import numpy as np
 import pytest
 import torch
@@ -15,6 +18,27 @@ def kernel():
     fn = lens_kernel.load()
     if fn is None:
         pytest.skip("no C compiler here: the lens uses torch's reduction (tested in test_engine)")
+    return fn
+
+
+# The loop's vector width follows the machine (16 floats with AVX-512, 8 with AVX, else 4):
+# each width is built here and must give the same statistics. x86 only: elsewhere only the
+# native build runs.
+WIDTHS = {"4 lanes (SSE2)": ("-O3", "-mno-avx"), "8 lanes (AVX2)": ("-O3", "-mavx2", "-mfma")}
+
+
+def _cpu_has(flag: str) -> bool:
+    return flag in lens_kernel._cpu_flags().split()
+
+
+@pytest.fixture(params=list(WIDTHS))
+def kernel_of_width(request, tmp_path, kernel):
+    if platform.machine() not in ("x86_64", "AMD64") or not _cpu_has("avx2"):
+        pytest.skip("the vector widths are x86 builds; this machine runs the native one (test above)")
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    assert compiler is not None  # the native kernel built, so a compiler is here
+    fn = lens_kernel.build(compiler, WIDTHS[request.param], tmp_path / "lens_block.so")
+    assert fn is not None, f"{request.param} did not build"
     return fn
 
 
@@ -50,6 +74,15 @@ def hard_rows(width: int) -> torch.Tensor:
 
 @pytest.mark.parametrize("widths", [(64, 64, 64, 37), (300,), (16, 1, 17, 250)])
 def test_blocks_fold_into_the_straight_statistics(kernel, widths):
+    check_fold(kernel, widths)
+
+
+@pytest.mark.parametrize("widths", [(64, 64, 64, 37), (16, 1, 17, 250)])
+def test_every_vector_width_folds_the_same(kernel_of_width, widths):
+    check_fold(kernel_of_width, widths)
+
+
+def check_fold(kernel, widths):
     width = sum(widths)
     z = hard_rows(width)
     target = z[torch.arange(z.shape[0]), torch.arange(z.shape[0]) * 7 % width][:, None].clone()
