@@ -190,6 +190,10 @@ def _load(ref: LocalRef, device: str, dtype: str, context_tokens: int, emit: Emi
     source = local_weights.Checkpoint(ref, gguf, folder, sha256, label)
     with local_weights.collector_paused():
         engine = _engine_for(gguf, context_tokens, emit) if gguf is not None and device == "cpu" else None
+    # The model's worker thread starts before libtorch loads: while the dynamic linker loads
+    # it, starting a thread waits for the linker's lock (up to 100 ms measured) with the GIL
+    # held, and so would every thread of the window.
+    executor = BatchingExecutor()
     # Only now, not beside llama.cpp's load: the dynamic linker takes one library at a time,
     # and a library loaded with the GIL held (ggml's backends, an import) waits for libtorch.
     model = local_weights.in_background(lambda: local_weights.load_weights(source, device, dtype, emit))
@@ -201,7 +205,7 @@ def _load(ref: LocalRef, device: str, dtype: str, context_tokens: int, emit: Emi
         window = getattr(model.result().config.get_text_config(), "max_position_embeddings", None)
     identity = ModelIdentity(ref=label, name=name, backend="local", sha256=sha256, device=device, dtype=dtype)
     context = min(context_tokens, window or context_tokens)
-    return LoadedModel(tokenizer, identity, context, model_future=model, engine=engine)
+    return LoadedModel(tokenizer, identity, context, model_future=model, executor=executor, engine=engine)
 
 
 def _engine_for(gguf: Path, context: int, emit: Emit) -> Any:
