@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from agents.events import (
@@ -73,7 +74,7 @@ class SessionWriter:
         self.path = path or session_path(session_id)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._file = DurableFile(self.path)
-        self._pending: dict[str, list[TokenDelta]] = {}
+        self._pending: dict[str, _Pending] = {}
         self._redactors: dict[str, SecretRedactor] = {}
         self._secrets = secret_values()
         self._keys_known = len(KEYS_IN_USE)
@@ -103,10 +104,13 @@ class SessionWriter:
         return isinstance(event, DURABLE)
 
     def _coalesce(self, delta: TokenDelta) -> None:
-        pending = self._pending.setdefault(delta.message_id, [])
-        pending.append(delta)
-        if sum(len(d.text) for d in pending) >= COALESCE_CHARS:
-            self._append_deltas(delta.message_id, self._pending.pop(delta.message_id))
+        pending = self._pending.get(delta.message_id)
+        if pending is None:
+            pending = self._pending[delta.message_id] = _Pending()
+        pending.deltas.append(delta)
+        pending.chars += len(delta.text)
+        if pending.chars >= COALESCE_CHARS:
+            self._append_deltas(delta.message_id, self._pending.pop(delta.message_id).deltas)
 
     def _append_deltas(self, message_id: str, deltas: list[TokenDelta], last: bool = False) -> None:
         redactor = self._redactors.setdefault(message_id, SecretRedactor(self._current_secrets()))
@@ -138,8 +142,18 @@ class SessionWriter:
 
     def _flush_deltas(self) -> None:
         for message_id in list(self._pending) + [m for m in self._redactors if m not in self._pending]:
-            self._append_deltas(message_id, self._pending.pop(message_id, []), last=True)
+            pending = self._pending.pop(message_id, None)
+            self._append_deltas(message_id, pending.deltas if pending is not None else [], last=True)
         self._redactors.clear()
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A message's deltas not written yet, and how many characters they hold (counted as they
+    come: summing them again at every token made a long message quadratic)."""
+
+    deltas: list[TokenDelta] = field(default_factory=list)
+    chars: int = 0
 
 
 def _merge(deltas: list[TokenDelta]) -> TokenDelta:
