@@ -251,23 +251,39 @@ class ExperimentRun:
         pipeline = RunPipeline(job, self.settings, stop=stop, record=False, load=self.shared.lend)
         writer: SessionWriter | None = None
         events: list[EventBase] = []
+        # The run takes its next turn while the last message's fsync is in flight: the message
+        # counts in the progress once it is on disk, the item only once its whole session is
+        # (aclose, and every fsync succeeded), and a resume runs an unfinished item again.
+        fsyncs: list[asyncio.Future[None]] = []
         try:
             async for event in pipeline.events():
                 if writer is None and pipeline.run_id:
                     writer = SessionWriter(pipeline.run_id, path)
-                if writer is not None:
-                    await writer.record(event)
+                on_disk = writer.append(event) if writer is not None else None
+                if on_disk is not None:
+                    fsyncs.append(on_disk)
                 if isinstance(event, TokenDelta):
                     continue
                 events.append(event)
-                if isinstance(event, MessageCompleted):
-                    await out.put(event)
+                if isinstance(event, MessageCompleted) and on_disk is not None:
+                    _count_once_on_disk(on_disk, out, event)
         except ProviderError as exc:
             events += [ErrorEvent(kind=exc.kind, message=exc.message), Finished(reason="error")]
         finally:
             if writer is not None:
                 await writer.aclose()
+        await asyncio.gather(*fsyncs)  # all done by now; raises the first that failed
         return events
+
+
+def _count_once_on_disk(on_disk: asyncio.Future[None], out: asyncio.Queue, message: MessageCompleted) -> None:
+    """Put ``message`` on ``out`` once ``on_disk`` is done (never, if its fsync failed)."""
+
+    def report(done: asyncio.Future[None]) -> None:
+        if not done.cancelled() and done.exception() is None:
+            out.put_nowait(message)
+
+    on_disk.add_done_callback(report)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ event loop (agents.session.store_file), so concurrent runs never queue behind th
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from collections.abc import AsyncIterator, Iterable
@@ -89,8 +90,15 @@ class SessionWriter:
 
     async def record(self, event: EventBase) -> None:
         """``write`` for a coroutine: the same guarantee, with the fsync awaited off the loop."""
-        if self._put(event):
-            await self._file.synced()
+        on_disk = self.append(event)
+        if on_disk is not None:
+            await on_disk
+
+    def append(self, event: EventBase) -> asyncio.Future[None] | None:
+        """Hand ``event`` to the OS now; for a durable one, also begin its fsync and return the
+        future that is done once it is on disk, for a caller that reports the event only then
+        but need not hold the run up meanwhile."""
+        return self._file.on_disk() if self._put(event) else None
 
     def _put(self, event: EventBase) -> bool:
         """Hand ``event`` to the OS; True when it must also reach the disk before it is reported."""

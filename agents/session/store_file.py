@@ -6,7 +6,7 @@ milliseconds on a real disk; done on the loop it serialises every concurrent run
 disk. ``await synced()`` runs the fsync on a small shared thread pool instead, and every
 waiter whose lines were appended before that fsync began is answered by the same one, so many
 concurrent writers share one disk flush. Callers report an event as written only after
-``synced()`` (or the blocking ``sync()``) returned.
+``synced()`` (or the blocking ``sync()``) returned, or its ``on_disk()`` future is done.
 """
 
 from __future__ import annotations
@@ -62,17 +62,23 @@ class DurableFile:
 
     async def synced(self) -> None:
         """Wait, without blocking the loop, until everything appended so far is on disk."""
-        target = self._appended
-        if self._synced >= target:
-            return
+        await self.on_disk()
+
+    def on_disk(self) -> asyncio.Future[None]:
+        """A future done once everything appended so far is on disk: its fsync begins now, or
+        as soon as the one in flight ends. Cancelling it gives up that wait only, never the
+        flush others wait for. (One plain future per waiter and one pool job per fsync: this
+        runs at every durable event.)"""
         loop = asyncio.get_running_loop()
         waiter = loop.create_future()
+        target = self._appended
+        if self._synced >= target:
+            waiter.set_result(None)
+            return waiter
         self._waiters.append((target, waiter))
         if not self._syncing:
             self._start_sync(loop)
-        # A cancelled waiter cancels its own future only, never the flush others wait for. One
-        # plain future per waiter and one pool job per fsync: this runs at every durable event.
-        await waiter
+        return waiter
 
     def _start_sync(self, loop: asyncio.AbstractEventLoop) -> None:
         self._syncing = True
