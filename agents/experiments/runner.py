@@ -36,6 +36,7 @@ from agents.experiments.units import Unit, load_items, plan_units, planned_total
 from agents.llm.base import Provider, ProviderError
 from agents.llm.refs import parse_model_ref
 from agents.session.pipeline import ProviderSource, RunPipeline
+from agents.session.redact import secret_values
 from agents.session.store import SessionWriter
 from agents.settings import Settings
 from agents.termination import ExternalStop
@@ -60,6 +61,7 @@ class ExperimentRun:
         self.settings = settings if settings is not None else Settings()
         self.shared = SharedProviders(self.settings, providers, load)
         self.stopping = False
+        self._secrets: list[str] = []  # what every item's session redacts, read once when it starts
         self._live: set[ExternalStop] = set()
         self._progress: ProgressMeter | None = None
 
@@ -79,6 +81,7 @@ class ExperimentRun:
                 parse_model_ref(ref, self.settings.endpoints)  # raises ProviderError: a typo fails before any work
         lock = DirectoryLock(self.directory)
         lock.acquire()  # raises ExperimentLocked
+        self._secrets = secret_values()
         table: ResultsTable | None = None
         try:
             self._claim_directory()
@@ -258,7 +261,7 @@ class ExperimentRun:
         try:
             async for event in pipeline.events():
                 if writer is None and pipeline.run_id:
-                    writer = SessionWriter(pipeline.run_id, path)
+                    writer = SessionWriter(pipeline.run_id, path, self._secrets)
                 on_disk = writer.append(event) if writer is not None else None
                 if on_disk is not None:
                     fsyncs.append(on_disk)

@@ -70,14 +70,16 @@ def session_path(session_id: str) -> Path:
 
 
 class SessionWriter:
-    def __init__(self, session_id: str, path: Path | None = None):
+    def __init__(self, session_id: str, path: Path | None = None, secrets: list[str] | None = None):
+        """``secrets``: what to redact, as ``secret_values()`` gave it (default: read now; a
+        caller opening many writers reads it once; a key handed to a client later is added)."""
         self.session_id = session_id
         self.path = path or session_path(session_id)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._file = DurableFile(self.path)
         self._pending: dict[str, _Pending] = {}
         self._redactors: dict[str, SecretRedactor] = {}
-        self._secrets = secret_values()
+        self._secrets = secret_values() if secrets is None else secrets
         self._keys_known = len(KEYS_IN_USE)
         # Tells the session browser this log is still being written by a live process.
         self.lock = self.path.with_suffix(".lock")
