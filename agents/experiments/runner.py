@@ -36,6 +36,7 @@ from agents.experiments.units import Unit, load_items, plan_units, planned_total
 from agents.llm.base import Provider, ProviderError
 from agents.llm.refs import parse_model_ref
 from agents.session.pipeline import ProviderSource, RunPipeline
+from agents.session.redact import secret_values
 from agents.session.store import SessionWriter
 from agents.settings import Settings
 from agents.termination import ExternalStop
@@ -60,6 +61,7 @@ class ExperimentRun:
         self.settings = settings if settings is not None else Settings()
         self.shared = SharedProviders(self.settings, providers, load)
         self.stopping = False
+        self._secrets: list[str] = []  # what every item's session redacts, read once when it starts
         self._live: set[ExternalStop] = set()
         self._progress: ProgressMeter | None = None
 
@@ -79,6 +81,7 @@ class ExperimentRun:
                 parse_model_ref(ref, self.settings.endpoints)  # raises ProviderError: a typo fails before any work
         lock = DirectoryLock(self.directory)
         lock.acquire()  # raises ExperimentLocked
+        self._secrets = secret_values()
         table: ResultsTable | None = None
         try:
             self._claim_directory()
@@ -251,23 +254,39 @@ class ExperimentRun:
         pipeline = RunPipeline(job, self.settings, stop=stop, record=False, load=self.shared.lend)
         writer: SessionWriter | None = None
         events: list[EventBase] = []
+        # The run takes its next turn while the last message's fsync is in flight: the message
+        # counts in the progress once it is on disk, the item only once its whole session is
+        # (aclose, and every fsync succeeded), and a resume runs an unfinished item again.
+        fsyncs: list[asyncio.Future[None]] = []
         try:
             async for event in pipeline.events():
                 if writer is None and pipeline.run_id:
-                    writer = SessionWriter(pipeline.run_id, path)
-                if writer is not None:
-                    await writer.record(event)
+                    writer = SessionWriter(pipeline.run_id, path, self._secrets)
+                on_disk = writer.append(event) if writer is not None else None
+                if on_disk is not None:
+                    fsyncs.append(on_disk)
                 if isinstance(event, TokenDelta):
                     continue
                 events.append(event)
-                if isinstance(event, MessageCompleted):
-                    await out.put(event)
+                if isinstance(event, MessageCompleted) and on_disk is not None:
+                    _count_once_on_disk(on_disk, out, event)
         except ProviderError as exc:
             events += [ErrorEvent(kind=exc.kind, message=exc.message), Finished(reason="error")]
         finally:
             if writer is not None:
                 await writer.aclose()
+        await asyncio.gather(*fsyncs)  # all done by now; raises the first that failed
         return events
+
+
+def _count_once_on_disk(on_disk: asyncio.Future[None], out: asyncio.Queue, message: MessageCompleted) -> None:
+    """Put ``message`` on ``out`` once ``on_disk`` is done (never, if its fsync failed)."""
+
+    def report(done: asyncio.Future[None]) -> None:
+        if not done.cancelled() and done.exception() is None:
+            out.put_nowait(message)
+
+    on_disk.add_done_callback(report)
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,18 @@ from agents.llm.credentials import known_secrets, redact_text
 
 def longest_partial(buffer: str, needles: Sequence[str]) -> int:
     """Length of the longest end of ``buffer`` that begins one of ``needles`` (and is shorter)."""
-    best = 0
+    best, size = 0, len(buffer)
     for needle in needles:
-        for length in range(min(len(needle) - 1, len(buffer)), best, -1):
-            if buffer.endswith(needle[:length]):
-                best = length
+        if not needle:
+            continue
+        # Such an end starts with the needle's first character: try only those places (it runs
+        # on every streamed token, and a stop's "\n" or a key's first letter is rarely there).
+        at = buffer.find(needle[0], max(0, size - len(needle) + 1))
+        while 0 <= at < size - best:
+            if needle.startswith(buffer[at:]):
+                best = size - at
                 break
+            at = buffer.find(needle[0], at + 1)
     return best
 
 
@@ -37,6 +43,8 @@ class StopScanner:
 
     def __init__(self, stops: Sequence[str]):
         self._stops = tuple(s for s in stops if s)
+        # A stop can be cut or held back only where its first character is.
+        self._firsts = frozenset(s[0] for s in self._stops)
         self._pending = ""
         self.stopped = False
 
@@ -45,6 +53,9 @@ class StopScanner:
         if self.stopped:
             return ""
         buffer = self._pending + text
+        if not any(first in buffer for first in self._firsts):  # the common case, on every token
+            self._pending = ""
+            return buffer
         cut = min((i for i in (buffer.find(s) for s in self._stops) if i >= 0), default=-1)
         if cut >= 0:
             self.stopped = True

@@ -12,9 +12,11 @@ event loop (agents.session.store_file), so concurrent runs never queue behind th
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from agents.events import (
@@ -68,14 +70,16 @@ def session_path(session_id: str) -> Path:
 
 
 class SessionWriter:
-    def __init__(self, session_id: str, path: Path | None = None):
+    def __init__(self, session_id: str, path: Path | None = None, secrets: list[str] | None = None):
+        """``secrets``: what to redact, as ``secret_values()`` gave it (default: read now; a
+        caller opening many writers reads it once; a key handed to a client later is added)."""
         self.session_id = session_id
         self.path = path or session_path(session_id)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._file = DurableFile(self.path)
-        self._pending: dict[str, list[TokenDelta]] = {}
+        self._pending: dict[str, _Pending] = {}
         self._redactors: dict[str, SecretRedactor] = {}
-        self._secrets = secret_values()
+        self._secrets = secret_values() if secrets is None else secrets
         self._keys_known = len(KEYS_IN_USE)
         # Tells the session browser this log is still being written by a live process.
         self.lock = self.path.with_suffix(".lock")
@@ -88,8 +92,15 @@ class SessionWriter:
 
     async def record(self, event: EventBase) -> None:
         """``write`` for a coroutine: the same guarantee, with the fsync awaited off the loop."""
-        if self._put(event):
-            await self._file.synced()
+        on_disk = self.append(event)
+        if on_disk is not None:
+            await on_disk
+
+    def append(self, event: EventBase) -> asyncio.Future[None] | None:
+        """Hand ``event`` to the OS now; for a durable one, also begin its fsync and return the
+        future that is done once it is on disk, for a caller that reports the event only then
+        but need not hold the run up meanwhile."""
+        return self._file.on_disk() if self._put(event) else None
 
     def _put(self, event: EventBase) -> bool:
         """Hand ``event`` to the OS; True when it must also reach the disk before it is reported."""
@@ -103,10 +114,13 @@ class SessionWriter:
         return isinstance(event, DURABLE)
 
     def _coalesce(self, delta: TokenDelta) -> None:
-        pending = self._pending.setdefault(delta.message_id, [])
-        pending.append(delta)
-        if sum(len(d.text) for d in pending) >= COALESCE_CHARS:
-            self._append_deltas(delta.message_id, self._pending.pop(delta.message_id))
+        pending = self._pending.get(delta.message_id)
+        if pending is None:
+            pending = self._pending[delta.message_id] = _Pending()
+        pending.deltas.append(delta)
+        pending.chars += len(delta.text)
+        if pending.chars >= COALESCE_CHARS:
+            self._append_deltas(delta.message_id, self._pending.pop(delta.message_id).deltas)
 
     def _append_deltas(self, message_id: str, deltas: list[TokenDelta], last: bool = False) -> None:
         redactor = self._redactors.setdefault(message_id, SecretRedactor(self._current_secrets()))
@@ -138,8 +152,18 @@ class SessionWriter:
 
     def _flush_deltas(self) -> None:
         for message_id in list(self._pending) + [m for m in self._redactors if m not in self._pending]:
-            self._append_deltas(message_id, self._pending.pop(message_id, []), last=True)
+            pending = self._pending.pop(message_id, None)
+            self._append_deltas(message_id, pending.deltas if pending is not None else [], last=True)
         self._redactors.clear()
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A message's deltas not written yet, and how many characters they hold (counted as they
+    come: summing them again at every token made a long message quadratic)."""
+
+    deltas: list[TokenDelta] = field(default_factory=list)
+    chars: int = 0
 
 
 def _merge(deltas: list[TokenDelta]) -> TokenDelta:

@@ -6,7 +6,7 @@ milliseconds on a real disk; done on the loop it serialises every concurrent run
 disk. ``await synced()`` runs the fsync on a small shared thread pool instead, and every
 waiter whose lines were appended before that fsync began is answered by the same one, so many
 concurrent writers share one disk flush. Callers report an event as written only after
-``synced()`` (or the blocking ``sync()``) returned.
+``synced()`` (or the blocking ``sync()``) returned, or its ``on_disk()`` future is done.
 """
 
 from __future__ import annotations
@@ -41,7 +41,10 @@ class DurableFile:
         # Held across an fsync and by close, so a closing file never has its descriptor
         # fsync'ed by a pool thread after it was closed (and perhaps reused).
         self._disk = threading.Lock()
-        self._inflight: asyncio.Future[None] | None = None
+        # Who waits for which line count, answered on the loop when an fsync ends; at most one
+        # fsync of this file runs at a time, and the waiters that came during it share the next.
+        self._waiters: list[tuple[int, asyncio.Future[None]]] = []
+        self._syncing = False
 
     @property
     def closed(self) -> bool:
@@ -59,18 +62,51 @@ class DurableFile:
 
     async def synced(self) -> None:
         """Wait, without blocking the loop, until everything appended so far is on disk."""
-        target = self._appended
-        while self._synced < target:
-            if self._inflight is None:
-                self._inflight = asyncio.ensure_future(self._sync_in_pool())
-            # Shielded: a cancelled waiter must not cancel the flush others are waiting for.
-            await asyncio.shield(self._inflight)
+        await self.on_disk()
 
-    async def _sync_in_pool(self) -> None:
+    def on_disk(self) -> asyncio.Future[None]:
+        """A future done once everything appended so far is on disk: its fsync begins now, or
+        as soon as the one in flight ends. Cancelling it gives up that wait only, never the
+        flush others wait for. (One plain future per waiter and one pool job per fsync: this
+        runs at every durable event.)"""
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        target = self._appended
+        if self._synced >= target:
+            waiter.set_result(None)
+            return waiter
+        self._waiters.append((target, waiter))
+        if not self._syncing:
+            self._start_sync(loop)
+        return waiter
+
+    def _start_sync(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._syncing = True
+        _pool().submit(self._sync_then_answer, loop, self._appended)
+
+    def _sync_then_answer(self, loop: asyncio.AbstractEventLoop, target: int) -> None:
+        """In a pool thread: the fsync, then the waiters are answered on their loop."""
+        error: Exception | None = None
         try:
-            await asyncio.get_running_loop().run_in_executor(_pool(), self._sync_upto, self._appended)
-        finally:
-            self._inflight = None
+            self._sync_upto(target)
+        except Exception as exc:  # the waiters raise it
+            error = exc
+        loop.call_soon_threadsafe(self._answer, loop, error)
+
+    def _answer(self, loop: asyncio.AbstractEventLoop, error: Exception | None) -> None:
+        self._syncing = False
+        waiting, self._waiters = self._waiters, []
+        for target, waiter in waiting:
+            if waiter.done():  # cancelled
+                continue
+            if error is not None:
+                waiter.set_exception(error)
+            elif target <= self._synced:
+                waiter.set_result(None)
+            else:  # appended after that fsync began
+                self._waiters.append((target, waiter))
+        if self._waiters:
+            self._start_sync(loop)
 
     def _sync_upto(self, target: int) -> None:
         with self._disk:

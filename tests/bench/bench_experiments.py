@@ -98,16 +98,17 @@ def _overhead_line(where: str, base: Path | None, method: str, concurrency: int,
 @contextmanager
 def _fsync_on_the_loop() -> Iterator[None]:
     """The store as it was: every durable write blocks the event loop on its fsync."""
-    original = DurableFile.synced
+    original = DurableFile.on_disk
 
-    async def blocking(self: DurableFile) -> None:
+    def blocking(self: DurableFile) -> asyncio.Future[None]:
         self.sync()
+        return original(self)  # already done
 
-    DurableFile.synced = blocking  # type: ignore[method-assign]
+    DurableFile.on_disk = blocking  # type: ignore[method-assign]
     try:
         yield
     finally:
-        DurableFile.synced = original  # type: ignore[method-assign]
+        DurableFile.on_disk = original  # type: ignore[method-assign]
 
 
 async def _raw_calls_s(calls: int) -> float:

@@ -1,6 +1,6 @@
 from agents.events import MessageCompleted, TokenDelta, Usage
 from agents.llm.base import CompletionRequest
-from agents.llm.streaming import MessageAssembler, StopScanner
+from agents.llm.streaming import MessageAssembler, StopScanner, longest_partial
 
 
 def feed_all(scanner, pieces):
@@ -23,6 +23,14 @@ def test_partial_stop_that_does_not_complete_is_released():
 def test_earliest_of_several_stops_wins():
     scanner = StopScanner(["XYZ", "\nAl"])
     assert scanner.feed("one\nAl two XYZ") == "one"
+
+
+def test_the_longest_end_that_begins_a_needle_is_held_even_after_a_false_start():
+    assert longest_partial("a\n\nBo", ["\n\nBob:"]) == 4
+    assert longest_partial("x\nA\nAl", ["\nAl:", "\nA\nAlb"]) == 5  # the earlier "\n" begins the longer one
+    assert longest_partial("abc", ["\nBob:", "c"]) == 0  # a whole needle is not a partial one
+    assert longest_partial("Bob", ["", "Bobby"]) == 3
+    assert feed_all(StopScanner(["\nA\nAlb"]), ["x\nA\nAl", "b!"]) == "x"
 
 
 def _assemble(pieces, stops=()):
