@@ -11,6 +11,7 @@ hundreds of thousands of objects torch and transformers create took 90-360 ms ea
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
@@ -70,7 +71,10 @@ def in_background(load: Callable[[], Any]) -> Future:
             except Exception:  # an optimisation only: the real call will do it
                 continue
 
-    threading.Thread(target=run, name="model-weights", daemon=True).start()
+    # Not a daemon: the interpreter must not finalize while torch or transformers is half
+    # imported on this thread (it aborted or crashed there, 2 exits in 3 of a one-token ask).
+    # At exit the load then fails at once, once the import under way is done (_shutting_down).
+    threading.Thread(target=run, name="model-weights", daemon=False).start()
     return future
 
 
@@ -81,7 +85,9 @@ def load_weights(source: Checkpoint, device: str, dtype: str, emit: Emit) -> Any
             preload_libtorch()
             return _from_pretrained(source.folder, device, dtype)
     except Exception as exc:
-        if source.sha256 is None:
+        # A failed import (torch or transformers broken), or a load cut short because the
+        # process is exiting, says nothing about the cache: rebuilding it would cost minutes.
+        if source.sha256 is None or isinstance(exc, ImportError) or _shutting_down():
             raise ProviderError("internal", f"cannot load the model in {source.folder}: {exc}") from exc
         emit(Notice(level="warning", text=f"the converted-model cache was unreadable ({exc}); rebuilding it"))
         local_cache.discard_checkpoint(source.sha256)
@@ -91,6 +97,12 @@ def load_weights(source: Checkpoint, device: str, dtype: str, emit: Emit) -> Any
         assert gguf is not None  # a GGUF reference, or the embedded file just asked for
         folder = local_cache.convert_gguf(gguf, source.sha256, source.label, emit)
         return _from_pretrained(folder, device, dtype)
+
+
+def _shutting_down() -> bool:
+    """The process is exiting: the main thread has ended (transformers' loading pool then
+    refuses work, "cannot schedule new futures after interpreter shutdown") or Python finalizes."""
+    return not threading.main_thread().is_alive() or sys.is_finalizing()
 
 
 def hf_tokenizer(source: Checkpoint, model: Future) -> Any:
@@ -127,7 +139,6 @@ def preload_libtorch() -> None:
     import ctypes
     import importlib.util
     import os
-    import sys
 
     if "torch" in sys.modules or not sys.platform.startswith("linux"):
         return

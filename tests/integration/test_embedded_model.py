@@ -94,6 +94,20 @@ def test_cli_json_mode_prints_parseable_events(_embedded_loaded):
     assert "".join(e.text for e in events if e.type == "token_delta") == events[-1].text
 
 
+def test_a_quick_ask_exits_cleanly_while_the_weights_load_and_keeps_the_cache(_embedded_loaded):
+    """A one-token answer is done long before the transformers weights have loaded behind
+    llama.cpp: the process must not finalize under that import (it aborted or segfaulted in
+    2 of 3 such runs) nor take the half-done load for a corrupt cache and delete it."""
+    from agents.llm.local_cache import converted_dir
+
+    cache = converted_dir(_embedded_loaded[0].identity.sha256)
+    for _ in range(2):
+        result = run_cli("ask", "--temperature", "0", "--max-tokens", "1", "Hello")
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert "terminate called" not in result.stderr and "rebuilding" not in result.stderr
+        assert (cache / "agora-manifest.json").is_file()
+
+
 def test_a_corrupted_cache_is_rebuilt_with_a_notice(_embedded_loaded, tmp_path):
     from agents.llm.local_cache import converted_dir
 
