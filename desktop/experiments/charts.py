@@ -121,3 +121,17 @@ class ExperimentCharts(QWidget):
         if cells:
             self.flips.setXRange(-0.6, len(cells) - 0.4, padding=0)
             self.flips.setYRange(0, max(1, *(max(c[1], c[2]) for c in cells)) * 1.1, padding=0)
+        else:  # an empty frame would read as "no flips", which is not what it means
+            self.flips.setXRange(0, 1, padding=0)
+            self.flips.setYRange(0, 1, padding=0)
+            self.flips.addItem(_note(FLIPS_NONE if teams else FLIPS_NO_DEBATE))
+
+
+FLIPS_NONE = "No debate reached a second round yet:\nflips are counted from round 2."
+FLIPS_NO_DEBATE = "Flips are counted in debates:\nno debate method in this experiment."
+
+
+def _note(text: str) -> pg.TextItem:
+    note = pg.TextItem(text, color="#666", anchor=(0.5, 0.5))
+    note.setPos(0.5, 0.5)
+    return note

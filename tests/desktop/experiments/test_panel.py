@@ -8,6 +8,7 @@ from agents.experiments.stats import summarise
 from agents.experiments.store import read_rows
 from agents.experiments.tasks import generate
 from agents.llm.scripted import ScriptedProvider
+from desktop.experiments.charts import FLIPS_NO_DEBATE, FLIPS_NONE
 from desktop.experiments.grid import column_of
 from desktop.experiments.panel import ExperimentsPanel
 
@@ -117,3 +118,17 @@ def test_an_unknown_model_is_shown_as_a_problem(qloop, panel, tmp_path):
     panel.flush()
     assert "unknown model reference 'nonsense:x'" in problems[0] and not panel.running
     assert not (tmp_path / "exp").exists()
+
+
+def _notes(plot):
+    return [i.textItem.toPlainText() for i in plot.getPlotItem().items if type(i).__name__ == "TextItem"]
+
+
+def test_the_flips_chart_says_why_it_is_empty(qloop, panel, tmp_path):
+    """Flips count from round 2: with none, the chart says so instead of showing a bare frame."""
+    run(qloop, panel, tmp_path / "single", ExperimentConfig(tasks=TaskSource(n=2), methods=("single",)))
+    assert _notes(panel.charts.flips) == [FLIPS_NO_DEBATE]
+    run(qloop, panel, tmp_path / "debate", ExperimentConfig(tasks=TaskSource(n=2), methods=("debate3x1",)))
+    assert _notes(panel.charts.flips) == [FLIPS_NONE]
+    run(qloop, panel, tmp_path / "two", ExperimentConfig(tasks=TaskSource(n=2), methods=("debate3x2",)))
+    assert _notes(panel.charts.flips) == []
