@@ -152,12 +152,29 @@ async def test_a_following_turn_reuses_the_cached_prefix_and_says_the_same(embed
     assert again.token_ids == cold.token_ids == warm_before.token_ids
 
 
+# How far apart two tokens' logits may be where a batched row picks the other one: a batch
+# changes the order of llama.cpp's float sums (its AVX2 kernels, seen on an AMD EPYC), which moves
+# logits by about 1e-3 and can flip a greedy choice only where the two are all but tied.
+NEAR_TIE = 0.05
+
+
 async def test_simultaneous_turns_are_batched_and_match_alone(embedded):
+    """Each batched row continues its own prompt exactly as alone, except that a greedy choice
+    may flip where its two candidates' logits (llama.cpp's own, unbatched) are all but tied."""
     requests = [ask(f"Name a fruit that is {colour}.", max_tokens=10) for colour in ("red", "yellow", "green")]
 
     alone = [(await _last(embedded, r)).token_ids for r in requests]
-    together = await asyncio.gather(*(_last(embedded, r) for r in requests))
-    assert [d.token_ids for d in together] == alone
+    together = [d.token_ids for d in await asyncio.gather(*(_last(embedded, r) for r in requests))]
+    for request, single, batched in zip(requests, alone, together):
+        same = next((i for i, (a, b) in enumerate(zip(single, batched)) if a != b), None)
+        if same is None:
+            assert single == batched
+            continue
+        assert same >= 2, f"the batched row left its own continuation at once: {single} / {batched}"
+        prompt = embedded.encode(embedded.render(request.messages, request.speaker))
+        logits = await _on_worker(embedded, embedded.loaded.engine.all_logits, prompt + list(single[:same]))
+        gap = abs(float(logits[-1][single[same]]) - float(logits[-1][batched[same]]))
+        assert gap < NEAR_TIE, f"token {same}: {single[same]} / {batched[same]} are {gap:.3f} apart"
 
 
 async def test_llama_cpp_logits_stay_close_to_float32(embedded):
