@@ -13,7 +13,7 @@ the app's cache folder and loaded with ctypes, which releases the GIL while it r
 there is no compiler, or the build fails, ``load()`` returns None and the lens uses torch.
 Measured (tests/bench/bench_interp.py, 256 tokens, Gemma 3 270M): the engine at 1.06x its
 limit in CPU time at one torch thread (AVX-512), against 1.53x with torch's reduction; at two
-threads on an AVX2 machine 1.05-1.08x in wall time, once its vectors were made the machine's
+threads on an AVX2 machine 1.05-1.12x in wall time (1.10x in CPU time), once its vectors were made the machine's
 own width (16-float vectors split into AVX2 halves had made this loop 5x slower).
 """
 

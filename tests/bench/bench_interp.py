@@ -78,10 +78,9 @@ def limit_parts(loaded, inp: InspectInput) -> dict:
                 x @ weight[lo : lo + width].T
 
     parts = {"forward": plain, "unembed per layer": per_layer}
-    rows = POSITIONS_PER_CHUNK * len(hidden)
-    for width in sorted(
-        {VOCAB_BLOCK, native_block(rows), 1024}
-    ):  # the blocks of both reductions, and the C loop's before
+    # The blocks of both reductions, and 1024: the C loop's own before it followed the L2.
+    widths = {VOCAB_BLOCK, native_block(POSITIONS_PER_CHUNK * len(hidden)), 1024}
+    for width in sorted(widths):
         parts[f"unembed blocked {width}"] = functools.partial(blocked, width)
     return {name: torch.inference_mode()(fn) for name, fn in parts.items()}
 
